@@ -1,0 +1,188 @@
+"""dtype objects with torch's names, and torch's type-promotion rules.
+
+A ``chainrule.dtype`` wraps a NumPy dtype. Promotion follows torch, not NumPy:
+categories rank bool < integer < floating < complex; a dimensioned tensor outranks a
+zero-dim tensor of the same category, which outranks a Python scalar; and a Python
+float meeting an integer tensor gives the *default* dtype (float32), not float64.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["dtype", "promote_types", "get_default_dtype", "set_default_dtype"]
+
+
+class dtype:
+    """A tensor element type, printed as torch prints it (``torch.float32``)."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize",
+                 "_category", "_rank")
+
+    def __init__(self, name: str, np_dtype, category: int, rank: int):
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self._category = category  # 0 bool, 1 integer, 2 floating, 3 complex
+        self._rank = rank          # order inside the category
+        self.is_floating_point = category == 2
+        self.is_complex = category == 3
+        self.is_signed = name not in ("bool", "uint8")
+        self.itemsize = self.np.itemsize
+
+    def __repr__(self) -> str:
+        return "torch." + self.name
+
+    def __reduce__(self):
+        return (_by_name, (self.name,))
+
+    def to_real(self) -> "dtype":
+        return {"complex64": float32, "complex128": float64}.get(self.name, self)
+
+    def to_complex(self) -> "dtype":
+        return {"float32": complex64, "float64": complex128, "float16": complex64}.get(
+            self.name, self)
+
+
+bool_ = dtype("bool", np.bool_, 0, 0)
+uint8 = dtype("uint8", np.uint8, 1, 0)
+int8 = dtype("int8", np.int8, 1, 0)
+int16 = dtype("int16", np.int16, 1, 1)
+int32 = dtype("int32", np.int32, 1, 2)
+int64 = dtype("int64", np.int64, 1, 3)
+float16 = dtype("float16", np.float16, 2, 0)
+float32 = dtype("float32", np.float32, 2, 1)
+float64 = dtype("float64", np.float64, 2, 2)
+complex64 = dtype("complex64", np.complex64, 3, 1)
+complex128 = dtype("complex128", np.complex128, 3, 2)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+_BY_NP = {d.np: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL}
+# NumPy scalar types and dtypes both map to our dtype (one dict lookup on the hot path).
+for _d in ALL:
+    _BY_NP[_d.np.type] = _d
+
+
+def _by_name(name: str) -> dtype:
+    return _BY_NAME[name]
+
+
+def from_numpy_dtype(np_dtype) -> dtype:
+    """Our dtype for a NumPy dtype; raises TypeError for types torch has no name for."""
+    try:
+        return _BY_NP[np_dtype]
+    except KeyError:
+        pass
+    try:
+        return _BY_NP[np.dtype(np_dtype)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types "
+            "are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
+            "int8, uint8, and bool.") from None
+
+
+def to_dtype(value) -> dtype:
+    """Accept a chainrule dtype, a NumPy dtype/type, or a Python type (float, int, bool)."""
+    if isinstance(value, dtype):
+        return value
+    if value is float:
+        return _state.default
+    if value is int:
+        return int64
+    if value is bool:
+        return bool_
+    if value is complex:
+        return _state.default.to_complex()
+    return from_numpy_dtype(value)
+
+
+class _DefaultState:
+    __slots__ = ("default",)
+
+    def __init__(self):
+        self.default = float32
+
+
+_state = _DefaultState()
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of tensors made from Python floats (float32 unless changed)."""
+    return _state.default
+
+
+def set_default_dtype(d) -> None:
+    """Set the default floating dtype (float32 or float64, as torch allows)."""
+    d = to_dtype(d)
+    if not d.is_floating_point:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _state.default = d
+
+
+_PROMOTE_CACHE: dict = {}
+
+
+def promote_types(a: dtype, b: dtype) -> dtype:
+    """torch.promote_types: the smallest dtype both ``a`` and ``b`` convert to safely."""
+    if a is b:
+        return a
+    key = (a, b)
+    hit = _PROMOTE_CACHE.get(key)
+    if hit is not None:
+        return hit
+    if a._category != b._category:
+        hi, lo = (a, b) if a._category > b._category else (b, a)
+        if hi.is_complex and lo.is_floating_point and lo is float64:
+            out = complex128
+        else:
+            out = hi
+    elif a._category == 1 and (a is uint8) != (b is uint8):
+        # uint8 with a signed integer: the signed type wide enough for both.
+        other = b if a is uint8 else a
+        out = int16 if other is int8 else other
+    else:
+        out = a if a._rank >= b._rank else b
+    _PROMOTE_CACHE[key] = out
+    return out
+
+
+def scalar_dtype(value) -> dtype:
+    """The dtype a Python scalar takes on its own (torch.tensor(value).dtype)."""
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    if isinstance(value, complex):
+        return _state.default.to_complex()
+    return _state.default
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    """torch's combine_categories: a lower-priority class wins only by category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.is_complex:
+        return higher
+    if lower.is_complex:
+        return higher.to_complex() if higher.is_floating_point else lower
+    if higher.is_floating_point:
+        return higher
+    if higher is bool_ or lower.is_floating_point:
+        return promote_types(higher, lower)
+    return higher
+
+
+def result_type(dim_dtypes, zero_dim_dtypes, scalars) -> dtype:
+    """torch.result_type over three priority classes: dimensioned tensors, zero-dim tensors
+    and Python scalars (``scalars`` holds the scalar values themselves)."""
+    dim = zero = wrapped = None
+    for d in dim_dtypes:
+        dim = d if dim is None else promote_types(dim, d)
+    for d in zero_dim_dtypes:
+        zero = d if zero is None else promote_types(zero, d)
+    for s in scalars:
+        d = scalar_dtype(s)
+        wrapped = d if wrapped is None else promote_types(wrapped, d)
+    return _combine(dim, _combine(zero, wrapped))

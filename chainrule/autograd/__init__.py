@@ -1,0 +1,151 @@
+"""chainrule.autograd: backward, grad, grad modes, custom Functions and gradcheck."""
+from __future__ import annotations
+
+from . import graph
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled,
+                        is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .graph import Node
+
+__all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
+           "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "gradgradcheck",
+           "Function", "graph", "Node"]
+
+
+def _as_tuple(x):
+    from .._tensor import Tensor
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return (x,)
+    return tuple(x)
+
+
+def _make_roots(outputs, grad_outputs, create_graph):
+    """Root edges and root gradients, with torch's checks and messages."""
+    from .._tensor import Tensor
+    roots, grads = [], []
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
+                           f"gradients for {len(outputs)} outputs")
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"expected a Tensor as output {i}, got {type(out).__name__}")
+        if out.grad_fn is not None:
+            edge = (out.grad_fn, out._output_nr)
+        elif out._rg:
+            edge = (out._accumulator(), 0)
+        else:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
+                               "have a grad_fn")
+        if g is None:
+            if out._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if out._data.dtype.kind not in "fc":
+                raise RuntimeError("grad can be implicitly created only for real scalar "
+                                   f"outputs but got {out.dtype}")
+            xp = out.xp
+            g = Tensor._make(xp.ones_like(out._data))
+        elif not isinstance(g, Tensor):
+            from .. import tensor as _tensor_fn
+            g = _tensor_fn(g, dtype=out.dtype)
+        if g._data.shape != out._data.shape:
+            from .._size import Size
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
+                               f"{Size(g._data.shape)} and output[{i}] has a shape of "
+                               f"{Size(out._data.shape)}.")
+        roots.append(edge)
+        grads.append(g if create_graph else g._data)
+    return roots, grads
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
+             grad_variables=None, inputs=None) -> None:
+    """Accumulate into the leaves' ``.grad`` the gradient of ``tensors`` (weighted by
+    ``grad_tensors``) — torch.autograd.backward."""
+    tensors = _as_tuple(tensors)
+    grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if inputs is not None:
+        inputs = _as_tuple(inputs)
+        if len(inputs) == 0:
+            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        for t in inputs:
+            if not t._rg:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+    from .engine import run_backward
+    roots, grads = _make_roots(tensors, grad_tensors, create_graph)
+    run_backward(roots, grads, retain_graph=retain_graph, create_graph=create_graph,
+                 inputs=inputs)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         only_inputs=True, allow_unused=None, is_grads_batched=False,
+         materialize_grads=False):
+    """The gradients of ``outputs`` w.r.t. ``inputs`` (a vector-Jacobian product), returned
+    rather than accumulated — torch.autograd.grad.
+
+    >>> import chainrule as torch
+    >>> x = torch.tensor(3.0, requires_grad=True)
+    >>> torch.autograd.grad(x ** 2, x)
+    (tensor(6.),)
+    """
+    from .._tensor import Tensor
+    from .engine import run_backward
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched=True is not supported yet")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if retain_graph is None:
+        retain_graph = create_graph
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"grad expects Tensors as inputs, got {type(t).__name__}")
+        if not t._rg:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    roots, grads = _make_roots(outputs, grad_outputs, create_graph)
+    captured = run_backward(roots, grads, retain_graph=retain_graph,
+                            create_graph=create_graph, inputs=inputs, accumulate=False)
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, captured)):
+        if g is None:
+            if materialize_grads:
+                from .. import zeros_like
+                result.append(zeros_like(t))
+                continue
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
+            result.append(None)
+        elif isinstance(g, Tensor):
+            result.append(g)
+        else:
+            from .engine import _asarray
+            arr = _asarray(g)
+            if arr.dtype != t._data.dtype:
+                arr = arr.astype(t._data.dtype)
+            result.append(Tensor._make(arr))
+    return tuple(result)
+
+
+def __getattr__(name):
+    # Heavier pieces load on first use, keeping `import chainrule` fast.
+    if name in ("gradcheck", "gradgradcheck"):
+        from . import gradcheck as _gc
+        return getattr(_gc, name)
+    if name == "Function":
+        from .function import Function
+        return Function
+    if name == "functional":
+        from . import functional
+        return functional
+    raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")

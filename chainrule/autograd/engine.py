@@ -1,0 +1,234 @@
+"""The one backward scheduler.
+
+Torch's algorithm, iteratively: count, for every node reachable from the roots, how many
+edges point at it; run a ready queue ordered by sequence number (newest first, and
+AccumulateGrad as soon as it is ready); sum incoming gradients per node in a buffer that
+is popped when the node runs; release saved values unless ``retain_graph``. Nothing here
+recurses, so a million-node chain backs up in constant stack.
+
+With ``create_graph=False`` the gradients flowing between nodes are raw backend arrays
+(no Tensor is built per step); with ``create_graph=True`` they are Tensors and every
+formula is recorded, which is what makes higher derivatives work.
+"""
+from __future__ import annotations
+
+import heapq
+
+from .._tensor import Tensor
+from .grad_mode import _tls
+from .graph import AccumulateGrad
+
+__all__ = ["run_backward"]
+
+
+def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
+                 inputs=None, accumulate: bool = True):
+    """Backpropagate ``root_grads`` (raw arrays, or Tensors when ``create_graph``) from the
+    root edges ``roots`` (``(node, output_nr)`` pairs).
+
+    ``inputs`` (a list of Tensors) restricts the pass to the parts of the graph that lead to
+    them. With ``accumulate`` leaf ``.grad`` fields are updated; otherwise the gradients for
+    ``inputs`` are returned (``autograd.grad``), in order, None where none arrived.
+    """
+    root_nodes = []
+    for node, _ in roots:
+        if node not in root_nodes:
+            root_nodes.append(node)
+    deps, parents = _count_dependencies(root_nodes, want_parents=inputs is not None)
+
+    captures = None      # node -> [(output_nr, input index)]
+    needed = None
+    if inputs is not None:
+        captures = {}
+        targets = []
+        for i, t in enumerate(inputs):
+            if t.grad_fn is not None:
+                node, nr = t.grad_fn, t._output_nr
+            else:
+                node, nr = t._accumulator(), 0
+            captures.setdefault(node, []).append((nr, i))
+            targets.append(node)
+        needed = _nodes_leading_to(targets, parents)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    buffers: dict = {}
+    for (node, nr), g in zip(roots, root_grads):
+        _add_to_buffer(buffers, node, nr, g)
+    heap = [(-node._seq, node) for node in root_nodes if not deps.get(node)]
+    heapq.heapify(heap)
+
+    prev_mode = _tls.grad_enabled
+    _tls.grad_enabled = create_graph
+    try:
+        while heap:
+            node = heapq.heappop(heap)[1]
+            grads = buffers.pop(node, None)
+            if grads is not None and (node._tensor_hooks or node._retained):
+                grads = _run_tensor_hooks(node, grads, create_graph)
+            if captures is not None and node in captures and grads is not None:
+                for nr, i in captures[node]:
+                    captured[i] = grads[nr]
+            if node.__class__ is AccumulateGrad:
+                if accumulate and grads is not None and grads[0] is not None and (
+                        captures is None or node in captures):
+                    _accumulate(node.variable, grads[0], create_graph)
+                continue
+            if needed is not None and node not in needed:
+                continue
+            if grads is None or all(g is None for g in grads):
+                outputs = None
+            else:
+                if node._pre_hooks:
+                    grads = _run_pre_hooks(node, grads, create_graph)
+                outputs = node.apply(grads, create_graph)
+                if node._hooks:
+                    outputs = _run_post_hooks(node, outputs, grads, create_graph)
+            if not retain_graph:
+                node._release()
+            for i, (fn, nr) in enumerate(node.next_functions):
+                if fn is None:
+                    continue
+                if outputs is not None:
+                    g = outputs[i]
+                    if g is not None:
+                        _add_to_buffer(buffers, fn, nr, g)
+                left = deps[fn] - 1
+                deps[fn] = left
+                if left == 0:
+                    heapq.heappush(heap, (-fn._seq, fn))
+    finally:
+        _tls.grad_enabled = prev_mode
+    if not accumulate:
+        return captured
+    if inputs is not None:
+        # backward(inputs=[non-leaf]) accumulates into that tensor's .grad, as torch does.
+        for t, g in zip(inputs, captured):
+            if t.grad_fn is not None and g is not None:
+                _accumulate(t, g, create_graph, hooks=False)
+    return None
+
+
+def _count_dependencies(root_nodes, want_parents):
+    deps: dict = {}
+    parents: dict | None = {} if want_parents else None
+    seen = set(root_nodes)
+    stack = list(root_nodes)
+    while stack:
+        node = stack.pop()
+        for fn, _ in node.next_functions:
+            if fn is None:
+                continue
+            deps[fn] = deps.get(fn, 0) + 1
+            if parents is not None:
+                parents.setdefault(fn, []).append(node)
+            if fn not in seen:
+                seen.add(fn)
+                stack.append(fn)
+    return deps, parents
+
+
+def _nodes_leading_to(targets, parents):
+    """Every node from which one of ``targets`` can be reached (the part worth running)."""
+    needed = set(targets)
+    stack = list(targets)
+    while stack:
+        node = stack.pop()
+        for parent in parents.get(node, ()):
+            if parent not in needed:
+                needed.add(parent)
+                stack.append(parent)
+    return needed
+
+
+def _add_to_buffer(buffers, node, nr, g):
+    buf = buffers.get(node)
+    if buf is None:
+        buf = buffers[node] = [None] * node.num_outputs
+    old = buf[nr]
+    buf[nr] = g if old is None else old + g
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else Tensor._make(_asarray(g))
+
+
+def _asarray(g):
+    xp = _xp_of(g)
+    return g if isinstance(g, xp.ndarray) else xp.asarray(g)
+
+
+def _xp_of(g):
+    from ..backend import namespace_of
+    return namespace_of(g)
+
+
+def _unwrap(t, create_graph):
+    if t is None:
+        return None
+    if not isinstance(t, Tensor):
+        raise TypeError(f"a backward hook must return a Tensor or None, not {type(t).__name__}")
+    return t if create_graph else t._data
+
+
+def _run_tensor_hooks(node, grads, create_graph):
+    grads = list(grads)
+    if node._tensor_hooks:
+        for nr, hook in list(node._tensor_hooks):
+            if grads[nr] is None:
+                continue
+            res = hook(_as_tensor(grads[nr]))
+            if res is not None:
+                grads[nr] = _unwrap(res, create_graph)
+    if node._retained:
+        for nr, ref in node._retained:
+            t = ref()
+            if t is not None and grads[nr] is not None:
+                _accumulate(t, grads[nr], create_graph, hooks=False)
+    return grads
+
+
+def _run_pre_hooks(node, grads, create_graph):
+    for hook in list(node._pre_hooks):
+        res = hook(tuple(None if g is None else _as_tensor(g) for g in grads))
+        if res is not None:
+            grads = [_unwrap(r, create_graph) for r in res]
+    return grads
+
+
+def _run_post_hooks(node, outputs, grads, create_graph):
+    for hook in list(node._hooks):
+        res = hook(tuple(None if g is None else _as_tensor(g) for g in outputs),
+                   tuple(None if g is None else _as_tensor(g) for g in grads))
+        if res is not None:
+            outputs = [_unwrap(r, create_graph) for r in res]
+    return outputs
+
+
+def _accumulate(var: Tensor, g, create_graph: bool, hooks: bool = True) -> None:
+    """AccumulateGrad: add ``g`` into ``var.grad`` (torch's rules: the first gradient is
+    stored fresh; later ones are added in place unless a graph is being built)."""
+    if hooks and var._hooks:
+        for hook in list(var._hooks):
+            res = hook(_as_tensor(g))
+            if res is not None:
+                g = _unwrap(res, create_graph)
+    dtype = var._data.dtype
+    old = var._grad
+    if create_graph:
+        if g.dtype != var.dtype:
+            g = g.to(var.dtype)
+        var._grad = g if old is None else old + g
+    else:
+        if isinstance(g, Tensor):
+            g = g._data
+        if old is None:
+            xp = _xp_of(g)
+            var._grad = Tensor._make(xp.array(g, dtype=dtype, copy=True))
+        elif old._rg or old._data.shape != g.shape or not old._data.flags.writeable:
+            var._grad = Tensor._make((old._data + g).astype(dtype, copy=False))
+        else:
+            old._data += g
+            old._bump_version()
+    if hooks and var._post_acc_hooks:
+        for hook in list(var._post_acc_hooks):
+            hook(var)

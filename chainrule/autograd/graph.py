@@ -1,0 +1,115 @@
+"""Graph nodes: the objects behind ``grad_fn`` and ``next_functions``.
+
+A Node is created when an op runs under grad mode with an input that requires grad. It
+holds ``next_functions`` (one ``(node, output_nr)`` edge per input, ``(None, 0)`` for
+inputs that need no gradient), the values its backward formula needs, and a sequence
+number that orders the backward pass. Nodes have no ``__del__``: a graph is freed as soon
+as nothing refers to it, and the create_graph cycle ``x -> x.grad -> grad_fn -> x`` is
+collected by Python's GC.
+"""
+from __future__ import annotations
+
+import itertools
+
+__all__ = ["Node", "AccumulateGrad", "SAVED_FREED_MSG"]
+
+_seq = itertools.count()
+
+SAVED_FREED_MSG = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward.")
+
+
+class Node:
+    """Base of every ``grad_fn``. Subclasses implement ``apply(grads, create_graph)``."""
+
+    __slots__ = ("next_functions", "_seq", "_pre_hooks", "_hooks", "_retained",
+                 "_tensor_hooks", "metadata_", "__weakref__")
+    num_outputs = 1
+
+    def __init__(self):
+        self._seq = next(_seq)
+        self._pre_hooks = self._hooks = self._retained = self._tensor_hooks = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {id(self):#x}>"
+
+    @property
+    def metadata(self) -> dict:
+        try:
+            return self.metadata_
+        except AttributeError:
+            self.metadata_ = {}
+            return self.metadata_
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node computes; it may return
+        replacement grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; it may return replacement grads."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def _add_tensor_hook(self, output_nr: int, fn):
+        if self._tensor_hooks is None:
+            self._tensor_hooks = []
+        entry = (output_nr, fn)
+        self._tensor_hooks.append(entry)
+        return _RemovableHandle(self._tensor_hooks, entry)
+
+    def _release(self) -> None:
+        """Free saved values (retain_graph=False)."""
+
+    def apply(self, grads, create_graph):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _RemovableHandle:
+    __slots__ = ("_list", "_item")
+
+    def __init__(self, lst, item):
+        self._list, self._item = lst, item
+
+    def remove(self) -> None:
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The sink at a leaf: adds the incoming gradient into ``variable.grad``."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        Node.__init__(self)
+        # torch gives AccumulateGrad the highest priority: it runs as soon as it is ready.
+        self._seq = (1 << 62) + self._seq
+        self.variable = variable
+        self.next_functions = ()
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
+
+    def apply(self, grads, create_graph):  # the engine accumulates; see engine._accumulate
+        return ()

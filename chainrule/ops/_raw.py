@@ -1,0 +1,91 @@
+"""Raw-array meanings of backward-vocabulary names that are not ops themselves.
+
+Each takes ``xp`` first; ``F.sum_to_shape(g, shape)`` in a rule becomes
+``sum_to_shape(xp, g, shape)`` here on plain backward, and the chainrule function of the
+same name (ops/_broadcast.py) under create_graph.
+"""
+from __future__ import annotations
+
+from ._broadcast import reduced_axes
+
+
+def sum_to_shape(xp, g, shape):
+    lead, keep = reduced_axes(g.shape, shape)
+    if lead:
+        g = g.sum(axis=lead)
+    if keep:
+        g = g.sum(axis=keep, keepdims=True)
+    return g
+
+
+def cast(xp, g, dtype):
+    return xp.asarray(g).astype(getattr(dtype, "np", dtype), copy=False)
+
+
+def expand(xp, g, shape):
+    return xp.broadcast_to(g, shape)
+
+
+def reshape(xp, g, shape):
+    return xp.reshape(g, shape)
+
+
+def zeros(xp, shape, dtype):
+    return xp.zeros(shape, dtype=getattr(dtype, "np", dtype))
+
+
+def sign(xp, x):
+    return xp.sign(x)
+
+
+def where(xp, cond, a, b):
+    return xp.where(cond, a, b)
+
+
+def sum(xp, x, dim=None, keepdim=False):  # noqa: A001 - the vocabulary's name
+    return xp.sum(x, axis=None if dim is None else dim, keepdims=keepdim)
+
+
+def unsqueeze_dims(xp, g, dims):
+    return xp.expand_dims(g, dims) if dims else g
+
+
+def transpose(xp, x, dim0, dim1):
+    return xp.swapaxes(x, dim0, dim1)
+
+
+def matmul(xp, a, b):
+    return xp.matmul(a, b)
+
+
+def index_scatter(xp, g, shape, key):
+    """The transpose of ``x[key]``: a zero array of ``shape`` with ``g`` added at ``key``."""
+    out = xp.zeros(shape, dtype=g.dtype)
+    xp.add.at(out, key, g)
+    return out
+
+
+def unbind(xp, g, dim):
+    return tuple(xp.moveaxis(g, dim, 0))
+
+
+def stack(xp, parts, dim):
+    return xp.stack(parts, axis=dim)
+
+
+def split_sizes(xp, g, sizes, dim):
+    out, start = [], 0
+    for n in sizes:
+        out.append(g[(slice(None),) * dim + (slice(start, start + n),)])
+        start += n
+    return out
+
+
+def index_raw(xp, x, key):
+    return x[key]
+
+
+def zero_at(xp, g, key):
+    out = xp.array(g, copy=True)
+    out[key] = 0
+    return out

@@ -1,0 +1,533 @@
+"""The op declaration form, its shorthands, node classes and the one dispatch point.
+
+An op is declared once::
+
+    unary("sin", lambda xp, x: xp.sin(x), d=lambda F, x: F.cos(x))
+
+which gives its forward over the array namespace ``xp``, its derivative, and (by
+default) the grad_fn name ``SinBackward0``. A backward rule is a function
+``rule(F, g, *names)``: ``g`` is the incoming gradient and each further parameter *name*
+declares what the node must save: an input's name (``x``, ``a``, ``b``), ``out`` (the
+result), a parameter of the op (``dim``), or ``<input>_shape``. ``F`` is the vocabulary the
+rule computes with: chainrule's differentiable ops when ``create_graph=True`` (so the
+backward is recorded and higher derivatives come for free), the backend's raw array
+functions otherwise (so the common case pays for no Tensor wrapping). Both come from this
+registry: ``F.cos`` is the ``cos`` op, dispatched or run raw.
+
+Broadcasting is undone here, once: each input's gradient is summed back to that input's
+shape and cast to its dtype, so rules never unbroadcast by hand.
+"""
+from __future__ import annotations
+
+import inspect
+
+from .._dtypes import _BY_NP, get_default_dtype, result_type
+from .._tensor import Tensor
+from ..autograd.grad_mode import _tls
+from ..autograd.graph import SAVED_FREED_MSG, Node
+from ..backend import namespace_of
+
+__all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "expose", "OPS", "PUBLIC",
+           "graph_vocab", "raw_vocab"]
+
+OPS: dict = {}
+
+_IN, _OUT, _PARAM, _SHAPE = 0, 1, 2, 3
+_FREED = object()
+
+
+class _Interceptor:
+    """A hook a graph-capture mode installs to see every op before it runs."""
+
+    current = None
+
+
+interceptor = _Interceptor
+
+
+class Op:
+    """One op: its name, forward over ``xp``, per-input backward rules and grad_fn name.
+
+    ``jvp`` (forward-mode rule) and ``batch`` (batching rule) are reserved fields that later
+    work fills; ``dtype_rule`` is one of None (NumPy's result is torch's), ``"promote"``
+    (torch's result_type over the inputs), ``"float"`` (integers become the default float
+    first) or ``"promote_float"`` (promote, then integers become the default float).
+    """
+
+    __slots__ = ("name", "grad_fn", "forward", "inputs", "params", "vjps", "node_cls",
+                 "_plans", "jvp", "batch", "dtype_rule", "broadcasts", "num_outputs",
+                 "_raw", "differentiable", "defaults", "dtype_inputs", "view", "variadic",
+                 "_node_classes")
+
+    def __init__(self, name, forward, *, inputs=("x",), params=(), vjps=None, grad_fn=None,
+                 dtype_rule=None, broadcasts=False, jvp=None, batch=None, num_outputs=1,
+                 dtype_inputs=None, view=False, variadic=False):
+        self.name = name
+        self.forward = forward
+        self.inputs = tuple(inputs)
+        self.params = tuple(params)
+        self.vjps = tuple(vjps) if vjps is not None else (None,) * len(self.inputs)
+        self.grad_fn = grad_fn or _default_grad_fn_name(name)
+        self.dtype_rule = dtype_rule
+        self.broadcasts = broadcasts
+        self.jvp = jvp
+        self.batch = batch
+        self.num_outputs = num_outputs
+        self.differentiable = any(v is not None for v in self.vjps)
+        self.defaults = {k: p.default for k, p in inspect.signature(forward).parameters.items()
+                         if p.default is not inspect.Parameter.empty}
+        self.dtype_inputs = dtype_inputs
+        self.view = view
+        self.variadic = variadic
+        self._node_classes = {}
+        self._plans = {}
+        self._raw = None
+        self.node_cls = type(self.grad_fn, (OpNode,), {"__slots__": (), "op": self,
+                                                        "num_outputs": num_outputs or 1})
+        if name in OPS:
+            raise ValueError(f"op {name!r} is registered twice")
+        OPS[name] = self
+
+    def __repr__(self) -> str:
+        return f"<op {self.name} -> {self.grad_fn}>"
+
+    def plan(self, mask):
+        """What to save and how to call each rule, for one pattern of inputs needing grad."""
+        plan = self._plans.get(mask)
+        if plan is None:
+            plan = self._plans[mask] = _Plan(self, mask)
+        return plan
+
+    def node_class(self, num_outputs: int):
+        """The node class for an op whose output count varies per call (unbind)."""
+        cls = self._node_classes.get(num_outputs)
+        if cls is None:
+            cls = self._node_classes[num_outputs] = type(
+                self.grad_fn, (OpNode,), {"__slots__": (), "op": self,
+                                          "num_outputs": num_outputs})
+        return cls
+
+    def raw(self, xp):
+        """The op's forward with ``xp`` bound: the raw interpretation of ``F.<name>``."""
+        fwd = self.forward
+        return lambda *args, **kwargs: fwd(xp, *args, **kwargs)
+
+
+def _default_grad_fn_name(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_")) + "Backward0"
+
+
+class _Plan:
+    """Precomputed once per (op, which inputs need grad): the saved-value sources and, per
+    input, the positions of the saved values its rule takes."""
+
+    __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot")
+
+    def __init__(self, op: Op, mask):
+        names: list = []
+        rule_positions = []
+        rules = op.vjps if not op.variadic else op.vjps * len(mask)
+        if op.variadic:  # one rule gives every input's gradient; it runs once
+            mask = (any(mask),) + (False,) * (len(mask) - 1)
+        for need, rule in zip(mask, rules):
+            if not need or rule is None:
+                rule_positions.append(None)
+                continue
+            wanted = _rule_names(rule)
+            for n in wanted:
+                if n not in names:
+                    names.append(n)
+            rule_positions.append(tuple(names.index(n) for n in wanted))
+        sources = []
+        for n in names:
+            if n in op.inputs:
+                sources.append((_IN, op.inputs.index(n)))
+            elif n == "out":
+                sources.append((_OUT, 0))
+            elif n in op.params:
+                sources.append((_PARAM, n))
+            elif n == "shapes" and op.variadic:
+                sources.append((_SHAPE, None))
+            elif n.endswith("_shape") and n[:-6] in op.inputs:
+                sources.append((_SHAPE, op.inputs.index(n[:-6])))
+            else:
+                raise TypeError(f"op {op.name}: a backward rule asks for {n!r}, which is not an "
+                                f"input {op.inputs}, a parameter {op.params}, 'out' or "
+                                "'<input>_shape'")
+        self.sources = tuple(sources)
+        self.rule_positions = tuple(rule_positions)
+        self.tensor_slots = tuple(i for i, (k, _) in enumerate(sources) if k == _IN)
+        outs = [i for i, (k, _) in enumerate(sources) if k == _OUT]
+        self.out_slot = outs[0] if outs else None
+
+
+_RULE_NAMES: dict = {}
+
+
+def _rule_names(rule) -> tuple:
+    names = _RULE_NAMES.get(rule)
+    if names is None:
+        params = list(inspect.signature(rule).parameters)
+        if params[:2] != ["F", "g"]:
+            raise TypeError(f"backward rule {rule} must start with parameters (F, g, ...)")
+        names = _RULE_NAMES[rule] = tuple(params[2:])
+    return names
+
+
+# ---------------------------------------------------------------------------- nodes
+class OpNode(Node):
+    """The node class behind every registered op; each op gets a subclass named after its
+    grad_fn (``SinBackward0``), made once at registration."""
+
+    __slots__ = ("_saved", "_versions", "_plan", "_meta", "_xp")
+    op: Op = None  # type: ignore[assignment]
+
+    def name(self) -> str:
+        n = type(self).__name__
+        return "torch::autograd::CopySlices" if n == "CopySlices" else n
+
+    def _release(self) -> None:
+        if self._saved is not None:
+            self._saved = _FREED
+
+    def _unpack(self, create_graph):
+        saved = self._saved
+        if saved is None:
+            return ()
+        if saved is _FREED:
+            raise RuntimeError(SAVED_FREED_MSG)
+        plan = self._plan
+        vals = list(saved)
+        for (vc, expected, slot) in self._versions:
+            if vc[0] != expected:
+                raise _modified_error(self, vals[slot], slot == plan.out_slot, vc[0], expected)
+        if create_graph:
+            if plan.out_slot is not None:
+                vals[plan.out_slot] = Tensor._make(saved[plan.out_slot], True, self, 0)
+        else:
+            for i in plan.tensor_slots:
+                v = vals[i]
+                if isinstance(v, Tensor):
+                    vals[i] = v._data
+        return vals
+
+    def apply(self, grads, create_graph):
+        vals = self._unpack(create_graph)
+        op = self.op
+        g = grads[0] if op.num_outputs == 1 else grads
+        F = graph_vocab if create_graph else raw_vocab(self._xp)
+        next_functions = self.next_functions
+        if op.variadic:
+            pos = self._plan.rule_positions[0]
+            grads_in = op.vjps[0](F, g, *[vals[p] for p in pos])
+            return [None if nf[0] is None else gi for nf, gi in zip(next_functions, grads_in)]
+        results = []
+        for i, (rule, pos) in enumerate(zip(op.vjps, self._plan.rule_positions)):
+            if pos is None or next_functions[i][0] is None:
+                results.append(None)
+            elif len(pos) == 1:
+                results.append(rule(F, g, vals[pos[0]]))
+            else:
+                results.append(rule(F, g, *[vals[p] for p in pos]))
+        meta = self._meta
+        if meta is not None:
+            for i, (shape, dtype) in enumerate(meta):
+                r = results[i]
+                if r is None or shape is None:
+                    continue
+                if r.shape != shape:
+                    r = F.sum_to_shape(r, shape)
+                if r.dtype != dtype:
+                    r = F.cast(r, dtype)
+                results[i] = r
+        return results
+
+
+def _modified_error(node, value, is_output, now, expected):
+    import re
+    data = value._data if isinstance(value, Tensor) else value
+    type_name = {"f": "Float", "d": "Double", "e": "Half"}.get(data.dtype.char, "")
+    owner = node if is_output else (value.grad_fn if isinstance(value, Tensor) else None)
+    where = ""
+    if owner is not None:
+        nr = 0 if is_output else value._output_nr
+        where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', owner.name())},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{type_name}Tensor {list(data.shape)}]{where} is at version {now}; "
+        f"expected version {expected} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False). (chainrule: the tensor "
+        f"was saved by {node.name()}; clone it before the in-place op, or use the "
+        "out-of-place form.)")
+
+
+# ---------------------------------------------------------------------------- dispatch
+def _edge(t):
+    if t.__class__ is not Tensor and not isinstance(t, Tensor):
+        return (None, 0)
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
+    if t._rg:
+        return (t._accumulator(), 0)
+    return (None, 0)
+
+
+def _check_inference(args):
+    for a in args:
+        if isinstance(a, Tensor) and a._inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                "created in inference mode in computation tracked by autograd. To work around "
+                "this, you can make a clone to get a normal tensor and use it in autograd, or "
+                "use `torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
+def record(op: Op, args, params, out_data, outs):
+    """Attach a node for ``op`` to its outputs ``outs`` (the caller knows an input requires
+    grad and grad mode is on)."""
+    mask = tuple(isinstance(a, Tensor) and a._rg for a in args)
+    plan = op.plan(mask)
+    node = op.node_cls() if op.num_outputs is not None else op.node_class(len(outs))()
+    node.next_functions = tuple(_edge(a) for a in args)
+    node._plan = plan
+    node._xp = namespace_of(outs[0]._data)
+    node._meta = None
+    if plan.sources:
+        saved = []
+        versions = []
+        for slot, (kind, key) in enumerate(plan.sources):
+            if kind == _IN:
+                v = args[key]
+                if isinstance(v, Tensor):
+                    if v._inference:
+                        _check_inference((v,))
+                    vc = v._version_counter()
+                    versions.append((vc, vc[0], slot))
+                saved.append(v)
+            elif kind == _OUT:
+                vc = outs[0]._version_counter()
+                versions.append((vc, vc[0], slot))
+                saved.append(out_data)
+            elif kind == _PARAM:
+                saved.append(params[key] if params and key in params else op.defaults.get(key))
+            elif key is None:
+                saved.append(tuple(a._data.shape for a in args))
+            else:
+                a = args[key]
+                saved.append(a._data.shape if isinstance(a, Tensor) else ())
+        node._saved = saved
+        node._versions = versions
+    else:
+        node._saved = None
+        node._versions = ()
+    if op.broadcasts:
+        out0 = outs[0]._data
+        oshape, odtype = out0.shape, out0.dtype
+        meta = None
+        for i, a in enumerate(args):
+            if mask[i]:
+                d = a._data
+                if d.shape != oshape or d.dtype != odtype:
+                    if meta is None:
+                        meta = [(None, None)] * len(args)
+                    meta[i] = (d.shape, d.dtype)
+        node._meta = meta
+    for i, t in enumerate(outs):
+        t._rg = True
+        t.grad_fn = node
+        t._output_nr = i
+    return node
+
+
+def dispatch(op: Op, args: tuple, params: dict | None = None):
+    """Run ``op`` on ``args`` (Tensors or Python scalars) and record it when needed.
+
+    The one entry point every op goes through; a graph-capture mode hooks in here.
+    """
+    if interceptor.current is not None:
+        return interceptor.current(op, args, params)
+    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+    rule = op.dtype_rule
+    if rule is not None:
+        arrays = _apply_dtype_rule(op, args, arrays, params)
+    xp = None
+    for a in arrays:
+        if a.__class__ is not int and a.__class__ is not float and a is not None and \
+                a.__class__ is not bool and a.__class__ is not complex:
+            xp = namespace_of(a)
+            break
+    if xp is None:
+        from ..backend import numpy_namespace as xp
+    try:
+        out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+    except ValueError as exc:
+        if op.broadcasts and "broadcast" in str(exc):
+            raise _broadcast_error(arrays) from None
+        raise
+    if op.num_outputs == 1:
+        if out.__class__ is not xp.ndarray:
+            out = xp.asarray(out)
+        result = Tensor._make(out)
+        outs = (result,)
+    else:
+        outs = tuple(Tensor._make(o if o.__class__ is xp.ndarray else xp.asarray(o))
+                     for o in out)
+        result = outs
+    if op.view:
+        base = args[0]
+        base = base._base if base._base is not None else base
+        for t in outs:
+            t._base = base
+    if _tls.grad_enabled and op.differentiable:
+        for a in args:
+            if isinstance(a, Tensor) and a._rg:
+                record(op, args, params, out if op.num_outputs == 1 else None, outs)
+                break
+    return result
+
+
+def _apply_dtype_rule(op, args, arrays, params):
+    """Cast tensor inputs to the dtype torch would compute in (see Op.dtype_rule)."""
+    rule = op.dtype_rule
+    dims, zeros, scalars = [], [], []
+    which = op.dtype_inputs if op.dtype_inputs is not None else range(len(args))
+    for i in which:
+        a = args[i]
+        if isinstance(a, Tensor):
+            (dims if a._data.ndim else zeros).append(_BY_NP[a._data.dtype])
+        elif a is not None:
+            scalars.append(a)
+    if rule == "float_if_scalar":
+        scalars.append(params[op.params[0]])
+    target = result_type(dims, zeros, scalars)
+    if rule in ("float", "promote_float") and not (target.is_floating_point or
+                                                   target.is_complex):
+        target = get_default_dtype()
+    np_target = target.np
+    out = list(arrays)
+    for i in which:
+        a = args[i]
+        if isinstance(a, Tensor) and a._data.dtype != np_target:
+            out[i] = a._data.astype(np_target)
+    return out
+
+
+def _broadcast_error(arrays):
+    shapes = [tuple(getattr(a, "shape", ())) for a in arrays]
+    a, b = shapes[0], shapes[1]
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for dim in range(n - 1, -1, -1):
+        if pa[dim] != pb[dim] and pa[dim] != 1 and pb[dim] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[dim]}) must match the size of tensor b ({pb[dim]}) "
+                f"at non-singleton dimension {dim}: shapes {list(a)} and {list(b)} do not "
+                "broadcast (align trailing dimensions, or reshape/unsqueeze one input)")
+    return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")
+
+
+# ---------------------------------------------------------------------------- shorthands
+def op(name, forward, *, inputs=("x",), params=(), vjps=None, **kw) -> Op:
+    """The general form: ``vjps`` holds one rule ``(F, g, *names) -> grad`` per input (None
+    where the input is not differentiable)."""
+    return Op(name, forward, inputs=inputs, params=params, vjps=vjps, **kw)
+
+
+def unary(name, forward, *, d=None, vjp=None, params=(), **kw) -> Op:
+    """An elementwise one-input op: give ``d``, its local derivative (multiplied by the
+    incoming gradient), or ``vjp``, the whole rule."""
+    if d is not None:
+        rule = _times_local_derivative(d)
+    else:
+        rule = vjp
+    return Op(name, forward, inputs=("x",), params=params, vjps=(rule,), **kw)
+
+
+def _times_local_derivative(d):
+    names = list(inspect.signature(d).parameters)[1:]
+    # Build ``lambda F, g, <names>: g * d(F, <names>)`` with the same named parameters, so
+    # the plan knows what to save.
+    src = (f"lambda F, g, {', '.join(names)}: g * d(F, {', '.join(names)})" if names
+           else "lambda F, g: g * d(F)")
+    return eval(src, {"d": d})  # noqa: S307 - fixed template, names are identifiers
+
+
+def binary(name, forward, *, da=None, db=None, params=(), **kw) -> Op:
+    """A two-input op with one rule per side (bilinear ops: mul, mm, ...)."""
+    kw.setdefault("inputs", ("a", "b"))
+    return Op(name, forward, params=params, vjps=(da, db), **kw)
+
+
+def linear(name, forward, *, transpose, params=(), **kw) -> Op:
+    """A one-input linear op (neg, reshape, sum, indexing): give its transpose, which is
+    also its backward."""
+    return Op(name, forward, inputs=("x",), params=params, vjps=(transpose,), **kw)
+
+
+# ---------------------------------------------------------------------------- public names
+PUBLIC: dict = {}
+
+
+def expose(fn=None, *, name=None, method=True, tensor_name=None):
+    """Make ``fn`` public: ``chainrule.<name>`` (collected by ``chainrule.ops``), the graph
+    vocabulary ``F.<name>``, and, when ``method`` is true, the Tensor method of the same
+    name (or ``tensor_name``)."""
+    def register(f):
+        public_name = name or f.__name__
+        PUBLIC[public_name] = f
+        if method:
+            setattr(Tensor, tensor_name or public_name, f)
+        return f
+    return register(fn) if fn is not None else register
+
+
+# ---------------------------------------------------------------------------- vocabularies
+class _GraphVocab:
+    """``F`` for create_graph=True: each name is the public chainrule op."""
+
+    def __getattr__(self, name):
+        try:
+            fn = PUBLIC[name]
+        except KeyError:
+            raise AttributeError(f"backward vocabulary has no {name!r}: expose it as a public "
+                                 "function with ops._registry.expose") from None
+        setattr(self, name, fn)
+        return fn
+
+
+graph_vocab = _GraphVocab()
+
+
+class _RawVocab:
+    """``F`` for plain backward: each name is the op's forward on raw arrays of ``xp``
+    (helpers in ``ops/_raw.py`` supply the few names that are not ops)."""
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def __getattr__(self, name):
+        from . import _raw
+        helper = getattr(_raw, name, None)
+        if helper is not None:
+            xp = self.xp
+            fn = (lambda *a, **k: helper(xp, *a, **k))
+        else:
+            try:
+                fn = OPS[name].raw(self.xp)
+            except KeyError:
+                raise AttributeError(f"backward vocabulary has no {name!r}: register it as an "
+                                     "op or add a raw helper in ops/_raw.py") from None
+        setattr(self, name, fn)
+        return fn
+
+
+_RAW_VOCABS: dict = {}
+
+
+def raw_vocab(xp):
+    v = _RAW_VOCABS.get(xp)
+    if v is None:
+        v = _RAW_VOCABS[xp] = _RawVocab(xp)
+    return v

@@ -1,0 +1,159 @@
+"""Indexing: ``x[key]`` and ``x[key] = value``.
+
+Basic indexing decomposes, as torch's does, into one view op per indexed dimension
+(``x[0, 1:3]`` is SliceBackward0 of SelectBackward0); any advanced component (a list, an
+integer or boolean tensor) makes one IndexBackward0. Every rule is the same transpose:
+scatter the gradient into zeros of the input's shape.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ._registry import dispatch, expose, op, record
+
+_SCATTER = (lambda F, g, x_shape, key: F.index_scatter(g, x_shape, key),)
+SELECT = op("select", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",), view=True)
+SLICE = op("slice", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",), view=True)
+INDEX = op("index", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",))
+INDEX_SCATTER = op("index_scatter", lambda xp, g, shape, key: _scatter(xp, g, shape, key),
+                   vjps=(lambda F, g, key: F.index_raw(g, key),), params=("shape", "key"),
+                   grad_fn="IndexPutBackward0")
+# x[key] = value, recorded as torch's CopySlices: the overwritten part of x gets no gradient,
+# value gets the gradient of the part it filled (summed back to its shape by the registry).
+COPY_SLICES = op("copy_slices", lambda xp, x, value, key: _put(xp, x, value, key),
+                 inputs=("x", "value"),
+                 vjps=(lambda F, g, key: F.zero_at(g, key),
+                       lambda F, g, key: F.index_raw(g, key)),
+                 params=("key",), grad_fn="CopySlices", broadcasts=True)
+
+
+def _scatter(xp, g, shape, key):
+    out = xp.zeros(shape, dtype=g.dtype)
+    if _is_basic(key):
+        out[key] = g
+    else:
+        xp.add.at(out, key, g)
+    return out
+
+
+def _put(xp, x, value, key):
+    out = x.copy()
+    out[key] = value
+    return out
+
+
+def _is_basic(key) -> bool:
+    return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
+
+
+@expose(method=False)
+def index_scatter(g, shape, key):
+    return dispatch(INDEX_SCATTER, (g,), {"shape": tuple(shape), "key": key})
+
+
+@expose(method=False)
+def index_raw(x, key):
+    """``x[key]`` for an already-normalised key (the backward vocabulary's gather)."""
+    return dispatch(INDEX, (x,), {"key": key})
+
+
+@expose(method=False)
+def zero_at(g, key):
+    """``g`` with the entries at ``key`` set to zero."""
+    return g - index_scatter(index_raw(g, key), g.shape, key)
+
+
+def _normalise(key):
+    """A tuple key with Tensors and lists turned into backend arrays."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    out = []
+    for k in key:
+        if isinstance(k, Tensor):
+            if k._data.dtype.kind not in "biu":
+                raise IndexError("tensors used as indices must be long, int, byte or bool "
+                                 "tensors")
+            out.append(k._data)
+        elif isinstance(k, (list, tuple)):
+            import numpy  # lists in keys become arrays; the backend of a list is NumPy
+            out.append(numpy.asarray([i._data if isinstance(i, Tensor) else i for i in k]))
+        elif isinstance(k, bool) or (k is not None and k is not Ellipsis and
+                                     not isinstance(k, (int, slice)) and hasattr(k, "shape")):
+            out.append(k)
+        elif k is None or k is Ellipsis or isinstance(k, slice):
+            out.append(k)
+        else:
+            out.append(k.__index__())
+    return tuple(out)
+
+
+def getitem(self, key):
+    """``x[key]`` with torch's grad_fn structure."""
+    single = not isinstance(key, tuple)
+    key = _normalise(key)
+    if not _is_basic(key):
+        return dispatch(INDEX, (self,), {"key": key})
+    shape = self._data.shape
+    n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if n_real > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    out, dim = self, 0
+    applied = False
+    for k in key:
+        if k is Ellipsis:
+            dim += len(shape) - n_real
+        elif k is None:
+            out = dispatch(_unsqueeze_op(), (out,), {"dim": dim})
+            dim += 1
+            applied = True
+        elif isinstance(k, int):
+            size = out._data.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
+                                 f"{size}")
+            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k,)})
+            applied = True
+        else:
+            if k == slice(None) and not single:
+                dim += 1
+                continue
+            out = dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)})
+            dim += 1
+            applied = True
+    if not applied:
+        from .shape import alias
+        out = alias(self)
+    if out is not self:
+        out._view_of = (self, key)
+    return out
+
+
+def _unsqueeze_op():
+    from .shape import UNSQUEEZE
+    return UNSQUEEZE
+
+
+def setitem(self, key, value) -> None:
+    """``x[key] = value`` in place; under grad mode it is recorded as CopySlices."""
+    from ._inplace import check_inplace, rebase_view
+    key = _normalise(key)
+    check_inplace(self, view_message=True)
+    from ..autograd.grad_mode import _tls
+    needs_graph = _tls.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))
+    vdata = value._data if isinstance(value, Tensor) else value
+    if needs_graph and self._base is not None and (self._base._rg or self._rg):
+        rebase_view(self, lambda base_part: setitem(base_part, key, value))
+        return
+    try:
+        self._data[key] = vdata
+    except ValueError as exc:
+        raise RuntimeError(f"{exc} (assigning a value of shape "
+                           f"{list(getattr(vdata, 'shape', ()))} into x{list(key)!s} of a tensor "
+                           f"of shape {list(self._data.shape)})") from None
+    if needs_graph:
+        args = (self, value if isinstance(value, Tensor) else None)
+        record(COPY_SLICES, args, {"key": key}, self._data, (self,))
+    self._bump_version()
+
+
+Tensor.__getitem__ = getitem
+Tensor.__setitem__ = setitem

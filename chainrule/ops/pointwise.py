@@ -1,0 +1,426 @@
+"""Elementwise ops: each line is the op's forward over ``xp`` and its derivative.
+
+Elementwise ops give ``d`` (the local derivative, multiplied by the incoming gradient
+``g``) or ``vjp`` (the whole rule); binary ops give one rule per side. Broadcasting and
+dtype are undone by the registry, never here.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ._registry import binary, dispatch, expose, op, unary
+
+FLOAT = {"dtype_rule": "float"}        # integer inputs compute in the default float dtype
+BCAST = {"dtype_rule": "promote", "broadcasts": True}
+
+# ---------------------------------------------------------------------------- unary
+NEG = unary("neg", lambda xp, x: xp.negative(x), vjp=lambda F, g: -g)
+EXP = unary("exp", lambda xp, x: xp.exp(x), d=lambda F, out: out, **FLOAT)
+EXP2 = unary("exp2", lambda xp, x: xp.exp2(x), d=lambda F, out: out * 0.6931471805599453,
+             **FLOAT)
+EXPM1 = unary("expm1", lambda xp, x: xp.expm1(x), d=lambda F, out: out + 1, **FLOAT)
+LOG = unary("log", lambda xp, x: xp.log(x), vjp=lambda F, g, x: g / x, **FLOAT)
+LOG2 = unary("log2", lambda xp, x: xp.log2(x), vjp=lambda F, g, x: g / (x * 0.6931471805599453),
+             **FLOAT)
+LOG10 = unary("log10", lambda xp, x: xp.log10(x),
+              vjp=lambda F, g, x: g / (x * 2.302585092994046), **FLOAT)
+LOG1P = unary("log1p", lambda xp, x: xp.log1p(x), vjp=lambda F, g, x: g / (x + 1), **FLOAT)
+SIN = unary("sin", lambda xp, x: xp.sin(x), d=lambda F, x: F.cos(x), **FLOAT)
+COS = unary("cos", lambda xp, x: xp.cos(x), d=lambda F, x: -F.sin(x), **FLOAT)
+TAN = unary("tan", lambda xp, x: xp.tan(x), d=lambda F, out: 1 + out * out, **FLOAT)
+ASIN = unary("asin", lambda xp, x: xp.arcsin(x), d=lambda F, x: F.rsqrt(1 - x * x), **FLOAT)
+ACOS = unary("acos", lambda xp, x: xp.arccos(x), d=lambda F, x: -F.rsqrt(1 - x * x), **FLOAT)
+ATAN = unary("atan", lambda xp, x: xp.arctan(x), vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
+SINH = unary("sinh", lambda xp, x: xp.sinh(x), d=lambda F, x: F.cosh(x), **FLOAT)
+COSH = unary("cosh", lambda xp, x: xp.cosh(x), d=lambda F, x: F.sinh(x), **FLOAT)
+TANH = unary("tanh", lambda xp, x: xp.tanh(x), d=lambda F, out: 1 - out * out, **FLOAT)
+SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x), d=lambda F, out: out * (1 - out),
+                **FLOAT)
+RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
+             vjp=lambda F, g, out: g * (out > 0))
+SQRT = unary("sqrt", lambda xp, x: xp.sqrt(x), vjp=lambda F, g, out: g / (2 * out), **FLOAT)
+RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
+              d=lambda F, out: -0.5 * out * out * out, **FLOAT)
+RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x), d=lambda F, out: -out * out,
+                   **FLOAT)
+ABS = unary("abs", lambda xp, x: xp.abs(x), d=lambda F, x: F.sign(x))
+SIGN = unary("sign", lambda xp, x: xp.sign(x), vjp=lambda F, g: g * 0)
+FLOOR = unary("floor", lambda xp, x: xp.floor(x), vjp=lambda F, g: g * 0)
+CEIL = unary("ceil", lambda xp, x: xp.ceil(x), vjp=lambda F, g: g * 0)
+ROUND = unary("round", lambda xp, x: xp.round(x), vjp=lambda F, g: g * 0)
+TRUNC = unary("trunc", lambda xp, x: xp.trunc(x), vjp=lambda F, g: g * 0)
+CLAMP = unary("clamp", lambda xp, x, min=None, max=None: _clip(xp, x, min, max),
+              vjp=lambda F, g, x, min, max: g * _in_range(x, min, max),
+              params=("min", "max"), grad_fn="ClampBackward1")
+
+
+def _sigmoid(xp, x):
+    # Split by sign so exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below.
+    z = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+
+
+def _clip(xp, x, lo, hi):
+    if lo is not None:
+        x = xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
+    if hi is not None:
+        x = xp.minimum(x, xp.asarray(hi, dtype=x.dtype))
+    return x
+
+
+def _in_range(x, lo, hi):
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) & (x <= hi)
+
+
+def _unary_public(op_, name):
+    def fn(input):
+        return dispatch(op_, (input,))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise {name}; its grad_fn is {op_.grad_fn}."
+    return fn
+
+
+for _op in (NEG, EXP, EXP2, EXPM1, LOG, LOG2, LOG10, LOG1P, SIN, COS, TAN, ASIN, ACOS, ATAN,
+            SINH, COSH, TANH, SIGMOID, RELU, SQRT, RSQRT, RECIPROCAL, ABS, SIGN, FLOOR, CEIL,
+            ROUND, TRUNC):
+    globals()[_op.name] = expose(_unary_public(_op, _op.name))
+negative = expose(neg, name="negative")
+absolute = expose(abs, name="absolute")  # noqa: F821 - made by the loop above
+arcsin, arccos, arctan = asin, acos, atan  # noqa: F821
+
+
+@expose
+def clamp(input, min=None, max=None):  # noqa: A002 - torch's parameter names
+    """Clamp every element into [min, max] (ClampBackward1 for scalar bounds)."""
+    if min is None and max is None:
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return dispatch(CLAMP, (input,), {"min": min, "max": max})
+
+
+clip = expose(clamp, name="clip")
+
+
+@expose
+def clamp_min(input, min):  # noqa: A002
+    return clamp(input, min=min)
+
+
+@expose
+def clamp_max(input, max):  # noqa: A002
+    return clamp(input, max=max)
+
+
+@expose
+def square(input):
+    return pow(input, 2)
+
+
+# ---------------------------------------------------------------------------- binary
+ADD = binary("add", lambda xp, a, b, alpha=1: xp.add(a, b) if alpha == 1 else a + alpha * b,
+             da=lambda F, g: g, db=lambda F, g, alpha: g if alpha == 1 else g * alpha,
+             params=("alpha",), **BCAST)
+SUB = binary("sub", lambda xp, a, b, alpha=1: xp.subtract(a, b) if alpha == 1 else a - alpha * b,
+             da=lambda F, g: g, db=lambda F, g, alpha: -g if alpha == 1 else g * -alpha,
+             params=("alpha",), **BCAST)
+RSUB = op("rsub", lambda xp, x, other, alpha=1: other - x if alpha == 1 else other - alpha * x,
+          vjps=(lambda F, g, alpha: -g if alpha == 1 else g * -alpha,),
+          params=("other", "alpha"), grad_fn="RsubBackward1", dtype_rule="float_if_scalar")
+MUL = binary("mul", lambda xp, a, b: xp.multiply(a, b),
+             da=lambda F, g, b: g * b, db=lambda F, g, a: g * a, **BCAST)
+DIV = binary("div", lambda xp, a, b: xp.true_divide(a, b),
+             da=lambda F, g, b: g / b, db=lambda F, g, a, b: -g * a / (b * b),
+             dtype_rule="promote_float", broadcasts=True)
+POW_TS = op("pow_tensor_scalar", lambda xp, x, exponent: xp.power(x, exponent),
+            vjps=(lambda F, g, x, exponent: _pow_grad(g, x, exponent),),
+            params=("exponent",), grad_fn="PowBackward0")
+POW_TT = binary("pow_tensor_tensor", lambda xp, a, b: xp.power(a, b),
+                da=lambda F, g, a, b: g * b * a ** (b - 1),
+                db=lambda F, g, a, b, out: g * F.where((a == 0) & (b >= 0), 0 * out,
+                                                       out * F.log(a)),
+                grad_fn="PowBackward1", **BCAST)
+POW_ST = op("pow_scalar_tensor", lambda xp, x, base: xp.power(base, x),
+            vjps=(lambda F, g, out, base: g * out * _log(base),),
+            params=("base",), grad_fn="PowBackward2", dtype_rule="float_if_scalar")
+MAXIMUM = binary("maximum", lambda xp, a, b: xp.maximum(a, b),
+                 da=lambda F, g, a, b: _tie_split(g, a, b) * (a >= b),
+                 db=lambda F, g, a, b: _tie_split(g, a, b) * (b >= a), **BCAST)
+MINIMUM = binary("minimum", lambda xp, a, b: xp.minimum(a, b),
+                 da=lambda F, g, a, b: _tie_split(g, a, b) * (a <= b),
+                 db=lambda F, g, a, b: _tie_split(g, a, b) * (b <= a), **BCAST)
+WHERE = op("where", lambda xp, cond, a, b: xp.where(cond, a, b),
+           inputs=("cond", "a", "b"),
+           vjps=(None, lambda F, g, cond: g * cond, lambda F, g, cond: g * ~cond),
+           dtype_rule="promote", broadcasts=True, dtype_inputs=(1, 2))
+ATAN2 = binary("atan2", lambda xp, a, b: xp.arctan2(a, b),
+               da=lambda F, g, a, b: g * b / (a * a + b * b),
+               db=lambda F, g, a, b: -g * a / (a * a + b * b),
+               dtype_rule="promote_float", broadcasts=True)
+
+
+def _pow_grad(g, x, exponent):
+    if exponent == 0:
+        return g * 0
+    return g * (exponent * x ** (exponent - 1))
+
+
+def _log(base):
+    import math
+    return math.log(base) if base > 0 else float("nan") if base < 0 else float("-inf")
+
+
+def _tie_split(g, a, b):
+    """Where a == b the gradient is shared equally (torch's rule for maximum/minimum)."""
+    return g - g * 0.5 * (a == b)
+
+
+def _is_tensor(x) -> bool:
+    return isinstance(x, Tensor)
+
+
+@expose
+def add(input, other, *, alpha=1):
+    """input + alpha * other, with broadcasting and torch's type promotion."""
+    if alpha == 1:
+        return dispatch(ADD, (input, other))
+    return dispatch(ADD, (input, other), {"alpha": alpha})
+
+
+@expose
+def sub(input, other, *, alpha=1):
+    """input - alpha * other."""
+    if not _is_tensor(input):
+        return rsub(other, input, alpha=alpha)
+    if alpha == 1:
+        return dispatch(SUB, (input, other))
+    return dispatch(SUB, (input, other), {"alpha": alpha})
+
+
+subtract = expose(sub, name="subtract")
+
+
+@expose
+def rsub(input, other, *, alpha=1):
+    """other - alpha * input (RsubBackward1 when ``other`` is a number)."""
+    if _is_tensor(other):
+        return sub(other, input, alpha=alpha)
+    return dispatch(RSUB, (input,), {"other": other, "alpha": alpha})
+
+
+@expose
+def mul(input, other):
+    """Elementwise product with broadcasting."""
+    return dispatch(MUL, (input, other))
+
+
+multiply = expose(mul, name="multiply")
+
+
+@expose
+def div(input, other, *, rounding_mode=None):
+    """True division (integers divide to the default float dtype)."""
+    if rounding_mode is None:
+        return dispatch(DIV, (input, other))
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        return trunc(div(input, other)).to(_promoted_dtype(input, other))  # noqa: F821
+    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                     f"found '{rounding_mode}'")
+
+
+divide = expose(div, name="divide")
+true_divide = expose(div, name="true_divide")
+
+
+def _promoted_dtype(a, b):
+    from .._dtypes import _BY_NP, result_type
+    dims, zeros, scalars = [], [], []
+    for x in (a, b):
+        if _is_tensor(x):
+            (dims if x.ndim else zeros).append(_BY_NP[x._data.dtype])
+        else:
+            scalars.append(x)
+    return result_type(dims, zeros, scalars)
+
+
+@expose
+def pow(input, exponent):  # noqa: A001 - torch's name
+    """input ** exponent: PowBackward0 (scalar exponent), PowBackward1 (tensor exponent),
+    PowBackward2 (scalar base)."""
+    if not _is_tensor(input):
+        return dispatch(POW_ST, (exponent,), {"base": input})
+    if _is_tensor(exponent):
+        return dispatch(POW_TT, (input, exponent))
+    if isinstance(exponent, float) and input._data.dtype.kind in "biu":
+        input = input.to(float)
+    return dispatch(POW_TS, (input,), {"exponent": exponent})
+
+
+float_power = None  # provided by the full catalogue later
+
+
+@expose
+def maximum(input, other):
+    return dispatch(MAXIMUM, (input, other))
+
+
+@expose
+def minimum(input, other):
+    return dispatch(MINIMUM, (input, other))
+
+
+@expose
+def atan2(input, other):
+    return dispatch(ATAN2, (input, other))
+
+
+arctan2 = expose(atan2, name="arctan2")
+
+
+@expose(method=False)
+def where(condition, input=None, other=None):
+    """Pick from ``input`` where ``condition`` holds, else from ``other``."""
+    if input is None and other is None:
+        return nonzero(condition, as_tuple=True)
+    return dispatch(WHERE, (condition, input, other))
+
+
+def _where_method(self, condition, other):
+    return where(condition, self, other)
+
+
+Tensor.where = _where_method
+
+# ---------------------------------------------------------------------------- no gradient
+_COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
+            "gt": "greater", "ge": "greater_equal"}
+_LOGICAL = {"logical_and": "logical_and", "logical_or": "logical_or",
+            "logical_xor": "logical_xor", "bitwise_and": "bitwise_and",
+            "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
+            "floor_divide": "floor_divide", "remainder": "remainder", "fmod": "fmod"}
+
+
+def _nondiff_binary(name, ufunc_name, dtype_rule=None):
+    o = binary(name, lambda xp, a, b: getattr(xp, ufunc_name)(a, b), dtype_rule=dtype_rule,
+               broadcasts=True)
+
+    def fn(input, other):
+        return dispatch(o, (input, other))
+    fn.__name__ = fn.__qualname__ = name
+    return expose(fn)
+
+
+for _name, _ufunc in _COMPARE.items():
+    globals()[_name] = _nondiff_binary(_name, _ufunc, "promote")
+for _name, _ufunc in _LOGICAL.items():
+    globals()[_name] = _nondiff_binary(_name, _ufunc, None if "logical" in _name else "promote")
+greater, less, greater_equal, less_equal = gt, lt, ge, le  # noqa: F821
+not_equal = ne  # noqa: F821
+NOT = unary("logical_not", lambda xp, x: xp.logical_not(x))
+BNOT = unary("bitwise_not", lambda xp, x: xp.invert(x))
+logical_not = expose(_unary_public(NOT, "logical_not"))
+bitwise_not = expose(_unary_public(BNOT, "bitwise_not"))
+ISNAN = unary("isnan", lambda xp, x: xp.isnan(x))
+ISINF = unary("isinf", lambda xp, x: xp.isinf(x))
+ISFINITE = unary("isfinite", lambda xp, x: xp.isfinite(x))
+isnan = expose(_unary_public(ISNAN, "isnan"))
+isinf = expose(_unary_public(ISINF, "isinf"))
+isfinite = expose(_unary_public(ISFINITE, "isfinite"))
+
+
+def nonzero(input, *, as_tuple=False):
+    from .. import tensor as _t
+    idx = input._data.nonzero()
+    if as_tuple:
+        return tuple(Tensor._make(i.astype("int64")) for i in idx)
+    return _t(input.xp.stack(idx, axis=-1) if idx else input.xp.zeros((0, 0), "int64"),
+              dtype=int)
+
+
+expose(nonzero)
+
+
+@expose(method=False)
+def equal(input, other) -> bool:
+    """True when both tensors have the same shape and elements."""
+    return input.shape == other.shape and bool((input._data == other._data).all())
+
+
+Tensor.equal = equal
+
+
+@expose
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    xp = input.xp
+    return bool(xp.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+@expose
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    xp = input.xp
+    return Tensor._make(xp.isclose(input._data, other._data, rtol=rtol, atol=atol,
+                                   equal_nan=equal_nan))
+
+
+# ---------------------------------------------------------------------------- operators
+def _radd(self, other):
+    return add(self, other)
+
+
+def _rmul(self, other):
+    return mul(self, other)
+
+
+def _rtruediv(self, other):
+    return mul(reciprocal(self), other)  # noqa: F821 - torch's composition: MulBackward0
+
+
+def _rpow(self, other):
+    return pow(other, self)
+
+
+def _rfloordiv(self, other):
+    return floor_divide(other, self)  # noqa: F821
+
+
+def _rmod(self, other):
+    return remainder(other, self)  # noqa: F821
+
+
+Tensor.__add__ = add
+Tensor.__radd__ = _radd
+Tensor.__sub__ = sub
+Tensor.__rsub__ = rsub
+Tensor.__mul__ = mul
+Tensor.__rmul__ = _rmul
+Tensor.__truediv__ = div
+Tensor.__rtruediv__ = _rtruediv
+Tensor.__pow__ = pow
+Tensor.__rpow__ = _rpow
+Tensor.__neg__ = neg  # noqa: F821
+Tensor.__abs__ = abs  # noqa: F821
+Tensor.__pos__ = lambda self: self
+Tensor.__floordiv__ = floor_divide  # noqa: F821
+Tensor.__rfloordiv__ = _rfloordiv
+Tensor.__mod__ = remainder  # noqa: F821
+Tensor.__rmod__ = _rmod
+Tensor.__eq__ = eq  # noqa: F821
+Tensor.__ne__ = ne  # noqa: F821
+Tensor.__lt__ = lt  # noqa: F821
+Tensor.__le__ = le  # noqa: F821
+Tensor.__gt__ = gt  # noqa: F821
+Tensor.__ge__ = ge  # noqa: F821
+Tensor.__and__ = Tensor.__rand__ = bitwise_and  # noqa: F821
+Tensor.__or__ = Tensor.__ror__ = bitwise_or  # noqa: F821
+Tensor.__xor__ = Tensor.__rxor__ = bitwise_xor  # noqa: F821
+Tensor.__invert__ = bitwise_not

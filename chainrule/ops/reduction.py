@@ -1,0 +1,105 @@
+"""Reductions: the backward of a sum is an expand, of a mean an expand and a scale."""
+from __future__ import annotations
+
+from .._tensor import Tensor, _wrap_dim
+from ._registry import dispatch, expose, op
+
+SUM = op("sum_all", lambda xp, x: xp.sum(x), vjps=(lambda F, g, x_shape: F.expand(g, x_shape),),
+         grad_fn="SumBackward0")
+SUM_DIM = op("sum_dim", lambda xp, x, dim, keepdim: xp.sum(x, axis=dim, keepdims=keepdim),
+             vjps=(lambda F, g, x_shape, dim, keepdim:
+                   F.expand(g if keepdim else F.unsqueeze_dims(g, dim), x_shape),),
+             params=("dim", "keepdim"), grad_fn="SumBackward1")
+MEAN = op("mean_all", lambda xp, x: xp.mean(x),
+          vjps=(lambda F, g, x_shape: F.expand(g / _numel(x_shape), x_shape),),
+          grad_fn="MeanBackward0")
+MEAN_DIM = op("mean_dim", lambda xp, x, dim, keepdim: xp.mean(x, axis=dim, keepdims=keepdim),
+              vjps=(lambda F, g, x_shape, dim, keepdim:
+                    F.expand((g if keepdim else F.unsqueeze_dims(g, dim))
+                             / _numel([x_shape[d] for d in dim]), x_shape),),
+              params=("dim", "keepdim"), grad_fn="MeanBackward1")
+MAX = op("max_all", lambda xp, x: xp.max(x),
+         vjps=(lambda F, g, x, out: _spread_over_ties(g, x, out),), grad_fn="MaxBackward1")
+MIN = op("min_all", lambda xp, x: xp.min(x),
+         vjps=(lambda F, g, x, out: _spread_over_ties(g, x, out),), grad_fn="MinBackward1")
+
+
+def _numel(shape) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _spread_over_ties(g, x, out):
+    """max()/min(): the gradient is shared evenly by every element equal to the result."""
+    ties = x == out
+    return g * ties / ties.sum()
+
+
+def _dims(dim, ndim):
+    if isinstance(dim, (list, tuple)):
+        dims = tuple(_wrap_dim(d, ndim) for d in dim)
+    else:
+        dims = (_wrap_dim(dim, ndim),)
+    if len(set(dims)) != len(dims):
+        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
+    return dims
+
+
+@expose
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001 - torch's name
+    """Sum of all elements (SumBackward0) or over ``dim`` (SumBackward1)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        return dispatch(SUM, (input,))
+    return dispatch(SUM_DIM, (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+
+
+@expose
+def mean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean of all elements (MeanBackward0) or over ``dim`` (MeanBackward1)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                           f"floating point or complex dtype. Got: {_torch_type_word(input)}")
+    if dim is None:
+        return dispatch(MEAN, (input,))
+    return dispatch(MEAN_DIM, (input,), {"dim": _dims(dim, input.ndim), "keepdim": keepdim})
+
+
+def _torch_type_word(t) -> str:
+    return {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+            "bool": "Bool"}.get(t.dtype.name, t.dtype.name)
+
+
+def _no_reduce_empty(input, name):
+    if input._data.size == 0:
+        raise RuntimeError(f"{name}(): Expected reduction dim to be specified for input.numel() "
+                           "== 0. Specify the reduction dim with the 'dim' argument.")
+
+
+@expose
+def max(input, dim=None, keepdim=False):  # noqa: A001
+    """The largest element (MaxBackward1); ``max(x, other)`` is ``maximum``."""
+    if isinstance(dim, Tensor):
+        from .pointwise import maximum
+        return maximum(input, dim)
+    if dim is not None:
+        raise NotImplementedError("max(dim=...) arrives with the full op catalogue")
+    _no_reduce_empty(input, "max")
+    return dispatch(MAX, (input,))
+
+
+@expose
+def min(input, dim=None, keepdim=False):  # noqa: A001
+    """The smallest element (MinBackward1); ``min(x, other)`` is ``minimum``."""
+    if isinstance(dim, Tensor):
+        from .pointwise import minimum
+        return minimum(input, dim)
+    if dim is not None:
+        raise NotImplementedError("min(dim=...) arrives with the full op catalogue")
+    _no_reduce_empty(input, "min")
+    return dispatch(MIN, (input,))
