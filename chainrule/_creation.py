@@ -219,15 +219,33 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
         return _finish(xp.zeros((0,), dtype=np_dtype), requires_grad, device)
     if steps == 1:
         return _finish(xp.full((1,), start, dtype=np_dtype), requires_grad, device)
-    kind = np_dtype.kind
-    calc = np_dtype if kind in "fc" else xp.dtype(xp.float64)
+    if np_dtype.kind not in "fc":
+        step = (end - start) / (steps - 1)
+        idx = xp.arange(steps, dtype=xp.float64)
+        vals = xp.where(idx < steps // 2, start + step * idx, end - step * (steps - 1 - idx))
+        return _finish(vals.astype(np_dtype), requires_grad, device)
+    calc = np_dtype if np_dtype.itemsize >= 4 else xp.dtype(xp.float32)
+    return _finish(_linspace_like_torch(start, end, steps, calc).astype(np_dtype),
+                   requires_grad, device)
+
+
+def _linspace_like_torch(start, end, steps, calc):
+    """torch's CPU kernel, bit for bit: whole SIMD vectors (32 bytes, AVX2) are filled as
+    ``base + i * step`` from a base taken at the vector's first index, counting from the
+    start below the halfway point and back from the end above it; the tail is scalar."""
     s, e = xp.asarray(start, dtype=calc), xp.asarray(end, dtype=calc)
     step = (e - s) / xp.asarray(steps - 1, dtype=calc)
-    idx = xp.arange(steps, dtype=calc)
     half = steps // 2
-    out = xp.where(xp.arange(steps) < half, s + step * idx,
-                   e - step * (xp.asarray(steps - 1, dtype=calc) - idx))
-    return _finish(out.astype(np_dtype), requires_grad, device)
+    width = 32 // calc.itemsize
+    idx = xp.arange(steps)
+    first = (idx // width) * width
+    vector = first + width <= steps
+    i_f, first_f = idx.astype(calc), first.astype(calc)
+    n1 = xp.asarray(steps - 1, dtype=calc)
+    base = xp.where(first < half, s + step * first_f, e - step * (n1 - first_f))
+    vec_vals = base + (i_f - first_f) * step
+    scalar_vals = xp.where(idx < half, s + step * i_f, e - step * (n1 - i_f))
+    return xp.where(vector, vec_vals, scalar_vals)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None,

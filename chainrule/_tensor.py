@@ -36,11 +36,11 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "__dict__", "__weakref__")
+    __slots__ = ("_data", "_rg", "grad_fn", "_output_nr", "_vc", "__dict__", "__weakref__")
     # Rarely-set state lives in the instance __dict__, with these class-level defaults, so
     # making a Tensor on the hot path sets only the four slots above.
+    # _vc: the version counter [n], shared by views; made on first need.
     _grad = None
-    _vc = None                 # version counter [n], shared by views; made on first need
     _base = None               # the tensor this one is a view of
     _retains_grad = False
     _hooks = None              # leaf gradient hooks
@@ -66,6 +66,7 @@ class Tensor:
         t._rg = requires_grad
         t.grad_fn = grad_fn
         t._output_nr = output_nr
+        t._vc = None
         if _tls.inference:
             t._inference = True
         return t
@@ -73,10 +74,9 @@ class Tensor:
     # ------------------------------------------------------------------ metadata
     @property
     def data(self) -> "Tensor":
-        """The same storage, detached from the graph (torch's ``.data``)."""
-        out = Tensor._make(self._data)
-        out._vc = self._version_counter()
-        return out
+        """The same storage, detached from the graph and from version tracking (torch's
+        ``.data``: changes made through it are invisible to autograd's checks)."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value: "Tensor") -> None:
@@ -160,11 +160,7 @@ class Tensor:
         return vc
 
     def _bump_version(self) -> None:
-        vc = self._vc
-        if vc is None and self._base is not None:
-            vc = self._version_counter()
-        if vc is not None:
-            vc[0] += 1
+        self._version_counter()[0] += 1
 
     # ------------------------------------------------------------------ autograd state
     @property
@@ -178,8 +174,6 @@ class Tensor:
     def _set_requires_grad(self, value: bool, word: str) -> None:
         value = bool(value)
         if self.grad_fn is not None:
-            if value:
-                return
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use "
                 "a computed variable in a subgraph that doesn't require differentiation use "
@@ -236,6 +230,7 @@ class Tensor:
         if node._retained is None:
             node._retained = []
         node._retained.append((self._output_nr, weakref.ref(self)))
+        node._has_hooks = True
         self._retains_grad = True
 
     @property
@@ -285,8 +280,7 @@ class Tensor:
     def detach(self) -> "Tensor":
         """A tensor sharing this one's storage, outside the graph."""
         out = Tensor._make(self._data)
-        out._vc = self._version_counter()
-        out._base = self
+        out._vc = self._version_counter()  # shares the version counter, like torch
         return out
 
     def detach_(self) -> "Tensor":

@@ -66,6 +66,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     ``grad_tensors``) — torch.autograd.backward."""
     tensors = _as_tuple(tensors)
     grad_tensors = _as_tuple(grad_tensors if grad_tensors is not None else grad_variables)
+    if create_graph:
+        import warnings
+        warnings.warn(
+            "Using backward() with create_graph=True will create a reference cycle between the "
+            "parameter and its gradient which can cause a memory leak. We recommend using "
+            "autograd.grad when creating the graph to avoid this. If you have to use this "
+            "function, make sure to reset the .grad fields of your parameters to None after use "
+            "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is not None:
@@ -140,7 +148,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 def __getattr__(name):
     # Heavier pieces load on first use, keeping `import chainrule` fast.
     if name in ("gradcheck", "gradgradcheck"):
-        from . import gradcheck as _gc
+        from . import _gradcheck as _gc
         return getattr(_gc, name)
     if name == "Function":
         from .function import Function

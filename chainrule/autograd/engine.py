@@ -59,13 +59,20 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
 
     prev_mode = _tls.grad_enabled
     _tls.grad_enabled = create_graph
+    heappop, heappush = heapq.heappop, heapq.heappush
+    upcoming = None  # the only ready node, kept off the heap (a chain never touches it)
     try:
-        while heap:
-            node = heapq.heappop(heap)[1]
+        while True:
+            if upcoming is not None:
+                node, upcoming = upcoming, None
+            elif heap:
+                node = heappop(heap)[1]
+            else:
+                break
             grads = buffers.pop(node, None)
-            if grads is not None and (node._tensor_hooks or node._retained):
+            if node._has_hooks and grads is not None:
                 grads = _run_tensor_hooks(node, grads, create_graph)
-            if captures is not None and node in captures and grads is not None:
+            if captures is not None and grads is not None and node in captures:
                 for nr, i in captures[node]:
                     captured[i] = grads[nr]
             if node.__class__ is AccumulateGrad:
@@ -75,8 +82,9 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 continue
             if needed is not None and node not in needed:
                 continue
-            if grads is None or all(g is None for g in grads):
-                outputs = None
+            if grads is None or (len(grads) == 1 and grads[0] is None) or all(
+                    g is None for g in grads):
+                outputs = _NO_GRADS
             else:
                 if node._pre_hooks:
                     grads = _run_pre_hooks(node, grads, create_graph)
@@ -85,17 +93,36 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     outputs = _run_post_hooks(node, outputs, grads, create_graph)
             if not retain_graph:
                 node._release()
-            for i, (fn, nr) in enumerate(node.next_functions):
+            ready = None
+            for (fn, nr), g in zip(node.next_functions, outputs or _NO_GRADS_N(node)):
                 if fn is None:
                     continue
-                if outputs is not None:
-                    g = outputs[i]
-                    if g is not None:
-                        _add_to_buffer(buffers, fn, nr, g)
+                if g is not None:
+                    buf = buffers.get(fn)
+                    if buf is None:
+                        if fn.num_outputs == 1:
+                            buffers[fn] = [g]
+                        else:
+                            buf = buffers[fn] = [None] * fn.num_outputs
+                            buf[nr] = g
+                    else:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
                 left = deps[fn] - 1
                 deps[fn] = left
                 if left == 0:
-                    heapq.heappush(heap, (-fn._seq, fn))
+                    if ready is None:
+                        ready = fn
+                    else:
+                        if ready is not True:
+                            heappush(heap, (-ready._seq, ready))
+                            ready = True
+                        heappush(heap, (-fn._seq, fn))
+            if ready is not None and ready is not True:
+                if heap:
+                    heappush(heap, (-ready._seq, ready))
+                else:
+                    upcoming = ready
     finally:
         _tls.grad_enabled = prev_mode
     if not accumulate:
@@ -106,6 +133,13 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             if t.grad_fn is not None and g is not None:
                 _accumulate(t, g, create_graph, hooks=False)
     return None
+
+
+_NO_GRADS = None
+
+
+def _NO_GRADS_N(node):
+    return (None,) * len(node.next_functions)
 
 
 def _count_dependencies(root_nodes, want_parents):

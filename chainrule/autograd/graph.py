@@ -26,13 +26,15 @@ SAVED_FREED_MSG = (
 class Node:
     """Base of every ``grad_fn``. Subclasses implement ``apply(grads, create_graph)``."""
 
-    __slots__ = ("next_functions", "_seq", "_pre_hooks", "_hooks", "_retained",
-                 "_tensor_hooks", "metadata_", "__weakref__")
+    # Hooks and metadata are rare: they default to the class attributes below and land in
+    # the instance __dict__ only when set, so making a node sets just two slots.
+    __slots__ = ("next_functions", "_seq", "__dict__", "__weakref__")
     num_outputs = 1
+    _pre_hooks = _hooks = _retained = _tensor_hooks = None
+    _has_hooks = False  # tensor hooks or retain_grad on this node's outputs
 
     def __init__(self):
         self._seq = next(_seq)
-        self._pre_hooks = self._hooks = self._retained = self._tensor_hooks = None
 
     def name(self) -> str:
         return type(self).__name__
@@ -68,6 +70,7 @@ class Node:
             self._tensor_hooks = []
         entry = (output_nr, fn)
         self._tensor_hooks.append(entry)
+        self._has_hooks = True
         return _RemovableHandle(self._tensor_hooks, entry)
 
     def _release(self) -> None:

@@ -24,15 +24,18 @@ import inspect
 from .._dtypes import _BY_NP, get_default_dtype, result_type
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
+from ..autograd.graph import _seq as _graph_seq
 from ..autograd.graph import SAVED_FREED_MSG, Node
-from ..backend import namespace_of
+from ..backend import _NAMESPACES, namespace_of
 
-__all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "expose", "OPS", "PUBLIC",
+__all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "expose", "OPS", "PUBLIC",
            "graph_vocab", "raw_vocab"]
 
 OPS: dict = {}
 
 _IN, _OUT, _PARAM, _SHAPE = 0, 1, 2, 3
+# Nodes torch implements by hand in C++: their name() carries the namespace.
+_CPP_NAMESPACED = {"CopySlices", "CopyBackwards", "AccumulateGrad"}
 _FREED = object()
 
 
@@ -121,7 +124,8 @@ class _Plan:
     """Precomputed once per (op, which inputs need grad): the saved-value sources and, per
     input, the positions of the saved values its rule takes."""
 
-    __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot")
+    __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot", "holds_tensors",
+                 "unary_kind")
 
     def __init__(self, op: Op, mask):
         names: list = []
@@ -159,6 +163,11 @@ class _Plan:
         self.tensor_slots = tuple(i for i, (k, _) in enumerate(sources) if k == _IN)
         outs = [i for i, (k, _) in enumerate(sources) if k == _OUT]
         self.out_slot = outs[0] if outs else None
+        self.holds_tensors = bool(self.tensor_slots) or self.out_slot is not None
+        # For the one-input fast path: 0 saves nothing, 1 saves the input alone, 2 the
+        # output alone, 3 anything else.
+        kinds = tuple(k for k, _ in sources)
+        self.unary_kind = {(): 0, (_IN,): 1, (_OUT,): 2}.get(kinds, 3)
 
 
 _RULE_NAMES: dict = {}
@@ -184,16 +193,16 @@ class OpNode(Node):
 
     def name(self) -> str:
         n = type(self).__name__
-        return "torch::autograd::CopySlices" if n == "CopySlices" else n
+        return "torch::autograd::" + n if n in _CPP_NAMESPACED else n
 
     def _release(self) -> None:
-        if self._saved is not None:
+        # Only saved tensors are freed (torch's rule): a node that saved just shapes or
+        # parameters can run again.
+        if self._saved is not None and self._plan.holds_tensors:
             self._saved = _FREED
 
     def _unpack(self, create_graph):
         saved = self._saved
-        if saved is None:
-            return ()
         if saved is _FREED:
             raise RuntimeError(SAVED_FREED_MSG)
         plan = self._plan
@@ -212,23 +221,34 @@ class OpNode(Node):
         return vals
 
     def apply(self, grads, create_graph):
-        vals = self._unpack(create_graph)
+        vals = () if self._saved is None else self._unpack(create_graph)
         op = self.op
         g = grads[0] if op.num_outputs == 1 else grads
-        F = graph_vocab if create_graph else raw_vocab(self._xp)
+        F = graph_vocab if create_graph else (_RAW_VOCABS.get(self._xp) or raw_vocab(self._xp))
         next_functions = self.next_functions
+        positions = self._plan.rule_positions
         if op.variadic:
-            pos = self._plan.rule_positions[0]
+            pos = positions[0]
             grads_in = op.vjps[0](F, g, *[vals[p] for p in pos])
             return [None if nf[0] is None else gi for nf, gi in zip(next_functions, grads_in)]
-        results = []
-        for i, (rule, pos) in enumerate(zip(op.vjps, self._plan.rule_positions)):
-            if pos is None or next_functions[i][0] is None:
-                results.append(None)
-            elif len(pos) == 1:
-                results.append(rule(F, g, vals[pos[0]]))
-            else:
-                results.append(rule(F, g, *[vals[p] for p in pos]))
+        if len(positions) == 1:
+            pos = positions[0]
+            if pos is None:
+                return [None]
+            rule = op.vjps[0]
+            n = len(pos)
+            results = [rule(F, g) if n == 0 else rule(F, g, vals[pos[0]]) if n == 1 else
+                       rule(F, g, *[vals[p] for p in pos])]
+        else:
+            results = []
+            for i, rule in enumerate(op.vjps):
+                pos = positions[i]
+                if pos is None or next_functions[i][0] is None:
+                    results.append(None)
+                elif len(pos) == 1:
+                    results.append(rule(F, g, vals[pos[0]]))
+                else:
+                    results.append(rule(F, g, *[vals[p] for p in pos]))
         meta = self._meta
         if meta is not None:
             for i, (shape, dtype) in enumerate(meta):
@@ -284,15 +304,29 @@ def _check_inference(args):
                 "use `torch.no_grad()` instead of `torch.inference_mode()`.")
 
 
-def record(op: Op, args, params, out_data, outs):
+_new = object.__new__
+_next_seq = _graph_seq.__next__
+
+
+def record(op: Op, args, params, out_data, outs, xp=None):
     """Attach a node for ``op`` to its outputs ``outs`` (the caller knows an input requires
     grad and grad mode is on)."""
-    mask = tuple(isinstance(a, Tensor) and a._rg for a in args)
-    plan = op.plan(mask)
-    node = op.node_cls() if op.num_outputs is not None else op.node_class(len(outs))()
-    node.next_functions = tuple(_edge(a) for a in args)
+    mask = tuple([isinstance(a, Tensor) and a._rg for a in args])
+    plan = op._plans.get(mask) or op.plan(mask)
+    node = _new(op.node_cls if op.num_outputs is not None else op.node_class(len(outs)))
+    node._seq = _next_seq()
+    edges = []
+    for a, need in zip(args, mask):
+        if need:
+            fn = a.grad_fn
+            edges.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
+        elif isinstance(a, Tensor) and a.grad_fn is not None:
+            edges.append((a.grad_fn, a._output_nr))
+        else:
+            edges.append((None, 0))
+    node.next_functions = tuple(edges)
     node._plan = plan
-    node._xp = namespace_of(outs[0]._data)
+    node._xp = xp if xp is not None else namespace_of(outs[0]._data)
     node._meta = None
     if plan.sources:
         saved = []
@@ -303,17 +337,17 @@ def record(op: Op, args, params, out_data, outs):
                 if isinstance(v, Tensor):
                     if v._inference:
                         _check_inference((v,))
-                    vc = v._version_counter()
+                    vc = v._vc or v._version_counter()
                     versions.append((vc, vc[0], slot))
                 saved.append(v)
             elif kind == _OUT:
-                vc = outs[0]._version_counter()
-                versions.append((vc, vc[0], slot))
+                vc = outs[0]._vc = [0]
+                versions.append((vc, 0, slot))
                 saved.append(out_data)
             elif kind == _PARAM:
                 saved.append(params[key] if params and key in params else op.defaults.get(key))
             elif key is None:
-                saved.append(tuple(a._data.shape for a in args))
+                saved.append(tuple([a._data.shape for a in args]))
             else:
                 a = args[key]
                 saved.append(a._data.shape if isinstance(a, Tensor) else ())
@@ -341,35 +375,138 @@ def record(op: Op, args, params, out_data, outs):
     return node
 
 
+def dispatch1(op: Op, x):
+    """``dispatch`` for a one-input op without parameters: the hot path of elementwise ops,
+    with recording inlined."""
+    d = x._data
+    xp = _NAMESPACES.get(d.__class__)
+    if (interceptor.current is not None or xp is None or
+            (op.dtype_rule is not None and d.dtype.kind not in "fc")):
+        return dispatch(op, (x,))
+    out = op.forward(xp, d)
+    if out.__class__ is not xp.ndarray:
+        out = xp.asarray(out)
+    r = _new(Tensor)
+    r._data = out
+    r.grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    if _tls.inference:
+        r._inference = True
+    if x._rg and op.differentiable and _tls.grad_enabled:
+        plan = op._plans.get(_TRUE1) or op.plan(_TRUE1)
+        kind = plan.unary_kind
+        if kind == 3 or x._inference:
+            r._rg = False
+            record(op, (x,), None, out, (r,), xp)
+            return r
+        node = _new(op.node_cls)
+        node._seq = _next_seq()
+        fn = x.grad_fn
+        node.next_functions = (((fn, x._output_nr),) if fn is not None else
+                               ((x._accumulator(), 0),))
+        node._plan = plan
+        node._xp = xp
+        node._meta = None
+        if kind == 1:
+            vc = x._vc or x._version_counter()
+            node._saved = [x]
+            node._versions = ((vc, vc[0], 0),)
+        elif kind == 2:
+            vc = r._vc = [0]
+            node._saved = [out]
+            node._versions = ((vc, 0, 0),)
+        else:
+            node._saved = None
+            node._versions = ()
+        r._rg = True
+        r.grad_fn = node
+    else:
+        r._rg = False
+    return r
+
+
+_TRUE1 = (True,)
+
+
+def _scalar_fits(kind: str, s) -> bool:
+    """True when a Python scalar leaves a tensor of this dtype kind unpromoted."""
+    c = s.__class__
+    if c is float:
+        return kind == "f" or kind == "c"
+    if c is int:
+        return kind != "b"
+    if c is bool:
+        return True
+    return kind == "c" and c is complex
+
+
 def dispatch(op: Op, args: tuple, params: dict | None = None):
     """Run ``op`` on ``args`` (Tensors or Python scalars) and record it when needed.
 
-    The one entry point every op goes through; a graph-capture mode hooks in here.
+    The one entry point every op goes through; a graph-capture mode hooks in here. The
+    common cases (inputs already of one dtype) skip type promotion entirely.
     """
     if interceptor.current is not None:
         return interceptor.current(op, args, params)
-    arrays = [a._data if isinstance(a, Tensor) else a for a in args]
     rule = op.dtype_rule
-    if rule is not None:
-        arrays = _apply_dtype_rule(op, args, arrays, params)
-    xp = None
-    for a in arrays:
-        if a.__class__ is not int and a.__class__ is not float and a is not None and \
-                a.__class__ is not bool and a.__class__ is not complex:
-            xp = namespace_of(a)
-            break
-    if xp is None:
-        from ..backend import numpy_namespace as xp
+    n = len(args)
+    if n == 1:
+        a = args[0]
+        ad = a._data
+        if rule is not None and ad.dtype.kind not in "fc":
+            arrays = _apply_dtype_rule(op, args, [ad], params)
+        else:
+            arrays = (ad,)
+        xp = _NAMESPACES.get(ad.__class__) or namespace_of(ad)
+    elif n == 2:
+        a, b = args
+        if isinstance(a, Tensor):
+            ad = a._data
+            if isinstance(b, Tensor):
+                bd = b._data
+                slow = rule is not None and (ad.dtype is not bd.dtype or (
+                    rule == "promote_float" and ad.dtype.kind not in "fc"))
+            else:
+                bd = b
+                slow = rule is not None and (not _scalar_fits(ad.dtype.kind, b) or (
+                    rule == "promote_float" and ad.dtype.kind not in "fc"))
+        else:
+            ad = a
+            bd = b._data if isinstance(b, Tensor) else b
+            slow = rule is not None
+        arrays = _apply_dtype_rule(op, args, [ad, bd], params) if slow else (ad, bd)
+        arr = ad if isinstance(a, Tensor) else bd
+        xp = _NAMESPACES.get(arr.__class__) or namespace_of(arr)
+    else:
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if rule is not None:
+            arrays = _apply_dtype_rule(op, args, arrays, params)
+        xp = None
+        for a in args:
+            if isinstance(a, Tensor):
+                xp = namespace_of(a._data)
+                break
+        if xp is None:
+            from ..backend import numpy_namespace as xp
     try:
         out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
     except ValueError as exc:
         if op.broadcasts and "broadcast" in str(exc):
             raise _broadcast_error(arrays) from None
         raise
+    inference = _tls.inference
     if op.num_outputs == 1:
         if out.__class__ is not xp.ndarray:
             out = xp.asarray(out)
-        result = Tensor._make(out)
+        result = _new(Tensor)
+        result._data = out
+        result._rg = False
+        result.grad_fn = None
+        result._output_nr = 0
+        result._vc = None
+        if inference:
+            result._inference = True
         outs = (result,)
     else:
         outs = tuple(Tensor._make(o if o.__class__ is xp.ndarray else xp.asarray(o))
@@ -378,12 +515,14 @@ def dispatch(op: Op, args: tuple, params: dict | None = None):
     if op.view:
         base = args[0]
         base = base._base if base._base is not None else base
+        vc = base._vc or base._version_counter()
         for t in outs:
             t._base = base
-    if _tls.grad_enabled and op.differentiable:
+            t._vc = vc
+    if op.differentiable and _tls.grad_enabled:
         for a in args:
             if isinstance(a, Tensor) and a._rg:
-                record(op, args, params, out if op.num_outputs == 1 else None, outs)
+                record(op, args, params, out if op.num_outputs == 1 else None, outs, xp)
                 break
     return result
 

@@ -7,7 +7,7 @@ dtype are undone by the registry, never here.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from ._registry import binary, dispatch, expose, op, unary
+from ._registry import binary, dispatch, dispatch1, expose, op, unary
 
 FLOAT = {"dtype_rule": "float"}        # integer inputs compute in the default float dtype
 BCAST = {"dtype_rule": "promote", "broadcasts": True}
@@ -77,7 +77,7 @@ def _in_range(x, lo, hi):
 
 def _unary_public(op_, name):
     def fn(input):
-        return dispatch(op_, (input,))
+        return dispatch1(op_, input)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name}; its grad_fn is {op_.grad_fn}."
     return fn
@@ -198,6 +198,7 @@ def add(input, other, *, alpha=1):
 @expose
 def sub(input, other, *, alpha=1):
     """input - alpha * other."""
+    _check_bool_subtraction(input, other)
     if not _is_tensor(input):
         return rsub(other, input, alpha=alpha)
     if alpha == 1:
@@ -208,9 +209,22 @@ def sub(input, other, *, alpha=1):
 subtract = expose(sub, name="subtract")
 
 
+def _check_bool_subtraction(a, b):
+    a_bool = _is_tensor(a) and a._data.dtype.kind == "b"
+    b_bool = _is_tensor(b) and b._data.dtype.kind == "b"
+    if a_bool and b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+
+
 @expose
 def rsub(input, other, *, alpha=1):
     """other - alpha * input (RsubBackward1 when ``other`` is a number)."""
+    _check_bool_subtraction(input, other)
     if _is_tensor(other):
         return sub(other, input, alpha=alpha)
     return dispatch(RSUB, (input,), {"other": other, "alpha": alpha})

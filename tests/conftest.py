@@ -1,0 +1,26 @@
+"""Shared fixtures: torch is the oracle; tests that need it skip cleanly without it."""
+import numpy as np
+import pytest
+
+import chainrule
+
+
+@pytest.fixture
+def torch():
+    return pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_state():
+    """Every test starts with grad mode on, default dtype float32 and a fixed seed."""
+    chainrule.set_grad_enabled(True)
+    chainrule.set_default_dtype(chainrule.float32)
+    chainrule.manual_seed(0)
+    yield
+    chainrule.set_grad_enabled(True)
+    chainrule.set_default_dtype(chainrule.float32)
+
+
+def to_numpy(t):
+    """The values of a chainrule or torch tensor as a NumPy array."""
+    return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
