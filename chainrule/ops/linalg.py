@@ -119,7 +119,8 @@ def matmul(input, other):
     if da == 2 and db == 1:
         return mv(input, other)
     if da == 1 and db == 2:
-        return mm(input.unsqueeze(0), other).squeeze(0)
+        from .shape import SQUEEZE_INPLACE_DIM
+        return dispatch(SQUEEZE_INPLACE_DIM, (mm(input.unsqueeze(0), other),), {"dims": (0,)})
     if da == 2 and db == 2:
         return mm(input, other)
     if da >= 3 and db <= 2:

@@ -33,6 +33,11 @@ SQUEEZE_DIM = op("squeeze_dim", lambda xp, x, dims: xp.squeeze(x, dims),
 SQUEEZE_DIMS = op("squeeze_dims", lambda xp, x, dims: xp.squeeze(x, dims),
                   vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("dims",),
                   grad_fn="SqueezeBackward2", view=True)
+# matmul's vector-times-matrix drops its helper dimension with torch's in-place squeeze_,
+# whose node is SqueezeBackward4.
+SQUEEZE_INPLACE_DIM = op("squeeze_inplace_dim", lambda xp, x, dims: xp.squeeze(x, dims),
+                         vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),),
+                         params=("dims",), grad_fn="SqueezeBackward4", view=True)
 TO_COPY = op("_to_copy", lambda xp, x, dtype: x.astype(dtype.np), vjps=(lambda F, g: g,),
              params=("dtype",), grad_fn="ToCopyBackward0", broadcasts=True)
 

@@ -1,0 +1,265 @@
+"""Custom autograd Functions: ``class F(Function)`` with ``forward(ctx, ...)`` and
+``backward(ctx, *grads)``, applied as ``F.apply(...)``, exactly as in torch.
+
+The node recorded for ``F`` is ``FBackward``; its ``next_functions`` hold one edge per
+Tensor argument of ``forward``. ``backward`` receives Tensors and runs with grad mode set to
+``create_graph``, so a backward written with chainrule ops is itself differentiable.
+"""
+from __future__ import annotations
+
+import functools
+
+from .._tensor import Tensor
+from .grad_mode import _tls, no_grad
+from .graph import SAVED_FREED_MSG, Node
+
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+
+
+class FunctionCtx:
+    """The ``ctx`` passed to forward and backward: a place to save what backward needs."""
+
+    def __init__(self):
+        self._saved = None          # list of (tensor or None, version counter, version)
+        self._freed = False
+        self._node = None
+        self._output_slots = {}     # index in _saved -> output number (saved outputs)
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+        self._dirty = ()
+        self._non_differentiable = ()
+
+    def save_for_backward(self, *tensors) -> None:
+        """Keep ``tensors`` for backward; they are checked for in-place changes on use."""
+        saved = []
+        for t in tensors:
+            if t is None:
+                saved.append((None, None, 0))
+            elif not isinstance(t, Tensor):
+                raise TypeError("save_for_backward can only save variables, but argument "
+                                f"{len(saved)} is of type {type(t).__name__}")
+            else:
+                vc = t._version_counter()
+                saved.append((t, vc, vc[0]))
+        self._saved = saved
+
+    save_for_forward = save_for_backward
+
+    @property
+    def saved_tensors(self) -> tuple:
+        if self._freed:
+            raise RuntimeError(SAVED_FREED_MSG)
+        if self._saved is None:
+            return ()
+        out = []
+        for i, (t, vc, version) in enumerate(self._saved):
+            if t is None:
+                out.append(None)
+                continue
+            if vc[0] != version:
+                from ..ops._registry import _modified_error
+                raise _modified_error(self._node, t, i in self._output_slots, vc[0], version)
+            if i in self._output_slots and self._node is not None:
+                t = Tensor._make(t._data, True, self._node, self._output_slots[i])
+            out.append(t)
+        return tuple(out)
+
+    def mark_dirty(self, *tensors) -> None:
+        """Declare inputs that forward modified in place."""
+        self._dirty = tensors
+
+    def mark_non_differentiable(self, *tensors) -> None:
+        """Declare outputs that get no gradient (indices, masks)."""
+        self._non_differentiable = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward receives None (not zeros) for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
+
+
+class BackwardCFunction(Node):
+    """The node of a custom Function; one subclass per Function, named ``<Name>Backward``."""
+
+    __slots__ = ("ctx", "_input_shapes", "_tensor_positions", "_num_outputs", "_out_meta")
+    _function = None
+
+    @property
+    def num_outputs(self):
+        return self._num_outputs
+
+    def _release(self) -> None:
+        self.ctx._freed = self.ctx._saved is not None and len(self.ctx._saved) > 0
+
+    def apply(self, grads, create_graph):
+        ctx = self.ctx
+        args = []
+        for g, (shape, dtype) in zip(grads, self._out_meta):
+            if g is None:
+                if ctx.materialize_grads:
+                    from .._creation import zeros
+                    g = zeros(shape, dtype=dtype)
+            elif not isinstance(g, Tensor):
+                g = Tensor._make(g if hasattr(g, "shape") and hasattr(g, "flags")
+                                 else _asarray(g))
+            args.append(g)
+        result = self._function.backward(ctx, *args)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_inputs = len(self._tensor_positions_all)
+        if len(result) != n_inputs:
+            if len(result) > n_inputs and all(r is None for r in result[n_inputs:]):
+                result = result[:n_inputs]
+            else:
+                raise RuntimeError(f"function {self.name()} returned an incorrect number of "
+                                   f"gradients (expected {n_inputs}, got {len(result)})")
+        out = []
+        for k, pos in enumerate(self._tensor_positions):
+            g = result[pos]
+            if g is None or self.next_functions[k][0] is None:
+                out.append(None)
+                continue
+            if not isinstance(g, Tensor):
+                raise TypeError(f"function {self.name()} returned a gradient of type "
+                                f"{type(g).__name__} at index {pos}; expected a Tensor or None")
+            shape = self._input_shapes[k]
+            if tuple(g.shape) != shape:
+                try:
+                    from ..ops._broadcast import sum_to_shape
+                    g = sum_to_shape(g, shape)
+                    if tuple(g.shape) != shape:
+                        raise ValueError
+                except (ValueError, RuntimeError, IndexError):
+                    raise RuntimeError(f"Function {self.name()} returned an invalid gradient at "
+                                       f"index {pos} - got {list(result[pos].shape)} but "
+                                       f"expected shape compatible with {list(shape)}") from None
+            out.append(g if create_graph else g._data)
+        return out
+
+    @property
+    def _tensor_positions_all(self):
+        return range(self._n_args)
+
+
+def _asarray(g):
+    from ..backend import numpy_namespace as xp
+    return xp.asarray(g)
+
+
+class FunctionMeta(type):
+    """Gives each Function subclass its own backward node class, made once."""
+
+    def __init__(cls, name, bases, attrs):
+        super().__init__(name, bases, attrs)
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,),
+                                 {"__slots__": ("_n_args",), "_function": cls})
+
+
+class Function(metaclass=FunctionMeta):
+    """Base class for custom differentiable operations.
+
+    >>> import chainrule as torch
+    >>> class Cube(torch.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x ** 3
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return grad * 3 * x ** 2
+    >>> x = torch.tensor(2.0, requires_grad=True)
+    >>> Cube.apply(x).backward()
+    >>> x.grad
+    tensor(12.)
+    """
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("Legacy autograd function with non-static forward method is "
+                           "deprecated. Please use new-style autograd function with static "
+                           "forward method.")
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode "
+                                  "AD.")
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = FunctionCtx()
+        tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        ctx.needs_input_grad = needs
+        new_style = cls.setup_context is not Function.setup_context
+        with no_grad():
+            if new_style:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args, **kwargs)
+        is_tuple = isinstance(output, tuple)
+        outputs = output if is_tuple else (output,)
+        if not (_tls.grad_enabled and any(needs)):
+            return output
+        node = cls._backward_cls()
+        node.ctx = ctx
+        node._n_args = len(args)
+        ctx._node = node
+        node.next_functions = tuple(_edge(args[i]) for i in tensor_positions)
+        node._tensor_positions = tensor_positions
+        node._input_shapes = [tuple(args[i].shape) for i in tensor_positions]
+        node._num_outputs = len(outputs)
+        node._out_meta = [(tuple(o.shape), o.dtype) if isinstance(o, Tensor) else ((), None)
+                          for o in outputs]
+        dirty = {id(t) for t in ctx._dirty}
+        non_diff = {id(t) for t in ctx._non_differentiable}
+        wired = []
+        for nr, o in enumerate(outputs):
+            if not isinstance(o, Tensor):
+                wired.append(o)
+                continue
+            if id(o) in non_diff:
+                wired.append(o)
+                continue
+            if any(o is a for a in args) and id(o) not in dirty:
+                o = Tensor._make(o._data)  # an input returned as-is becomes a new output
+                o._vc = args[[a is outputs[nr] for a in args].index(True)]._version_counter()
+            if o._data.dtype.kind in "fc":
+                o._rg = True
+                o.grad_fn = node
+                o._output_nr = nr
+            wired.append(o)
+        if ctx._saved:
+            for i, (t, _, _) in enumerate(ctx._saved):
+                for nr, o in enumerate(wired):
+                    if t is not None and t is outputs[nr]:
+                        ctx._output_slots[i] = nr
+        return tuple(wired) if is_tuple else wired[0]
+
+
+def _edge(t):
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    if t._rg:
+        return (t._accumulator(), 0)
+    return (None, 0)
+
+
+def once_differentiable(fn):
+    """Run ``backward`` without recording, so that differentiating it again raises."""
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with no_grad():
+            return fn(ctx, *args)
+    return wrapper
