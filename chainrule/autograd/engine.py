@@ -1,10 +1,12 @@
 """The one backward scheduler.
 
-Torch's algorithm, iteratively: count, for every node reachable from the roots, how many
-edges point at it; run a ready queue ordered by sequence number (newest first, and
-AccumulateGrad as soon as it is ready); sum incoming gradients per node in a buffer that
-is popped when the node runs; release saved values unless ``retain_graph``. Nothing here
-recurses, so a million-node chain backs up in constant stack.
+A node's inputs are always older than the node (lower sequence number), so running the
+pending nodes newest first means every gradient flowing into a node has arrived before it
+runs: no separate pass to count dependencies is needed. Incoming gradients are summed per
+node in a buffer popped when the node runs; saved values are released unless
+``retain_graph``. Nothing here recurses, so a million-node chain backs up in constant
+stack. (torch counts dependencies and runs a node as soon as they reach zero; the order
+differs only among independent nodes.)
 
 With ``create_graph=False`` the gradients flowing between nodes are raw backend arrays
 (no Tensor is built per step); with ``create_graph=True`` they are Tensors and every
@@ -34,7 +36,6 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     for node, _ in roots:
         if node not in root_nodes:
             root_nodes.append(node)
-    deps, parents = _count_dependencies(root_nodes, want_parents=inputs is not None)
 
     captures = None      # node -> [(output_nr, input index)]
     needed = None
@@ -48,19 +49,19 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 node, nr = t._accumulator(), 0
             captures.setdefault(node, []).append((nr, i))
             targets.append(node)
-        needed = _nodes_leading_to(targets, parents)
+        needed = _nodes_leading_to(targets, _parents(root_nodes))
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
         _add_to_buffer(buffers, node, nr, g)
-    heap = [(-node._seq, node) for node in root_nodes if not deps.get(node)]
+    heap = [(-node._seq, node) for node in root_nodes]
     heapq.heapify(heap)
 
     prev_mode = _tls.grad_enabled
     _tls.grad_enabled = create_graph
     heappop, heappush = heapq.heappop, heapq.heappush
-    upcoming = None  # the only ready node, kept off the heap (a chain never touches it)
+    upcoming = None  # the only pending node, kept off the heap (a chain never touches it)
     try:
         while True:
             if upcoming is not None:
@@ -69,60 +70,56 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 node = heappop(heap)[1]
             else:
                 break
-            grads = buffers.pop(node, None)
-            if node._has_hooks and grads is not None:
+            grads = buffers.pop(node)
+            hooked = node._has_hooks
+            if hooked:
                 grads = _run_tensor_hooks(node, grads, create_graph)
-            if captures is not None and grads is not None and node in captures:
+            if captures is not None and node in captures:
                 for nr, i in captures[node]:
                     captured[i] = grads[nr]
             if node.__class__ is AccumulateGrad:
-                if accumulate and grads is not None and grads[0] is not None and (
-                        captures is None or node in captures):
+                if accumulate and grads[0] is not None and (captures is None or
+                                                            node in captures):
                     _accumulate(node.variable, grads[0], create_graph)
                 continue
             if needed is not None and node not in needed:
                 continue
-            if grads is None or (len(grads) == 1 and grads[0] is None) or all(
-                    g is None for g in grads):
-                outputs = _NO_GRADS
-            else:
+            if grads[0] is None and all(g is None for g in grads):
+                if not retain_graph:
+                    node._release()
+                continue
+            if hooked:
                 if node._pre_hooks:
                     grads = _run_pre_hooks(node, grads, create_graph)
-                outputs = node.apply(grads, create_graph)
+                outputs = node.apply(grads, create_graph, retain_graph)
                 if node._hooks:
                     outputs = _run_post_hooks(node, outputs, grads, create_graph)
-            if not retain_graph:
-                node._release()
-            ready = None
-            for (fn, nr), g in zip(node.next_functions, outputs or _NO_GRADS_N(node)):
-                if fn is None:
+            else:
+                outputs = node.apply(grads, create_graph, retain_graph)
+            new = None
+            for (fn, nr), g in zip(node.next_functions, outputs):
+                if fn is None or g is None:
                     continue
-                if g is not None:
-                    buf = buffers.get(fn)
-                    if buf is None:
-                        if fn.num_outputs == 1:
-                            buffers[fn] = [g]
-                        else:
-                            buf = buffers[fn] = [None] * fn.num_outputs
-                            buf[nr] = g
-                    else:
-                        old = buf[nr]
-                        buf[nr] = g if old is None else old + g
-                left = deps[fn] - 1
-                deps[fn] = left
-                if left == 0:
-                    if ready is None:
-                        ready = fn
-                    else:
-                        if ready is not True:
-                            heappush(heap, (-ready._seq, ready))
-                            ready = True
-                        heappush(heap, (-fn._seq, fn))
-            if ready is not None and ready is not True:
-                if heap:
-                    heappush(heap, (-ready._seq, ready))
+                buf = buffers.get(fn)
+                if buf is not None:
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
+                    continue
+                # First gradient for fn: it becomes pending.
+                if fn.num_outputs == 1:
+                    buffers[fn] = [g]
                 else:
-                    upcoming = ready
+                    buf = buffers[fn] = [None] * fn.num_outputs
+                    buf[nr] = g
+                if new is None and not heap and upcoming is None:
+                    new = fn
+                else:
+                    if new is not None:
+                        heappush(heap, (-new._seq, new))
+                        new = None
+                    heappush(heap, (-fn._seq, fn))
+            if new is not None:
+                upcoming = new
     finally:
         _tls.grad_enabled = prev_mode
     if not accumulate:
@@ -135,16 +132,9 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     return None
 
 
-_NO_GRADS = None
-
-
-def _NO_GRADS_N(node):
-    return (None,) * len(node.next_functions)
-
-
-def _count_dependencies(root_nodes, want_parents):
-    deps: dict = {}
-    parents: dict | None = {} if want_parents else None
+def _parents(root_nodes):
+    """For every node reachable from the roots, the nodes with an edge to it."""
+    parents: dict = {}
     seen = set(root_nodes)
     stack = list(root_nodes)
     while stack:
@@ -152,13 +142,11 @@ def _count_dependencies(root_nodes, want_parents):
         for fn, _ in node.next_functions:
             if fn is None:
                 continue
-            deps[fn] = deps.get(fn, 0) + 1
-            if parents is not None:
-                parents.setdefault(fn, []).append(node)
+            parents.setdefault(fn, []).append(node)
             if fn not in seen:
                 seen.add(fn)
                 stack.append(fn)
-    return deps, parents
+    return parents
 
 
 def _nodes_leading_to(targets, parents):

@@ -90,7 +90,13 @@ class BackwardCFunction(Node):
     def _release(self) -> None:
         self.ctx._freed = self.ctx._saved is not None and len(self.ctx._saved) > 0
 
-    def apply(self, grads, create_graph):
+    def apply(self, grads, create_graph, retain_graph=True):
+        out = self._apply(grads, create_graph)
+        if not retain_graph:
+            self._release()
+        return out
+
+    def _apply(self, grads, create_graph):
         ctx = self.ctx
         args = []
         for g, (shape, dtype) in zip(grads, self._out_meta):
@@ -212,11 +218,12 @@ class Function(metaclass=FunctionMeta):
         outputs = output if is_tuple else (output,)
         if not (_tls.grad_enabled and any(needs)):
             return output
+        edges = tuple(_edge(args[i]) for i in tensor_positions)  # before the node's seq
         node = cls._backward_cls()
         node.ctx = ctx
         node._n_args = len(args)
         ctx._node = node
-        node.next_functions = tuple(_edge(args[i]) for i in tensor_positions)
+        node.next_functions = edges
         node._tensor_positions = tensor_positions
         node._input_shapes = [tuple(args[i].shape) for i in tensor_positions]
         node._num_outputs = len(outputs)

@@ -31,7 +31,7 @@ class Node:
     __slots__ = ("next_functions", "_seq", "__dict__", "__weakref__")
     num_outputs = 1
     _pre_hooks = _hooks = _retained = _tensor_hooks = None
-    _has_hooks = False  # tensor hooks or retain_grad on this node's outputs
+    _has_hooks = False  # any hook, or retain_grad on an output: the engine's slow path
 
     def __init__(self):
         self._seq = next(_seq)
@@ -56,6 +56,7 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
+        self._has_hooks = True
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
@@ -63,6 +64,7 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
+        self._has_hooks = True
         return _RemovableHandle(self._pre_hooks, fn)
 
     def _add_tensor_hook(self, output_nr: int, fn):
@@ -76,7 +78,9 @@ class Node:
     def _release(self) -> None:
         """Free saved values (retain_graph=False)."""
 
-    def apply(self, grads, create_graph):  # pragma: no cover - abstract
+    def apply(self, grads, create_graph, retain_graph=True):  # pragma: no cover - abstract
+        """Gradients for each next function from ``grads`` (one per output); frees saved
+        values unless ``retain_graph``."""
         raise NotImplementedError
 
 
@@ -102,17 +106,18 @@ class _RemovableHandle:
 class AccumulateGrad(Node):
     """The sink at a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable",)
+    __slots__ = ("variable", "edge")
 
     def __init__(self, variable):
+        # Made before the node that first consumes the leaf, so its sequence number is lower
+        # than every consumer's: the engine reaches it after all of them.
         Node.__init__(self)
-        # torch gives AccumulateGrad the highest priority: it runs as soon as it is ready.
-        self._seq = (1 << 62) + self._seq
         self.variable = variable
+        self.edge = (self, 0)  # the one edge every consumer of this leaf shares
         self.next_functions = ()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"
 
-    def apply(self, grads, create_graph):  # the engine accumulates; see engine._accumulate
+    def apply(self, grads, create_graph, retain_graph=True):  # see engine._accumulate
         return ()

@@ -28,7 +28,7 @@ from ..autograd.graph import _seq as _graph_seq
 from ..autograd.graph import SAVED_FREED_MSG, Node
 from ..backend import _NAMESPACES, namespace_of
 
-__all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "expose", "OPS", "PUBLIC",
+__all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "dispatch2", "expose", "OPS", "PUBLIC",
            "graph_vocab", "raw_vocab"]
 
 OPS: dict = {}
@@ -60,12 +60,15 @@ class Op:
     __slots__ = ("name", "grad_fn", "forward", "inputs", "params", "vjps", "node_cls",
                  "_plans", "jvp", "batch", "dtype_rule", "broadcasts", "num_outputs",
                  "_raw", "differentiable", "defaults", "dtype_inputs", "view", "variadic",
-                 "_node_classes")
+                 "_node_classes", "ufunc", "_fast")
 
     def __init__(self, name, forward, *, inputs=("x",), params=(), vjps=None, grad_fn=None,
                  dtype_rule=None, broadcasts=False, jvp=None, batch=None, num_outputs=1,
-                 dtype_inputs=None, view=False, variadic=False):
+                 dtype_inputs=None, view=False, variadic=False, ufunc=None):
         self.name = name
+        if isinstance(forward, str):  # "sin": the backend's function of that name
+            ufunc = forward
+            forward = _backend_function(forward)
         self.forward = forward
         self.inputs = tuple(inputs)
         self.params = tuple(params)
@@ -82,6 +85,8 @@ class Op:
         self.dtype_inputs = dtype_inputs
         self.view = view
         self.variadic = variadic
+        self.ufunc = ufunc
+        self._fast = {}
         self._node_classes = {}
         self._plans = {}
         self._raw = None
@@ -111,9 +116,24 @@ class Op:
         return cls
 
     def raw(self, xp):
-        """The op's forward with ``xp`` bound: the raw interpretation of ``F.<name>``."""
-        fwd = self.forward
-        return lambda *args, **kwargs: fwd(xp, *args, **kwargs)
+        """The op's forward with ``xp`` bound: the raw interpretation of ``F.<name>`` (the
+        backend's own function when the op names its ``ufunc``)."""
+        fn = self._fast.get(xp)
+        if fn is None:
+            if self.ufunc is not None:
+                fn = getattr(xp, self.ufunc)
+            else:
+                fwd = self.forward
+                fn = (lambda *args, **kwargs: fwd(xp, *args, **kwargs))
+            self._fast[xp] = fn
+        return fn
+
+
+def _backend_function(name: str):
+    def forward(xp, *arrays):
+        return getattr(xp, name)(*arrays)
+    forward.__name__ = name
+    return forward
 
 
 def _default_grad_fn_name(name: str) -> str:
@@ -125,7 +145,7 @@ class _Plan:
     input, the positions of the saved values its rule takes."""
 
     __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot", "holds_tensors",
-                 "unary_kind")
+                 "unary_kind", "runner")
 
     def __init__(self, op: Op, mask):
         names: list = []
@@ -168,6 +188,7 @@ class _Plan:
         # output alone, 3 anything else.
         kinds = tuple(k for k, _ in sources)
         self.unary_kind = {(): 0, (_IN,): 1, (_OUT,): 2}.get(kinds, 3)
+        self.runner = _make_runner(op, self.rule_positions)
 
 
 _RULE_NAMES: dict = {}
@@ -201,66 +222,81 @@ class OpNode(Node):
         if self._saved is not None and self._plan.holds_tensors:
             self._saved = _FREED
 
-    def _unpack(self, create_graph):
-        saved = self._saved
-        if saved is _FREED:
-            raise RuntimeError(SAVED_FREED_MSG)
-        plan = self._plan
+    def _graph_values(self, saved):
+        """Saved values as Tensors, for create_graph: saved inputs are the original tensors,
+        a saved output comes back attached to this node."""
         vals = list(saved)
-        for (vc, expected, slot) in self._versions:
-            if vc[0] != expected:
-                raise _modified_error(self, vals[slot], slot == plan.out_slot, vc[0], expected)
-        if create_graph:
-            if plan.out_slot is not None:
-                vals[plan.out_slot] = Tensor._make(saved[plan.out_slot], True, self, 0)
-        else:
-            for i in plan.tensor_slots:
-                v = vals[i]
-                if isinstance(v, Tensor):
-                    vals[i] = v._data
+        for _, _, slot, t in self._versions:
+            vals[slot] = t if t is not None else Tensor._make(saved[slot], True, self, 0)
         return vals
 
-    def apply(self, grads, create_graph):
-        vals = () if self._saved is None else self._unpack(create_graph)
-        op = self.op
-        g = grads[0] if op.num_outputs == 1 else grads
+    def apply(self, grads, create_graph, retain_graph=True):
+        saved = self._saved
+        if saved is not None:
+            if saved is _FREED:
+                raise RuntimeError(SAVED_FREED_MSG)
+            for vc, expected, slot, t in self._versions:
+                if vc[0] != expected:
+                    raise _modified_error(self, saved[slot] if t is None else t, t is None,
+                                          vc[0], expected)
+            if create_graph:
+                saved = self._graph_values(saved)
+            if not retain_graph and self._plan.holds_tensors:
+                self._saved = _FREED
         F = graph_vocab if create_graph else (_RAW_VOCABS.get(self._xp) or raw_vocab(self._xp))
-        next_functions = self.next_functions
-        positions = self._plan.rule_positions
-        if op.variadic:
-            pos = positions[0]
-            grads_in = op.vjps[0](F, g, *[vals[p] for p in pos])
-            return [None if nf[0] is None else gi for nf, gi in zip(next_functions, grads_in)]
-        if len(positions) == 1:
-            pos = positions[0]
-            if pos is None:
-                return [None]
-            rule = op.vjps[0]
-            n = len(pos)
-            results = [rule(F, g) if n == 0 else rule(F, g, vals[pos[0]]) if n == 1 else
-                       rule(F, g, *[vals[p] for p in pos])]
+        return self._plan.runner(self, F, grads, saved)
+
+
+def _make_runner(op: Op, rule_positions):
+    """The function that calls an op's rules for one plan: specialised for the common
+    one-input ops, general (several inputs, broadcasting, variadic) otherwise."""
+    if op.variadic:
+        return _run_variadic
+    if len(op.inputs) == 1 and op.num_outputs == 1 and not op.broadcasts:
+        pos, rule = rule_positions[0], op.vjps[0]
+        if pos is None:
+            return lambda node, F, grads, saved: [None]
+        if not pos:
+            return lambda node, F, grads, saved: [rule(F, grads[0])]
+        if len(pos) == 1:
+            p = pos[0]
+            return lambda node, F, grads, saved: [rule(F, grads[0], saved[p])]
+        return lambda node, F, grads, saved: [rule(F, grads[0], *[saved[i] for i in pos])]
+    return _run_general
+
+
+def _run_variadic(node, F, grads, saved):
+    op = node.op
+    pos = node._plan.rule_positions[0]
+    grads_in = op.vjps[0](F, grads[0], *[saved[p] for p in pos])
+    return [None if nf[0] is None else gi for nf, gi in zip(node.next_functions, grads_in)]
+
+
+def _run_general(node, F, grads, saved):
+    op = node.op
+    g = grads[0] if op.num_outputs == 1 else grads
+    next_functions = node.next_functions
+    results = []
+    for i, (rule, pos) in enumerate(zip(op.vjps, node._plan.rule_positions)):
+        if pos is None or next_functions[i][0] is None:
+            results.append(None)
+        elif len(pos) == 1:
+            results.append(rule(F, g, saved[pos[0]]))
         else:
-            results = []
-            for i, rule in enumerate(op.vjps):
-                pos = positions[i]
-                if pos is None or next_functions[i][0] is None:
-                    results.append(None)
-                elif len(pos) == 1:
-                    results.append(rule(F, g, vals[pos[0]]))
-                else:
-                    results.append(rule(F, g, *[vals[p] for p in pos]))
-        meta = self._meta
-        if meta is not None:
-            for i, (shape, dtype) in enumerate(meta):
-                r = results[i]
-                if r is None or shape is None:
-                    continue
-                if r.shape != shape:
-                    r = F.sum_to_shape(r, shape)
-                if r.dtype != dtype:
-                    r = F.cast(r, dtype)
-                results[i] = r
-        return results
+            results.append(rule(F, g, *[saved[p] for p in pos]))
+    meta = node._meta
+    if meta is not None:
+        # Undo broadcasting and dtype promotion: each gradient takes its input's shape/dtype.
+        for i, (shape, dtype) in enumerate(meta):
+            r = results[i]
+            if r is None or shape is None:
+                continue
+            if r.shape != shape:
+                r = F.sum_to_shape(r, shape)
+            if r.dtype != dtype:
+                r = F.cast(r, dtype)
+            results[i] = r
+    return results
 
 
 def _modified_error(node, value, is_output, now, expected):
@@ -283,17 +319,6 @@ def _modified_error(node, value, is_output, now, expected):
 
 
 # ---------------------------------------------------------------------------- dispatch
-def _edge(t):
-    if t.__class__ is not Tensor and not isinstance(t, Tensor):
-        return (None, 0)
-    fn = t.grad_fn
-    if fn is not None:
-        return (fn, t._output_nr)
-    if t._rg:
-        return (t._accumulator(), 0)
-    return (None, 0)
-
-
 def _check_inference(args):
     for a in args:
         if isinstance(a, Tensor) and a._inference:
@@ -313,17 +338,19 @@ def record(op: Op, args, params, out_data, outs, xp=None):
     grad and grad mode is on)."""
     mask = tuple([isinstance(a, Tensor) and a._rg for a in args])
     plan = op._plans.get(mask) or op.plan(mask)
-    node = _new(op.node_cls if op.num_outputs is not None else op.node_class(len(outs)))
-    node._seq = _next_seq()
     edges = []
     for a, need in zip(args, mask):
         if need:
             fn = a.grad_fn
-            edges.append((fn, a._output_nr) if fn is not None else (a._accumulator(), 0))
+            edges.append((fn, a._output_nr) if fn is not None else a._accumulator().edge)
         elif isinstance(a, Tensor) and a.grad_fn is not None:
             edges.append((a.grad_fn, a._output_nr))
         else:
-            edges.append((None, 0))
+            edges.append(_NO_EDGE)
+    # The sequence number comes after the edges: a leaf's AccumulateGrad, made above on
+    # first use, must be older than its consumers (the engine relies on it).
+    node = _new(op.node_cls if op.num_outputs is not None else op.node_class(len(outs)))
+    node._seq = _next_seq()
     node.next_functions = tuple(edges)
     node._plan = plan
     node._xp = xp if xp is not None else namespace_of(outs[0]._data)
@@ -338,11 +365,12 @@ def record(op: Op, args, params, out_data, outs, xp=None):
                     if v._inference:
                         _check_inference((v,))
                     vc = v._vc or v._version_counter()
-                    versions.append((vc, vc[0], slot))
+                    versions.append((vc, vc[0], slot, v))
+                    v = v._data
                 saved.append(v)
             elif kind == _OUT:
                 vc = outs[0]._vc = [0]
-                versions.append((vc, 0, slot))
+                versions.append((vc, 0, slot, None))
                 saved.append(out_data)
             elif kind == _PARAM:
                 saved.append(params[key] if params and key in params else op.defaults.get(key))
@@ -383,7 +411,7 @@ def dispatch1(op: Op, x):
     if (interceptor.current is not None or xp is None or
             (op.dtype_rule is not None and d.dtype.kind not in "fc")):
         return dispatch(op, (x,))
-    out = op.forward(xp, d)
+    out = (op._fast.get(xp) or op.raw(xp))(d)
     if out.__class__ is not xp.ndarray:
         out = xp.asarray(out)
     r = _new(Tensor)
@@ -400,22 +428,22 @@ def dispatch1(op: Op, x):
             r._rg = False
             record(op, (x,), None, out, (r,), xp)
             return r
+        fn = x.grad_fn
+        edges = ((fn, x._output_nr),) if fn is not None else (x._accumulator().edge,)
         node = _new(op.node_cls)
         node._seq = _next_seq()
-        fn = x.grad_fn
-        node.next_functions = (((fn, x._output_nr),) if fn is not None else
-                               ((x._accumulator(), 0),))
+        node.next_functions = edges
         node._plan = plan
         node._xp = xp
         node._meta = None
         if kind == 1:
             vc = x._vc or x._version_counter()
-            node._saved = [x]
-            node._versions = ((vc, vc[0], 0),)
+            node._saved = [d]
+            node._versions = ((vc, vc[0], 0, x),)
         elif kind == 2:
             vc = r._vc = [0]
             node._saved = [out]
-            node._versions = ((vc, 0, 0),)
+            node._versions = ((vc, 0, 0, None),)
         else:
             node._saved = None
             node._versions = ()
@@ -427,6 +455,108 @@ def dispatch1(op: Op, x):
 
 
 _TRUE1 = (True,)
+
+
+def dispatch2(op: Op, a, b):
+    """``dispatch`` for a two-input op without parameters (add, mul, ...): the hot path of
+    arithmetic, taken when both inputs already share a dtype; recording is inlined."""
+    if a.__class__ is not Tensor and not isinstance(a, Tensor):
+        return dispatch(op, (a, b))
+    ad = a._data
+    b_tensor = isinstance(b, Tensor)
+    if b_tensor:
+        bd = b._data
+        same = ad.dtype is bd.dtype
+    else:
+        bd = b
+        same = _scalar_fits(ad.dtype.kind, b)
+    xp = _NAMESPACES.get(ad.__class__)
+    if (not same or interceptor.current is not None or xp is None or
+            (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fc")):
+        return dispatch(op, (a, b))
+    try:
+        out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
+    except (ValueError, OverflowError):
+        return dispatch(op, (a, b))  # broadcasting error in torch's words / integer wrap
+    if out.__class__ is not xp.ndarray:
+        out = xp.asarray(out)
+    r = _new(Tensor)
+    r._data = out
+    r.grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    r._rg = False
+    if _tls.inference:
+        r._inference = True
+    a_rg = a._rg
+    b_rg = b_tensor and b._rg
+    if (a_rg or b_rg) and op.differentiable and _tls.grad_enabled:
+        if a._inference or (b_tensor and b._inference):
+            _check_inference((a, b))
+        mask = (a_rg, b_rg)
+        plan = op._plans.get(mask) or op.plan(mask)
+        fn = a.grad_fn
+        ea = (fn, a._output_nr) if fn is not None else a._accumulator().edge if a_rg else _NO_EDGE
+        if b_tensor:
+            fn = b.grad_fn
+            eb = ((fn, b._output_nr) if fn is not None else b._accumulator().edge if b_rg
+                  else _NO_EDGE)
+        else:
+            eb = _NO_EDGE
+        node = _new(op.node_cls)
+        node._seq = _next_seq()
+        node.next_functions = (ea, eb)
+        node._plan = plan
+        node._xp = xp
+        sources = plan.sources
+        if sources:
+            saved = []
+            versions = []
+            for slot, (kind, key) in enumerate(sources):
+                if kind == _IN:
+                    v = b if key else a
+                    if v.__class__ is Tensor or isinstance(v, Tensor):
+                        vc = v._vc or v._version_counter()
+                        versions.append((vc, vc[0], slot, v))
+                        v = v._data
+                    saved.append(v)
+                elif kind == _OUT:
+                    vc = r._vc = [0]
+                    versions.append((vc, 0, slot, None))
+                    saved.append(out)
+                else:
+                    record_args = (a, b)
+                    saved.append(_saved_extra(op, kind, key, record_args, None))
+            node._saved = saved
+            node._versions = versions
+        else:
+            node._saved = None
+            node._versions = ()
+        meta = None
+        if op.broadcasts:
+            oshape = out.shape
+            if a_rg and ad.shape != oshape:
+                meta = [(ad.shape, ad.dtype), (None, None)]
+            if b_rg and bd.shape != oshape:
+                meta = meta or [(None, None), (None, None)]
+                meta[1] = (bd.shape, bd.dtype)
+        node._meta = meta
+        r._rg = True
+        r.grad_fn = node
+    return r
+
+
+_NO_EDGE = (None, 0)
+
+
+def _saved_extra(op, kind, key, args, params):
+    """A saved parameter or shape (the rarer saved kinds)."""
+    if kind == _PARAM:
+        return params[key] if params and key in params else op.defaults.get(key)
+    if key is None:
+        return tuple(a._data.shape for a in args)
+    a = args[key]
+    return a._data.shape if isinstance(a, Tensor) else ()
 
 
 def _scalar_fits(kind: str, s) -> bool:
@@ -490,7 +620,12 @@ def dispatch(op: Op, args: tuple, params: dict | None = None):
         if xp is None:
             from ..backend import numpy_namespace as xp
     try:
-        out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+        try:
+            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+        except OverflowError:
+            # A Python int outside an integer tensor's range wraps around, as in torch.
+            arrays = _wrap_int_scalars(xp, args, arrays)
+            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
     except ValueError as exc:
         if op.broadcasts and "broadcast" in str(exc):
             raise _broadcast_error(arrays) from None
@@ -551,6 +686,11 @@ def _apply_dtype_rule(op, args, arrays, params):
         if isinstance(a, Tensor) and a._data.dtype != np_target:
             out[i] = a._data.astype(np_target)
     return out
+
+
+def _wrap_int_scalars(xp, args, arrays):
+    dtype = next(a._data.dtype for a in args if isinstance(a, Tensor))
+    return [xp.asarray(arr).astype(dtype) if type(arr) is int else arr for arr in arrays]
 
 
 def _broadcast_error(arrays):
