@@ -11,10 +11,10 @@ from ._broadcast import reduced_axes
 
 def sum_to_shape(xp, g, shape):
     lead, keep = reduced_axes(g.shape, shape)
-    if lead:
-        g = g.sum(axis=lead)
     if keep:
         g = g.sum(axis=keep, keepdims=True)
+    if lead:
+        g = g.sum(axis=lead)
     return g
 
 
@@ -89,3 +89,7 @@ def zero_at(xp, g, key):
     out = xp.array(g, copy=True)
     out[key] = 0
     return out
+
+
+def keep_where(xp, g, cond):
+    return xp.where(cond, g, 0)

@@ -24,6 +24,10 @@ COPY_SLICES = op("copy_slices", lambda xp, x, value, key: _put(xp, x, value, key
                  vjps=(lambda F, g, key: F.zero_at(g, key),
                        lambda F, g, key: F.index_raw(g, key)),
                  params=("key",), grad_fn="CopySlices", broadcasts=True)
+# x[mask] = v and x[idx_tensor] = v (only advanced indices): torch's index_put_.
+INDEX_PUT = op("index_put", lambda xp, x, value, key: _put(xp, x, value, key),
+               inputs=("x", "value"), vjps=COPY_SLICES.vjps, params=("key",),
+               grad_fn="IndexPutBackward0", broadcasts=True)
 
 
 def _scatter(xp, g, shape, key):
@@ -72,7 +76,10 @@ def _normalise(key):
             if k._data.dtype.kind not in "biu":
                 raise IndexError("tensors used as indices must be long, int, byte or bool "
                                  "tensors")
-            out.append(k._data)
+            if k._data.ndim == 0 and k._data.dtype.kind in "iu":
+                out.append(int(k._data))  # a 0-d integer tensor selects, as an int does
+            else:
+                out.append(k._data)
         elif isinstance(k, (list, tuple)):
             import numpy  # lists in keys become arrays; the backend of a list is NumPy
             out.append(numpy.asarray([i._data if isinstance(i, Tensor) else i for i in k]))
@@ -91,7 +98,7 @@ def getitem(self, key):
     single = not isinstance(key, tuple)
     key = _normalise(key)
     if not _is_basic(key):
-        return dispatch(INDEX, (self,), {"key": key})
+        return _advanced(self, key)
     shape = self._data.shape
     n_real = sum(1 for k in key if k is not None and k is not Ellipsis)
     if n_real > len(shape):
@@ -127,6 +134,47 @@ def getitem(self, key):
     return out
 
 
+def _advanced(self, key):
+    """Torch's order for a key with tensors or lists: ints, slices and None apply first as
+    views (SelectBackward0, SliceBackward0, UnsqueezeBackward0), then one IndexBackward0
+    takes the index arrays at the dimensions they fall on."""
+    if any(isinstance(k, bool) for k in key):
+        return dispatch(INDEX, (self,), {"key": key})
+    shape = self._data.shape
+
+    def width(k):
+        return k.ndim if getattr(k, "dtype", None) is not None and k.dtype.kind == "b" else 1
+    n_real = sum(width(k) for k in key if k is not None and k is not Ellipsis)
+    if n_real > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    out, dim, arrays = self, 0, []
+    for k in key:
+        if k is Ellipsis:
+            dim += len(shape) - n_real
+        elif k is None:
+            out = dispatch(_unsqueeze_op(), (out,), {"dim": dim})
+            dim += 1
+        elif isinstance(k, int):
+            size = out._data.shape[dim]
+            if not -size <= k < size:
+                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
+                                 f"{size}")
+            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k,)})
+        elif isinstance(k, slice):
+            if k != slice(None):
+                out = dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)})
+            dim += 1
+        else:
+            arrays.append((dim, k))
+            dim += width(k)
+    entries, cur = [], 0
+    for d, arr in arrays:
+        entries += [slice(None)] * (d - cur)
+        entries.append(arr)
+        cur = d + width(arr)
+    return dispatch(INDEX, (out,), {"key": tuple(entries)})
+
+
 def _unsqueeze_op():
     from .shape import UNSQUEEZE
     return UNSQUEEZE
@@ -151,7 +199,10 @@ def setitem(self, key, value) -> None:
                            f"of shape {list(self._data.shape)})") from None
     if needs_graph:
         args = (self, value if isinstance(value, Tensor) else None)
-        record(COPY_SLICES, args, {"key": key}, self._data, (self,))
+        advanced_only = all(not (k is None or k is Ellipsis or isinstance(k, (int, slice)))
+                            for k in key)
+        record(INDEX_PUT if advanced_only else COPY_SLICES, args, {"key": key}, self._data,
+               (self,))
     self._bump_version()
 
 

@@ -17,11 +17,17 @@ BMM = op("bmm", lambda xp, a, b: xp.matmul(a, b), inputs=("a", "b"),
          vjps=(lambda F, g, b: F.bmm(g, F.transpose(b, 1, 2)),
                lambda F, g, a: F.bmm(F.transpose(a, 1, 2), g)))
 # addmm(bias, m1, m2) = bias + m1 @ m2: what nn.Linear records (AddmmBackward0).
-ADDMM = op("addmm", lambda xp, bias, m1, m2: xp.matmul(m1, m2) + bias,
-           inputs=("bias", "m1", "m2"),
-           vjps=(lambda F, g: g, lambda F, g, m2: F.mm(g, F.t(m2)),
-                 lambda F, g, m1: F.mm(F.t(m1), g)),
+ADDMM = op("addmm", lambda xp, bias, m1, m2, beta=1, alpha=1:
+           _scaled(xp.matmul(m1, m2), alpha) + _scaled(bias, beta),
+           inputs=("bias", "m1", "m2"), params=("beta", "alpha"),
+           vjps=(lambda F, g, beta: _scaled(g, beta),
+                 lambda F, g, m2, alpha: _scaled(F.mm(g, F.t(m2)), alpha),
+                 lambda F, g, m1, alpha: _scaled(F.mm(F.t(m1), g), alpha)),
            broadcasts=True)
+
+
+def _scaled(x, k):
+    return x if k == 1 else x * k
 
 
 def _dims_word(shape) -> str:
@@ -29,14 +35,20 @@ def _dims_word(shape) -> str:
 
 
 def _same_dtype(a, b, name):
-    if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dtype_word(a)} != {_dtype_word(b)}")
-
-
-def _dtype_word(t) -> str:
-    return t.dtype.name.replace("float32", "float").replace("float64", "double").replace(
-        "int64", "long int").replace("int32", "int")
+    """torch's dtype check for each product, with its own wording."""
+    if a._data.dtype == b._data.dtype:
+        return
+    from ._inplace import _type_word
+    x, y = _type_word(a.dtype), _type_word(b.dtype)
+    messages = {
+        "mm": f"expected m1 and m2 to have the same dtype, but got: {x.lower()} != {y.lower()}",
+        "addmm_self": f"self and mat2 must have the same dtype, but got {x} and {y}",
+        "addmm": f"mat1 and mat2 must have the same dtype, but got {x} and {y}",
+        "mv": f"addmv input tensors must have the same dtype, but got {y}, {x}, and {y}",
+        "dot": f"dot : expected both vectors to have same dtype, but found {x} and {y}",
+        "bmm": f"expected scalar type {x} but found {y}",
+    }
+    raise RuntimeError(messages[name])
 
 
 @expose
@@ -95,12 +107,17 @@ def bmm(input, mat2):
 @expose
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     """input + mat1 @ mat2 (AddmmBackward0)."""
-    if beta != 1 or alpha != 1:
-        return input * beta + mm(mat1, mat2) * alpha
     if mat1._data.shape[1] != mat2._data.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                            f"({_dims_word(mat1._data.shape)} and "
                            f"{_dims_word(mat2._data.shape)})")
+    _same_dtype(input, mat2, "addmm_self")
+    _same_dtype(mat1, mat2, "addmm")
+    target = (mat1._data.shape[0], mat2._data.shape[1])
+    if input._data.shape != target:
+        input.expand(target)  # raises torch's expand error when the bias cannot broadcast
+    if beta != 1 or alpha != 1:
+        return dispatch(ADDMM, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
     return dispatch(ADDMM, (input, mat1, mat2))
 
 
@@ -127,7 +144,7 @@ def matmul(input, other):
         # Fold the batch into the rows: one mm, then view back (UnsafeViewBackward0).
         k = input._data.shape[-1]
         rows = input.reshape(-1, k)
-        out = mm(rows, other if db == 2 else other.unsqueeze(1))
+        out = mm(rows, other) if db == 2 else mv(rows, other)
         shape = input._data.shape[:-1] + ((other._data.shape[-1],) if db == 2 else ())
         return out._unsafe_view(shape)
     return _batched(input, other)
@@ -183,7 +200,7 @@ Tensor.__rmatmul__ = _rmatmul
 @expose
 def outer(input, vec2):
     """Outer product of two vectors (composed: unsqueeze, then multiply)."""
-    return input.unsqueeze(1) * vec2.unsqueeze(0)
+    return input.reshape(-1, 1) * vec2
 
 
 ger = expose(outer, name="ger")

@@ -7,50 +7,51 @@ dtype are undone by the registry, never here.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from ._registry import binary, dispatch, dispatch1, expose, op, unary
+from ._registry import binary, dispatch, dispatch1, dispatch2, expose, op, unary
 
 FLOAT = {"dtype_rule": "float"}        # integer inputs compute in the default float dtype
 BCAST = {"dtype_rule": "promote", "broadcasts": True}
 
 # ---------------------------------------------------------------------------- unary
-NEG = unary("neg", lambda xp, x: xp.negative(x), vjp=lambda F, g: -g)
-EXP = unary("exp", lambda xp, x: xp.exp(x), d=lambda F, out: out, **FLOAT)
-EXP2 = unary("exp2", lambda xp, x: xp.exp2(x), d=lambda F, out: out * 0.6931471805599453,
-             **FLOAT)
-EXPM1 = unary("expm1", lambda xp, x: xp.expm1(x), d=lambda F, out: out + 1, **FLOAT)
-LOG = unary("log", lambda xp, x: xp.log(x), vjp=lambda F, g, x: g / x, **FLOAT)
-LOG2 = unary("log2", lambda xp, x: xp.log2(x), vjp=lambda F, g, x: g / (x * 0.6931471805599453),
-             **FLOAT)
-LOG10 = unary("log10", lambda xp, x: xp.log10(x),
-              vjp=lambda F, g, x: g / (x * 2.302585092994046), **FLOAT)
-LOG1P = unary("log1p", lambda xp, x: xp.log1p(x), vjp=lambda F, g, x: g / (x + 1), **FLOAT)
-SIN = unary("sin", lambda xp, x: xp.sin(x), d=lambda F, x: F.cos(x), **FLOAT)
-COS = unary("cos", lambda xp, x: xp.cos(x), d=lambda F, x: -F.sin(x), **FLOAT)
-TAN = unary("tan", lambda xp, x: xp.tan(x), d=lambda F, out: 1 + out * out, **FLOAT)
-ASIN = unary("asin", lambda xp, x: xp.arcsin(x), d=lambda F, x: F.rsqrt(1 - x * x), **FLOAT)
-ACOS = unary("acos", lambda xp, x: xp.arccos(x), d=lambda F, x: -F.rsqrt(1 - x * x), **FLOAT)
-ATAN = unary("atan", lambda xp, x: xp.arctan(x), vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
-SINH = unary("sinh", lambda xp, x: xp.sinh(x), d=lambda F, x: F.cosh(x), **FLOAT)
-COSH = unary("cosh", lambda xp, x: xp.cosh(x), d=lambda F, x: F.sinh(x), **FLOAT)
-TANH = unary("tanh", lambda xp, x: xp.tanh(x), d=lambda F, out: 1 - out * out, **FLOAT)
+NEG = unary("neg", "negative", vjp=lambda F, g: -g)
+EXP = unary("exp", "exp", d=lambda F, out: out, **FLOAT)
+EXP2 = unary("exp2", "exp2", d=lambda F, out: out * 0.6931471805599453, **FLOAT)
+EXPM1 = unary("expm1", "expm1", d=lambda F, out: out + 1, **FLOAT)
+LOG = unary("log", "log", vjp=lambda F, g, x: g / x, **FLOAT)
+LOG2 = unary("log2", "log2", vjp=lambda F, g, x: g / (x * 0.6931471805599453), **FLOAT)
+LOG10 = unary("log10", "log10", vjp=lambda F, g, x: g / (x * 2.302585092994046), **FLOAT)
+LOG1P = unary("log1p", "log1p", vjp=lambda F, g, x: g / (x + 1), grad_fn="Log1PBackward0",
+              **FLOAT)
+SIN = unary("sin", "sin", d=lambda F, x: F.cos(x), **FLOAT)
+COS = unary("cos", "cos", d=lambda F, x: -F.sin(x), **FLOAT)
+TAN = unary("tan", "tan", d=lambda F, out: 1 + out * out, **FLOAT)
+ASIN = unary("asin", "arcsin", d=lambda F, x: F.rsqrt(1 - x * x), **FLOAT)
+ACOS = unary("acos", "arccos", d=lambda F, x: -F.rsqrt(1 - x * x), **FLOAT)
+ATAN = unary("atan", "arctan", vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
+SINH = unary("sinh", "sinh", d=lambda F, x: F.cosh(x), **FLOAT)
+COSH = unary("cosh", "cosh", d=lambda F, x: F.sinh(x), **FLOAT)
+TANH = unary("tanh", "tanh", d=lambda F, out: 1 - out * out, **FLOAT)
 SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x), d=lambda F, out: out * (1 - out),
                 **FLOAT)
 RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
              vjp=lambda F, g, out: g * (out > 0))
-SQRT = unary("sqrt", lambda xp, x: xp.sqrt(x), vjp=lambda F, g, out: g / (2 * out), **FLOAT)
+SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
               d=lambda F, out: -0.5 * out * out * out, **FLOAT)
-RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x), d=lambda F, out: -out * out,
-                   **FLOAT)
-ABS = unary("abs", lambda xp, x: xp.abs(x), d=lambda F, x: F.sign(x))
-SIGN = unary("sign", lambda xp, x: xp.sign(x), vjp=lambda F, g: g * 0)
-FLOOR = unary("floor", lambda xp, x: xp.floor(x), vjp=lambda F, g: g * 0)
-CEIL = unary("ceil", lambda xp, x: xp.ceil(x), vjp=lambda F, g: g * 0)
-ROUND = unary("round", lambda xp, x: xp.round(x), vjp=lambda F, g: g * 0)
-TRUNC = unary("trunc", lambda xp, x: xp.trunc(x), vjp=lambda F, g: g * 0)
+RECIPROCAL = unary("reciprocal", "reciprocal", d=lambda F, out: -out * out, **FLOAT)
+ABS = unary("abs", "abs", d=lambda F, x: F.sign(x))
+SIGN = unary("sign", "sign", vjp=lambda F, g: g * 0)
+FLOOR = unary("floor", "floor", vjp=lambda F, g: g * 0)
+CEIL = unary("ceil", "ceil", vjp=lambda F, g: g * 0)
+ROUND = unary("round", "round", vjp=lambda F, g: g * 0)
+TRUNC = unary("trunc", "trunc", vjp=lambda F, g: g * 0)
 CLAMP = unary("clamp", lambda xp, x, min=None, max=None: _clip(xp, x, min, max),
               vjp=lambda F, g, x, min, max: g * _in_range(x, min, max),
               params=("min", "max"), grad_fn="ClampBackward1")
+CLAMP_MIN = unary("clamp_min", lambda xp, x, min: _clip(xp, x, min, None),
+                  vjp=lambda F, g, x, min: g * (x >= min), params=("min",))
+CLAMP_MAX = unary("clamp_max", lambda xp, x, max: _clip(xp, x, None, max),
+                  vjp=lambda F, g, x, max: g * (x <= max), params=("max",))
 
 
 def _sigmoid(xp, x):
@@ -89,7 +90,9 @@ for _op in (NEG, EXP, EXP2, EXPM1, LOG, LOG2, LOG10, LOG1P, SIN, COS, TAN, ASIN,
     globals()[_op.name] = expose(_unary_public(_op, _op.name))
 negative = expose(neg, name="negative")
 absolute = expose(abs, name="absolute")  # noqa: F821 - made by the loop above
-arcsin, arccos, arctan = asin, acos, atan  # noqa: F821
+arcsin = expose(asin, name="arcsin")  # noqa: F821
+arccos = expose(acos, name="arccos")  # noqa: F821
+arctan = expose(atan, name="arctan")  # noqa: F821
 
 
 @expose
@@ -112,12 +115,16 @@ clip = expose(clamp, name="clip")
 
 @expose
 def clamp_min(input, min):  # noqa: A002
-    return clamp(input, min=min)
+    if isinstance(min, Tensor):
+        return clamp(input, min=min)
+    return dispatch(CLAMP_MIN, (input,), {"min": min})
 
 
 @expose
 def clamp_max(input, max):  # noqa: A002
-    return clamp(input, max=max)
+    if isinstance(max, Tensor):
+        return clamp(input, max=max)
+    return dispatch(CLAMP_MAX, (input,), {"max": max})
 
 
 @expose
@@ -127,17 +134,23 @@ def square(input):
 
 # ---------------------------------------------------------------------------- binary
 ADD = binary("add", lambda xp, a, b, alpha=1: xp.add(a, b) if alpha == 1 else a + alpha * b,
+             ufunc="add",
              da=lambda F, g: g, db=lambda F, g, alpha: g if alpha == 1 else g * alpha,
              params=("alpha",), **BCAST)
 SUB = binary("sub", lambda xp, a, b, alpha=1: xp.subtract(a, b) if alpha == 1 else a - alpha * b,
+             ufunc="subtract",
              da=lambda F, g: g, db=lambda F, g, alpha: -g if alpha == 1 else g * -alpha,
              params=("alpha",), **BCAST)
 RSUB = op("rsub", lambda xp, x, other, alpha=1: other - x if alpha == 1 else other - alpha * x,
           vjps=(lambda F, g, alpha: -g if alpha == 1 else g * -alpha,),
           params=("other", "alpha"), grad_fn="RsubBackward1", dtype_rule="float_if_scalar")
-MUL = binary("mul", lambda xp, a, b: xp.multiply(a, b),
+# rsub(input, other) with a tensor ``other``: other - alpha * input (RsubBackward0)
+RSUB_TT = binary("rsub_tensor", lambda xp, a, b, alpha=1: b - a if alpha == 1 else b - alpha * a,
+                 da=lambda F, g, alpha: -g if alpha == 1 else g * -alpha, db=lambda F, g: g,
+                 params=("alpha",), grad_fn="RsubBackward0", **BCAST)
+MUL = binary("mul", "multiply",
              da=lambda F, g, b: g * b, db=lambda F, g, a: g * a, **BCAST)
-DIV = binary("div", lambda xp, a, b: xp.true_divide(a, b),
+DIV = binary("div", "true_divide",
              da=lambda F, g, b: g / b, db=lambda F, g, a, b: -g * a / (b * b),
              dtype_rule="promote_float", broadcasts=True)
 POW_TS = op("pow_tensor_scalar", lambda xp, x, exponent: xp.power(x, exponent),
@@ -157,10 +170,21 @@ MAXIMUM = binary("maximum", lambda xp, a, b: xp.maximum(a, b),
 MINIMUM = binary("minimum", lambda xp, a, b: xp.minimum(a, b),
                  da=lambda F, g, a, b: _tie_split(g, a, b) * (a <= b),
                  db=lambda F, g, a, b: _tie_split(g, a, b) * (b <= a), **BCAST)
-WHERE = op("where", lambda xp, cond, a, b: xp.where(cond, a, b),
-           inputs=("cond", "a", "b"),
-           vjps=(None, lambda F, g, cond: g * cond, lambda F, g, cond: g * ~cond),
-           dtype_rule="promote", broadcasts=True, dtype_inputs=(1, 2))
+# The condition is a parameter (a boolean array), not an input: torch gives it no edge.
+WHERE = binary("where", lambda xp, a, b, cond: xp.where(cond, a, b),
+               da=lambda F, g, cond: F.keep_where(g, cond),
+               db=lambda F, g, cond: F.keep_where(g, ~cond), params=("cond",), **BCAST)
+# remainder/fmod: a - rounded(a / b) * b, with floor and trunc rounding respectively.
+REMAINDER_T = binary("remainder", "remainder", da=lambda F, g: g,
+                     db=lambda F, g, a, b: -g * F.floor(a / b), grad_fn="RemainderBackward1",
+                     **BCAST)
+REMAINDER_S = op("remainder_scalar", lambda xp, x, other: xp.remainder(x, other),
+                 vjps=(lambda F, g: g,), params=("other",), grad_fn="RemainderBackward0",
+                 dtype_rule="float_if_scalar")
+FMOD_T = binary("fmod", "fmod", da=lambda F, g: g, db=lambda F, g, a, b: -g * F.trunc(a / b),
+                grad_fn="FmodBackward1", **BCAST)
+FMOD_S = op("fmod_scalar", lambda xp, x, other: xp.fmod(x, other), vjps=(lambda F, g: g,),
+            params=("other",), grad_fn="FmodBackward0", dtype_rule="float_if_scalar")
 ATAN2 = binary("atan2", lambda xp, a, b: xp.arctan2(a, b),
                da=lambda F, g, a, b: g * b / (a * a + b * b),
                db=lambda F, g, a, b: -g * a / (a * a + b * b),
@@ -191,7 +215,7 @@ def _is_tensor(x) -> bool:
 def add(input, other, *, alpha=1):
     """input + alpha * other, with broadcasting and torch's type promotion."""
     if alpha == 1:
-        return dispatch(ADD, (input, other))
+        return dispatch2(ADD, input, other)
     return dispatch(ADD, (input, other), {"alpha": alpha})
 
 
@@ -201,8 +225,12 @@ def sub(input, other, *, alpha=1):
     _check_bool_subtraction(input, other)
     if not _is_tensor(input):
         return rsub(other, input, alpha=alpha)
+    if isinstance(other, bool):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     if alpha == 1:
-        return dispatch(SUB, (input, other))
+        return dispatch2(SUB, input, other)
     return dispatch(SUB, (input, other), {"alpha": alpha})
 
 
@@ -226,14 +254,16 @@ def rsub(input, other, *, alpha=1):
     """other - alpha * input (RsubBackward1 when ``other`` is a number)."""
     _check_bool_subtraction(input, other)
     if _is_tensor(other):
-        return sub(other, input, alpha=alpha)
+        if alpha == 1:
+            return dispatch(RSUB_TT, (input, other))
+        return dispatch(RSUB_TT, (input, other), {"alpha": alpha})
     return dispatch(RSUB, (input,), {"other": other, "alpha": alpha})
 
 
 @expose
 def mul(input, other):
     """Elementwise product with broadcasting."""
-    return dispatch(MUL, (input, other))
+    return dispatch2(MUL, input, other)
 
 
 multiply = expose(mul, name="multiply")
@@ -243,7 +273,7 @@ multiply = expose(mul, name="multiply")
 def div(input, other, *, rounding_mode=None):
     """True division (integers divide to the default float dtype)."""
     if rounding_mode is None:
-        return dispatch(DIV, (input, other))
+        return dispatch2(DIV, input, other)
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
@@ -306,7 +336,35 @@ def where(condition, input=None, other=None):
     """Pick from ``input`` where ``condition`` holds, else from ``other``."""
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    return dispatch(WHERE, (condition, input, other))
+    if not _is_tensor(input) and not _is_tensor(other):
+        from .._creation import tensor
+        input = tensor(input)
+    return dispatch(WHERE, (input, other), {"cond": condition._data.astype(bool, copy=False)})
+
+
+@expose(method=False)
+def keep_where(g, cond):
+    """``g`` where ``cond`` holds, zero elsewhere (the backward vocabulary's mask)."""
+    return dispatch(WHERE, (g, 0), {"cond": cond})
+
+
+@expose
+def remainder(input, other):
+    """Python's ``%``: the result takes the sign of the divisor."""
+    if not _is_tensor(input):
+        from .._creation import tensor
+        input = tensor(input)
+    if _is_tensor(other):
+        return dispatch(REMAINDER_T, (input, other))
+    return dispatch(REMAINDER_S, (input,), {"other": other})
+
+
+@expose
+def fmod(input, other):
+    """C's fmod: the result takes the sign of the dividend."""
+    if _is_tensor(other):
+        return dispatch(FMOD_T, (input, other))
+    return dispatch(FMOD_S, (input,), {"other": other})
 
 
 def _where_method(self, condition, other):
@@ -321,7 +379,7 @@ _COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
 _LOGICAL = {"logical_and": "logical_and", "logical_or": "logical_or",
             "logical_xor": "logical_xor", "bitwise_and": "bitwise_and",
             "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
-            "floor_divide": "floor_divide", "remainder": "remainder", "fmod": "fmod"}
+            "floor_divide": "floor_divide"}
 
 
 def _nondiff_binary(name, ufunc_name, dtype_rule=None):
@@ -338,8 +396,11 @@ for _name, _ufunc in _COMPARE.items():
     globals()[_name] = _nondiff_binary(_name, _ufunc, "promote")
 for _name, _ufunc in _LOGICAL.items():
     globals()[_name] = _nondiff_binary(_name, _ufunc, None if "logical" in _name else "promote")
-greater, less, greater_equal, less_equal = gt, lt, ge, le  # noqa: F821
-not_equal = ne  # noqa: F821
+greater = expose(gt, name="greater")  # noqa: F821
+less = expose(lt, name="less")  # noqa: F821
+greater_equal = expose(ge, name="greater_equal")  # noqa: F821
+less_equal = expose(le, name="less_equal")  # noqa: F821
+not_equal = expose(ne, name="not_equal")  # noqa: F821
 NOT = unary("logical_not", lambda xp, x: xp.logical_not(x))
 BNOT = unary("bitwise_not", lambda xp, x: xp.invert(x))
 logical_not = expose(_unary_public(NOT, "logical_not"))

@@ -38,6 +38,10 @@ def _spread_over_ties(g, x, out):
 
 
 def _dims(dim, ndim):
+    if ndim == 0:  # a 0-d tensor has one dimension to name (0 or -1) and nothing to reduce
+        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
+            _wrap_dim(d, ndim)
+        return ()
     if isinstance(dim, (list, tuple)):
         dims = tuple(_wrap_dim(d, ndim) for d in dim)
     else:

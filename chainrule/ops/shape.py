@@ -203,10 +203,7 @@ def permute(input, *dims):
 
 
 def _T(self):
-    if self.ndim == 2:
-        return permute(self, 1, 0)
-    if self.ndim < 2:
-        return self
+    # torch records PermuteBackward0 for every rank, 0-d and 1-d included
     return permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 
@@ -296,6 +293,8 @@ def cast(input, dtype):
 def to_dtype_op(input, dtype):
     if input._data.dtype == dtype.np:
         return input
+    if not (dtype.is_floating_point or dtype.is_complex) and input._rg:
+        input = input.detach()  # integer and bool results are not differentiable (torch)
     return dispatch(TO_COPY, (input,), {"dtype": dtype})
 
 
@@ -361,7 +360,7 @@ UNBIND = op("unbind", lambda xp, x, dim: tuple(xp.moveaxis(x, dim, 0)),
 def _unbind_grad(F, grads, x_shape, dim):
     like = next(g for g in grads if g is not None)
     part_shape = x_shape[:dim] + x_shape[dim + 1:]
-    parts = [g if g is not None else F.zeros(part_shape, like.dtype) for g in grads]
+    parts = [g if g is not None else F.zeros(part_shape, dtype=like.dtype) for g in grads]
     return F.stack(parts, dim)
 
 
