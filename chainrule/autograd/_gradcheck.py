@@ -1,0 +1,428 @@
+"""Finite-difference checks of backward formulas: ``gradcheck`` and ``gradgradcheck``.
+
+Public as ``chainrule.autograd.gradcheck`` / ``gradgradcheck`` with torch's signatures,
+defaults, messages and exception type (``GradcheckError``, a ``RuntimeError``).
+
+The numerical Jacobian comes from central differences, perturbing one input element at a
+time in the input's own dtype (pass float64 inputs: the defaults are tuned for them); the
+analytical Jacobian is built row by row with ``autograd.grad(..., retain_graph=True,
+allow_unused=True)`` against one-hot output gradients, twice, so nondeterminism is
+caught. ``fast_mode=True`` compares ``v^T J u`` for random vectors instead of whole
+Jacobians, as torch's fast mode does.
+
+Not implemented (accepted for signature compatibility): forward-mode checks
+(``check_forward_ad``, ``check_batched_forward_grad``, ``check_fwd_over_rev`` raise
+NotImplementedError when True), ``check_batched_grad`` (there is no vmap; each row is
+already checked on its own), sparse and complex inputs, and the "undefined gradient"
+check (chainrule has no undefined gradients: a zero gradient is always materialised, and
+``check_undefined_grad`` checks that zero output gradients give zero input gradients).
+"""
+from __future__ import annotations
+
+import warnings
+
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    r"""Error raised by :func:`gradcheck` and :func:`gradgradcheck`."""
+
+
+# ---------------------------------------------------------------------------- helpers
+def _is_tensor(x) -> bool:
+    from .._tensor import Tensor
+    return isinstance(x, Tensor)
+
+
+def _as_tuple(x):
+    if isinstance(x, tuple):
+        return x
+    if isinstance(x, list):
+        return tuple(x)
+    return (x,)
+
+
+def _differentiable_outputs(x):
+    return tuple(o for o in _as_tuple(x) if o.requires_grad)
+
+
+def _diff_inputs(tupled_inputs):
+    return [(i, t) for i, t in enumerate(tupled_inputs) if _is_tensor(t) and t.requires_grad]
+
+
+def _check_inputs(tupled_inputs) -> None:
+    import chainrule
+    any_rg = False
+    for idx, inp in enumerate(tupled_inputs):
+        if _is_tensor(inp) and inp.requires_grad:
+            if inp.dtype not in (chainrule.float64, chainrule.complex128):
+                warnings.warn(
+                    f"Input #{idx} requires gradient and "
+                    "is not a double precision floating point or complex. "
+                    "This check will likely fail if all the inputs are "
+                    "not of double precision floating point or complex. ",
+                    stacklevel=4,
+                )
+            data = inp._data
+            if not all(st > 0 or sz <= 1 for st, sz in zip(data.strides, data.shape)):
+                raise RuntimeError(
+                    f"The {idx}th input has a dimension with stride 0. gradcheck only "
+                    "supports inputs that are non-overlapping to be able to "
+                    "compute the numerical gradients correctly. You should call "
+                    ".contiguous on the input before passing it to gradcheck.")
+            any_rg = True
+    if not any_rg:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
+                         "but none of them have requires_grad=True.")
+
+
+def _allclose(a, b, rtol, atol) -> bool:
+    """torch.allclose after promoting both to a common dtype."""
+    import chainrule
+    dt = chainrule.promote_types(a.dtype, b.dtype)
+    xa, xb = a._data.astype(dt.np, copy=False), b._data.astype(dt.np, copy=False)
+    xp = a.xp
+    return bool(xp.all(xp.abs(xa - xb) <= atol + rtol * xp.abs(xb))) if xa.size else True
+
+
+def _new(data):
+    from .._tensor import Tensor
+    return Tensor._make(data)
+
+
+def _eval_outputs(func, inputs):
+    """Run ``func`` and snapshot every output's data (torch clones them)."""
+    return tuple(o._data.copy() for o in _as_tuple(func(*inputs)))
+
+
+def _check_same(a, b, eps, idx):
+    on_index = f"on index {idx} " if idx is not None else ""
+    if a.shape != b.shape:
+        from .._size import Size
+        raise AssertionError(
+            f"Expected `func` to return outputs with the same shape when inputs are perturbed "
+            f"{on_index}by {eps}, but got: shapes {Size(a.shape)} and {Size(b.shape)}.")
+    if a.dtype != b.dtype:
+        from .._dtypes import _BY_NP
+        raise AssertionError(
+            f"Expected `func` to return outputs with the same dtype when inputs are perturbed "
+            f"{on_index}by {eps}, but got: dtypes {_BY_NP[a.dtype]} and {_BY_NP[b.dtype]}.")
+
+
+def _numerical_jacobian(func, inputs, func_out, eps):
+    """jac[i][k]: the (numel of input i) x (numel of output k) numerical Jacobian, for each
+    differentiable input i and every output k (differentiable or not)."""
+    outs = _as_tuple(func_out)
+    result = []
+    for _, inp in _diff_inputs(inputs):
+        data = inp._data          # perturbed in place, as torch perturbs ``.data``
+        xp = inp.xp
+        n = data.size
+        cols = [xp.zeros((n, o._data.size), dtype=o._data.dtype) for o in outs]
+        for d_idx, idx in enumerate(xp.ndindex(*data.shape)):
+            orig = data[idx].copy()
+            data[idx] = orig - eps
+            lo = _eval_outputs(func, inputs)
+            data[idx] = orig + eps
+            hi = _eval_outputs(func, inputs)
+            data[idx] = orig
+            for k, (a, b) in enumerate(zip(lo, hi)):
+                _check_same(a, b, eps, idx)
+                if b.dtype.kind in "fc":
+                    cols[k][d_idx] = ((b - a) / (2 * eps)).reshape(-1)
+        result.append([_new(c) for c in cols])
+    return result
+
+
+def _analytical_rows(output, diff_inputs, grad_out_of):
+    """For each differentiable input, the list of vjps of ``output`` for each grad_output
+    produced by ``grad_out_of`` (None entries where the input is unused)."""
+    from . import grad
+    rows = [[] for _ in diff_inputs]
+    for go in grad_out_of:
+        gis = grad(output, diff_inputs, go, retain_graph=True, allow_unused=True)
+        for i, gi in enumerate(gis):
+            rows[i].append(None if gi is None else gi._data.copy())
+    return rows
+
+
+def _stack_rows(rows, diff_inputs, n_rows):
+    """(jacobians, sizes_ok, types_ok): jacobians[i] is (numel input i) x n_rows."""
+    jacs = []
+    sizes_ok = types_ok = True
+    for inp, vjps in zip(diff_inputs, rows):
+        xp = inp.xp
+        jac = xp.zeros((inp._data.size, n_rows), dtype=inp._data.dtype)
+        for j, v in enumerate(vjps):
+            if v is None:
+                continue
+            if v.shape != inp._data.shape:
+                sizes_ok = False
+            elif v.dtype != inp._data.dtype:
+                types_ok = False
+            if v.size != inp._data.size:
+                raise GradcheckError("Analytical gradient has incorrect size")
+            jac[:, j] = v.reshape(-1)
+        jacs.append(jac)
+    return jacs, sizes_ok, types_ok
+
+
+def _analytical_jacobian(inputs, output, nondet_tol, check_grad_dtypes, vectors=None):
+    """Analytical Jacobians of ``output`` w.r.t. each differentiable input (computed twice
+    to check reentrancy); with ``vectors`` (fast mode) one vjp column per vector."""
+    from .. import zeros_like
+    diff = [t for _, t in _diff_inputs(inputs)]
+
+    def one_hots():
+        base = zeros_like(output)
+        flat = base._data.reshape(-1)
+        for j in range(flat.size):
+            flat[:] = 0
+            flat[j] = 1
+            yield base
+
+    def grad_outs():
+        return vectors if vectors is not None else one_hots()
+
+    n = len(vectors) if vectors is not None else output._data.size
+    jac1, sizes_ok, types_ok = _stack_rows(_analytical_rows(output, diff, grad_outs()), diff, n)
+    jac2, _, _ = _stack_rows(_analytical_rows(output, diff, grad_outs()), diff, n)
+    reentrant = all(a.size == 0 or float(abs(a - b).max()) <= nondet_tol
+                    for a, b in zip(jac1, jac2))
+    if not types_ok and check_grad_dtypes:
+        raise GradcheckError("Gradient has dtype mismatch")
+    if not sizes_ok:
+        raise GradcheckError("Analytical gradient has incorrect size")
+    if not reentrant:
+        raise GradcheckError(
+            "Backward is not reentrant, i.e., running backward with same input and "
+            "grad_output multiple times gives different values, although analytical gradient "
+            f"matches numerical gradient.The tolerance for nondeterminism was {nondet_tol}.")
+    return [_new(j) for j in jac1]
+
+
+def _mismatch_msg(analytical, numerical, output_idx, input_idx) -> str:
+    return (f"Jacobian mismatch for output {output_idx:d} with respect to input "
+            f"{input_idx:d},\nnumerical:{numerical}\nanalytical:{analytical}\n")
+
+
+# ---------------------------------------------------------------------------- slow / fast
+def _slow_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                    nondet_tol):
+    func_out = _as_tuple(func_out)
+    numerical = _numerical_jacobian(func, inputs, func_out, eps)
+    if not outputs:
+        for per_input in numerical:
+            for jac in per_input:
+                if bool((jac._data != 0).any()):
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        return True
+    # numerical[i][k] -> per differentiable output k, per input i
+    per_output = [[numerical[i][k] for i in range(len(numerical))]
+                  for k, o in enumerate(func_out) if o.requires_grad]
+    for k, o in enumerate(outputs):
+        analytical = _analytical_jacobian(inputs, o, nondet_tol, check_grad_dtypes)
+        for i, (a, n) in enumerate(zip(analytical, per_output[k])):
+            if not _allclose(a, n, rtol, atol):
+                raise GradcheckError(_mismatch_msg(a, n, k, i))
+    return True
+
+
+def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                    nondet_tol):
+    """Compare v^T (J u) (numerical, one directional difference per input) with
+    (v^T J) u (analytical, one vjp per output) for random u, v."""
+    diff = _diff_inputs(inputs)
+    xp = diff[0][1].xp
+    rng = xp.random.default_rng(0)
+    all_u = []
+    for _, t in diff:
+        u = rng.random(t._data.size)
+        norm = float(xp.sqrt((u * u).sum()))
+        all_u.append((u / norm if norm > 0 else u).astype(t._data.dtype))
+    all_v = [rng.random(o._data.size).astype(o._data.dtype) for o in outputs]
+    func_outs = _as_tuple(func_out)
+    diff_out_pos = [k for k, o in enumerate(func_outs) if o.requires_grad]
+    numerical = []  # numerical[i][k] = J_k,i u_i (flattened), per differentiable output
+    for (_, t), u in zip(diff, all_u):
+        data = t._data
+        orig = data.copy()
+        step = (eps * u).reshape(data.shape)
+        data[...] = orig - step
+        lo = _eval_outputs(func, inputs)
+        data[...] = orig + step
+        hi = _eval_outputs(func, inputs)
+        data[...] = orig
+        ju = []
+        for a, b in zip(lo, hi):
+            _check_same(a, b, eps, None)
+            ju.append(((b - a) / (2 * eps)).reshape(-1))
+        numerical.append(ju)
+    if not outputs:
+        for ju in numerical:
+            for d in ju:
+                if d.dtype.kind in "fc" and bool((d != 0).any()):
+                    raise GradcheckError("Numerical gradient for function expected to be zero")
+        return True
+    for k, (o, v) in enumerate(zip(outputs, all_v)):
+        vt = _new(v.reshape(o._data.shape))
+        vj = _analytical_jacobian(inputs, o, nondet_tol, check_grad_dtypes, vectors=[vt])
+        for i, (jac, u) in enumerate(zip(vj, all_u)):
+            a = _new(xp.asarray((jac._data[:, 0] * u).sum()))
+            n = _new(xp.asarray((v * numerical[i][diff_out_pos[k]]).sum()))
+            adj_atol = atol * float(u.sum()) * float(v.sum())
+            if not _allclose(a, n, rtol, adj_atol):
+                # Repeat in slow mode for a readable message, as torch does.
+                num = _numerical_jacobian(func, inputs, func_outs, eps)[i][diff_out_pos[k]]
+                ana = _analytical_jacobian(inputs, o, float("inf"), False)[i]
+                raise GradcheckError(
+                    _mismatch_msg(a, n, k, i)
+                    + f"\nThe above quantities relating the numerical and analytical jacobians "
+                    f"are computed \nin fast mode. See: https://github.com/pytorch/pytorch/"
+                    f"issues/53876 for more background \nabout fast mode. Below, we recompute "
+                    f"numerical and analytical jacobians in slow mode:\n\nNumerical:\n {num}\n"
+                    f"Analytical:\n{ana}\n")
+    return True
+
+
+def _test_backward_mul_by_grad_output(outputs, inputs):
+    from .. import zeros_like
+    from . import grad
+    diff = [t for _, t in _diff_inputs(inputs)]
+    grads = grad(outputs, diff, [zeros_like(o) for o in outputs], allow_unused=True)
+    for gi, di in zip(grads, diff):
+        if gi is None:
+            continue
+        if not bool((gi._data == 0).all()):
+            raise GradcheckError("backward not multiplied by grad_output")
+        if gi.dtype != di.dtype:
+            raise GradcheckError("grad is incorrect type")
+        if gi.shape != di.shape:
+            raise GradcheckError("grad is incorrect size")
+    return True
+
+
+# ---------------------------------------------------------------------------- public
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              nondet_tol=0.0, check_undefined_grad=True, check_grad_dtypes=False,
+              check_batched_grad=False, check_batched_forward_grad=False,
+              check_forward_ad=False, check_backward_ad=True, fast_mode=False,
+              masked=None) -> bool:
+    """Check the gradients of ``func`` at ``inputs`` against central finite differences.
+
+    Every input tensor with ``requires_grad=True`` is perturbed element by element by
+    ``eps``; the numerical Jacobian must be within ``atol + rtol * |numerical|`` of the one
+    backward computes. Returns True, or raises :class:`GradcheckError` (returns False
+    when ``raise_exception=False``). Use float64 inputs.
+
+    >>> import chainrule as torch
+    >>> x = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    >>> torch.autograd.gradcheck(lambda t: (t.sin() * t).sum(), (x,))
+    True
+    """
+    if not (check_forward_ad or check_backward_ad):
+        raise AssertionError(
+            "Expected at least one of check_forward_ad or check_backward_ad to be True")
+    if check_batched_grad and not check_backward_ad:
+        raise AssertionError(
+            "Setting check_batched_grad=True requires check_backward_ad to be True")
+    if check_batched_forward_grad and not check_forward_ad:
+        raise AssertionError(
+            "Setting check_batched_forward_grad=True requires check_forward_ad to be True")
+    if check_forward_ad or check_batched_forward_grad:
+        raise NotImplementedError("gradcheck: forward-mode AD checks are not supported yet "
+                                  "(check_forward_ad=True)")
+    try:
+        return _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
+                                 check_grad_dtypes, check_backward_ad, fast_mode)
+    except GradcheckError:
+        if raise_exception:
+            raise
+        return False
+
+
+def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
+                      check_grad_dtypes, check_backward_ad, fast_mode):
+    tupled_inputs = _as_tuple(inputs)
+    _check_inputs(tupled_inputs)
+    func_out = func(*tupled_inputs)
+    outputs = _differentiable_outputs(func_out)
+    for o in outputs:
+        if o.is_complex():
+            raise NotImplementedError("gradcheck: complex outputs are not supported yet")
+    check = _fast_gradcheck if fast_mode else _slow_gradcheck
+    check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+          nondet_tol)
+    if not check_backward_ad:
+        return True
+    if outputs:
+        _test_backward_mul_by_grad_output(outputs, tupled_inputs)
+    return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False) -> bool:
+    """Check second derivatives: gradcheck the function that maps ``(inputs,
+    grad_outputs)`` to the first-order gradients (computed with ``create_graph=True``).
+
+    ``grad_outputs`` default to random tensors in [-1, 1) shaped like the outputs, which
+    themselves require grad (so the check covers both arguments of the backward).
+
+    >>> import chainrule as torch
+    >>> x = torch.tensor([0.5, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    >>> torch.autograd.gradgradcheck(lambda t: t.sin() * t, (x,))
+    True
+    """
+    if not (check_fwd_over_rev or check_rev_over_rev):
+        raise AssertionError(
+            "Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")
+    if check_undefined_grad and not check_rev_over_rev:
+        raise AssertionError(
+            "Setting check_undefined_grad=True requires check_rev_over_rev to be True")
+    if check_batched_grad and not check_rev_over_rev:
+        raise AssertionError(
+            "Setting check_batched_grad=True requires check_rev_over_rev to be True")
+    from . import grad
+    tupled_inputs = _as_tuple(inputs)
+    if grad_outputs is None:
+        outs = _differentiable_outputs(func(*tupled_inputs))
+        tupled_grad_outputs = tuple(
+            _random_grad_output(o, gen_non_contig_grad_outputs) for o in outs)
+    else:
+        tupled_grad_outputs = _as_tuple(grad_outputs)
+    num_outputs = len(tupled_grad_outputs)
+    diff_input_idx = {i for i, x in enumerate(tupled_inputs) if _is_tensor(x) and x.requires_grad}
+    diff_go_idx = {i for i, x in enumerate(tupled_grad_outputs) if x.requires_grad}
+
+    def new_func(*args):
+        input_args = tuple(x.requires_grad_() if i in diff_input_idx else x
+                           for i, x in enumerate(args[:-num_outputs]))
+        outputs = _differentiable_outputs(func(*input_args))
+        gos = tuple(x.requires_grad_() if i in diff_go_idx else x
+                    for i, x in enumerate(args[-num_outputs:]))
+        diff_args = tuple(x for i, x in enumerate(input_args) if i in diff_input_idx)
+        grads = grad(outputs, diff_args, gos, create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(new_func, tupled_inputs + tupled_grad_outputs, eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception, nondet_tol=nondet_tol,
+                     check_undefined_grad=check_undefined_grad,
+                     check_grad_dtypes=check_grad_dtypes, check_batched_grad=check_batched_grad,
+                     fast_mode=fast_mode, check_forward_ad=check_fwd_over_rev,
+                     check_backward_ad=check_rev_over_rev, masked=masked)
+
+
+def _random_grad_output(o, noncontiguous):
+    """Like torch.testing.make_tensor(o.shape, low=-1, high=1, requires_grad=True)."""
+    import chainrule
+    dtype = o.dtype if (o.is_floating_point() or o.is_complex()) else chainrule.float64
+    shape = tuple(o.shape)
+    if noncontiguous and shape and o.numel() > 1:
+        big = chainrule.rand(*shape[:-1], shape[-1] * 2, dtype=dtype) * 2 - 1
+        t = big[..., ::2].detach()
+    else:
+        t = (chainrule.rand(*shape, dtype=dtype) * 2 - 1).detach()
+    return t.requires_grad_()
