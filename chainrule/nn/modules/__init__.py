@@ -1,0 +1,11 @@
+"""The module classes of chainrule.nn."""
+from __future__ import annotations
+
+from .activation import ReLU, Sigmoid, Tanh
+from .container import ModuleList, Sequential
+from .linear import Identity, Linear
+from .loss import MSELoss
+from .module import Module
+
+__all__ = ["Identity", "Linear", "MSELoss", "Module", "ModuleList", "ReLU", "Sequential",
+           "Sigmoid", "Tanh"]
