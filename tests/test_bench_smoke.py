@@ -1,0 +1,53 @@
+"""Smoke test for bench/: each benchmark's correctness check, small sizes, no timing.
+
+Timings never go in unit tests; this only proves the benchmark workloads compute the same
+gradients in chainrule, torch and the hand-written NumPy/Python floor.
+"""
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import chainrule  # noqa: E402
+
+_CASES = Path(__file__).resolve().parents[1] / "bench" / "cases.py"
+
+
+@pytest.fixture(scope="module")
+def cases():
+    spec = importlib.util.spec_from_file_location("chainrule_bench_cases", _CASES)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_case_a_gradients_agree(cases):
+    assert cases.check_a(chainrule, torch, size=4, n_blocks=2)
+
+
+def test_case_a_default_size_gradients_agree(cases):
+    assert cases.check_a(chainrule, torch)
+
+
+def test_case_f_gradients_agree(cases):
+    assert cases.check_f(chainrule, torch, n_ops=301)   # 301: exercises the trailing mul
+
+
+def test_case_f_check_catches_a_wrong_gradient(cases, monkeypatch):
+    # A fast wrong answer must never pass: perturb the floor's derivative and expect failure.
+    import math
+    from types import SimpleNamespace
+    wrong = SimpleNamespace(sin=math.sin, cos=lambda v: math.cos(v) * 1.001)
+    monkeypatch.setattr(cases, "math", wrong)
+    with pytest.raises(AssertionError):
+        cases.check_f(chainrule, torch, n_ops=302)
+
+
+@pytest.mark.parametrize("case", ["a", "f"])
+def test_timed_callables_agree(cases, case):
+    # The exact callables bench/run.py times, checked as run.py checks them before timing.
+    libs = {"chainrule": chainrule, "torch": torch, "numpy": None}
+    results = {impl: cases.build(case, impl, lib)() for impl, lib in libs.items()}
+    assert cases.compare_timed(case, results)
