@@ -261,6 +261,21 @@ class Tensor:
         self._post_acc_hooks.append(hook)
         return _RemovableHandle(self._post_acc_hooks, hook)
 
+    def _reset_grad(self, set_to_none: bool = True) -> None:
+        """What ``zero_grad`` does to one tensor: drop ``.grad``, or zero it in place
+        (detached first, as torch does)."""
+        grad = self._grad
+        if grad is None:
+            return
+        if set_to_none:
+            self._grad = None
+            return
+        if grad.grad_fn is not None:
+            grad.detach_()
+        else:
+            grad.requires_grad_(False)
+        grad.zero_()
+
     def _accumulator(self) -> AccumulateGrad:
         """This leaf's AccumulateGrad node: one per leaf while any graph holds it."""
         ref = self._acc_ref

@@ -134,15 +134,7 @@ class Optimizer:
         """Reset the gradients of every optimized tensor: to None (default) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    if set_to_none:
-                        p.grad = None
-                    else:
-                        if p.grad.grad_fn is not None:
-                            p.grad.detach_()
-                        else:
-                            p.grad.requires_grad_(False)
-                        p.grad.zero_()
+                p._reset_grad(set_to_none)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One optimization step; subclasses implement it."""
