@@ -51,6 +51,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             targets.append(node)
         needed = _nodes_leading_to(targets, _parents(root_nodes))
     captured = [None] * (len(inputs) if inputs is not None else 0)
+    restricted = inputs is not None
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
@@ -61,7 +62,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     prev_mode = _tls.grad_enabled
     _tls.grad_enabled = create_graph
     heappop, heappush = heapq.heappop, heapq.heappush
-    upcoming = None  # the only pending node, kept off the heap (a chain never touches it)
+    upcoming = None  # the next node when it is newer than all pending ones (kept off the heap)
     try:
         while True:
             if upcoming is not None:
@@ -70,31 +71,37 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 node = heappop(heap)[1]
             else:
                 break
-            grads = buffers.pop(node)
-            hooked = node._has_hooks
-            if hooked:
+            grads = buffers.pop(node)  # pending means at least one gradient arrived
+            if node._has_hooks:  # hooks, retain_grad, or an AccumulateGrad: the slow path
+                if node.__class__ is AccumulateGrad:
+                    if node._tensor_hooks or node._retained:
+                        grads = _run_tensor_hooks(node, grads, create_graph)
+                    if restricted and node in captures:
+                        for nr, i in captures[node]:
+                            captured[i] = grads[nr]
+                    if accumulate and grads[0] is not None and (not restricted or
+                                                                node in captures):
+                        _accumulate(node.variable, grads[0], create_graph)
+                    continue
                 grads = _run_tensor_hooks(node, grads, create_graph)
-            if captures is not None and node in captures:
-                for nr, i in captures[node]:
-                    captured[i] = grads[nr]
-            if node.__class__ is AccumulateGrad:
-                if accumulate and grads[0] is not None and (captures is None or
-                                                            node in captures):
-                    _accumulate(node.variable, grads[0], create_graph)
-                continue
-            if needed is not None and node not in needed:
-                continue
-            if grads[0] is None and all(g is None for g in grads):
-                if not retain_graph:
-                    node._release()
-                continue
-            if hooked:
+                if restricted:
+                    if node in captures:
+                        for nr, i in captures[node]:
+                            captured[i] = grads[nr]
+                    if node not in needed:
+                        continue
                 if node._pre_hooks:
                     grads = _run_pre_hooks(node, grads, create_graph)
                 outputs = node.apply(grads, create_graph, retain_graph)
                 if node._hooks:
                     outputs = _run_post_hooks(node, outputs, grads, create_graph)
             else:
+                if restricted:
+                    if node in captures:
+                        for nr, i in captures[node]:
+                            captured[i] = grads[nr]
+                    if node not in needed:
+                        continue
                 outputs = node.apply(grads, create_graph, retain_graph)
             new = None
             for (fn, nr), g in zip(node.next_functions, outputs):
@@ -111,8 +118,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 else:
                     buf = buffers[fn] = [None] * fn.num_outputs
                     buf[nr] = g
-                if new is None and not heap and upcoming is None:
-                    new = fn
+                if new is None and upcoming is None and (not heap or -heap[0][0] < fn._seq):
+                    new = fn  # newer than everything pending: it runs next, skip the heap
                 else:
                     if new is not None:
                         heappush(heap, (-new._seq, new))

@@ -107,6 +107,7 @@ class AccumulateGrad(Node):
     """The sink at a leaf: adds the incoming gradient into ``variable.grad``."""
 
     __slots__ = ("variable", "edge")
+    _has_hooks = True  # the engine handles accumulation on its slow path
 
     def __init__(self, variable):
         # Made before the node that first consumes the leaf, so its sequence number is lower

@@ -262,7 +262,29 @@ def _make_runner(op: Op, rule_positions):
             p = pos[0]
             return lambda node, F, grads, saved: [rule(F, grads[0], saved[p])]
         return lambda node, F, grads, saved: [rule(F, grads[0], *[saved[i] for i in pos])]
+    if (len(op.inputs) == 2 and op.num_outputs == 1 and
+            all(p is None or len(p) <= 1 for p in rule_positions)):
+        return _binary_runner(op, rule_positions)
     return _run_general
+
+
+def _binary_runner(op, rule_positions):
+    """Two inputs, each rule taking at most one saved value: no loop, then the registry's
+    broadcasting/dtype fix-up only when the node recorded one."""
+    (rule_a, rule_b), (pa, pb) = op.vjps, rule_positions
+
+    def call(rule, pos, F, g, saved):
+        if pos is None:
+            return None
+        return rule(F, g, saved[pos[0]]) if pos else rule(F, g)
+
+    def run(node, F, grads, saved):
+        g = grads[0]
+        results = [call(rule_a, pa, F, g, saved), call(rule_b, pb, F, g, saved)]
+        if node._meta is not None:
+            _fix_meta(node._meta, results, F)
+        return results
+    return run
 
 
 def _run_variadic(node, F, grads, saved):
@@ -284,19 +306,23 @@ def _run_general(node, F, grads, saved):
             results.append(rule(F, g, saved[pos[0]]))
         else:
             results.append(rule(F, g, *[saved[p] for p in pos]))
-    meta = node._meta
-    if meta is not None:
-        # Undo broadcasting and dtype promotion: each gradient takes its input's shape/dtype.
-        for i, (shape, dtype) in enumerate(meta):
-            r = results[i]
-            if r is None or shape is None:
-                continue
-            if r.shape != shape:
-                r = F.sum_to_shape(r, shape)
-            if r.dtype != dtype:
-                r = F.cast(r, dtype)
-            results[i] = r
+    if node._meta is not None:
+        _fix_meta(node._meta, results, F)
     return results
+
+
+def _fix_meta(meta, results, F):
+    """Undo broadcasting and dtype promotion: each gradient takes its input's shape and
+    dtype (the one place broadcasting is undone)."""
+    for i, (shape, dtype) in enumerate(meta):
+        r = results[i]
+        if r is None or shape is None:
+            continue
+        if r.shape != shape:
+            r = F.sum_to_shape(r, shape)
+        if r.dtype != dtype:
+            r = F.cast(r, dtype)
+        results[i] = r
 
 
 def _modified_error(node, value, is_output, now, expected):
