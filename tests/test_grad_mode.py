@@ -119,3 +119,14 @@ def test_seed_idiom_weight_update_under_no_grad(torch):
             w = w - 0.001 * w.grad.data
         results.append((w.tolist(), w.requires_grad, w.grad_fn))
     assert results[1] == results[0]
+
+
+def test_inference_tensor_errors_only_when_saved(torch):
+    for lib in (torch, cr):
+        x = lib.ones(2, requires_grad=True)
+        with lib.inference_mode():
+            t = lib.ones(2)
+        assert (t + x).grad_fn.name() == "AddBackward0"
+        assert (lib.sin(t) * x).grad_fn.name() == "MulBackward0"
+        with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
+            t * x

@@ -2,7 +2,7 @@
 
 An op is declared once::
 
-    unary("sin", lambda xp, x: xp.sin(x), d=lambda F, x: F.cos(x))
+    unary("sin", "sin", vjp=lambda F, g, x: g * F.cos(x))
 
 which gives its forward over the array namespace ``xp``, its derivative, and (by
 default) the grad_fn name ``SinBackward0``. A backward rule is a function
@@ -226,7 +226,9 @@ class OpNode(Node):
         """Saved values as Tensors, for create_graph: saved inputs are the original tensors,
         a saved output comes back attached to this node."""
         vals = list(saved)
-        for _, _, slot, t in self._versions:
+        v = self._versions
+        for i in range(0, len(v), 4):
+            slot, t = v[i + 2], v[i + 3]
             vals[slot] = t if t is not None else Tensor._make(saved[slot], True, self, 0)
         return vals
 
@@ -235,8 +237,11 @@ class OpNode(Node):
         if saved is not None:
             if saved is _FREED:
                 raise RuntimeError(SAVED_FREED_MSG)
-            for vc, expected, slot, t in self._versions:
+            v = self._versions  # flat: (counter, version seen, slot, tensor or None) * n
+            for i in range(0, len(v), 4):
+                vc, expected = v[i], v[i + 1]
                 if vc[0] != expected:
+                    slot, t = v[i + 2], v[i + 3]
                     raise _modified_error(self, saved[slot] if t is None else t, t is None,
                                           vc[0], expected)
             if create_graph:
@@ -382,31 +387,7 @@ def record(op: Op, args, params, out_data, outs, xp=None):
     node._xp = xp if xp is not None else namespace_of(outs[0]._data)
     node._meta = None
     if plan.sources:
-        saved = []
-        versions = []
-        for slot, (kind, key) in enumerate(plan.sources):
-            if kind == _IN:
-                v = args[key]
-                if isinstance(v, Tensor):
-                    if v._inference:
-                        _check_inference((v,))
-                    vc = v._vc or v._version_counter()
-                    versions.append((vc, vc[0], slot, v))
-                    v = v._data
-                saved.append(v)
-            elif kind == _OUT:
-                vc = outs[0]._vc = [0]
-                versions.append((vc, 0, slot, None))
-                saved.append(out_data)
-            elif kind == _PARAM:
-                saved.append(params[key] if params and key in params else op.defaults.get(key))
-            elif key is None:
-                saved.append(tuple([a._data.shape for a in args]))
-            else:
-                a = args[key]
-                saved.append(a._data.shape if isinstance(a, Tensor) else ())
-        node._saved = saved
-        node._versions = versions
+        node._saved, node._versions = _collect(op, plan.sources, args, params, out_data, outs)
     else:
         node._saved = None
         node._versions = ()
@@ -450,7 +431,7 @@ def dispatch1(op: Op, x):
     if x._rg and op.differentiable and _tls.grad_enabled:
         plan = op._plans.get(_TRUE1) or op.plan(_TRUE1)
         kind = plan.unary_kind
-        if kind == 3 or x._inference:
+        if kind == 3 or (kind == 1 and x._inference):
             r._rg = False
             record(op, (x,), None, out, (r,), xp)
             return r
@@ -464,12 +445,12 @@ def dispatch1(op: Op, x):
         node._meta = None
         if kind == 1:
             vc = x._vc or x._version_counter()
-            node._saved = [d]
-            node._versions = ((vc, vc[0], 0, x),)
+            node._saved = (d,)
+            node._versions = (vc, vc[0], 0, x)
         elif kind == 2:
             vc = r._vc = [0]
-            node._saved = [out]
-            node._versions = ((vc, 0, 0, None),)
+            node._saved = (out,)
+            node._versions = (vc, 0, 0, None)
         else:
             node._saved = None
             node._versions = ()
@@ -517,9 +498,7 @@ def dispatch2(op: Op, a, b):
     a_rg = a._rg
     b_rg = b_tensor and b._rg
     if (a_rg or b_rg) and op.differentiable and _tls.grad_enabled:
-        if a._inference or (b_tensor and b._inference):
-            _check_inference((a, b))
-        mask = (a_rg, b_rg)
+        mask = _MASKS2[a_rg][b_rg]
         plan = op._plans.get(mask) or op.plan(mask)
         fn = a.grad_fn
         ea = (fn, a._output_nr) if fn is not None else a._accumulator().edge if a_rg else _NO_EDGE
@@ -536,25 +515,7 @@ def dispatch2(op: Op, a, b):
         node._xp = xp
         sources = plan.sources
         if sources:
-            saved = []
-            versions = []
-            for slot, (kind, key) in enumerate(sources):
-                if kind == _IN:
-                    v = b if key else a
-                    if v.__class__ is Tensor or isinstance(v, Tensor):
-                        vc = v._vc or v._version_counter()
-                        versions.append((vc, vc[0], slot, v))
-                        v = v._data
-                    saved.append(v)
-                elif kind == _OUT:
-                    vc = r._vc = [0]
-                    versions.append((vc, 0, slot, None))
-                    saved.append(out)
-                else:
-                    record_args = (a, b)
-                    saved.append(_saved_extra(op, kind, key, record_args, None))
-            node._saved = saved
-            node._versions = versions
+            node._saved, node._versions = _collect(op, sources, (a, b), None, out, (r,))
         else:
             node._saved = None
             node._versions = ()
@@ -573,6 +534,49 @@ def dispatch2(op: Op, a, b):
 
 
 _NO_EDGE = (None, 0)
+_MASKS2 = (((False, False), (False, True)), ((True, False), (True, True)))
+
+
+def _collect(op, sources, args, params, out, outs):
+    """What a node saves: (values, versions). Values are raw (arrays, scalars, parameters,
+    shapes); versions is one flat tuple of (counter, version seen, slot, tensor or None for
+    an output) per saved tensor, checked before backward reads the values. Tuples, not
+    lists: fewer objects for Python's garbage collector to track."""
+    if len(sources) == 1:
+        kind, key = sources[0]
+        if kind == _IN:
+            v = args[key]
+            if isinstance(v, Tensor):
+                if v._inference:
+                    _check_inference((v,))
+                vc = v._vc or v._version_counter()
+                return (v._data,), (vc, vc[0], 0, v)
+            return (v,), ()
+        if kind == _OUT:
+            vc = outs[0]._vc = [0]
+            return (out,), (vc, 0, 0, None)
+        return (_saved_extra(op, kind, key, args, params),), ()
+    saved = []
+    versions = []
+    slot = 0
+    for kind, key in sources:
+        if kind == _IN:
+            v = args[key]
+            if isinstance(v, Tensor):
+                if v._inference:
+                    _check_inference((v,))
+                vc = v._vc or v._version_counter()
+                versions += (vc, vc[0], slot, v)
+                v = v._data
+            saved.append(v)
+        elif kind == _OUT:
+            vc = outs[0]._vc = [0]
+            versions += (vc, 0, slot, None)
+            saved.append(out)
+        else:
+            saved.append(_saved_extra(op, kind, key, args, params))
+        slot += 1
+    return tuple(saved), tuple(versions)
 
 
 def _saved_extra(op, kind, key, args, params):
@@ -740,23 +744,11 @@ def op(name, forward, *, inputs=("x",), params=(), vjps=None, **kw) -> Op:
     return Op(name, forward, inputs=inputs, params=params, vjps=vjps, **kw)
 
 
-def unary(name, forward, *, d=None, vjp=None, params=(), **kw) -> Op:
-    """An elementwise one-input op: give ``d``, its local derivative (multiplied by the
-    incoming gradient), or ``vjp``, the whole rule."""
-    if d is not None:
-        rule = _times_local_derivative(d)
-    else:
-        rule = vjp
-    return Op(name, forward, inputs=("x",), params=params, vjps=(rule,), **kw)
-
-
-def _times_local_derivative(d):
-    names = list(inspect.signature(d).parameters)[1:]
-    # Build ``lambda F, g, <names>: g * d(F, <names>)`` with the same named parameters, so
-    # the plan knows what to save.
-    src = (f"lambda F, g, {', '.join(names)}: g * d(F, {', '.join(names)})" if names
-           else "lambda F, g: g * d(F)")
-    return eval(src, {"d": d})  # noqa: S307 - fixed template, names are identifiers
+def unary(name, forward, *, vjp=None, params=(), **kw) -> Op:
+    """A one-input op (elementwise ones mostly): ``vjp(F, g, ...)`` is its backward, written
+    as the incoming gradient ``g`` times the local derivative, as torch's derivatives.yaml
+    writes it (``grad * self.cos()``)."""
+    return Op(name, forward, inputs=("x",), params=params, vjps=(vjp,), **kw)
 
 
 def binary(name, forward, *, da=None, db=None, params=(), **kw) -> Op:

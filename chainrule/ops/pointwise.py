@@ -1,8 +1,9 @@
 """Elementwise ops: each line is the op's forward over ``xp`` and its derivative.
 
-Elementwise ops give ``d`` (the local derivative, multiplied by the incoming gradient
-``g``) or ``vjp`` (the whole rule); binary ops give one rule per side. Broadcasting and
-dtype are undone by the registry, never here.
+A forward given as a string is the backend's function of that name. Each rule is the
+incoming gradient ``g`` times the local derivative, written with ``F`` (chainrule's ops
+under create_graph, raw arrays otherwise); binary ops give one rule per side. Broadcasting
+and dtype are undone by the registry, never here.
 """
 from __future__ import annotations
 
@@ -14,32 +15,33 @@ BCAST = {"dtype_rule": "promote", "broadcasts": True}
 
 # ---------------------------------------------------------------------------- unary
 NEG = unary("neg", "negative", vjp=lambda F, g: -g)
-EXP = unary("exp", "exp", d=lambda F, out: out, **FLOAT)
-EXP2 = unary("exp2", "exp2", d=lambda F, out: out * 0.6931471805599453, **FLOAT)
-EXPM1 = unary("expm1", "expm1", d=lambda F, out: out + 1, **FLOAT)
+EXP = unary("exp", "exp", vjp=lambda F, g, out: g * out, **FLOAT)
+EXP2 = unary("exp2", "exp2", vjp=lambda F, g, out: g * (out * 0.6931471805599453), **FLOAT)
+EXPM1 = unary("expm1", "expm1", vjp=lambda F, g, out: g * (out + 1), **FLOAT)
 LOG = unary("log", "log", vjp=lambda F, g, x: g / x, **FLOAT)
 LOG2 = unary("log2", "log2", vjp=lambda F, g, x: g / (x * 0.6931471805599453), **FLOAT)
 LOG10 = unary("log10", "log10", vjp=lambda F, g, x: g / (x * 2.302585092994046), **FLOAT)
 LOG1P = unary("log1p", "log1p", vjp=lambda F, g, x: g / (x + 1), grad_fn="Log1PBackward0",
               **FLOAT)
-SIN = unary("sin", "sin", d=lambda F, x: F.cos(x), **FLOAT)
-COS = unary("cos", "cos", d=lambda F, x: -F.sin(x), **FLOAT)
-TAN = unary("tan", "tan", d=lambda F, out: 1 + out * out, **FLOAT)
-ASIN = unary("asin", "arcsin", d=lambda F, x: F.rsqrt(1 - x * x), **FLOAT)
-ACOS = unary("acos", "arccos", d=lambda F, x: -F.rsqrt(1 - x * x), **FLOAT)
+SIN = unary("sin", "sin", vjp=lambda F, g, x: g * F.cos(x), **FLOAT)
+COS = unary("cos", "cos", vjp=lambda F, g, x: -g * F.sin(x), **FLOAT)
+TAN = unary("tan", "tan", vjp=lambda F, g, out: g * (1 + out * out), **FLOAT)
+ASIN = unary("asin", "arcsin", vjp=lambda F, g, x: g * F.rsqrt(1 - x * x), **FLOAT)
+ACOS = unary("acos", "arccos", vjp=lambda F, g, x: -g * F.rsqrt(1 - x * x), **FLOAT)
 ATAN = unary("atan", "arctan", vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
-SINH = unary("sinh", "sinh", d=lambda F, x: F.cosh(x), **FLOAT)
-COSH = unary("cosh", "cosh", d=lambda F, x: F.sinh(x), **FLOAT)
-TANH = unary("tanh", "tanh", d=lambda F, out: 1 - out * out, **FLOAT)
-SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x), d=lambda F, out: out * (1 - out),
+SINH = unary("sinh", "sinh", vjp=lambda F, g, x: g * F.cosh(x), **FLOAT)
+COSH = unary("cosh", "cosh", vjp=lambda F, g, x: g * F.sinh(x), **FLOAT)
+TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g * (1 - out * out), **FLOAT)
+SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x),
+                vjp=lambda F, g, out: g * (out * (1 - out)),
                 **FLOAT)
 RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
              vjp=lambda F, g, out: g * (out > 0))
 SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
-              d=lambda F, out: -0.5 * out * out * out, **FLOAT)
-RECIPROCAL = unary("reciprocal", "reciprocal", d=lambda F, out: -out * out, **FLOAT)
-ABS = unary("abs", "abs", d=lambda F, x: F.sign(x))
+              vjp=lambda F, g, out: g * (-0.5 * out * out * out), **FLOAT)
+RECIPROCAL = unary("reciprocal", "reciprocal", vjp=lambda F, g, out: g * (-out * out), **FLOAT)
+ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sign(x))
 SIGN = unary("sign", "sign", vjp=lambda F, g: g * 0)
 FLOOR = unary("floor", "floor", vjp=lambda F, g: g * 0)
 CEIL = unary("ceil", "ceil", vjp=lambda F, g: g * 0)
