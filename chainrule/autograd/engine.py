@@ -104,7 +104,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                         continue
                 outputs = node.apply(grads, create_graph, retain_graph)
             new = None
-            for (fn, nr), g in zip(node.next_functions, outputs):
+            for fn, nr, g in zip(node._fns, node._nrs, outputs):
                 if fn is None or g is None:
                     continue
                 buf = buffers.get(fn)
@@ -146,7 +146,7 @@ def _parents(root_nodes):
     stack = list(root_nodes)
     while stack:
         node = stack.pop()
-        for fn, _ in node.next_functions:
+        for fn in node._fns:
             if fn is None:
                 continue
             parents.setdefault(fn, []).append(node)

@@ -121,7 +121,7 @@ class BackwardCFunction(Node):
         out = []
         for k, pos in enumerate(self._tensor_positions):
             g = result[pos]
-            if g is None or self.next_functions[k][0] is None:
+            if g is None or self._fns[k] is None:
                 out.append(None)
                 continue
             if not isinstance(g, Tensor):

@@ -28,7 +28,10 @@ class Node:
 
     # Hooks and metadata are rare: they default to the class attributes below and land in
     # the instance __dict__ only when set, so making a node sets just two slots.
-    __slots__ = ("next_functions", "_seq", "__dict__", "__weakref__")
+    # Edges are two parallel tuples, the next nodes and their output numbers (usually a
+    # shared constant such as (0,)): fewer objects per node than torch's pairs, which
+    # ``next_functions`` builds on demand.
+    __slots__ = ("_fns", "_nrs", "_seq", "__dict__", "__weakref__")
     num_outputs = 1
     _pre_hooks = _hooks = _retained = _tensor_hooks = None
     _has_hooks = False  # any hook, or retain_grad on an output: the engine's slow path
@@ -38,6 +41,16 @@ class Node:
 
     def name(self) -> str:
         return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple:
+        """One ``(node, output_nr)`` pair per input; ``(None, 0)`` where no gradient flows."""
+        return tuple(zip(self._fns, self._nrs))
+
+    @next_functions.setter
+    def next_functions(self, edges) -> None:
+        self._fns = tuple(fn for fn, _ in edges)
+        self._nrs = _shared_nrs(tuple(nr for _, nr in edges))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {id(self):#x}>"
@@ -84,6 +97,14 @@ class Node:
         raise NotImplementedError
 
 
+_ZEROS = {n: (0,) * n for n in range(8)}
+
+
+def _shared_nrs(nrs: tuple) -> tuple:
+    """The shared all-zeros tuple when every output number is 0 (the common case)."""
+    return _ZEROS.get(len(nrs), nrs) if not any(nrs) else nrs
+
+
 class _RemovableHandle:
     __slots__ = ("_list", "_item")
 
@@ -106,7 +127,7 @@ class _RemovableHandle:
 class AccumulateGrad(Node):
     """The sink at a leaf: adds the incoming gradient into ``variable.grad``."""
 
-    __slots__ = ("variable", "edge")
+    __slots__ = ("variable",)
     _has_hooks = True  # the engine handles accumulation on its slow path
 
     def __init__(self, variable):
@@ -114,8 +135,7 @@ class AccumulateGrad(Node):
         # than every consumer's: the engine reaches it after all of them.
         Node.__init__(self)
         self.variable = variable
-        self.edge = (self, 0)  # the one edge every consumer of this leaf shares
-        self.next_functions = ()
+        self._fns = self._nrs = ()
 
     def name(self) -> str:
         return "torch::autograd::AccumulateGrad"

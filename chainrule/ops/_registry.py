@@ -25,7 +25,7 @@ from .._dtypes import _BY_NP, get_default_dtype, result_type
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ..autograd.graph import _seq as _graph_seq
-from ..autograd.graph import SAVED_FREED_MSG, Node
+from ..autograd.graph import SAVED_FREED_MSG, Node, _shared_nrs
 from ..backend import _NAMESPACES, namespace_of
 
 __all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "dispatch2", "expose", "OPS", "PUBLIC",
@@ -296,16 +296,16 @@ def _run_variadic(node, F, grads, saved):
     op = node.op
     pos = node._plan.rule_positions[0]
     grads_in = op.vjps[0](F, grads[0], *[saved[p] for p in pos])
-    return [None if nf[0] is None else gi for nf, gi in zip(node.next_functions, grads_in)]
+    return [None if fn is None else gi for fn, gi in zip(node._fns, grads_in)]
 
 
 def _run_general(node, F, grads, saved):
     op = node.op
     g = grads[0] if op.num_outputs == 1 else grads
-    next_functions = node.next_functions
+    fns = node._fns
     results = []
     for i, (rule, pos) in enumerate(zip(op.vjps, node._plan.rule_positions)):
-        if pos is None or next_functions[i][0] is None:
+        if pos is None or fns[i] is None:
             results.append(None)
         elif len(pos) == 1:
             results.append(rule(F, g, saved[pos[0]]))
@@ -369,20 +369,28 @@ def record(op: Op, args, params, out_data, outs, xp=None):
     grad and grad mode is on)."""
     mask = tuple([isinstance(a, Tensor) and a._rg for a in args])
     plan = op._plans.get(mask) or op.plan(mask)
-    edges = []
+    fns, nrs = [], []
     for a, need in zip(args, mask):
         if need:
             fn = a.grad_fn
-            edges.append((fn, a._output_nr) if fn is not None else a._accumulator().edge)
+            if fn is not None:
+                fns.append(fn)
+                nrs.append(a._output_nr)
+            else:
+                fns.append(a._accumulator())
+                nrs.append(0)
         elif isinstance(a, Tensor) and a.grad_fn is not None:
-            edges.append((a.grad_fn, a._output_nr))
+            fns.append(a.grad_fn)
+            nrs.append(a._output_nr)
         else:
-            edges.append(_NO_EDGE)
+            fns.append(None)
+            nrs.append(0)
     # The sequence number comes after the edges: a leaf's AccumulateGrad, made above on
     # first use, must be older than its consumers (the engine relies on it).
     node = _new(op.node_cls if op.num_outputs is not None else op.node_class(len(outs)))
     node._seq = _next_seq()
-    node.next_functions = tuple(edges)
+    node._fns = tuple(fns)
+    node._nrs = _shared_nrs(tuple(nrs))
     node._plan = plan
     node._xp = xp if xp is not None else namespace_of(outs[0]._data)
     node._meta = None
@@ -436,10 +444,14 @@ def dispatch1(op: Op, x):
             record(op, (x,), None, out, (r,), xp)
             return r
         fn = x.grad_fn
-        edges = ((fn, x._output_nr),) if fn is not None else (x._accumulator().edge,)
+        if fn is not None:
+            fns, nrs = (fn,), (_NR1 if x._output_nr == 0 else (x._output_nr,))
+        else:
+            fns, nrs = (x._accumulator(),), _NR1
         node = _new(op.node_cls)
         node._seq = _next_seq()
-        node.next_functions = edges
+        node._fns = fns
+        node._nrs = nrs
         node._plan = plan
         node._xp = xp
         node._meta = None
@@ -500,17 +512,19 @@ def dispatch2(op: Op, a, b):
     if (a_rg or b_rg) and op.differentiable and _tls.grad_enabled:
         mask = _MASKS2[a_rg][b_rg]
         plan = op._plans.get(mask) or op.plan(mask)
-        fn = a.grad_fn
-        ea = (fn, a._output_nr) if fn is not None else a._accumulator().edge if a_rg else _NO_EDGE
-        if b_tensor:
-            fn = b.grad_fn
-            eb = ((fn, b._output_nr) if fn is not None else b._accumulator().edge if b_rg
-                  else _NO_EDGE)
-        else:
-            eb = _NO_EDGE
+        fa = a.grad_fn
+        if fa is None and a_rg:
+            fa = a._accumulator()
+        fb = b.grad_fn if b_tensor else None
+        if fb is None and b_rg:
+            fb = b._accumulator()
+        nrs = _NR2
+        if (fa is not None and a._output_nr) or (fb is not None and b._output_nr):
+            nrs = (a._output_nr if fa is not None else 0, b._output_nr if fb is not None else 0)
         node = _new(op.node_cls)
         node._seq = _next_seq()
-        node.next_functions = (ea, eb)
+        node._fns = (fa, fb)
+        node._nrs = nrs
         node._plan = plan
         node._xp = xp
         sources = plan.sources
@@ -533,7 +547,7 @@ def dispatch2(op: Op, a, b):
     return r
 
 
-_NO_EDGE = (None, 0)
+_NR1, _NR2 = (0,), (0, 0)
 _MASKS2 = (((False, False), (False, True)), ((True, False), (True, True)))
 
 
