@@ -27,6 +27,7 @@ from ..autograd.grad_mode import _tls
 from ..autograd.graph import _seq as _graph_seq
 from ..autograd.graph import SAVED_FREED_MSG, Node, _shared_nrs
 from ..backend import _NAMESPACES, namespace_of
+from ..backend import numpy_namespace as _numpy
 
 __all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "dispatch2", "expose", "OPS", "PUBLIC",
            "graph_vocab", "raw_vocab"]
@@ -85,7 +86,9 @@ class Op:
         self.dtype_inputs = dtype_inputs
         self.view = view
         self.variadic = variadic
-        self.ufunc = ufunc
+        # Only a real NumPy ufunc takes out=... (arrays back even for 0-d inputs).
+        self.ufunc = ufunc if isinstance(getattr(_numpy, ufunc or "", None), _numpy.ufunc) \
+            else None
         self._fast = {}
         self._node_classes = {}
         self._plans = {}
@@ -426,7 +429,10 @@ def dispatch1(op: Op, x):
     if (interceptor.current is not None or xp is None or
             (op.dtype_rule is not None and d.dtype.kind not in "fc")):
         return dispatch(op, (x,))
-    out = (op._fast.get(xp) or op.raw(xp))(d)
+    if op.ufunc is not None and xp is _numpy:
+        out = (op._fast.get(xp) or op.raw(xp))(d, out=...)  # arrays, even for 0-d
+    else:
+        out = (op._fast.get(xp) or op.raw(xp))(d)
     if out.__class__ is not xp.ndarray:
         out = xp.asarray(out)
     r = _new(Tensor)
@@ -494,7 +500,12 @@ def dispatch2(op: Op, a, b):
             (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fc")):
         return dispatch(op, (a, b))
     try:
-        out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
+        if not b_tensor:
+            bd = _scalar_array(xp, b, ad.dtype)
+        if op.ufunc is not None and xp is _numpy:
+            out = (op._fast.get(xp) or op.raw(xp))(ad, bd, out=...)  # arrays, even for 0-d
+        else:
+            out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
     except (ValueError, OverflowError):
         return dispatch(op, (a, b))  # broadcasting error in torch's words / integer wrap
     if out.__class__ is not xp.ndarray:
@@ -601,6 +612,25 @@ def _saved_extra(op, kind, key, args, params):
         return tuple(a._data.shape for a in args)
     a = args[key]
     return a._data.shape if isinstance(a, Tensor) else ()
+
+
+_SCALARS: dict = {}
+
+
+def _scalar_array(xp, s, dtype):
+    """A Python number as a read-only 0-d array of ``dtype``, cached: NumPy handles a
+    Python scalar operand ~0.3 µs slower than an array, and loops reuse their constants.
+    Zero (whose sign the cache would lose) and NaN are converted afresh."""
+    key = (s, s.__class__, dtype)
+    arr = _SCALARS.get(key)
+    if arr is None:
+        arr = xp.asarray(s, dtype=dtype)
+        if s != 0 and s == s and xp is _numpy:
+            if len(_SCALARS) > 4096:
+                _SCALARS.clear()
+            arr.flags.writeable = False
+            _SCALARS[key] = arr
+    return arr
 
 
 def _scalar_fits(kind: str, s) -> bool:

@@ -45,7 +45,7 @@ ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sign(x))
 SIGN = unary("sign", "sign", vjp=lambda F, g: g * 0)
 FLOOR = unary("floor", "floor", vjp=lambda F, g: g * 0)
 CEIL = unary("ceil", "ceil", vjp=lambda F, g: g * 0)
-ROUND = unary("round", "round", vjp=lambda F, g: g * 0)
+ROUND = unary("round", "rint", vjp=lambda F, g: g * 0)  # rint: half to even, as torch
 TRUNC = unary("trunc", "trunc", vjp=lambda F, g: g * 0)
 CLAMP = unary("clamp", lambda xp, x, min=None, max=None: _clip(xp, x, min, max),
               vjp=lambda F, g, x, min, max: g * _in_range(x, min, max),
