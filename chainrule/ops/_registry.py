@@ -148,7 +148,7 @@ class _Plan:
     input, the positions of the saved values its rule takes."""
 
     __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot", "holds_tensors",
-                 "unary_kind", "runner")
+                 "unary_kind", "runner", "unary_rule")
 
     def __init__(self, op: Op, mask):
         names: list = []
@@ -192,6 +192,9 @@ class _Plan:
         kinds = tuple(k for k, _ in sources)
         self.unary_kind = {(): 0, (_IN,): 1, (_OUT,): 2}.get(kinds, 3)
         self.runner = _make_runner(op, self.rule_positions)
+        simple = (len(op.inputs) == 1 and op.num_outputs == 1 and not op.broadcasts and
+                  not op.variadic and self.rule_positions[0] == (0,) and len(sources) == 1)
+        self.unary_rule = op.vjps[0] if simple else None
 
 
 _RULE_NAMES: dict = {}
@@ -252,7 +255,11 @@ class OpNode(Node):
             if not retain_graph and self._plan.holds_tensors:
                 self._saved = _FREED
         F = graph_vocab if create_graph else (_RAW_VOCABS.get(self._xp) or raw_vocab(self._xp))
-        return self._plan.runner(self, F, grads, saved)
+        plan = self._plan
+        rule = plan.unary_rule
+        if rule is not None:  # one input, one saved value (most elementwise ops)
+            return [rule(F, grads[0], saved[0])]
+        return plan.runner(self, F, grads, saved)
 
 
 def _make_runner(op: Op, rule_positions):

@@ -31,7 +31,7 @@ ACOS = unary("acos", "arccos", vjp=lambda F, g, x: -g * F.rsqrt(1 - x * x), **FL
 ATAN = unary("atan", "arctan", vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
 SINH = unary("sinh", "sinh", vjp=lambda F, g, x: g * F.cosh(x), **FLOAT)
 COSH = unary("cosh", "cosh", vjp=lambda F, g, x: g * F.sinh(x), **FLOAT)
-TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g * (1 - out * out), **FLOAT)
+TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g - g * out * out, **FLOAT)
 SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x),
                 vjp=lambda F, g, out: g * (out * (1 - out)),
                 **FLOAT)
