@@ -4,6 +4,14 @@ Use it as a drop-in: ``import chainrule as torch``.
 """
 from __future__ import annotations
 
+import warnings as _warnings
+
+# torch turns overflow and 0/0 into inf and nan silently; NumPy warns. Silence NumPy's
+# floating-point warnings where chainrule's own code raises them, and nowhere else.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule(\.|$)",
+                         message=r".*(overflow|invalid value|divide by zero|underflow) "
+                                 r"encountered")
+
 from . import _dtypes
 from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                         get_rng_state, initial_seed, linspace, logspace, manual_seed, ones,

@@ -271,3 +271,32 @@ def test_matplotlib_plots_detached_tensors(tmp_path):
     plt.savefig(tmp_path / "plot.png")
     plt.close("all")
     assert (tmp_path / "plot.png").stat().st_size > 0
+
+
+def test_inf_and_nan_arise_silently_like_torch(torch):
+    for lib in (torch, cr):
+        assert lib.tensor([1.0, -1.0]).div(0).tolist() == [math.inf, -math.inf]
+        assert math.isnan(lib.tensor([-1.0]).log().item())
+        assert lib.tensor([100.0]).exp().exp().item() == math.inf
+    # In a plain program (pytest puts its own "always" filter first), chainrule prints no
+    # NumPy floating-point warning, while the user's own NumPy code still warns.
+    import subprocess
+    import sys
+    code = ("import numpy as np, chainrule as cr\n"
+            "cr.tensor([1.0, -1.0]).div(0); cr.tensor([-1.0]).log(); cr.tensor([1e30]).exp()\n"
+            "print('ok')\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stdout.strip() == "ok" and proc.stderr == ""
+    proc = subprocess.run([sys.executable, "-c", "import numpy as np, chainrule\n"
+                           "np.log(np.array([-1.0]))"], capture_output=True, text=True)
+    assert "RuntimeWarning" in proc.stderr
+
+
+def test_T_on_non_matrix_warns_like_torch(torch):
+    # torch warns once per process (its C++ warn-once), so only chainrule's warning is
+    # checked here; the result is compared with torch's.
+    with pytest.warns(UserWarning, match="The use of `x.T` on tensors of dimension other "
+                                         "than 2"):
+        mine = cr.ones(2, 3, 4, requires_grad=True).T
+    ref = torch.ones(2, 3, 4, requires_grad=True).T
+    assert tuple(mine.shape) == tuple(ref.shape) and mine.grad_fn.name() == ref.grad_fn.name()

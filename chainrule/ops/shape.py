@@ -203,7 +203,13 @@ def permute(input, *dims):
 
 
 def _T(self):
-    # torch records PermuteBackward0 for every rank, 0-d and 1-d included
+    if self.ndim != 2:
+        import warnings
+        warnings.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                      "shape is deprecated and it will throw an error in a future release. "
+                      "Consider `x.mT` to transpose batches of matrices or "
+                      "`x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions "
+                      "of a tensor.", UserWarning, stacklevel=2)
     return permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 
