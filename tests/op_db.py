@@ -271,6 +271,11 @@ def _nondiff_entries():
         E.append(OpInfo(name, (lambda n: lambda m, a, b: getattr(m, n)(a, b))(name),
                         lambda A: [S(_bool(A, 3, 4), _bool(A, 3, 4)), S(A(3), A(3))],
                         grad=False))
+    for name in ("any", "all"):
+        E.append(OpInfo(name, (lambda n: lambda m, a: getattr(m, n)(a))(name),
+                        lambda A: [S(_bool(A, 3, 4)), S(A(4)), S(A(2, 0))], grad=False))
+        E.append(OpInfo(f"{name}_dim", (lambda n: lambda m, a: getattr(m, n)(a, 1, True))(name),
+                        lambda A: [S(_bool(A, 3, 4)), S(A(2, 3))], grad=False))
     E.append(OpInfo("logical_not", lambda m, a: m.logical_not(a),
                     lambda A: [S(_bool(A, 3, 4)), S(A(4))], grad=False))
     for name in ("bitwise_and", "bitwise_or", "bitwise_xor"):

@@ -300,3 +300,29 @@ def test_T_on_non_matrix_warns_like_torch(torch):
         mine = cr.ones(2, 3, 4, requires_grad=True).T
     ref = torch.ones(2, 3, 4, requires_grad=True).T
     assert tuple(mine.shape) == tuple(ref.shape) and mine.grad_fn.name() == ref.grad_fn.name()
+
+
+@pytest.mark.parametrize("expr", [
+    "lib.cat([lib.ones(2, 2), lib.ones(3)])", "lib.cat([lib.ones(2, 2), lib.ones(2, 3)])",
+    "lib.cat([lib.ones(2, 2, 4), lib.ones(2, 3, 5)], 1)", "lib.cat([])", "lib.stack([])",
+    "lib.cat(lib.ones(2))", "lib.stack([lib.ones(2), lib.ones(3)])",
+])
+def test_join_errors_match_torch(expr, torch):
+    with pytest.raises(Exception) as ref:
+        eval(expr, {"lib": torch})
+    with pytest.raises(type(ref.value)) as mine:
+        eval(expr, {"lib": cr})
+    assert str(mine.value) == str(ref.value)
+
+
+@pytest.mark.parametrize("expr", [
+    "t.any()", "t.all()", "t.any(0)", "t.all(1)", "t.any(dim=1, keepdim=True)",
+    "lib.any(t > 1)", "lib.all(t >= 0)", "(t > 0).all(0)", "lib.zeros(0).any()", "lib.zeros(0).all()",
+])
+def test_any_all_match_torch(expr, torch):
+    out = []
+    for lib in (torch, cr):
+        t = lib.tensor([[0.0, 1.5, 2.0], [0.0, 0.0, 3.0]])
+        r = eval(expr, {"lib": lib, "t": t})
+        out.append((r.tolist(), str(r.dtype), tuple(r.shape)))
+    assert out[1] == out[0]

@@ -107,3 +107,23 @@ def min(input, dim=None, keepdim=False):  # noqa: A001
         raise NotImplementedError("min(dim=...) arrives with the full op catalogue")
     _no_reduce_empty(input, "min")
     return dispatch(MIN, (input,))
+
+
+ANY = op("any", lambda xp, x, dim=None, keepdim=False: xp.any(x, axis=dim, keepdims=keepdim),
+         params=("dim", "keepdim"))
+ALL = op("all", lambda xp, x, dim=None, keepdim=False: xp.all(x, axis=dim, keepdims=keepdim),
+         params=("dim", "keepdim"))
+
+
+@expose
+def any(input, dim=None, keepdim=False):  # noqa: A001 - torch's name
+    """True where any element (over ``dim``, or all of them) is non-zero; a bool tensor."""
+    dims = None if dim is None else _dims(dim, input.ndim)
+    return dispatch(ANY, (input,), {"dim": dims, "keepdim": keepdim})
+
+
+@expose
+def all(input, dim=None, keepdim=False):  # noqa: A001 - torch's name
+    """True where every element (over ``dim``, or all of them) is non-zero; a bool tensor."""
+    dims = None if dim is None else _dims(dim, input.ndim)
+    return dispatch(ALL, (input,), {"dim": dims, "keepdim": keepdim})

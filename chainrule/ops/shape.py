@@ -371,9 +371,14 @@ def _unbind_grad(F, grads, x_shape, dim):
 
 
 def _tensors_arg(tensors, name):
-    if isinstance(tensors, Tensor) or not tensors:
-        raise (TypeError if isinstance(tensors, Tensor) else RuntimeError)(
-            f"{name}(): expected a non-empty list of Tensors")
+    """The tensor list of stack/cat, with torch's errors for a Tensor or an empty list."""
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
+    if not tensors:
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
     return tuple(tensors)
 
 
@@ -393,7 +398,18 @@ def stack(tensors, dim=0):
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension (CatBackward0)."""
     tensors = _tensors_arg(tensors, "cat")
-    d = _wrap_dim(dim, tensors[0].ndim)
+    first = tensors[0]._data.shape
+    d = _wrap_dim(dim, len(first))
+    for i, t in enumerate(tensors[1:], 1):
+        shape = t._data.shape
+        if len(shape) != len(first):
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} "
+                               f"and {len(shape)}")
+        for axis, (n, m) in enumerate(zip(first, shape)):
+            if axis != d and n != m:
+                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
+                                   f"Expected size {n} but got size {m} for tensor number {i} "
+                                   "in the list.")
     return dispatch(CAT, tensors, {"dim": d})
 
 
