@@ -62,16 +62,19 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     prev_mode = _tls.grad_enabled
     _tls.grad_enabled = create_graph
     heappop, heappush = heapq.heappop, heapq.heappush
-    upcoming = None  # the next node when it is newer than all pending ones (kept off the heap)
+    # The next node, when it is newer than everything pending: it runs next, so nothing
+    # else can add to its gradients, which skip the heap and the buffer dict (a chain never
+    # touches either).
+    upcoming = upcoming_grads = None
     try:
         while True:
             if upcoming is not None:
-                node, upcoming = upcoming, None
+                node, grads, upcoming = upcoming, upcoming_grads, None
             elif heap:
                 node = heappop(heap)[1]
+                grads = buffers.pop(node)  # pending means at least one gradient arrived
             else:
                 break
-            grads = buffers.pop(node)  # pending means at least one gradient arrived
             if node._has_hooks:  # hooks, retain_grad, or an AccumulateGrad: the slow path
                 if node.__class__ is AccumulateGrad:
                     if node._tensor_hooks or node._retained:
@@ -103,9 +106,13 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     if node not in needed:
                         continue
                 outputs = node.apply(grads, create_graph, retain_graph)
-            new = None
+            new = new_grads = None
             for fn, nr, g in zip(node._fns, node._nrs, outputs):
                 if fn is None or g is None:
+                    continue
+                if fn is new:
+                    old = new_grads[nr]
+                    new_grads[nr] = g if old is None else old + g
                     continue
                 buf = buffers.get(fn)
                 if buf is not None:
@@ -114,19 +121,21 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     continue
                 # First gradient for fn: it becomes pending.
                 if fn.num_outputs == 1:
-                    buffers[fn] = [g]
+                    buf = [g]
                 else:
-                    buf = buffers[fn] = [None] * fn.num_outputs
+                    buf = [None] * fn.num_outputs
                     buf[nr] = g
-                if new is None and upcoming is None and (not heap or -heap[0][0] < fn._seq):
-                    new = fn  # newer than everything pending: it runs next, skip the heap
+                if new is None and (not heap or -heap[0][0] < fn._seq):
+                    new, new_grads = fn, buf
                 else:
                     if new is not None:
+                        buffers[new] = new_grads
                         heappush(heap, (-new._seq, new))
                         new = None
+                    buffers[fn] = buf
                     heappush(heap, (-fn._seq, fn))
             if new is not None:
-                upcoming = new
+                upcoming, upcoming_grads = new, new_grads
     finally:
         _tls.grad_enabled = prev_mode
     if not accumulate:

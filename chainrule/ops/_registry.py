@@ -215,7 +215,7 @@ class OpNode(Node):
     """The node class behind every registered op; each op gets a subclass named after its
     grad_fn (``SinBackward0``), made once at registration."""
 
-    __slots__ = ("_saved", "_versions", "_plan", "_meta", "_xp")
+    __slots__ = ("_saved", "_versions", "_plan", "_meta", "_F")  # _F: raw vocabulary of xp
     op: Op = None  # type: ignore[assignment]
 
     def name(self) -> str:
@@ -227,6 +227,16 @@ class OpNode(Node):
         # parameters can run again.
         if self._saved is not None and self._plan.holds_tensors:
             self._saved = _FREED
+
+    def _check_versions(self, saved):
+        """Raise torch's error if a saved tensor was modified in place since it was saved."""
+        v = self._versions
+        for i in range(0, len(v), 4):
+            vc, expected = v[i], v[i + 1]
+            if vc[0] != expected:
+                slot, t = v[i + 2], v[i + 3]
+                raise _modified_error(self, saved[slot] if t is None else t, t is None, vc[0],
+                                      expected)
 
     def _graph_values(self, saved):
         """Saved values as Tensors, for create_graph: saved inputs are the original tensors,
@@ -244,17 +254,13 @@ class OpNode(Node):
             if saved is _FREED:
                 raise RuntimeError(SAVED_FREED_MSG)
             v = self._versions  # flat: (counter, version seen, slot, tensor or None) * n
-            for i in range(0, len(v), 4):
-                vc, expected = v[i], v[i + 1]
-                if vc[0] != expected:
-                    slot, t = v[i + 2], v[i + 3]
-                    raise _modified_error(self, saved[slot] if t is None else t, t is None,
-                                          vc[0], expected)
+            if v and (v[0][0] != v[1] or len(v) > 4):
+                self._check_versions(saved)
             if create_graph:
                 saved = self._graph_values(saved)
             if not retain_graph and self._plan.holds_tensors:
                 self._saved = _FREED
-        F = graph_vocab if create_graph else (_RAW_VOCABS.get(self._xp) or raw_vocab(self._xp))
+        F = graph_vocab if create_graph else self._F
         plan = self._plan
         rule = plan.unary_rule
         if rule is not None:  # one input, one saved value (most elementwise ops)
@@ -402,7 +408,7 @@ def record(op: Op, args, params, out_data, outs, xp=None):
     node._fns = tuple(fns)
     node._nrs = _shared_nrs(tuple(nrs))
     node._plan = plan
-    node._xp = xp if xp is not None else namespace_of(outs[0]._data)
+    node._F = raw_vocab(xp if xp is not None else namespace_of(outs[0]._data))
     node._meta = None
     if plan.sources:
         node._saved, node._versions = _collect(op, plan.sources, args, params, out_data, outs)
@@ -466,7 +472,7 @@ def dispatch1(op: Op, x):
         node._fns = fns
         node._nrs = nrs
         node._plan = plan
-        node._xp = xp
+        node._F = _RAW_VOCABS.get(xp) or raw_vocab(xp)
         node._meta = None
         if kind == 1:
             vc = x._vc or x._version_counter()
@@ -544,7 +550,7 @@ def dispatch2(op: Op, a, b):
         node._fns = (fa, fb)
         node._nrs = nrs
         node._plan = plan
-        node._xp = xp
+        node._F = _RAW_VOCABS.get(xp) or raw_vocab(xp)
         sources = plan.sources
         if sources:
             node._saved, node._versions = _collect(op, sources, (a, b), None, out, (r,))
