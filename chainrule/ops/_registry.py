@@ -538,10 +538,12 @@ def dispatch2(op: Op, a, b):
         plan = op._plans.get(mask) or op.plan(mask)
         fa = a.grad_fn
         if fa is None and a_rg:
-            fa = a._accumulator()
+            ref = a._acc_ref
+            fa = (ref() if ref is not None else None) or a._accumulator()
         fb = b.grad_fn if b_tensor else None
         if fb is None and b_rg:
-            fb = b._accumulator()
+            ref = b._acc_ref
+            fb = (ref() if ref is not None else None) or b._accumulator()
         nrs = _NR2
         if (fa is not None and a._output_nr) or (fb is not None and b._output_nr):
             nrs = (a._output_nr if fa is not None else 0, b._output_nr if fb is not None else 0)
