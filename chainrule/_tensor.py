@@ -8,8 +8,8 @@ from __future__ import annotations
 import warnings
 
 from . import _dtypes
-from .autograd.graph import AccumulateGrad
 from .autograd.grad_mode import _tls
+from .autograd.graph import AccumulateGrad
 from .backend import cpu, namespace_of
 
 __all__ = ["Tensor"]

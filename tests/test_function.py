@@ -113,3 +113,33 @@ def test_function_without_grad_inputs_records_nothing(torch):
         Cube = _make_cube(lib)
         y = Cube.apply(lib.ones(2), 1.0)
         assert y.grad_fn is None and not y.requires_grad
+
+
+def test_saved_output_needs_no_garbage_collector(torch):
+    import gc
+    import weakref
+
+    for lib in (torch, cr):
+        class Exp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                (y,) = ctx.saved_tensors
+                return g * y
+        x = lib.tensor([0.5, 1.0], requires_grad=True)
+        y = Exp.apply(x)
+        y.sum().backward(retain_graph=True)
+        np.testing.assert_allclose(x.grad.numpy(), np.exp([0.5, 1.0]), rtol=1e-6)
+        if lib is cr:
+            gc.disable()
+            try:
+                ref = weakref.ref(y.grad_fn)
+                del y
+                assert ref() is None  # freed by reference counting alone
+            finally:
+                gc.enable()

@@ -12,10 +12,10 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from op_db import OP_DB, S, build, known_bug  # noqa: E402
+
 import chainrule  # noqa: E402
 from chainrule.autograd import gradcheck, gradgradcheck  # noqa: E402
-
-from op_db import OP_DB, S, build, known_bug  # noqa: E402
 
 
 def _cases(test, keep=lambda op, i: True):

@@ -8,6 +8,7 @@ Tensor argument of ``forward``. ``backward`` receives Tensors and runs with grad
 from __future__ import annotations
 
 import functools
+import weakref
 
 from .._tensor import Tensor
 from .grad_mode import _tls, no_grad
@@ -56,11 +57,12 @@ class FunctionCtx:
             if t is None:
                 out.append(None)
                 continue
+            node = self._node() if self._node is not None else None
             if vc[0] != version:
                 from ..ops._registry import _modified_error
-                raise _modified_error(self._node, t, i in self._output_slots, vc[0], version)
-            if i in self._output_slots and self._node is not None:
-                t = Tensor._make(t._data, True, self._node, self._output_slots[i])
+                raise _modified_error(node, t, i in self._output_slots, vc[0], version)
+            if i in self._output_slots and node is not None:
+                t = Tensor._make(t._data, True, node, self._output_slots[i])
             out.append(t)
         return tuple(out)
 
@@ -222,7 +224,7 @@ class Function(metaclass=FunctionMeta):
         node = cls._backward_cls()
         node.ctx = ctx
         node._n_args = len(args)
-        ctx._node = node
+        ctx._node = weakref.ref(node)  # node -> ctx is the strong direction (no cycle)
         node.next_functions = edges
         node._tensor_positions = tensor_positions
         node._input_shapes = [tuple(args[i].shape) for i in tensor_positions]
@@ -248,10 +250,16 @@ class Function(metaclass=FunctionMeta):
                 o._output_nr = nr
             wired.append(o)
         if ctx._saved:
-            for i, (t, _, _) in enumerate(ctx._saved):
-                for nr, o in enumerate(wired):
-                    if t is not None and t is outputs[nr]:
+            # A saved output is kept as a plain alias (same data and version counter), not
+            # the output itself: output -> node -> ctx -> output would be a reference cycle.
+            for i, (t, vc, version) in enumerate(ctx._saved):
+                for nr, o in enumerate(outputs):
+                    if t is not None and t is o:
                         ctx._output_slots[i] = nr
+                        alias = Tensor._make(t._data)
+                        alias._vc = vc
+                        ctx._saved[i] = (alias, vc, version)
+                        break
         return tuple(wired) if is_tuple else wired[0]
 
 

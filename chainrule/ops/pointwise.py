@@ -86,15 +86,39 @@ def _unary_public(op_, name):
     return fn
 
 
-for _op in (NEG, EXP, EXP2, EXPM1, LOG, LOG2, LOG10, LOG1P, SIN, COS, TAN, ASIN, ACOS, ATAN,
-            SINH, COSH, TANH, SIGMOID, RELU, SQRT, RSQRT, RECIPROCAL, ABS, SIGN, FLOOR, CEIL,
-            ROUND, TRUNC):
-    globals()[_op.name] = expose(_unary_public(_op, _op.name))
+neg = expose(_unary_public(NEG, "neg"))
+exp = expose(_unary_public(EXP, "exp"))
+exp2 = expose(_unary_public(EXP2, "exp2"))
+expm1 = expose(_unary_public(EXPM1, "expm1"))
+log = expose(_unary_public(LOG, "log"))
+log2 = expose(_unary_public(LOG2, "log2"))
+log10 = expose(_unary_public(LOG10, "log10"))
+log1p = expose(_unary_public(LOG1P, "log1p"))
+sin = expose(_unary_public(SIN, "sin"))
+cos = expose(_unary_public(COS, "cos"))
+tan = expose(_unary_public(TAN, "tan"))
+asin = expose(_unary_public(ASIN, "asin"))
+acos = expose(_unary_public(ACOS, "acos"))
+atan = expose(_unary_public(ATAN, "atan"))
+sinh = expose(_unary_public(SINH, "sinh"))
+cosh = expose(_unary_public(COSH, "cosh"))
+tanh = expose(_unary_public(TANH, "tanh"))
+sigmoid = expose(_unary_public(SIGMOID, "sigmoid"))
+relu = expose(_unary_public(RELU, "relu"))
+sqrt = expose(_unary_public(SQRT, "sqrt"))
+rsqrt = expose(_unary_public(RSQRT, "rsqrt"))
+reciprocal = expose(_unary_public(RECIPROCAL, "reciprocal"))
+abs = expose(_unary_public(ABS, "abs"))  # noqa: A001 - torch's name
+sign = expose(_unary_public(SIGN, "sign"))
+floor = expose(_unary_public(FLOOR, "floor"))
+ceil = expose(_unary_public(CEIL, "ceil"))
+round = expose(_unary_public(ROUND, "round"))  # noqa: A001 - torch's name
+trunc = expose(_unary_public(TRUNC, "trunc"))
 negative = expose(neg, name="negative")
-absolute = expose(abs, name="absolute")  # noqa: F821 - made by the loop above
-arcsin = expose(asin, name="arcsin")  # noqa: F821
-arccos = expose(acos, name="arccos")  # noqa: F821
-arctan = expose(atan, name="arctan")  # noqa: F821
+absolute = expose(abs, name="absolute")
+arcsin = expose(asin, name="arcsin")
+arccos = expose(acos, name="arccos")
+arctan = expose(atan, name="arctan")
 
 
 @expose
@@ -279,7 +303,7 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        return trunc(div(input, other)).to(_promoted_dtype(input, other))  # noqa: F821
+        return trunc(div(input, other)).to(_promoted_dtype(input, other))
     raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
                      f"found '{rounding_mode}'")
 
@@ -376,14 +400,6 @@ def _where_method(self, condition, other):
 Tensor.where = _where_method
 
 # ---------------------------------------------------------------------------- no gradient
-_COMPARE = {"eq": "equal", "ne": "not_equal", "lt": "less", "le": "less_equal",
-            "gt": "greater", "ge": "greater_equal"}
-_LOGICAL = {"logical_and": "logical_and", "logical_or": "logical_or",
-            "logical_xor": "logical_xor", "bitwise_and": "bitwise_and",
-            "bitwise_or": "bitwise_or", "bitwise_xor": "bitwise_xor",
-            "floor_divide": "floor_divide"}
-
-
 def _nondiff_binary(name, ufunc_name, dtype_rule=None):
     o = binary(name, lambda xp, a, b: getattr(xp, ufunc_name)(a, b), dtype_rule=dtype_rule,
                broadcasts=True)
@@ -394,15 +410,24 @@ def _nondiff_binary(name, ufunc_name, dtype_rule=None):
     return expose(fn)
 
 
-for _name, _ufunc in _COMPARE.items():
-    globals()[_name] = _nondiff_binary(_name, _ufunc, "promote")
-for _name, _ufunc in _LOGICAL.items():
-    globals()[_name] = _nondiff_binary(_name, _ufunc, None if "logical" in _name else "promote")
-greater = expose(gt, name="greater")  # noqa: F821
-less = expose(lt, name="less")  # noqa: F821
-greater_equal = expose(ge, name="greater_equal")  # noqa: F821
-less_equal = expose(le, name="less_equal")  # noqa: F821
-not_equal = expose(ne, name="not_equal")  # noqa: F821
+eq = _nondiff_binary("eq", "equal", "promote")
+ne = _nondiff_binary("ne", "not_equal", "promote")
+lt = _nondiff_binary("lt", "less", "promote")
+le = _nondiff_binary("le", "less_equal", "promote")
+gt = _nondiff_binary("gt", "greater", "promote")
+ge = _nondiff_binary("ge", "greater_equal", "promote")
+logical_and = _nondiff_binary("logical_and", "logical_and")
+logical_or = _nondiff_binary("logical_or", "logical_or")
+logical_xor = _nondiff_binary("logical_xor", "logical_xor")
+bitwise_and = _nondiff_binary("bitwise_and", "bitwise_and", "promote")
+bitwise_or = _nondiff_binary("bitwise_or", "bitwise_or", "promote")
+bitwise_xor = _nondiff_binary("bitwise_xor", "bitwise_xor", "promote")
+floor_divide = _nondiff_binary("floor_divide", "floor_divide", "promote")
+greater = expose(gt, name="greater")
+less = expose(lt, name="less")
+greater_equal = expose(ge, name="greater_equal")
+less_equal = expose(le, name="less_equal")
+not_equal = expose(ne, name="not_equal")
 NOT = unary("logical_not", lambda xp, x: xp.logical_not(x))
 BNOT = unary("bitwise_not", lambda xp, x: xp.invert(x))
 logical_not = expose(_unary_public(NOT, "logical_not"))
@@ -459,7 +484,7 @@ def _rmul(self, other):
 
 
 def _rtruediv(self, other):
-    return mul(reciprocal(self), other)  # noqa: F821 - torch's composition: MulBackward0
+    return mul(reciprocal(self), other)
 
 
 def _rpow(self, other):
@@ -467,11 +492,11 @@ def _rpow(self, other):
 
 
 def _rfloordiv(self, other):
-    return floor_divide(other, self)  # noqa: F821
+    return floor_divide(other, self)
 
 
 def _rmod(self, other):
-    return remainder(other, self)  # noqa: F821
+    return remainder(other, self)
 
 
 Tensor.__add__ = add
@@ -484,20 +509,20 @@ Tensor.__truediv__ = div
 Tensor.__rtruediv__ = _rtruediv
 Tensor.__pow__ = pow
 Tensor.__rpow__ = _rpow
-Tensor.__neg__ = neg  # noqa: F821
-Tensor.__abs__ = abs  # noqa: F821
+Tensor.__neg__ = neg
+Tensor.__abs__ = abs
 Tensor.__pos__ = lambda self: self
-Tensor.__floordiv__ = floor_divide  # noqa: F821
+Tensor.__floordiv__ = floor_divide
 Tensor.__rfloordiv__ = _rfloordiv
-Tensor.__mod__ = remainder  # noqa: F821
+Tensor.__mod__ = remainder
 Tensor.__rmod__ = _rmod
-Tensor.__eq__ = eq  # noqa: F821
-Tensor.__ne__ = ne  # noqa: F821
-Tensor.__lt__ = lt  # noqa: F821
-Tensor.__le__ = le  # noqa: F821
-Tensor.__gt__ = gt  # noqa: F821
-Tensor.__ge__ = ge  # noqa: F821
-Tensor.__and__ = Tensor.__rand__ = bitwise_and  # noqa: F821
-Tensor.__or__ = Tensor.__ror__ = bitwise_or  # noqa: F821
-Tensor.__xor__ = Tensor.__rxor__ = bitwise_xor  # noqa: F821
+Tensor.__eq__ = eq
+Tensor.__ne__ = ne
+Tensor.__lt__ = lt
+Tensor.__le__ = le
+Tensor.__gt__ = gt
+Tensor.__ge__ = ge
+Tensor.__and__ = Tensor.__rand__ = bitwise_and
+Tensor.__or__ = Tensor.__ror__ = bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = bitwise_xor
 Tensor.__invert__ = bitwise_not

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from .. import functional as F
 from ...ops.nn import _legacy_reduction
+from .. import functional as F
 from .module import Module
 
 __all__ = ["MSELoss"]

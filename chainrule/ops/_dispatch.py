@@ -1,0 +1,455 @@
+"""The one dispatch point: every op runs through ``dispatch`` (or its two fast paths,
+``dispatch1`` and ``dispatch2``, taken when the inputs need no type promotion), which
+computes the forward on raw arrays, wraps the result and, under grad mode, records a node.
+A graph-capture mode hooks in through ``interceptor``.
+"""
+from __future__ import annotations
+
+from .._dtypes import _BY_NP, get_default_dtype, result_type
+from .._tensor import Tensor
+from ..autograd.grad_mode import _tls
+from ..autograd.graph import _seq as _graph_seq
+from ..autograd.graph import _shared_nrs
+from ..backend import _NAMESPACES, namespace_of
+from ..backend import numpy_namespace as _numpy
+from ._node import _IN, _OUT, _PARAM
+from ._vocab import _RAW_VOCABS, raw_vocab
+
+
+class _Interceptor:
+    """A hook a graph-capture mode installs to see every op before it runs."""
+
+    current = None
+
+
+interceptor = _Interceptor
+
+
+def _check_inference(args):
+    for a in args:
+        if isinstance(a, Tensor) and a._inference:
+            raise RuntimeError(
+                "Inference tensors cannot be saved for backward. Please do not use Tensors "
+                "created in inference mode in computation tracked by autograd. To work around "
+                "this, you can make a clone to get a normal tensor and use it in autograd, or "
+                "use `torch.no_grad()` instead of `torch.inference_mode()`.")
+
+
+_new = object.__new__
+_next_seq = _graph_seq.__next__
+
+
+def record(op, args, params, out_data, outs, xp=None):
+    """Attach a node for ``op`` to its outputs ``outs`` (the caller knows an input requires
+    grad and grad mode is on)."""
+    mask = tuple([isinstance(a, Tensor) and a._rg for a in args])
+    plan = op._plans.get(mask) or op.plan(mask)
+    fns, nrs = [], []
+    for a, need in zip(args, mask):
+        if need:
+            fn = a.grad_fn
+            if fn is not None:
+                fns.append(fn)
+                nrs.append(a._output_nr)
+            else:
+                fns.append(a._accumulator())
+                nrs.append(0)
+        elif isinstance(a, Tensor) and a.grad_fn is not None:
+            fns.append(a.grad_fn)
+            nrs.append(a._output_nr)
+        else:
+            fns.append(None)
+            nrs.append(0)
+    # The sequence number comes after the edges: a leaf's AccumulateGrad, made above on
+    # first use, must be older than its consumers (the engine relies on it).
+    node = _new(op.node_cls if op.num_outputs is not None else op.node_class(len(outs)))
+    node._seq = _next_seq()
+    node._fns = tuple(fns)
+    node._nrs = _shared_nrs(tuple(nrs))
+    node._plan = plan
+    node._F = raw_vocab(xp if xp is not None else namespace_of(outs[0]._data))
+    node._meta = None
+    if plan.sources:
+        node._saved, node._versions = _collect(op, plan.sources, args, params, out_data, outs)
+    else:
+        node._saved = None
+        node._versions = ()
+    if op.broadcasts:
+        out0 = outs[0]._data
+        oshape, odtype = out0.shape, out0.dtype
+        meta = None
+        for i, a in enumerate(args):
+            if mask[i]:
+                d = a._data
+                if d.shape != oshape or d.dtype != odtype:
+                    if meta is None:
+                        meta = [(None, None)] * len(args)
+                    meta[i] = (d.shape, d.dtype)
+        node._meta = meta
+    for i, t in enumerate(outs):
+        t._rg = True
+        t.grad_fn = node
+        t._output_nr = i
+    return node
+
+
+def dispatch1(op, x):
+    """``dispatch`` for a one-input op without parameters: the hot path of elementwise ops,
+    with recording inlined."""
+    d = x._data
+    xp = _NAMESPACES.get(d.__class__)
+    if (interceptor.current is not None or xp is None or
+            (op.dtype_rule is not None and d.dtype.kind not in "fc")):
+        return dispatch(op, (x,))
+    if op.ufunc is not None and xp is _numpy:
+        out = (op._fast.get(xp) or op.raw(xp))(d, out=...)  # arrays, even for 0-d
+    else:
+        out = (op._fast.get(xp) or op.raw(xp))(d)
+    if out.__class__ is not xp.ndarray:
+        out = xp.asarray(out)
+    r = _new(Tensor)
+    r._data = out
+    r.grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    if _tls.inference:
+        r._inference = True
+    if x._rg and op.differentiable and _tls.grad_enabled:
+        plan = op._plans.get(_TRUE1) or op.plan(_TRUE1)
+        kind = plan.unary_kind
+        if kind == 3 or (kind == 1 and x._inference):
+            r._rg = False
+            record(op, (x,), None, out, (r,), xp)
+            return r
+        fn = x.grad_fn
+        if fn is not None:
+            fns, nrs = (fn,), (_NR1 if x._output_nr == 0 else (x._output_nr,))
+        else:
+            fns, nrs = (x._accumulator(),), _NR1
+        node = _new(op.node_cls)
+        node._seq = _next_seq()
+        node._fns = fns
+        node._nrs = nrs
+        node._plan = plan
+        node._F = _RAW_VOCABS.get(xp) or raw_vocab(xp)
+        node._meta = None
+        if kind == 1:
+            vc = x._vc or x._version_counter()
+            node._saved = (d,)
+            node._versions = (vc, vc[0], 0, x)
+        elif kind == 2:
+            vc = r._vc = [0]
+            node._saved = (out,)
+            node._versions = (vc, 0, 0, None)
+        else:
+            node._saved = None
+            node._versions = ()
+        r._rg = True
+        r.grad_fn = node
+    else:
+        r._rg = False
+    return r
+
+
+_TRUE1 = (True,)
+
+
+def dispatch2(op, a, b):
+    """``dispatch`` for a two-input op without parameters (add, mul, ...): the hot path of
+    arithmetic, taken when both inputs already share a dtype; recording is inlined."""
+    if a.__class__ is not Tensor and not isinstance(a, Tensor):
+        return dispatch(op, (a, b))
+    ad = a._data
+    b_tensor = isinstance(b, Tensor)
+    if b_tensor:
+        bd = b._data
+        same = ad.dtype is bd.dtype
+    else:
+        bd = b
+        same = _scalar_fits(ad.dtype.kind, b)
+    xp = _NAMESPACES.get(ad.__class__)
+    if (not same or interceptor.current is not None or xp is None or
+            (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fc")):
+        return dispatch(op, (a, b))
+    try:
+        if not b_tensor:
+            bd = _scalar_array(xp, b, ad.dtype)
+        if op.ufunc is not None and xp is _numpy:
+            out = (op._fast.get(xp) or op.raw(xp))(ad, bd, out=...)  # arrays, even for 0-d
+        else:
+            out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
+    except (ValueError, OverflowError):
+        return dispatch(op, (a, b))  # broadcasting error in torch's words / integer wrap
+    if out.__class__ is not xp.ndarray:
+        out = xp.asarray(out)
+    r = _new(Tensor)
+    r._data = out
+    r.grad_fn = None
+    r._output_nr = 0
+    r._vc = None
+    r._rg = False
+    if _tls.inference:
+        r._inference = True
+    a_rg = a._rg
+    b_rg = b_tensor and b._rg
+    if (a_rg or b_rg) and op.differentiable and _tls.grad_enabled:
+        mask = _MASKS2[a_rg][b_rg]
+        plan = op._plans.get(mask) or op.plan(mask)
+        fa = a.grad_fn
+        if fa is None and a_rg:
+            ref = a._acc_ref
+            fa = (ref() if ref is not None else None) or a._accumulator()
+        fb = b.grad_fn if b_tensor else None
+        if fb is None and b_rg:
+            ref = b._acc_ref
+            fb = (ref() if ref is not None else None) or b._accumulator()
+        nrs = _NR2
+        if (fa is not None and a._output_nr) or (fb is not None and b._output_nr):
+            nrs = (a._output_nr if fa is not None else 0, b._output_nr if fb is not None else 0)
+        node = _new(op.node_cls)
+        node._seq = _next_seq()
+        node._fns = (fa, fb)
+        node._nrs = nrs
+        node._plan = plan
+        node._F = _RAW_VOCABS.get(xp) or raw_vocab(xp)
+        sources = plan.sources
+        if sources:
+            node._saved, node._versions = _collect(op, sources, (a, b), None, out, (r,))
+        else:
+            node._saved = None
+            node._versions = ()
+        meta = None
+        if op.broadcasts:
+            oshape = out.shape
+            if a_rg and ad.shape != oshape:
+                meta = [(ad.shape, ad.dtype), (None, None)]
+            if b_rg and bd.shape != oshape:
+                meta = meta or [(None, None), (None, None)]
+                meta[1] = (bd.shape, bd.dtype)
+        node._meta = meta
+        r._rg = True
+        r.grad_fn = node
+    return r
+
+
+_NR1, _NR2 = (0,), (0, 0)
+_MASKS2 = (((False, False), (False, True)), ((True, False), (True, True)))
+
+
+def _collect(op, sources, args, params, out, outs):
+    """What a node saves: (values, versions). Values are raw (arrays, scalars, parameters,
+    shapes); versions is one flat tuple of (counter, version seen, slot, tensor or None for
+    an output) per saved tensor, checked before backward reads the values. Tuples, not
+    lists: fewer objects for Python's garbage collector to track."""
+    if len(sources) == 1:
+        kind, key = sources[0]
+        if kind == _IN:
+            v = args[key]
+            if isinstance(v, Tensor):
+                if v._inference:
+                    _check_inference((v,))
+                vc = v._vc or v._version_counter()
+                return (v._data,), (vc, vc[0], 0, v)
+            return (v,), ()
+        if kind == _OUT:
+            vc = outs[0]._vc = [0]
+            return (out,), (vc, 0, 0, None)
+        return (_saved_extra(op, kind, key, args, params),), ()
+    saved = []
+    versions = []
+    slot = 0
+    for kind, key in sources:
+        if kind == _IN:
+            v = args[key]
+            if isinstance(v, Tensor):
+                if v._inference:
+                    _check_inference((v,))
+                vc = v._vc or v._version_counter()
+                versions += (vc, vc[0], slot, v)
+                v = v._data
+            saved.append(v)
+        elif kind == _OUT:
+            vc = outs[0]._vc = [0]
+            versions += (vc, 0, slot, None)
+            saved.append(out)
+        else:
+            saved.append(_saved_extra(op, kind, key, args, params))
+        slot += 1
+    return tuple(saved), tuple(versions)
+
+
+def _saved_extra(op, kind, key, args, params):
+    """A saved parameter or shape (the rarer saved kinds)."""
+    if kind == _PARAM:
+        return params[key] if params and key in params else op.defaults.get(key)
+    if key is None:
+        return tuple(a._data.shape for a in args)
+    a = args[key]
+    return a._data.shape if isinstance(a, Tensor) else ()
+
+
+_SCALARS: dict = {}
+
+
+def _scalar_array(xp, s, dtype):
+    """A Python number as a read-only 0-d array of ``dtype``, cached: NumPy handles a
+    Python scalar operand ~0.3 µs slower than an array, and loops reuse their constants.
+    Zero (whose sign the cache would lose) and NaN are converted afresh."""
+    key = (s, s.__class__, dtype)
+    arr = _SCALARS.get(key)
+    if arr is None:
+        arr = xp.asarray(s, dtype=dtype)
+        if s != 0 and s == s and xp is _numpy:
+            if len(_SCALARS) > 4096:
+                _SCALARS.clear()
+            arr.flags.writeable = False
+            _SCALARS[key] = arr
+    return arr
+
+
+def _scalar_fits(kind: str, s) -> bool:
+    """True when a Python scalar leaves a tensor of this dtype kind unpromoted."""
+    c = s.__class__
+    if c is float:
+        return kind == "f" or kind == "c"
+    if c is int:
+        return kind != "b"
+    if c is bool:
+        return True
+    return kind == "c" and c is complex
+
+
+def dispatch(op, args: tuple, params: dict | None = None):
+    """Run ``op`` on ``args`` (Tensors or Python scalars) and record it when needed.
+
+    The one entry point every op goes through; a graph-capture mode hooks in here. The
+    common cases (inputs already of one dtype) skip type promotion entirely.
+    """
+    if interceptor.current is not None:
+        return interceptor.current(op, args, params)
+    rule = op.dtype_rule
+    n = len(args)
+    if n == 1:
+        a = args[0]
+        ad = a._data
+        if rule is not None and ad.dtype.kind not in "fc":
+            arrays = _apply_dtype_rule(op, args, [ad], params)
+        else:
+            arrays = (ad,)
+        xp = _NAMESPACES.get(ad.__class__) or namespace_of(ad)
+    elif n == 2:
+        a, b = args
+        if isinstance(a, Tensor):
+            ad = a._data
+            if isinstance(b, Tensor):
+                bd = b._data
+                slow = rule is not None and (ad.dtype is not bd.dtype or (
+                    rule == "promote_float" and ad.dtype.kind not in "fc"))
+            else:
+                bd = b
+                slow = rule is not None and (not _scalar_fits(ad.dtype.kind, b) or (
+                    rule == "promote_float" and ad.dtype.kind not in "fc"))
+        else:
+            ad = a
+            bd = b._data if isinstance(b, Tensor) else b
+            slow = rule is not None
+        arrays = _apply_dtype_rule(op, args, [ad, bd], params) if slow else (ad, bd)
+        arr = ad if isinstance(a, Tensor) else bd
+        xp = _NAMESPACES.get(arr.__class__) or namespace_of(arr)
+    else:
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+        if rule is not None:
+            arrays = _apply_dtype_rule(op, args, arrays, params)
+        xp = None
+        for a in args:
+            if isinstance(a, Tensor):
+                xp = namespace_of(a._data)
+                break
+        if xp is None:
+            from ..backend import numpy_namespace as xp
+    try:
+        try:
+            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+        except OverflowError:
+            # A Python int outside an integer tensor's range wraps around, as in torch.
+            arrays = _wrap_int_scalars(xp, args, arrays)
+            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+    except ValueError as exc:
+        if op.broadcasts and "broadcast" in str(exc):
+            raise _broadcast_error(arrays) from None
+        raise
+    inference = _tls.inference
+    if op.num_outputs == 1:
+        if out.__class__ is not xp.ndarray:
+            out = xp.asarray(out)
+        result = _new(Tensor)
+        result._data = out
+        result._rg = False
+        result.grad_fn = None
+        result._output_nr = 0
+        result._vc = None
+        if inference:
+            result._inference = True
+        outs = (result,)
+    else:
+        outs = tuple(Tensor._make(o if o.__class__ is xp.ndarray else xp.asarray(o))
+                     for o in out)
+        result = outs
+    if op.view:
+        base = args[0]
+        base = base._base if base._base is not None else base
+        vc = base._vc or base._version_counter()
+        for t in outs:
+            t._base = base
+            t._vc = vc
+    if op.differentiable and _tls.grad_enabled:
+        for a in args:
+            if isinstance(a, Tensor) and a._rg:
+                record(op, args, params, out if op.num_outputs == 1 else None, outs, xp)
+                break
+    return result
+
+
+def _apply_dtype_rule(op, args, arrays, params):
+    """Cast tensor inputs to the dtype torch would compute in (see Op.dtype_rule)."""
+    rule = op.dtype_rule
+    dims, zeros, scalars = [], [], []
+    which = op.dtype_inputs if op.dtype_inputs is not None else range(len(args))
+    for i in which:
+        a = args[i]
+        if isinstance(a, Tensor):
+            (dims if a._data.ndim else zeros).append(_BY_NP[a._data.dtype])
+        elif a is not None:
+            scalars.append(a)
+    if rule == "float_if_scalar":
+        scalars.append(params[op.params[0]])
+    target = result_type(dims, zeros, scalars)
+    if rule in ("float", "promote_float") and not (target.is_floating_point or
+                                                   target.is_complex):
+        target = get_default_dtype()
+    np_target = target.np
+    out = list(arrays)
+    for i in which:
+        a = args[i]
+        if isinstance(a, Tensor) and a._data.dtype != np_target:
+            out[i] = a._data.astype(np_target)
+    return out
+
+
+def _wrap_int_scalars(xp, args, arrays):
+    dtype = next(a._data.dtype for a in args if isinstance(a, Tensor))
+    return [xp.asarray(arr).astype(dtype) if type(arr) is int else arr for arr in arrays]
+
+
+def _broadcast_error(arrays):
+    shapes = [tuple(getattr(a, "shape", ())) for a in arrays]
+    a, b = shapes[0], shapes[1]
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    for dim in range(n - 1, -1, -1):
+        if pa[dim] != pb[dim] and pa[dim] != 1 and pb[dim] != 1:
+            return RuntimeError(
+                f"The size of tensor a ({pa[dim]}) must match the size of tensor b ({pb[dim]}) "
+                f"at non-singleton dimension {dim}: shapes {list(a)} and {list(b)} do not "
+                "broadcast (align trailing dimensions, or reshape/unsqueeze one input)")
+    return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")

@@ -1,0 +1,172 @@
+"""The node class behind every registered op, and the runners that call its rules.
+
+A node keeps what its op's rules need (raw values, plus a flat tuple of version checks)
+and, on backward, checks the versions, picks the vocabulary ``F`` (chainrule's ops under
+create_graph, raw arrays otherwise) and calls the rules. Broadcasting and dtype promotion
+are undone here, once (``_fix_meta``), so rules never unbroadcast by hand.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd.graph import SAVED_FREED_MSG, Node
+from ._vocab import graph_vocab
+
+# What a plan saves: an input, the output, a parameter, or an input's shape.
+_IN, _OUT, _PARAM, _SHAPE = 0, 1, 2, 3
+# Nodes torch implements by hand in C++: their name() carries the namespace.
+_CPP_NAMESPACED = {"CopySlices", "CopyBackwards", "AccumulateGrad"}
+_FREED = object()
+
+
+class OpNode(Node):
+    """The node class behind every registered op; each op gets a subclass named after its
+    grad_fn (``SinBackward0``), made once at registration."""
+
+    __slots__ = ("_saved", "_versions", "_plan", "_meta", "_F")  # _F: raw vocabulary of xp
+    op = None  # the Op, set on each subclass
+
+    def name(self) -> str:
+        n = type(self).__name__
+        return "torch::autograd::" + n if n in _CPP_NAMESPACED else n
+
+    def _release(self) -> None:
+        # Only saved tensors are freed (torch's rule): a node that saved just shapes or
+        # parameters can run again.
+        if self._saved is not None and self._plan.holds_tensors:
+            self._saved = _FREED
+
+    def _check_versions(self, saved):
+        """Raise torch's error if a saved tensor was modified in place since it was saved."""
+        v = self._versions
+        for i in range(0, len(v), 4):
+            vc, expected = v[i], v[i + 1]
+            if vc[0] != expected:
+                slot, t = v[i + 2], v[i + 3]
+                raise _modified_error(self, saved[slot] if t is None else t, t is None, vc[0],
+                                      expected)
+
+    def _graph_values(self, saved):
+        """Saved values as Tensors, for create_graph: saved inputs are the original tensors,
+        a saved output comes back attached to this node."""
+        vals = list(saved)
+        v = self._versions
+        for i in range(0, len(v), 4):
+            slot, t = v[i + 2], v[i + 3]
+            vals[slot] = t if t is not None else Tensor._make(saved[slot], True, self, 0)
+        return vals
+
+    def apply(self, grads, create_graph, retain_graph=True):
+        saved = self._saved
+        if saved is not None:
+            if saved is _FREED:
+                raise RuntimeError(SAVED_FREED_MSG)
+            v = self._versions  # flat: (counter, version seen, slot, tensor or None) * n
+            if v and (v[0][0] != v[1] or len(v) > 4):
+                self._check_versions(saved)
+            if create_graph:
+                saved = self._graph_values(saved)
+            if not retain_graph and self._plan.holds_tensors:
+                self._saved = _FREED
+        F = graph_vocab if create_graph else self._F
+        plan = self._plan
+        rule = plan.unary_rule
+        if rule is not None:  # one input, one saved value (most elementwise ops)
+            return [rule(F, grads[0], saved[0])]
+        return plan.runner(self, F, grads, saved)
+
+
+def _make_runner(op, rule_positions):
+    """The function that calls an op's rules for one plan: specialised for the common
+    one-input ops, general (several inputs, broadcasting, variadic) otherwise."""
+    if op.variadic:
+        return _run_variadic
+    if len(op.inputs) == 1 and op.num_outputs == 1 and not op.broadcasts:
+        pos, rule = rule_positions[0], op.vjps[0]
+        if pos is None:
+            return lambda node, F, grads, saved: [None]
+        if not pos:
+            return lambda node, F, grads, saved: [rule(F, grads[0])]
+        if len(pos) == 1:
+            p = pos[0]
+            return lambda node, F, grads, saved: [rule(F, grads[0], saved[p])]
+        return lambda node, F, grads, saved: [rule(F, grads[0], *[saved[i] for i in pos])]
+    if (len(op.inputs) == 2 and op.num_outputs == 1 and
+            all(p is None or len(p) <= 1 for p in rule_positions)):
+        return _binary_runner(op, rule_positions)
+    return _run_general
+
+
+def _binary_runner(op, rule_positions):
+    """Two inputs, each rule taking at most one saved value: no loop, then the registry's
+    broadcasting/dtype fix-up only when the node recorded one."""
+    (rule_a, rule_b), (pa, pb) = op.vjps, rule_positions
+
+    def call(rule, pos, F, g, saved):
+        if pos is None:
+            return None
+        return rule(F, g, saved[pos[0]]) if pos else rule(F, g)
+
+    def run(node, F, grads, saved):
+        g = grads[0]
+        results = [call(rule_a, pa, F, g, saved), call(rule_b, pb, F, g, saved)]
+        if node._meta is not None:
+            _fix_meta(node._meta, results, F)
+        return results
+    return run
+
+
+def _run_variadic(node, F, grads, saved):
+    op = node.op
+    pos = node._plan.rule_positions[0]
+    grads_in = op.vjps[0](F, grads[0], *[saved[p] for p in pos])
+    return [None if fn is None else gi for fn, gi in zip(node._fns, grads_in)]
+
+
+def _run_general(node, F, grads, saved):
+    op = node.op
+    g = grads[0] if op.num_outputs == 1 else grads
+    fns = node._fns
+    results = []
+    for i, (rule, pos) in enumerate(zip(op.vjps, node._plan.rule_positions)):
+        if pos is None or fns[i] is None:
+            results.append(None)
+        elif len(pos) == 1:
+            results.append(rule(F, g, saved[pos[0]]))
+        else:
+            results.append(rule(F, g, *[saved[p] for p in pos]))
+    if node._meta is not None:
+        _fix_meta(node._meta, results, F)
+    return results
+
+
+def _fix_meta(meta, results, F):
+    """Undo broadcasting and dtype promotion: each gradient takes its input's shape and
+    dtype (the one place broadcasting is undone)."""
+    for i, (shape, dtype) in enumerate(meta):
+        r = results[i]
+        if r is None or shape is None:
+            continue
+        if r.shape != shape:
+            r = F.sum_to_shape(r, shape)
+        if r.dtype != dtype:
+            r = F.cast(r, dtype)
+        results[i] = r
+
+
+def _modified_error(node, value, is_output, now, expected):
+    import re
+    data = value._data if isinstance(value, Tensor) else value
+    type_name = {"f": "Float", "d": "Double", "e": "Half"}.get(data.dtype.char, "")
+    owner = node if is_output else (value.grad_fn if isinstance(value, Tensor) else None)
+    where = ""
+    if owner is not None:
+        nr = 0 if is_output else value._output_nr
+        where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', owner.name())},"
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{type_name}Tensor {list(data.shape)}]{where} is at version {now}; "
+        f"expected version {expected} instead. Hint: enable anomaly detection to find the "
+        "operation that failed to compute its gradient, with "
+        "torch.autograd.set_detect_anomaly(True, check_nan=False). (chainrule: the tensor "
+        f"was saved by {node.name()}; clone it before the in-place op, or use the "
+        "out-of-place form.)")
