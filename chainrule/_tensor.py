@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 from . import _dtypes
+from ._size import Size
 from .autograd.grad_mode import _tls
 from .autograd.graph import AccumulateGrad
 from .backend import cpu, namespace_of
@@ -84,8 +85,7 @@ class Tensor:
         self._vc = None
 
     @property
-    def shape(self):
-        from ._size import Size
+    def shape(self) -> Size:
         return Size(self._data.shape)
 
     def size(self, dim: int | None = None):

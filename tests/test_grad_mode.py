@@ -130,3 +130,26 @@ def test_inference_tensor_errors_only_when_saved(torch):
         assert (lib.sin(t) * x).grad_fn.name() == "MulBackward0"
         with pytest.raises(RuntimeError, match="Inference tensors cannot be saved for backward"):
             t * x
+
+
+def test_bare_decorators_and_repr(torch):
+    for lib in (torch, cr):
+        @lib.no_grad
+        def f(x):
+            return x * 2
+
+        @lib.enable_grad
+        def g(x):
+            return x * 2
+
+        @lib.inference_mode
+        def h(x):
+            return x * 2
+        x = lib.ones(1, requires_grad=True)
+        assert f(x).requires_grad is False
+        with lib.no_grad():
+            assert g(x).requires_grad is True
+        assert h(lib.ones(1)).is_inference()
+    assert repr(cr.set_grad_enabled(False)) == repr(torch.set_grad_enabled(False))
+    cr.set_grad_enabled(True)
+    torch.set_grad_enabled(True)

@@ -159,7 +159,4 @@ def __getattr__(name):
     if name == "Function":
         from .function import Function
         return Function
-    if name == "functional":
-        from . import functional
-        return functional
     raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")

@@ -72,7 +72,16 @@ class _DecoratorContextManager:
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable bare, as ``@no_grad`` without parentheses (torch allows both)."""
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     """Disable gradient recording inside the block (or the decorated function).
 
     >>> import chainrule as torch
@@ -94,7 +103,7 @@ class no_grad(_DecoratorContextManager):
         _tls.grad_enabled = self.prev
 
 
-class enable_grad(_DecoratorContextManager):
+class enable_grad(_NoParamDecoratorContextManager):
     """Enable gradient recording inside the block, even within ``no_grad``."""
 
     def __init__(self):
@@ -126,13 +135,21 @@ class set_grad_enabled(_DecoratorContextManager):
     def clone(self):
         return self.__class__(self.mode)
 
+    def __repr__(self) -> str:
+        return f"torch.autograd.grad_mode.set_grad_enabled(mode={self.mode})"
+
 
 class inference_mode(_DecoratorContextManager):
     """Like no_grad, and tensors made inside are inference tensors: they can never join a
     graph later (torch's rule)."""
 
+    def __new__(cls, mode=True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)  # used bare: @inference_mode
+
     def __init__(self, mode: bool = True):
-        self.mode = bool(mode)
+        self.mode = bool(mode) if isinstance(mode, bool) else True
         self.prev = (True, False)
 
     def __enter__(self):

@@ -114,8 +114,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     _same_dtype(input, mat2, "addmm_self")
     _same_dtype(mat1, mat2, "addmm")
     target = (mat1._data.shape[0], mat2._data.shape[1])
-    if input._data.shape != target:
-        input.expand(target)  # raises torch's expand error when the bias cannot broadcast
+    bias = input._data.shape
+    if bias != target and (len(bias) > 2 or any(
+            n != 1 and n != t for n, t in zip(bias[::-1], target[::-1]))):
+        input.expand(target)  # raises torch's expand error for a bias that cannot broadcast
     if beta != 1 or alpha != 1:
         return dispatch(ADDMM, (input, mat1, mat2), {"beta": beta, "alpha": alpha})
     return dispatch(ADDMM, (input, mat1, mat2))

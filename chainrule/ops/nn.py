@@ -12,6 +12,7 @@ import warnings
 from .._tensor import Tensor
 from ._registry import dispatch, expose, op
 from .linalg import addmm
+from .reduction import _mean
 
 __all__ = ["linear", "mse_loss", "mse_loss_backward"]
 
@@ -34,7 +35,7 @@ def _mse_forward(xp, x, target, reduction="mean"):
         return xp.sum(sq)
     if sq.size == 0:  # torch gives nan without NumPy's "mean of empty slice" warning
         return xp.full((), float("nan"), dtype=sq.dtype)
-    return xp.mean(sq)
+    return _mean(xp, sq, None, False)
 
 
 def _mse_norm(shape, reduction) -> float:

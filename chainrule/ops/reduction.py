@@ -10,10 +10,10 @@ SUM_DIM = op("sum_dim", lambda xp, x, dim, keepdim: xp.sum(x, axis=dim, keepdims
              vjps=(lambda F, g, x_shape, dim, keepdim:
                    F.expand(g if keepdim else F.unsqueeze_dims(g, dim), x_shape),),
              params=("dim", "keepdim"), grad_fn="SumBackward1")
-MEAN = op("mean_all", lambda xp, x: xp.mean(x),
+MEAN = op("mean_all", lambda xp, x: _mean(xp, x, None, False),
           vjps=(lambda F, g, x_shape: F.expand(g / _numel(x_shape), x_shape),),
           grad_fn="MeanBackward0")
-MEAN_DIM = op("mean_dim", lambda xp, x, dim, keepdim: xp.mean(x, axis=dim, keepdims=keepdim),
+MEAN_DIM = op("mean_dim", lambda xp, x, dim, keepdim: _mean(xp, x, dim, keepdim),
               vjps=(lambda F, g, x_shape, dim, keepdim:
                     F.expand((g if keepdim else F.unsqueeze_dims(g, dim))
                              / _numel([x_shape[d] for d in dim]), x_shape),),
@@ -22,6 +22,16 @@ MAX = op("max_all", lambda xp, x: xp.max(x),
          vjps=(lambda F, g, x, out: _spread_over_ties(g, x, out),), grad_fn="MaxBackward1")
 MIN = op("min_all", lambda xp, x: xp.min(x),
          vjps=(lambda F, g, x, out: _spread_over_ties(g, x, out),), grad_fn="MinBackward1")
+
+
+def _mean(xp, x, dim, keepdim):
+    """Sum, then divide by the count: NumPy's ``mean`` costs a Python-level wrapper on every
+    call. Half precision keeps ``mean``, whose float32 accumulator it needs."""
+    if x.dtype.itemsize < 4 or x.size == 0:
+        return xp.mean(x, axis=dim, keepdims=keepdim)
+    total = xp.sum(x, axis=dim, keepdims=keepdim)
+    count = x.size if dim is None else _numel([x.shape[d] for d in dim])
+    return xp.true_divide(total, count, dtype=x.dtype) if x.dtype.kind == "f" else total / count
 
 
 def _numel(shape) -> int:
