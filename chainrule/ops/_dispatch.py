@@ -46,19 +46,14 @@ def record(op, args, params, out_data, outs, xp=None):
     plan = op._plans.get(mask) or op.plan(mask)
     fns, nrs = [], []
     for a, need in zip(args, mask):
-        if need:
-            fn = a.grad_fn
-            if fn is not None:
-                fns.append(fn)
-                nrs.append(a._output_nr)
-            else:
-                fns.append(a._accumulator())
-                nrs.append(0)
-        elif isinstance(a, Tensor) and a.grad_fn is not None:
+        if not need:  # a constant, or a tensor that needs no gradient: no edge
+            fns.append(None)
+            nrs.append(0)
+        elif a.grad_fn is not None:
             fns.append(a.grad_fn)
             nrs.append(a._output_nr)
         else:
-            fns.append(None)
+            fns.append(a._accumulator())
             nrs.append(0)
     # The sequence number comes after the edges: a leaf's AccumulateGrad, made above on
     # first use, must be older than its consumers (the engine relies on it).
@@ -402,7 +397,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
         for t in outs:
             t._base = base
             t._vc = vc
-    if op.differentiable and _tls.grad_enabled:
+    # Integer and bool results are never differentiable (torch's rule, for every op).
+    if op.differentiable and _tls.grad_enabled and outs[0]._data.dtype.kind in "fc":
         for a in args:
             if isinstance(a, Tensor) and a._rg:
                 record(op, args, params, out if op.num_outputs == 1 else None, outs, xp)

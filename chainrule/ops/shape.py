@@ -2,6 +2,7 @@
 and share its storage and version counter (``view=True``)."""
 from __future__ import annotations
 
+from .. import _dtypes as _dt_mod
 from .._dtypes import to_dtype
 from .._tensor import Tensor, _wrap_dim
 from ._registry import dispatch, expose, op
@@ -299,8 +300,6 @@ def cast(input, dtype):
 def to_dtype_op(input, dtype):
     if input._data.dtype == dtype.np:
         return input
-    if not (dtype.is_floating_point or dtype.is_complex) and input._rg:
-        input = input.detach()  # integer and bool results are not differentiable (torch)
     return dispatch(TO_COPY, (input,), {"dtype": dtype})
 
 
@@ -327,19 +326,20 @@ def _to(self, *args, **kwargs):
     return out
 
 
-def _conv(name, dtype_name):
+def _conv(name, dtype):
     def method(self, memory_format=None):
-        return to_dtype_op(self, to_dtype(getattr(__import__("chainrule._dtypes",
-                                                              fromlist=["x"]), dtype_name)))
+        return to_dtype_op(self, dtype)
     method.__name__ = name
+    method.__doc__ = f"A copy converted to {dtype!r} (this tensor itself if it already is)."
     return method
 
 
 Tensor.to = _to
 Tensor.type_as = lambda self, other: to_dtype_op(self, other.dtype)
-for _name, _dt in (("float", "float32"), ("double", "float64"), ("half", "float16"),
-                   ("long", "int64"), ("int", "int32"), ("short", "int16"), ("char", "int8"),
-                   ("byte", "uint8"), ("bool", "bool_")):
+for _name, _dt in (("float", _dt_mod.float32), ("double", _dt_mod.float64),
+                   ("half", _dt_mod.float16), ("long", _dt_mod.int64), ("int", _dt_mod.int32),
+                   ("short", _dt_mod.int16), ("char", _dt_mod.int8), ("byte", _dt_mod.uint8),
+                   ("bool", _dt_mod.bool_)):
     setattr(Tensor, _name, _conv(_name, _dt))
 
 
