@@ -164,6 +164,105 @@ def make_f_python(n_ops: int = F_OPS, x0: float = F_X0):
 
 
 # --------------------------------------------------------------------------------------
+# (t) one SGD training step of a small MLP
+#     model = Sequential(Linear(64, 128), Tanh(), Linear(128, 10)), MSELoss (mean),
+#     SGD(lr=0.01, momentum=0.9); fixed batch x (32, 64), fixed targets y (32, 10), float32.
+#     One call = zero_grad + forward + loss + backward + step.
+# --------------------------------------------------------------------------------------
+T_BATCH = 32
+T_IN, T_HIDDEN, T_OUT = 64, 128, 10
+T_LR = 0.01
+T_MOMENTUM = 0.9
+T_CHECK_STEPS = 5      # steps run before the parameters are compared
+T_PARAM_NAMES = ("0.weight", "0.bias", "2.weight", "2.bias")
+
+
+def t_inputs(dtype=np.float32, seed: int = 0, batch: int = T_BATCH):
+    """Initial parameters ({state_dict name: array}), inputs x and targets y of case (t).
+
+    The weights follow PyTorch's default Linear init (uniform in +-1/sqrt(fan_in)), drawn
+    with NumPy from a fixed seed so that every implementation starts from the same point.
+    """
+    rng = np.random.default_rng(seed)
+    params = {}
+    for i, (fan_in, fan_out) in ((0, (T_IN, T_HIDDEN)), (2, (T_HIDDEN, T_OUT))):
+        bound = 1.0 / math.sqrt(fan_in)
+        params[f"{i}.weight"] = rng.uniform(-bound, bound, (fan_out, fan_in)).astype(dtype)
+        params[f"{i}.bias"] = rng.uniform(-bound, bound, fan_out).astype(dtype)
+    x = rng.standard_normal((batch, T_IN)).astype(dtype)
+    y = rng.standard_normal((batch, T_OUT)).astype(dtype)
+    return params, x, y
+
+
+def make_t_autograd(lib, params, x_np, y_np, lr: float = T_LR, momentum: float = T_MOMENTUM):
+    """Case (t) in an autograd framework ``lib``: nn.Sequential + MSELoss + optim.SGD.
+
+    The module is built as a user builds it, cast to the inputs' dtype, and its initial
+    parameters are loaded from the NumPy arrays with ``load_state_dict``. Each call makes one
+    training step and returns the parameter tensors (in ``T_PARAM_NAMES`` order, after the
+    step; the live tensors, not copies)."""
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(T_IN, T_HIDDEN), nn.Tanh(), nn.Linear(T_HIDDEN, T_OUT))
+    dtype = np.dtype(x_np.dtype)
+    if dtype == np.float64:
+        model = model.double()
+    elif dtype != np.float32:
+        raise ValueError(f"(t) supports float32 and float64, not {dtype}")
+    model.load_state_dict({k: lib.tensor(v) for k, v in params.items()})
+    named = dict(model.named_parameters())
+    out = tuple(named[k] for k in T_PARAM_NAMES)
+    opt = lib.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    loss_fn = nn.MSELoss()
+    x = lib.tensor(x_np)
+    y = lib.tensor(y_np)
+
+    def run():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return out
+
+    return run
+
+
+def make_t_numpy(params, x_np, y_np, lr: float = T_LR, momentum: float = T_MOMENTUM):
+    """Case (t) by hand (the floor): the same forward and loss, the hand-derived backward,
+    and SGD with momentum written out (PyTorch's rule with dampening 0: ``buf = momentum *
+    buf + g`` -- the first step's ``buf = g`` is the same thing from a zero buffer -- then
+    ``p -= lr * buf``). Returns the parameter arrays after the step (live, not copies)."""
+    w1, b1, w2, b2 = (params[k].copy() for k in T_PARAM_NAMES)
+    x, y = x_np.copy(), y_np.copy()
+    bufs = [np.zeros_like(p) for p in (w1, b1, w2, b2)]
+    out = (w1, b1, w2, b2)
+    pairs = tuple(zip(out, bufs))
+    scale = 2.0 / y.size                      # d mean((o - y)^2) / d o = 2 (o - y) / N
+    dot = np.dot
+
+    def run():
+        # forward: Linear -> Tanh -> Linear -> MSELoss (mean)
+        h = np.tanh(dot(x, w1.T) + b1)
+        diff = dot(h, w2.T) + b2 - y
+        loss = np.mean(diff * diff)  # noqa: F841 - computed, as the autograd versions do
+        # backward
+        g = diff * scale                      # dL/d out
+        gw2 = dot(g.T, h)
+        gb2 = g.sum(axis=0)
+        gz = dot(g, w2)                       # dL/d h
+        gz *= 1.0 - h * h                     # tanh'
+        gw1 = dot(gz.T, x)
+        gb1 = gz.sum(axis=0)
+        # SGD with momentum, in place
+        for (p, buf), gp in zip(pairs, (gw1, gb1, gw2, gb2)):
+            buf *= momentum
+            buf += gp
+            p -= lr * buf
+        return out
+
+    return run
+
+
+# --------------------------------------------------------------------------------------
 # correctness checks (run before any timing, and by tests/test_bench_smoke.py)
 # --------------------------------------------------------------------------------------
 def _np(t):
@@ -238,30 +337,81 @@ def check_f(chainrule, torch, n_ops: int = F_OPS):
     return True
 
 
+def _t_steps(run, steps):
+    """Run ``steps`` training steps; copies of the parameters after the last one."""
+    for _ in range(steps):
+        params = run()
+    return tuple(np.array(_np(p), copy=True) for p in params)
+
+
+def _compare_t(name, results, params0, rtol, atol):
+    """Parameters after the steps agree, and so do their CHANGES from the shared starting
+    point: the change is what the gradients and the optimizer made, and it is small next to
+    the weights (a wrong gradient could hide inside a tolerance on the weights alone), so
+    it is compared on its own scale too."""
+    start = tuple(params0[k] for k in T_PARAM_NAMES)
+    _compare(f"{name} params", results, rtol, atol)
+    deltas = {impl: tuple(_np(p).astype(np.float64) - p0.astype(np.float64)
+                          for p, p0 in zip(ps, start))
+              for impl, ps in results.items()}
+    _compare(f"{name} param updates", deltas, rtol, atol)
+
+
+T_TOL = {np.float32: (1e-3, 1e-4), np.float64: (1e-9, 1e-12)}
+
+
+def check_t(chainrule, torch, steps: int = T_CHECK_STEPS, batch: int = T_BATCH):
+    """Case (t): after ``steps`` SGD steps the parameters of chainrule, torch and the NumPy
+    floor agree (and so do their changes from the start), in float32 and float64."""
+    for dtype, (rtol, atol) in T_TOL.items():
+        params, x, y = t_inputs(dtype, batch=batch)
+        results = {
+            "chainrule": _t_steps(make_t_autograd(chainrule, params, x, y), steps),
+            "torch": _t_steps(make_t_autograd(torch, params, x, y), steps),
+            "numpy": _t_steps(make_t_numpy(params, x, y), steps),
+        }
+        for impl, ps in results.items():
+            dt = [p.dtype for p in ps]
+            assert all(d == dtype for d in dt), f"(t) {impl} param dtypes {dt}, expected {dtype}"
+        _compare_t(f"(t) {np.dtype(dtype).name} after {steps} steps", results, params, rtol, atol)
+    return True
+
+
 # --------------------------------------------------------------------------------------
 # the exact callables that bench/run.py times, one per (case, implementation)
 # --------------------------------------------------------------------------------------
-N_OPS = {"a": A_BLOCKS * A_OPS_PER_BLOCK, "f": F_OPS}
+N_OPS = {"a": A_BLOCKS * A_OPS_PER_BLOCK, "f": F_OPS, "t": 1}     # t: µs per training step
+CHECK_CALLS = {"t": T_CHECK_STEPS}   # calls of the timed callable before its check (default 1)
 
 
 def build(case: str, impl: str, lib=None):
-    """The timed callable for ``case`` ('a' or 'f') and ``impl`` ('chainrule', 'torch' or
+    """The timed callable for ``case`` ('a', 'f' or 't') and ``impl`` ('chainrule', 'torch' or
     'numpy'); ``lib`` is the chainrule or torch module for the autograd implementations."""
     if case == "a":
         x, w = a_inputs()
         return make_a_numpy(x, w) if impl == "numpy" else make_a_autograd(lib, x, w)
     if case == "f":
         return make_f_python() if impl == "numpy" else make_f_autograd(lib)
+    if case == "t":
+        params, x, y = t_inputs()
+        return make_t_numpy(params, x, y) if impl == "numpy" else \
+            make_t_autograd(lib, params, x, y)
     raise ValueError(f"unknown case {case!r}")
 
 
 def compare_timed(case: str, results):
     """Check the gradients returned by the timed callables themselves (float32 autograd,
-    float32 NumPy for (a), float64 Python floats for (f)). results: {impl: tuple of arrays}."""
+    float32 NumPy for (a) and (t), float64 Python floats for (f)). results: {impl: tuple of
+    arrays}; for (t) the parameters after ``CHECK_CALLS['t']`` steps from ``t_inputs()``."""
     if case == "a":
         _compare("(a) timed float32", results, 1e-3, 1e-5)
-    else:
+    elif case == "t":
+        _compare_t(f"(t) timed float32 after {T_CHECK_STEPS} steps", results, t_inputs()[0],
+                   *T_TOL[np.float32])
+    elif case == "f":
         _compare("(f) timed float32", {k: results[k] for k in ("chainrule", "torch")}, 1e-3, 0.0)
         _compare("(f) timed float32 vs float64 floor",
                  {"numpy": results["numpy"], "chainrule": results["chainrule"]}, 1e-2, 0.0)
+    else:
+        raise ValueError(f"unknown case {case!r}")
     return True

@@ -2,6 +2,7 @@
 
     python -m cProfile -s tottime bench/prof.py a 200     # case (a), 200 forward+backward calls
     python -m cProfile -s tottime bench/prof.py f 5       # case (f), 5 calls of 10,000 ops
+    python -m cProfile -s tottime bench/prof.py t 2000    # case (t), 2000 training steps
 
 (Not named profile.py: that would shadow the standard library's `profile` module.)
 """
@@ -21,13 +22,15 @@ import chainrule  # noqa: E402
 
 def main():
     case = sys.argv[1] if len(sys.argv) > 1 else "a"
-    calls = int(sys.argv[2]) if len(sys.argv) > 2 else (200 if case == "a" else 5)
+    calls = int(sys.argv[2]) if len(sys.argv) > 2 else {"a": 200, "f": 5, "t": 2000}.get(case, 1)
     if case == "a":
         fn = cases.make_a_autograd(chainrule, *cases.a_inputs())
     elif case == "f":
         fn = cases.make_f_autograd(chainrule)
+    elif case == "t":
+        fn = cases.make_t_autograd(chainrule, *cases.t_inputs())
     else:
-        raise SystemExit(f"unknown case {case!r}; use a or f")
+        raise SystemExit(f"unknown case {case!r}; use a, f or t")
     for _ in range(calls):
         fn()
 

@@ -4,10 +4,11 @@
     python bench/run.py --quick              # smoke run (3 repeats, shorter), writes nothing
     python bench/run.py --json bench/results/<name>.json
 
-All three implementations run in this one process, single-threaded, and their timed repeats
-are interleaved (chainrule, torch, numpy, chainrule, torch, numpy, ...) so a drift in the
-machine's speed hits all of them alike.  Each case checks that the gradients agree before
-anything is timed; a case whose check fails is reported as FAIL and never as PASS.
+Each implementation runs in its own worker process, single-threaded, and their timed
+repeats are interleaved (chainrule, torch, numpy, chainrule, torch, numpy, ...) so a drift
+in the machine's speed hits all of them alike.  Each case checks that the gradients (for the
+training step (t): the parameters after a few steps) agree before anything is timed; a case
+whose check fails is reported as FAIL and never as PASS.
 See bench/README.md.
 """
 from __future__ import annotations
@@ -43,9 +44,12 @@ import numpy as np  # noqa: E402
 TARGETS = {  # case -> max allowed chainrule/torch ratio, or seconds for import
     "a": ("ratio_torch", 0.6),
     "f": ("ratio_torch", 0.5),
+    "t": ("ratio_torch", 1.0),
     "import": ("seconds", 0.25),
 }
 IMPLS = ("chainrule", "torch", "numpy")
+CASE_ORDER = ("a", "f", "t", "import")
+TIMED_CASES = ("a", "f", "t")      # run in the workers
 
 
 # ----------------------------------------------------------------------------------------
@@ -107,8 +111,10 @@ def worker_main(impl):
                 break
             if case is not None and case not in fns:
                 fns[case] = cases.build(case, impl, lib)
-            if cmd == "grads":
-                ans = {"grads": _grads_to_lists(fns[case]())}
+            if cmd == "grads":                 # (t): the parameters after a few steps
+                for _ in range(cases.CHECK_CALLS.get(case, 1)):
+                    out = fns[case]()
+                ans = {"grads": _grads_to_lists(out)}
             elif cmd == "calibrate":           # warm-up, then size one repeat
                 fns[case]()
                 ans = {"inner": _calibrate(fns[case], msg["target_s"])}
@@ -201,6 +207,21 @@ def run_case_f(chainrule, torch, workers, repeats, target_s):
         "unit": "µs/op", "n_ops": cases.F_OPS, "inner_calls": inner,
         "numpy_impl": "Python floats with math.sin/math.cos (float64), hand-written backward; "
                       "faster than NumPy 0-d arrays, so the honest floor",
+        "results": {k: _summary(v) for k, v in samples.items()},
+    }
+
+
+def run_case_t(chainrule, torch, workers, repeats, target_s):
+    cases.check_t(chainrule, torch)          # float32 and float64, all three, in-process
+    samples, inner = time_case(workers, "t", repeats, target_s)
+    return {
+        "title": f"(t) SGD training step: MLP {cases.T_IN}-{cases.T_HIDDEN}-{cases.T_OUT} "
+                 f"(Linear, Tanh, Linear), MSELoss, batch {cases.T_BATCH}, float32, "
+                 f"SGD(lr={cases.T_LR}, momentum={cases.T_MOMENTUM}); "
+                 "zero_grad+forward+loss+backward+step",
+        "unit": "µs/step", "n_ops": 1, "inner_calls": inner,
+        "numpy_impl": "hand-written NumPy forward, hand-derived backward and SGD-momentum "
+                      "update, float32",
         "results": {k: _summary(v) for k, v in samples.items()},
     }
 
@@ -321,7 +342,7 @@ def _fmt(v, unit):
 
 def build_rows(report):
     rows = []
-    for case in ("a", "f", "import"):
+    for case in CASE_ORDER:
         res = report["cases"].get(case)
         if res is None:
             continue
@@ -376,7 +397,8 @@ def write_markdown(path, report, rows):
         md_table(rows), "", best_ratios(report), "",
         "cr/torch and cr/numpy are chainrule's median divided by the other's: below 1 chainrule "
         "is faster, above 1 slower. numpy is the no-autograd floor (for import: `import "
-        "numpy`). Targets: (a) ≤ 0.6x torch, (f) ≤ 0.5x torch, import chainrule ≤ 0.25 s.", "",
+        "numpy`). Targets: (a) ≤ 0.6x torch, (f) ≤ 0.5x torch, (t) ≤ 1.0x torch, "
+        "import chainrule ≤ 0.25 s.", "",
         "## Cases", "",
     ]
     for case, res in report["cases"].items():
@@ -407,7 +429,8 @@ def main(argv=None):
     ap.add_argument("--md", metavar="PATH", default=None,
                     help="human-readable table (default bench/results/latest.md on full runs, "
                          "none with --quick)")
-    ap.add_argument("--only", default="a,f,import", help="comma list of cases: a,f,import")
+    ap.add_argument("--only", default="a,f,t,import",
+                    help="comma list of cases: a,f,t,import")
     ap.add_argument("--worker", choices=IMPLS, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.worker:
@@ -434,7 +457,7 @@ def main(argv=None):
             ap.error(f"unknown case {case!r}")
     workers = {}
     try:
-        if any(c in ("a", "f") for c in wanted):
+        if any(c in TIMED_CASES for c in wanted):
             workers = {impl: Worker(impl) for impl in IMPLS}
         for case in wanted:
             print(f"running case {case} ...", file=sys.stderr, flush=True)
@@ -443,6 +466,8 @@ def main(argv=None):
                     res = run_case_a(chainrule, torch, workers, repeats, target_s)
                 elif case == "f":
                     res = run_case_f(chainrule, torch, workers, repeats, target_s)
+                elif case == "t":
+                    res = run_case_t(chainrule, torch, workers, repeats, target_s)
                 else:
                     res = run_case_import(import_runs)
             except Exception:  # noqa: BLE001 - a failed check is a FAIL row, not a crash
@@ -454,12 +479,13 @@ def main(argv=None):
             w.close()
 
     rows = build_rows(report)
-    for row, case in zip(rows, [c for c in ("a", "f", "import") if c in report["cases"]]):
+    for row, case in zip(rows, [c for c in CASE_ORDER if c in report["cases"]]):
         report["cases"][case]["verdict"] = row[-1]
     m = report["machine"]
     print(f"chainrule {m['chainrule']} ({m['git']}) vs torch {m['torch']} vs numpy {m['numpy']}; "
           f"python {m['python']}; {m['cpu_model']} ({m['nproc']} cpus); single-threaded")
-    print(f"medians of {repeats} repeats; (a),(f) in µs per op (forward+backward), import in s")
+    print(f"medians of {repeats} repeats; (a),(f) in µs per op (forward+backward), "
+          "(t) in µs per training step, import in s")
     print(text_table(rows))
     print(best_ratios(report))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import heapq
 
 from .._tensor import Tensor
+from ..backend import namespace_of
 from .grad_mode import _tls
 from .graph import AccumulateGrad
 
@@ -195,9 +196,7 @@ def _asarray(g):
     return g if isinstance(g, xp.ndarray) else xp.asarray(g)
 
 
-def _xp_of(g):
-    from ..backend import namespace_of
-    return namespace_of(g)
+_xp_of = namespace_of
 
 
 def _unwrap(t, create_graph):
