@@ -41,8 +41,6 @@ half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 cfloat, cdouble = complex64, complex128
 
-FloatTensor = DoubleTensor = LongTensor = None  # legacy constructors are not provided
-
 
 def is_tensor(obj) -> bool:
     """True when ``obj`` is a chainrule Tensor."""

@@ -1,7 +1,8 @@
 """Smoke test for bench/: each benchmark's correctness check, small sizes, no timing.
 
 Timings never go in unit tests; this only proves the benchmark workloads compute the same
-gradients in chainrule, torch and the hand-written NumPy/Python floor.
+gradients in chainrule, torch and the hand-written NumPy/Python floor (and, for the training
+step (t), the same parameters after a few SGD steps).
 """
 import importlib.util
 from pathlib import Path
@@ -45,9 +46,36 @@ def test_case_f_check_catches_a_wrong_gradient(cases, monkeypatch):
         cases.check_f(chainrule, torch, n_ops=302)
 
 
-@pytest.mark.parametrize("case", ["a", "f"])
+def test_case_t_parameters_agree(cases):
+    assert cases.check_t(chainrule, torch)                   # 5 steps, float32 and float64
+
+
+def test_case_t_small_batch_parameters_agree(cases):
+    assert cases.check_t(chainrule, torch, steps=2, batch=3)
+
+
+def test_case_t_check_catches_a_wrong_update(cases, monkeypatch):
+    # A fast wrong answer must never pass: a floor whose momentum is 1% off changes the
+    # weights by far less than their size, but its updates differ by >1%; expect failure.
+    right = cases.make_t_numpy
+
+    def wrong(params, x, y, lr=cases.T_LR, momentum=cases.T_MOMENTUM):
+        return right(params, x, y, lr=lr, momentum=momentum * 1.01)
+
+    monkeypatch.setattr(cases, "make_t_numpy", wrong)
+    with pytest.raises(AssertionError, match="param updates"):
+        cases.check_t(chainrule, torch)
+
+
+@pytest.mark.parametrize("case", ["a", "f", "t"])
 def test_timed_callables_agree(cases, case):
-    # The exact callables bench/run.py times, checked as run.py checks them before timing.
+    # The exact callables bench/run.py times, checked as run.py checks them before timing
+    # (called CHECK_CALLS times, as the workers do: (t) compares after several steps).
     libs = {"chainrule": chainrule, "torch": torch, "numpy": None}
-    results = {impl: cases.build(case, impl, lib)() for impl, lib in libs.items()}
+    results = {}
+    for impl, lib in libs.items():
+        fn = cases.build(case, impl, lib)
+        for _ in range(cases.CHECK_CALLS.get(case, 1)):
+            out = fn()
+        results[impl] = tuple(cases._np(g).copy() for g in out)
     assert cases.compare_timed(case, results)
