@@ -273,8 +273,9 @@ def _np(t):
     return np.asarray(t)
 
 
-def _compare(name, results, rtol, atol):
+def _compare(name, results, rtol, atol, what="grad"):
     """results: {impl: tuple of gradient arrays}. Raises AssertionError on any mismatch.
+    ``what`` names the arrays in the messages ("grad", "param", ...).
 
     ``atol`` is RELATIVE to the largest magnitude of the reference gradient, so a gradient
     whose entries are all tiny (vanishing through a long chain) is still compared on its
@@ -289,14 +290,14 @@ def _compare(name, results, rtol, atol):
             f"{name}: {other} returned {len(got)} grads, {ref_name} {len(ref)}"
         for i, (r, o) in enumerate(zip(ref, got)):
             assert r.shape == o.shape, \
-                f"{name}: grad {i} shape {o.shape} ({other}) vs {r.shape} ({ref_name})"
-            assert np.all(np.isfinite(o)), f"{name}: grad {i} of {other} is not finite"
+                f"{name}: {what} {i} shape {o.shape} ({other}) vs {r.shape} ({ref_name})"
+            assert np.all(np.isfinite(o)), f"{name}: {what} {i} of {other} is not finite"
             r64, o64 = r.astype(np.float64), o.astype(np.float64)
             scale = float(np.max(np.abs(r64))) if r64.size else 0.0
-            assert scale > 0.0, f"{name}: reference grad {i} ({ref_name}) is all zero"
+            assert scale > 0.0, f"{name}: reference {what} {i} ({ref_name}) is all zero"
             if not np.allclose(o64, r64, rtol=rtol, atol=atol * scale):
                 err = np.max(np.abs(o64 - r64))
-                raise AssertionError(f"{name}: grad {i} of {other} differs from {ref_name} "
+                raise AssertionError(f"{name}: {what} {i} of {other} differs from {ref_name} "
                                      f"(max abs err {err:.3g}, scale {scale:.3g}, "
                                      f"rtol={rtol}, atol={atol}*scale)")
 
@@ -350,11 +351,11 @@ def _compare_t(name, results, params0, rtol, atol):
     the weights (a wrong gradient could hide inside a tolerance on the weights alone), so
     it is compared on its own scale too."""
     start = tuple(params0[k] for k in T_PARAM_NAMES)
-    _compare(f"{name} params", results, rtol, atol)
     deltas = {impl: tuple(_np(p).astype(np.float64) - p0.astype(np.float64)
                           for p, p0 in zip(ps, start))
               for impl, ps in results.items()}
-    _compare(f"{name} param updates", deltas, rtol, atol)
+    _compare(f"{name} param updates", deltas, rtol, atol, what="param update")
+    _compare(f"{name} params", results, rtol, atol, what="param")
 
 
 T_TOL = {np.float32: (1e-3, 1e-4), np.float64: (1e-9, 1e-12)}

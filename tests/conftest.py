@@ -1,8 +1,19 @@
 """Shared fixtures: torch is the oracle; tests that need it skip cleanly without it."""
+import os
+
 import numpy as np
 import pytest
 
 import chainrule
+
+try:  # property tests: reproducible in CI, exploring anew on a developer's machine
+    from hypothesis import settings
+
+    settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+except ImportError:  # hypothesis is a test extra; tests that need it skip without it
+    pass
 
 
 @pytest.fixture

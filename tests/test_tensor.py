@@ -326,3 +326,17 @@ def test_any_all_match_torch(expr, torch):
         r = eval(expr, {"lib": lib, "t": t})
         out.append((r.tolist(), str(r.dtype), tuple(r.shape)))
     assert out[1] == out[0]
+
+
+@pytest.mark.parametrize("expr", [
+    "u >= -1", "u == 257", "u + 300", "u + (-1)", "u / 300", "u - 1", "i8 < 200", "u * 2.5",
+    "u.add_(255)", "u.mul_(-1)",
+])
+def test_python_ints_wrap_into_integer_tensors_like_torch(expr, torch):
+    out = []
+    for lib in (torch, cr):
+        u = lib.tensor([1, 2], dtype=lib.uint8)
+        i8 = lib.tensor([1, -3], dtype=lib.int8)
+        r = eval(expr, {"u": u, "i8": i8})
+        out.append((r.tolist(), str(r.dtype)))
+    assert out[1] == out[0]

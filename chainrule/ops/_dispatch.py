@@ -362,13 +362,14 @@ def dispatch(op, args: tuple, params: dict | None = None):
                 break
         if xp is None:
             from ..backend import numpy_namespace as xp
+    for a in arrays:
+        if a.__class__ is int:  # Python ints wrap into the integer dtype computed in
+            computed = [x for x in arrays if isinstance(x, xp.ndarray)]
+            if computed:
+                arrays = _wrap_ints(xp, arrays, xp.result_type(*computed))
+            break
     try:
-        try:
-            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
-        except OverflowError:
-            # A Python int outside an integer tensor's range wraps around, as in torch.
-            arrays = _wrap_int_scalars(xp, args, arrays)
-            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+        out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
     except ValueError as exc:
         if op.broadcasts and "broadcast" in str(exc):
             raise _broadcast_error(arrays) from None
@@ -432,9 +433,21 @@ def _apply_dtype_rule(op, args, arrays, params):
     return out
 
 
-def _wrap_int_scalars(xp, args, arrays):
-    dtype = next(a._data.dtype for a in args if isinstance(a, Tensor))
-    return [xp.asarray(arr).astype(dtype) if type(arr) is int else arr for arr in arrays]
+_INT_RANGE: dict = {}
+
+
+def _wrap_ints(xp, arrays, dtype):
+    """Python ints outside an integer dtype's range wrap around into it, as torch converts
+    a scalar to the tensor's type (``uint8_tensor >= -1`` compares with 255)."""
+    if dtype.kind not in "iu":
+        return arrays
+    lo_hi = _INT_RANGE.get(dtype)
+    if lo_hi is None:
+        info = xp.iinfo(dtype)
+        lo_hi = _INT_RANGE[dtype] = (int(info.min), int(info.max))
+    lo, hi = lo_hi
+    return [xp.asarray(a).astype(dtype) if a.__class__ is int and not lo <= a <= hi else a
+            for a in arrays]
 
 
 def _broadcast_error(arrays):

@@ -11,6 +11,8 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from . import pointwise as P
+from ..backend import _NAMESPACES
+from ._dispatch import _scalar_fits
 from ._registry import dispatch, expose, op
 
 LEAF_MSG = "a leaf Variable that requires grad is being used in an in-place operation."
@@ -85,10 +87,52 @@ def _type_word(d) -> str:
             "complex128": "ComplexDouble"}[d.name]
 
 
+def _direct(op_, self: Tensor, other, alpha) -> bool:
+    """``self op= alpha * other`` straight into self's memory, for the common case with no
+    graph to record (optimizer steps, no_grad updates); False sends the call down the
+    general path (which also raises torch's errors for bad dtypes or shapes)."""
+    data = self._data
+    xp = _NAMESPACES.get(data.__class__)
+    if xp is None or not data.flags.writeable:
+        return False
+    kind = data.dtype.kind
+    if isinstance(other, Tensor):
+        od = other._data
+        if od.dtype is not data.dtype:
+            return False
+    elif _scalar_fits(kind, other):
+        od = other
+    else:
+        return False
+    if alpha != 1:
+        if kind not in "fc" and not isinstance(alpha, int):
+            return False
+        od = od * alpha
+    if op_ is P.DIV and kind not in "fc":
+        return False
+    try:
+        op_.raw(xp)(data, od, out=data)
+    except (ValueError, TypeError, OverflowError):  # shapes that do not broadcast, etc.
+        return False
+    self._bump_version()
+    return True
+
+
+_DIRECT = {P.add: P.ADD, P.sub: P.SUB, P.mul: P.MUL, P.div: P.DIV}
+
+
 def inplace(fn):
     """Make the in-place form of the out-of-place function ``fn``."""
+    direct = _DIRECT.get(fn)
+
     def method(self, *args, **kwargs):
         check_inplace(self)
+        if direct is not None and len(args) == 1 and kwargs.keys() <= {"alpha"}:
+            other = args[0]
+            if not (_tls.grad_enabled and (self._rg or (isinstance(other, Tensor) and
+                                                        other._rg))):
+                if _direct(direct, self, other, kwargs.get("alpha", 1)):
+                    return self
         if (_tls.grad_enabled and self._base is not None and
                 (self._base._rg or any(isinstance(a, Tensor) and a._rg for a in args))):
             rebase_view(self, lambda part: method(part, *args, **kwargs))
