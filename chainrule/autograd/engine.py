@@ -78,14 +78,14 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 break
             if node._has_hooks:  # hooks, retain_grad, or an AccumulateGrad: the slow path
                 if node.__class__ is AccumulateGrad:
-                    if node._tensor_hooks or node._retained:
-                        grads = _run_tensor_hooks(node, grads, create_graph)
+                    var, g = node.variable, grads[0]
+                    if var._hooks and g is not None:  # the leaf's hooks, then capture
+                        g = _run_leaf_hooks(var, g, create_graph)
                     if restricted and node in captures:
-                        for nr, i in captures[node]:
-                            captured[i] = grads[nr]
-                    if accumulate and grads[0] is not None and (not restricted or
-                                                                node in captures):
-                        _accumulate(node.variable, grads[0], create_graph)
+                        for _, i in captures[node]:
+                            captured[i] = g
+                    if accumulate and g is not None and (not restricted or node in captures):
+                        _accumulate(var, g, create_graph, leaf_hooks=False)
                     continue
                 grads = _run_tensor_hooks(node, grads, create_graph)
                 if restricted:
@@ -241,14 +241,20 @@ def _run_post_hooks(node, outputs, grads, create_graph):
     return outputs
 
 
-def _accumulate(var: Tensor, g, create_graph: bool, hooks: bool = True) -> None:
+def _run_leaf_hooks(var: Tensor, g, create_graph: bool):
+    for hook in list(var._hooks):
+        res = hook(_as_tensor(g))
+        if res is not None:
+            g = _unwrap(res, create_graph)
+    return g
+
+
+def _accumulate(var: Tensor, g, create_graph: bool, hooks: bool = True,
+                leaf_hooks: bool = True) -> None:
     """AccumulateGrad: add ``g`` into ``var.grad`` (torch's rules: the first gradient is
     stored fresh; later ones are added in place unless a graph is being built)."""
-    if hooks and var._hooks:
-        for hook in list(var._hooks):
-            res = hook(_as_tensor(g))
-            if res is not None:
-                g = _unwrap(res, create_graph)
+    if hooks and leaf_hooks and var._hooks:
+        g = _run_leaf_hooks(var, g, create_graph)
     dtype = var._data.dtype
     old = var._grad
     if create_graph:

@@ -12,7 +12,7 @@ expose(_zeros, name="zeros", method=False)
 
 # The backward vocabulary's internal helpers are not part of the torch namespace.
 _INTERNAL = {"sum_to_shape", "cast", "unsqueeze_dims", "index_scatter", "index_raw", "zero_at",
-             "split_sizes", "_unsafe_view", "zeros", "keep_where", "alias",
+             "split_sizes", "_unsafe_view", "zeros", "keep_where", "alias", "threshold_backward",
              "linear", "mse_loss", "mse_loss_backward"}  # the last three: nn.functional
 public_functions = {name: fn for name, fn in PUBLIC.items() if name not in _INTERNAL}
 

@@ -393,11 +393,14 @@ def dispatch(op, args: tuple, params: dict | None = None):
         result = outs
     if op.view:
         base = args[0]
+        inherit = base._rg and not _tls.grad_enabled and not inference
         base = base._base if base._base is not None else base
         vc = base._vc or base._version_counter()
         for t in outs:
             t._base = base
             t._vc = vc
+            if inherit:  # a view made under no_grad still requires grad (a leaf), as in torch
+                t._rg = True
     # Integer and bool results are never differentiable (torch's rule, for every op).
     if op.differentiable and _tls.grad_enabled and outs[0]._data.dtype.kind in "fc":
         for a in args:

@@ -62,9 +62,11 @@ def _write(self: Tensor, result: Tensor) -> Tensor:
         raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
                            f"shape {list(rd.shape)}")
     if rd.dtype != data.dtype:
-        from .._dtypes import _BY_NP, promote_types
+        from .._dtypes import _BY_NP
         src, dst = _BY_NP[rd.dtype], _BY_NP[data.dtype]
-        if promote_types(src, dst) is not dst:
+        # torch's canCast: any cast within a kind or down the ladder complex > float > int >
+        # bool is refused only when it climbs it (a float result into an int tensor).
+        if src._category > dst._category:
             raise RuntimeError(f"result type {_type_word(src)} can't be cast to the desired "
                                f"output type {_type_word(dst)}")
     if not data.flags.writeable:
@@ -85,6 +87,22 @@ def _type_word(d) -> str:
             "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
             "bool": "Bool", "complex64": "ComplexFloat",
             "complex128": "ComplexDouble"}[d.name]
+
+
+def _check_overlap(self: Tensor, args) -> None:
+    """torch refuses an in-place op whose input partly overlaps the tensor written to."""
+    vc = self._vc
+    if vc is None:
+        return
+    for a in args:
+        if isinstance(a, Tensor) and a._vc is vc and a._data is not self._data:
+            mine, theirs = self._data.__array_interface__, a._data.__array_interface__
+            if (mine["data"], mine["shape"], mine["strides"]) != (
+                    theirs["data"], theirs["shape"], theirs["strides"]):
+                raise RuntimeError(
+                    "unsupported operation: some elements of the input tensor and the "
+                    "written-to tensor refer to a single memory location. Please clone() the "
+                    "tensor before performing the operation.")
 
 
 def _direct(op_, self: Tensor, other, alpha) -> bool:
@@ -127,6 +145,7 @@ def inplace(fn):
 
     def method(self, *args, **kwargs):
         check_inplace(self)
+        _check_overlap(self, args)
         if direct is not None and len(args) == 1 and kwargs.keys() <= {"alpha"}:
             other = args[0]
             if not (_tls.grad_enabled and (self._rg or (isinstance(other, Tensor) and
@@ -137,6 +156,14 @@ def inplace(fn):
                 (self._base._rg or any(isinstance(a, Tensor) and a._rg for a in args))):
             rebase_view(self, lambda part: method(part, *args, **kwargs))
             return self
+        if _tls.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg
+                                                  for a in args)):
+            # The recorded node keeps the original self (torch's original_self): a copy that
+            # carries self's place in the graph, so its backward sees the values before the
+            # write. Other arguments are kept as they are, so x.mul_(x) fails at backward as
+            # in torch.
+            original = Tensor._make(self._data.copy(), self._rg, self.grad_fn, self._output_nr)
+            return _write(self, fn(original, *args, **kwargs))
         return _write(self, fn(self, *args, **kwargs))
     method.__name__ = fn.__name__ + "_"
     method.__doc__ = f"In-place {fn.__name__}."

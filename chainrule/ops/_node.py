@@ -153,6 +153,13 @@ def _fix_meta(meta, results, F):
         results[i] = r
 
 
+def _short_name(node) -> str:
+    """The node as torch's saved-tensor error names it: MulBackward0 -> Mul, PowBackward2 ->
+    Pow2."""
+    name = node.name().replace("Backward", "")
+    return name[:-1] if name.endswith("0") else name
+
+
 def _modified_error(node, value, is_output, now, expected):
     import re
     data = value._data if isinstance(value, Tensor) else value
@@ -161,7 +168,7 @@ def _modified_error(node, value, is_output, now, expected):
     where = ""
     if owner is not None:
         nr = 0 if is_output else value._output_nr
-        where = f", which is output {nr} of {re.sub(r'Backward[0-9]*$', '', owner.name())},"
+        where = f", which is output {nr} of {_short_name(owner)},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [torch.{type_name}Tensor {list(data.shape)}]{where} is at version {now}; "

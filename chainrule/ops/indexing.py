@@ -13,7 +13,7 @@ from ._registry import dispatch, expose, op, record
 _SCATTER = (lambda F, g, x_shape, key: F.index_scatter(g, x_shape, key),)
 SELECT = op("select", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",), view=True)
 SLICE = op("slice", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",), view=True)
-INDEX = op("index", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",))
+INDEX = op("index", lambda xp, x, key: _take(x, key), vjps=_SCATTER, params=("key",))
 INDEX_SCATTER = op("index_scatter", lambda xp, g, shape, key: _scatter(xp, g, shape, key),
                    vjps=(lambda F, g, key: F.index_raw(g, key),), params=("shape", "key"),
                    grad_fn="IndexPutBackward0")
@@ -28,6 +28,13 @@ COPY_SLICES = op("copy_slices", lambda xp, x, value, key: _put(xp, x, value, key
 INDEX_PUT = op("index_put", lambda xp, x, value, key: _put(xp, x, value, key),
                inputs=("x", "value"), vjps=COPY_SLICES.vjps, params=("key",),
                grad_fn="IndexPutBackward0", broadcasts=True)
+
+
+def _take(x, key):
+    try:
+        return x[key]
+    except IndexError as exc:  # torch's words: "dimension", not NumPy's "axis"
+        raise IndexError(str(exc).replace("for axis", "for dimension")) from None
 
 
 def _scatter(xp, g, shape, key):
@@ -117,9 +124,14 @@ def getitem(self, key):
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
                                  f"{size}")
-            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k,)})
+            # The trailing Ellipsis keeps a 0-d result a view (NumPy copies a bare scalar).
+            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k, Ellipsis)})
             applied = True
         else:
+            if k.step is not None and k.step <= 0:
+                if k.step == 0:
+                    raise ValueError("slice step cannot be zero")
+                raise ValueError("step must be greater than zero")
             if k == slice(None) and not single:
                 dim += 1
                 continue
@@ -159,7 +171,8 @@ def _advanced(self, key):
             if not -size <= k < size:
                 raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
                                  f"{size}")
-            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k,)})
+            # The trailing Ellipsis keeps a 0-d result a view (NumPy copies a bare scalar).
+            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k, Ellipsis)})
         elif isinstance(k, slice):
             if k != slice(None):
                 out = dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)})

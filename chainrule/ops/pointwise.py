@@ -36,7 +36,14 @@ SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x),
                 vjp=lambda F, g, out: g * (out * (1 - out)),
                 **FLOAT)
 RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-             vjp=lambda F, g, out: g * (out > 0))
+             vjp=lambda F, g, out: F.threshold_backward(g, out))
+# relu's backward is an op of (g, out), as in torch, so under create_graph the gradient
+# stays attached to the graph (its derivative in out is zero).
+THRESHOLD_BACKWARD = binary("threshold_backward",
+                            lambda xp, g, out: xp.where(out > 0, g, 0).astype(g.dtype),
+                            da=lambda F, g, b: F.threshold_backward(g, b),
+                            db=lambda F, g: g * 0, grad_fn="ThresholdBackwardBackward0",
+                            **BCAST)
 SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
               vjp=lambda F, g, out: g * (-0.5 * out * out * out), **FLOAT)
@@ -366,6 +373,12 @@ def where(condition, input=None, other=None):
         from .._creation import tensor
         input = tensor(input)
     return dispatch(WHERE, (input, other), {"cond": condition._data.astype(bool, copy=False)})
+
+
+@expose(method=False)
+def threshold_backward(grad_output, output, threshold=0):
+    """relu's backward: ``grad_output`` where ``output`` is positive, zero elsewhere."""
+    return dispatch2(THRESHOLD_BACKWARD, grad_output, output)
 
 
 @expose(method=False)

@@ -48,17 +48,20 @@ def _spread_over_ties(g, x, out):
 
 
 def _dims(dim, ndim):
-    if ndim == 0:  # a 0-d tensor has one dimension to name (0 or -1) and nothing to reduce
-        for d in (dim if isinstance(dim, (list, tuple)) else (dim,)):
-            _wrap_dim(d, ndim)
-        return ()
+    """Reduction dims, normalised, with torch's rules: an empty list means every dim, and a
+    dim named twice is an error."""
     if isinstance(dim, (list, tuple)):
+        if not dim:
+            return tuple(range(ndim))
         dims = tuple(_wrap_dim(d, ndim) for d in dim)
     else:
         dims = (_wrap_dim(dim, ndim),)
-    if len(set(dims)) != len(dims):
-        raise RuntimeError(f"dim {dims} appears multiple times in the list of dims")
-    return dims
+    seen = set()
+    for d in dims:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return () if ndim == 0 else dims  # a 0-d tensor names dim 0 or -1 and reduces nothing
 
 
 @expose

@@ -14,7 +14,8 @@ UNSAFE_VIEW = op("_unsafe_view", lambda xp, x, shape: xp.reshape(x, shape),
                  grad_fn="UnsafeViewBackward0")
 CLONE = op("clone", lambda xp, x: x.copy(), vjps=(lambda F, g: g,))
 ALIAS = op("alias", lambda xp, x: x.view(), vjps=(lambda F, g: g,), view=True)
-TRANSPOSE = op("transpose", lambda xp, x, dim0, dim1: xp.swapaxes(x, dim0, dim1),
+TRANSPOSE = op("transpose", lambda xp, x, dim0, dim1: xp.swapaxes(x, dim0, dim1) if x.ndim
+               else x.view(),
                vjps=(lambda F, g, dim0, dim1: F.transpose(g, dim0, dim1),),
                params=("dim0", "dim1"), view=True)
 T = op("t", lambda xp, x: x.T, vjps=(lambda F, g: F.t(g),), grad_fn="TBackward0", view=True)
@@ -38,7 +39,7 @@ SQUEEZE_DIMS = op("squeeze_dims", lambda xp, x, dims: xp.squeeze(x, dims),
 # whose node is SqueezeBackward4.
 SQUEEZE_INPLACE_DIM = op("squeeze_inplace_dim", lambda xp, x, dims: xp.squeeze(x, dims),
                          vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),),
-                         params=("dims",), grad_fn="SqueezeBackward4", view=True)
+                         params=("dims",), grad_fn="SqueezeBackward4")  # not a view: in place
 TO_COPY = op("_to_copy", lambda xp, x, dtype: x.astype(dtype.np), vjps=(lambda F, g: g,),
              params=("dtype",), grad_fn="ToCopyBackward0", broadcasts=True)
 
