@@ -152,6 +152,10 @@ def _advanced(self, key):
     takes the index arrays at the dimensions they fall on."""
     if any(isinstance(k, bool) for k in key):
         return dispatch(INDEX, (self,), {"key": key})
+    if len(key) == 1 and getattr(key[0], "ndim", None) == 0 and key[0].dtype.kind == "b":
+        # A 0-d mask: torch adds a leading dimension, then indexes it with a 1-element mask.
+        out = dispatch(_unsqueeze_op(), (self,), {"dim": 0})
+        return dispatch(INDEX, (out,), {"key": (key[0].reshape(1),)})
     shape = self._data.shape
 
     def width(k):
