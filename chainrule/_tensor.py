@@ -49,6 +49,7 @@ class Tensor:
     _acc_ref = None            # weakref to this leaf's AccumulateGrad
     _inference = False
     _is_param = False
+    _no_grad_view = False      # a view of a tensor requiring grad, made under no_grad
 
     def __new__(cls, *args, **kwargs):
         """``Tensor(data)`` or ``Tensor(*sizes)``: the legacy float32 constructor."""
@@ -276,8 +277,11 @@ class Tensor:
             grad.requires_grad_(False)
         grad.zero_()
 
-    def _accumulator(self) -> AccumulateGrad:
-        """This leaf's AccumulateGrad node: one per leaf while any graph holds it."""
+    def _accumulator(self) -> AccumulateGrad | None:
+        """This leaf's AccumulateGrad node: one per leaf while any graph holds it (None for a
+        view made under no_grad, which requires grad but, as in torch, has no edge)."""
+        if self._no_grad_view:
+            return None
         ref = self._acc_ref
         node = ref() if ref is not None else None
         if node is None:

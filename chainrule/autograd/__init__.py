@@ -40,7 +40,7 @@ def _make_roots(outputs, grad_outputs, create_graph):
             raise TypeError(f"expected a Tensor as output {i}, got {type(out).__name__}")
         if out.grad_fn is not None:
             edge = (out.grad_fn, out._output_nr)
-        elif out._rg:
+        elif out._rg and out._accumulator() is not None:
             edge = (out._accumulator(), 0)
         else:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not "

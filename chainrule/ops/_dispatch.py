@@ -399,8 +399,9 @@ def dispatch(op, args: tuple, params: dict | None = None):
         for t in outs:
             t._base = base
             t._vc = vc
-            if inherit:  # a view made under no_grad still requires grad (a leaf), as in torch
+            if inherit:  # a view made under no_grad still requires grad, with no edge (torch)
                 t._rg = True
+                t._no_grad_view = True
     # Integer and bool results are never differentiable (torch's rule, for every op).
     if op.differentiable and _tls.grad_enabled and outs[0]._data.dtype.kind in "fc":
         for a in args:
