@@ -51,7 +51,7 @@ def unsqueeze_dims(xp, g, dims):
 
 
 def transpose(xp, x, dim0, dim1):
-    return xp.swapaxes(x, dim0, dim1)
+    return xp.swapaxes(x, dim0, dim1) if x.ndim else x
 
 
 def matmul(xp, a, b):
