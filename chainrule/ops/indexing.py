@@ -132,7 +132,8 @@ def getitem(self, key):
                 if k.step == 0:
                     raise ValueError("slice step cannot be zero")
                 raise ValueError("step must be greater than zero")
-            if k == slice(None) and not single:
+            if not single and k.start in (None, 0) and k.stop is None and k.step in (None, 1):
+                # a whole-dimension slice inside a tuple selects nothing: torch skips it
                 dim += 1
                 continue
             out = dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)})

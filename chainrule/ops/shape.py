@@ -399,6 +399,10 @@ def stack(tensors, dim=0):
 def cat(tensors, dim=0):
     """Join tensors along an existing dimension (CatBackward0)."""
     tensors = _tensors_arg(tensors, "cat")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
     first = tensors[0]._data.shape
     d = _wrap_dim(dim, len(first))
     for i, t in enumerate(tensors[1:], 1):
