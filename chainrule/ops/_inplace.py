@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
-from . import pointwise as P
 from ..backend import _NAMESPACES
+from . import pointwise as P
 from ._dispatch import _scalar_fits
 from ._registry import dispatch, expose, op
 

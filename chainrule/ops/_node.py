@@ -161,7 +161,6 @@ def _short_name(node) -> str:
 
 
 def _modified_error(node, value, is_output, now, expected):
-    import re
     data = value._data if isinstance(value, Tensor) else value
     type_name = {"f": "Float", "d": "Double", "e": "Half"}.get(data.dtype.char, "")
     owner = node if is_output else (value.grad_fn if isinstance(value, Tensor) else None)
