@@ -57,9 +57,6 @@ KNOWN_BUGS = {
     "retain_grad_after_inplace",  # retain_grad stays on the old node after an in-place op
     "vec_batched_matmul_graph",  # x1d @ y3d, x2d @ y3d: torch folds into mv/mm with
                                  # transposes, chainrule records expand + bmm
-    "expand_empty",             # expand of a tensor with a 0-size dim raised in chainrule
-                                # ('The expanded size of the tensor (1) must match the
-                                # existing size (0) ...') where torch did not; no repro yet
     "reshape_alias",            # reshape of a viewable non-contiguous tensor (x[::2]):
                                 # torch ReshapeAliasBackward0, chainrule ViewBackward0
     "noop_slice_tuple",         # x[(slice(0, n),)], x[0, 0:n]: torch elides a whole-dim
@@ -755,8 +752,7 @@ class Builder:
 
     def expand(self):
         g = self.g
-        i = self.operand(lambda t: t.numel() <= 32 and not (
-            "expand_empty" in KNOWN_BUGS and t.numel() == 0))
+        i = self.operand(lambda t: t.numel() <= 32)
         if i is None:
             return None
         t = self.env[i]
