@@ -61,8 +61,6 @@ KNOWN_BUGS = {
                                 # torch ReshapeAliasBackward0, chainrule ViewBackward0
     "noop_slice_tuple",         # x[(slice(0, n),)], x[0, 0:n]: torch elides a whole-dim
                                 # slice in a tuple index, chainrule records SliceBackward0
-    "hooked_input_grad",        # autograd.grad w.r.t. a non-leaf with a hook returns the
-                                # hooked gradient; torch returns it before the hook
 }
 
 
@@ -1710,11 +1708,7 @@ def test_fixed_noop_slice_tuple_grad_fn():
     _same_as_torch(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="x = tensor([1.], float64, requires_grad=True); y = x * 2;"
-                   " y.register_hook(lambda g: g * -0.5); autograd.grad((y * 3).sum(), [y, x]):"
-                   " torch returns (3., -3.): y's gradient before its hook, x's after; "
-                   "chainrule returns (-1.5, -3.)")
-def test_bug_autograd_grad_of_hooked_non_leaf_input():
+def test_fixed_autograd_grad_of_hooked_non_leaf_input():
     def fn(lib):
         x = lib.tensor([1.0], dtype=lib.float64, requires_grad=True)
         y = x * 2

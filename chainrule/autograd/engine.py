@@ -87,25 +87,22 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     if accumulate and g is not None and (not restricted or node in captures):
                         _accumulate(var, g, create_graph, leaf_hooks=False)
                     continue
+            if restricted:
+                # autograd.grad w.r.t. a non-leaf: its gradient as it arrives, before the
+                # tensor's own hooks (torch's order); only the part leading to inputs runs.
+                if node in captures:
+                    for nr, i in captures[node]:
+                        captured[i] = grads[nr]
+                if node not in needed:
+                    continue
+            if node._has_hooks:
                 grads = _run_tensor_hooks(node, grads, create_graph)
-                if restricted:
-                    if node in captures:
-                        for nr, i in captures[node]:
-                            captured[i] = grads[nr]
-                    if node not in needed:
-                        continue
                 if node._pre_hooks:
                     grads = _run_pre_hooks(node, grads, create_graph)
                 outputs = node.apply(grads, create_graph, retain_graph)
                 if node._hooks:
                     outputs = _run_post_hooks(node, outputs, grads, create_graph)
             else:
-                if restricted:
-                    if node in captures:
-                        for nr, i in captures[node]:
-                            captured[i] = grads[nr]
-                    if node not in needed:
-                        continue
                 outputs = node.apply(grads, create_graph, retain_graph)
             new = new_grads = None
             for fn, nr, g in zip(node._fns, node._nrs, outputs):

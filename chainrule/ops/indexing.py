@@ -73,7 +73,7 @@ def zero_at(g, key):
     return g - index_scatter(index_raw(g, key), g.shape, key)
 
 
-def _normalise(key):
+def _normalise(key, xp):
     """A tuple key with Tensors and lists turned into backend arrays."""
     if not isinstance(key, tuple):
         key = (key,)
@@ -87,9 +87,8 @@ def _normalise(key):
                 out.append(int(k._data))  # a 0-d integer tensor selects, as an int does
             else:
                 out.append(k._data)
-        elif isinstance(k, (list, tuple)):
-            import numpy  # lists in keys become arrays; the backend of a list is NumPy
-            out.append(numpy.asarray([i._data if isinstance(i, Tensor) else i for i in k]))
+        elif isinstance(k, (list, tuple)):  # a list becomes an index array of the tensor's xp
+            out.append(xp.asarray([i._data if isinstance(i, Tensor) else i for i in k]))
         elif isinstance(k, bool) or (k is not None and k is not Ellipsis and
                                      not isinstance(k, (int, slice)) and hasattr(k, "shape")):
             out.append(k)
@@ -103,7 +102,7 @@ def _normalise(key):
 def getitem(self, key):
     """``x[key]`` with torch's grad_fn structure."""
     single = not isinstance(key, tuple)
-    key = _normalise(key)
+    key = _normalise(key, self.xp)
     if not _is_basic(key):
         return _advanced(self, key)
     shape = self._data.shape
@@ -201,7 +200,7 @@ def _unsqueeze_op():
 def setitem(self, key, value) -> None:
     """``x[key] = value`` in place; under grad mode it is recorded as CopySlices."""
     from ._inplace import check_inplace, rebase_view
-    key = _normalise(key)
+    key = _normalise(key, self.xp)
     check_inplace(self, view_message=True)
     from ..autograd.grad_mode import _tls
     needs_graph = _tls.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))
