@@ -9,6 +9,8 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from torch_pairs import C, close  # noqa: E402
+
 import chainrule as cr  # noqa: E402
 
 
@@ -17,13 +19,6 @@ def _seed_torch():
     torch.manual_seed(0)
 
 
-def C(t):
-    return cr.tensor(t.detach().numpy().copy(), requires_grad=t.requires_grad)
-
-
-def close(mine, ref, atol=1e-5, rtol=1e-5):
-    np.testing.assert_allclose(np.asarray(mine.detach().numpy()), ref.detach().numpy(),
-                               atol=atol, rtol=rtol)
 
 
 def raises_like(fn_ref, fn_mine):

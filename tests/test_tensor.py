@@ -340,3 +340,9 @@ def test_python_ints_wrap_into_integer_tensors_like_torch(expr, torch):
         r = eval(expr, {"u": u, "i8": i8})
         out.append((r.tolist(), str(r.dtype)))
     assert out[1] == out[0]
+
+
+def test_negative_slice_step_with_advanced_index_errors_like_torch(torch):
+    for lib in (torch, cr):
+        with pytest.raises(ValueError, match="step must be greater than zero"):
+            lib.ones(3, 3)[::-1, [0]]

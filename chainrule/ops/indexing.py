@@ -110,40 +110,38 @@ def getitem(self, key):
     if n_real > len(shape):
         raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
     out, dim = self, 0
-    applied = False
     for k in key:
         if k is Ellipsis:
             dim += len(shape) - n_real
-        elif k is None:
-            out = dispatch(_unsqueeze_op(), (out,), {"dim": dim})
-            dim += 1
-            applied = True
-        elif isinstance(k, int):
-            size = out._data.shape[dim]
-            if not -size <= k < size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
-                                 f"{size}")
-            # The trailing Ellipsis keeps a 0-d result a view (NumPy copies a bare scalar).
-            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k, Ellipsis)})
-            applied = True
         else:
-            if k.step is not None and k.step <= 0:
-                if k.step == 0:
-                    raise ValueError("slice step cannot be zero")
-                raise ValueError("step must be greater than zero")
-            if not single and k.start in (None, 0) and k.stop is None and k.step in (None, 1):
-                # a whole-dimension slice inside a tuple selects nothing: torch skips it
-                dim += 1
-                continue
-            out = dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)})
-            dim += 1
-            applied = True
-    if not applied:
+            out, dim = _view_step(out, k, dim, single)
+    if out is self:
         from .shape import alias
         out = alias(self)
     if out is not self:
         out._view_of = (self, key)
     return out
+
+
+def _view_step(out, k, dim, single):
+    """Apply one basic index component at ``dim`` as torch does (None: UnsqueezeBackward0,
+    an int: SelectBackward0, a slice: SliceBackward0); returns the result and the next dim.
+    ``single`` is true for a bare slice key, which torch applies even when it is whole."""
+    if k is None:
+        return dispatch(_unsqueeze_op(), (out,), {"dim": dim}), dim + 1
+    if isinstance(k, int):
+        size = out._data.shape[dim]
+        if not -size <= k < size:
+            raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
+                             f"{size}")
+        # The trailing Ellipsis keeps a 0-d result a view (NumPy copies a bare scalar).
+        return dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k, Ellipsis)}), dim
+    if k.step is not None and k.step <= 0:
+        raise ValueError("slice step cannot be zero" if k.step == 0 else
+                         "step must be greater than zero")
+    if not single and k.start in (None, 0) and k.stop is None and k.step in (None, 1):
+        return out, dim + 1  # a whole-dimension slice inside a tuple: torch skips it
+    return dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)}), dim + 1
 
 
 def _advanced(self, key):
@@ -167,20 +165,8 @@ def _advanced(self, key):
     for k in key:
         if k is Ellipsis:
             dim += len(shape) - n_real
-        elif k is None:
-            out = dispatch(_unsqueeze_op(), (out,), {"dim": dim})
-            dim += 1
-        elif isinstance(k, int):
-            size = out._data.shape[dim]
-            if not -size <= k < size:
-                raise IndexError(f"index {k} is out of bounds for dimension {dim} with size "
-                                 f"{size}")
-            # The trailing Ellipsis keeps a 0-d result a view (NumPy copies a bare scalar).
-            out = dispatch(SELECT, (out,), {"key": (slice(None),) * dim + (k, Ellipsis)})
-        elif isinstance(k, slice):
-            if k != slice(None):
-                out = dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)})
-            dim += 1
+        elif k is None or isinstance(k, (int, slice)):
+            out, dim = _view_step(out, k, dim, False)
         else:
             arrays.append((dim, k))
             dim += width(k)
