@@ -1,10 +1,18 @@
-"""torch.nn.functional: the stateless forms of the layers and losses."""
+"""torch.nn.functional: the stateless forms of the layers and losses.
+
+A thin face: the functions live with their ops in ``chainrule/ops/nn/`` (one module per
+family, each listing what it shows here in ``__all__``).
+"""
 from __future__ import annotations
 
 from .._tensor import Tensor
-from ..ops.nn import linear, mse_loss
+from ..ops import nn as _families
 
-__all__ = ["linear", "mse_loss", "relu", "relu_", "sigmoid", "tanh"]
+__all__ = ["relu", "relu_", "sigmoid", "tanh"]
+for _family in _families.FAMILIES:
+    globals().update({_name: getattr(_family, _name) for _name in _family.__all__})
+    __all__ += list(_family.__all__)
+del _family
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

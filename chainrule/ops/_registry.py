@@ -24,12 +24,12 @@ import inspect
 from ..backend import numpy_namespace as _numpy
 from ._dispatch import dispatch, dispatch1, dispatch2, interceptor, record
 from ._node import _IN, _OUT, _PARAM, _SHAPE, OpNode, _make_runner, _modified_error
-from ._vocab import OPS, PUBLIC, expose, graph_vocab, raw_vocab
+from ._vocab import INTERNAL, OPS, PUBLIC, expose, graph_vocab, raw_vocab
 
 # The names op files use, in one import: declarations here, dispatch and names re-exported.
 __all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "dispatch2",
-           "record", "interceptor", "expose", "OPS", "PUBLIC", "graph_vocab", "raw_vocab",
-           "OpNode", "_modified_error"]
+           "record", "interceptor", "expose", "OPS", "PUBLIC", "INTERNAL", "graph_vocab",
+           "raw_vocab", "OpNode", "_modified_error"]
 
 
 class Op:

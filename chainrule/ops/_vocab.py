@@ -12,15 +12,20 @@ OPS: dict = {}
 
 
 PUBLIC: dict = {}
+INTERNAL: set = set()  # names in the graph vocabulary that are not torch.* functions
 
 
-def expose(fn=None, *, name=None, method=True, tensor_name=None):
+def expose(fn=None, *, name=None, method=True, tensor_name=None, internal=False):
     """Make ``fn`` public: ``chainrule.<name>`` (collected by ``chainrule.ops``), the graph
     vocabulary ``F.<name>``, and, when ``method`` is true, the Tensor method of the same
-    name (or ``tensor_name``)."""
+    name (or ``tensor_name``). ``internal=True`` keeps it out of the ``chainrule``
+    namespace: a backward-vocabulary helper, or a function torch shows elsewhere
+    (``nn.functional``, ``linalg``)."""
     def register(f):
         public_name = name or f.__name__
         PUBLIC[public_name] = f
+        if internal:
+            INTERNAL.add(public_name)
         if method:
             setattr(Tensor, tensor_name or public_name, f)
         return f

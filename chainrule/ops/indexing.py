@@ -56,18 +56,18 @@ def _is_basic(key) -> bool:
     return all(k is None or k is Ellipsis or isinstance(k, (int, slice)) for k in key)
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def index_scatter(g, shape, key):
     return dispatch(INDEX_SCATTER, (g,), {"shape": tuple(shape), "key": key})
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def index_raw(x, key):
     """``x[key]`` for an already-normalised key (the backward vocabulary's gather)."""
     return dispatch(INDEX, (x,), {"key": key})
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def zero_at(g, key):
     """``g`` with the entries at ``key`` set to zero."""
     return g - index_scatter(index_raw(g, key), g.shape, key)

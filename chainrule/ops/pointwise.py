@@ -375,13 +375,13 @@ def where(condition, input=None, other=None):
     return dispatch(WHERE, (input, other), {"cond": condition._data.astype(bool, copy=False)})
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def threshold_backward(grad_output, output, threshold=0):
     """relu's backward: ``grad_output`` where ``output`` is positive, zero elsewhere."""
     return dispatch2(THRESHOLD_BACKWARD, grad_output, output)
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def keep_where(g, cond):
     """``g`` where ``cond`` holds, zero elsewhere (the backward vocabulary's mask)."""
     return dispatch(WHERE, (g, 0), {"cond": cond})

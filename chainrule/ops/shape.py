@@ -121,7 +121,7 @@ def reshape(input, *shape):
     return dispatch(UNSAFE_VIEW, (clone(input),), {"shape": shape})
 
 
-@expose
+@expose(internal=True)
 def _unsafe_view(input, shape):
     return dispatch(UNSAFE_VIEW, (input,), {"shape": tuple(shape)})
 
@@ -163,7 +163,7 @@ def contiguous(input, memory_format=None):
     return input if input._data.flags.c_contiguous else clone(input)
 
 
-@expose
+@expose(internal=True)
 def alias(input):
     return dispatch(ALIAS, (input,))
 
@@ -282,7 +282,7 @@ def squeeze(input, dim=None):
     return dispatch(SQUEEZE_DIM, (input,), {"dims": dims})
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def unsqueeze_dims(g, dims):
     """Insert size-1 axes at ``dims`` (sorted, of the result): the backward vocabulary's
     inverse of a reduction without keepdim."""
@@ -292,7 +292,7 @@ def unsqueeze_dims(g, dims):
     return reshape(g, tuple(shape))
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def cast(input, dtype):
     """Convert to ``dtype`` (a chainrule or NumPy dtype) inside the graph."""
     return to_dtype_op(input, to_dtype(dtype))
@@ -430,7 +430,7 @@ def unbind(input, dim=0):
     return tuple(out)
 
 
-@expose(method=False)
+@expose(method=False, internal=True)
 def split_sizes(g, sizes, dim):
     """Slices of ``g`` along ``dim`` with the given sizes (the transpose of cat)."""
     out, start = [], 0

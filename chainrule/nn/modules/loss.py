@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ...ops.nn import _legacy_reduction
+from ...ops.nn._util import _legacy_reduction
 from .. import functional as F
 from .module import Module
 
