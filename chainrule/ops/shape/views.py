@@ -1,11 +1,10 @@
-"""Shape ops. Each is linear, so its rule is its transpose; most are views of their input
-and share its storage and version counter (``view=True``)."""
+"""View ops (view, reshape, transpose, permute, expand, squeeze, ...). Each is linear, so
+its rule is its transpose; most are views of their input and share its storage and version
+counter (``view=True``)."""
 from __future__ import annotations
 
-from .. import _dtypes as _dt_mod
-from .._dtypes import to_dtype
-from .._tensor import Tensor, _wrap_dim
-from ._registry import dispatch, expose, op
+from ..._tensor import Tensor, _wrap_dim
+from .._registry import dispatch, expose, op
 
 VIEW = op("view", lambda xp, x, shape: _view(xp, x, shape),
           vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("shape",), view=True)
@@ -40,8 +39,6 @@ SQUEEZE_DIMS = op("squeeze_dims", lambda xp, x, dims: xp.squeeze(x, dims),
 SQUEEZE_INPLACE_DIM = op("squeeze_inplace_dim", lambda xp, x, dims: xp.squeeze(x, dims),
                          vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),),
                          params=("dims",), grad_fn="SqueezeBackward4")  # not a view: in place
-TO_COPY = op("_to_copy", lambda xp, x, dtype: x.astype(dtype.np), vjps=(lambda F, g: g,),
-             params=("dtype",), grad_fn="ToCopyBackward0", broadcasts=True)
 
 
 def _view(xp, x, shape):
@@ -161,6 +158,9 @@ def clone(input, *, memory_format=None):
 @expose
 def contiguous(input, memory_format=None):
     return input if input._data.flags.c_contiguous else clone(input)
+
+
+Tensor.contiguous = contiguous
 
 
 @expose(internal=True)
@@ -290,151 +290,3 @@ def unsqueeze_dims(g, dims):
     for d in sorted(dims):
         shape.insert(d, 1)
     return reshape(g, tuple(shape))
-
-
-@expose(method=False, internal=True)
-def cast(input, dtype):
-    """Convert to ``dtype`` (a chainrule or NumPy dtype) inside the graph."""
-    return to_dtype_op(input, to_dtype(dtype))
-
-
-def to_dtype_op(input, dtype):
-    if input._data.dtype == dtype.np:
-        return input
-    return dispatch(TO_COPY, (input,), {"dtype": dtype})
-
-
-def _to(self, *args, **kwargs):
-    """Tensor.to(dtype) / .to(device) / .to(other) (copy=False returns self when nothing
-    changes, as torch does)."""
-    dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, str) or type(a).__name__ == "device":
-            device = a
-        elif a is not None:
-            dtype = a
-    if device is not None:
-        from ..backend import device as _device
-        _device(device)  # validates: only 'cpu' exists
-    out = self if dtype is None else to_dtype_op(self, to_dtype(dtype))
-    if copy and out is self:
-        out = clone(self)
-    return out
-
-
-def _conv(name, dtype):
-    def method(self, memory_format=None):
-        return to_dtype_op(self, dtype)
-    method.__name__ = name
-    method.__doc__ = f"A copy converted to {dtype!r} (this tensor itself if it already is)."
-    return method
-
-
-Tensor.to = _to
-Tensor.type_as = lambda self, other: to_dtype_op(self, other.dtype)
-for _name, _dt in (("float", _dt_mod.float32), ("double", _dt_mod.float64),
-                   ("half", _dt_mod.float16), ("long", _dt_mod.int64), ("int", _dt_mod.int32),
-                   ("short", _dt_mod.int16), ("char", _dt_mod.int8), ("byte", _dt_mod.uint8),
-                   ("bool", _dt_mod.bool_)):
-    setattr(Tensor, _name, _conv(_name, _dt))
-
-
-def _cpu(self, memory_format=None):
-    return self
-
-
-Tensor.cpu = _cpu
-Tensor.contiguous = contiguous
-
-
-# ---------------------------------------------------------------------------- joining
-STACK = op("stack", lambda xp, *xs, dim: xp.stack(xs, axis=dim), inputs=("tensors",),
-           vjps=(lambda F, g, shapes, dim: F.unbind(g, dim),), params=("dim",),
-           variadic=True, dtype_rule="promote")
-CAT = op("cat", lambda xp, *xs, dim: xp.concatenate(xs, axis=dim), inputs=("tensors",),
-         vjps=(lambda F, g, shapes, dim: F.split_sizes(g, [s[dim] for s in shapes], dim),),
-         params=("dim",), variadic=True, dtype_rule="promote")
-UNBIND = op("unbind", lambda xp, x, dim: tuple(xp.moveaxis(x, dim, 0)),
-            vjps=(lambda F, g, x_shape, dim: _unbind_grad(F, g, x_shape, dim),),
-            params=("dim",), num_outputs=None, view=True)
-
-
-def _unbind_grad(F, grads, x_shape, dim):
-    like = next(g for g in grads if g is not None)
-    part_shape = x_shape[:dim] + x_shape[dim + 1:]
-    parts = [g if g is not None else F.zeros(part_shape, dtype=like.dtype) for g in grads]
-    return F.stack(parts, dim)
-
-
-def _tensors_arg(tensors, name):
-    """The tensor list of stack/cat, with torch's errors for a Tensor or an empty list."""
-    if isinstance(tensors, Tensor):
-        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
-                        "not Tensor")
-    if not tensors:
-        if name == "stack":
-            raise RuntimeError("stack expects a non-empty TensorList")
-        raise ValueError(f"torch.{name}(): expected a non-empty list of Tensors")
-    return tuple(tensors)
-
-
-@expose(method=False)
-def stack(tensors, dim=0):
-    """Join tensors of equal shape along a new dimension (StackBackward0)."""
-    tensors = _tensors_arg(tensors, "stack")
-    first = tensors[0]._data.shape
-    for i, t in enumerate(tensors):
-        if t._data.shape != first:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(first)} at entry 0 and {list(t._data.shape)} at entry {i}")
-    return dispatch(STACK, tensors, {"dim": _wrap_dim(dim, len(first) + 1)})
-
-
-@expose(method=False)
-def cat(tensors, dim=0):
-    """Join tensors along an existing dimension (CatBackward0)."""
-    tensors = _tensors_arg(tensors, "cat")
-    for i, t in enumerate(tensors):
-        if t.ndim == 0:
-            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
-                               "concatenated")
-    first = tensors[0]._data.shape
-    d = _wrap_dim(dim, len(first))
-    for i, t in enumerate(tensors[1:], 1):
-        shape = t._data.shape
-        if len(shape) != len(first):
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {len(first)} "
-                               f"and {len(shape)}")
-        for axis, (n, m) in enumerate(zip(first, shape)):
-            if axis != d and n != m:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {n} but got size {m} for tensor number {i} "
-                                   "in the list.")
-    return dispatch(CAT, tensors, {"dim": d})
-
-
-concat = expose(cat, name="concat", method=False)
-concatenate = expose(cat, name="concatenate", method=False)
-
-
-@expose
-def unbind(input, dim=0):
-    """Split into a tuple of slices along ``dim`` (UnbindBackward0, one output each)."""
-    d = _wrap_dim(dim, input.ndim)
-    out = dispatch(UNBIND, (input,), {"dim": d})
-    return tuple(out)
-
-
-@expose(method=False, internal=True)
-def split_sizes(g, sizes, dim):
-    """Slices of ``g`` along ``dim`` with the given sizes (the transpose of cat)."""
-    out, start = [], 0
-    for n in sizes:
-        out.append(g[(slice(None),) * dim + (slice(start, start + n),)])
-        start += n
-    return out
