@@ -11,6 +11,10 @@ VIEW = op("view", lambda xp, x, shape: _view(xp, x, shape),
 UNSAFE_VIEW = op("_unsafe_view", lambda xp, x, shape: xp.reshape(x, shape),
                  vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("shape",),
                  grad_fn="UnsafeViewBackward0")
+# reshape of a non-contiguous tensor whose layout still allows a view: torch's _reshape_alias
+RESHAPE_ALIAS = op("_reshape_alias", lambda xp, x, shape: _view(xp, x, shape),
+                   vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("shape",),
+                   view=True)
 CLONE = op("clone", lambda xp, x: x.copy(), vjps=(lambda F, g: g,))
 ALIAS = op("alias", lambda xp, x: x.view(), vjps=(lambda F, g: g,), view=True)
 TRANSPOSE = op("transpose", lambda xp, x, dim0, dim1: xp.swapaxes(x, dim0, dim1) if x.ndim
@@ -110,11 +114,15 @@ def view(input, *shape):
 
 @expose
 def reshape(input, *shape):
-    """A view when the layout allows (ViewBackward0), else a copy (UnsafeViewBackward0 of
-    CloneBackward0), as torch does."""
+    """A view when the layout allows (ViewBackward0 of a contiguous tensor,
+    ReshapeAliasBackward0 of another), else a copy (UnsafeViewBackward0 of CloneBackward0),
+    as torch does."""
     shape = _infer_shape(_shape_arg(shape), input._data.size)
-    if _viewable(input._data, shape):
+    data = input._data
+    if data.flags.c_contiguous:
         return dispatch(VIEW, (input,), {"shape": shape})
+    if _viewable(data, shape):
+        return dispatch(RESHAPE_ALIAS, (input,), {"shape": shape})
     return dispatch(UNSAFE_VIEW, (clone(input),), {"shape": shape})
 
 
