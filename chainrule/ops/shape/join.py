@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor, _wrap_dim
 from .._registry import dispatch, expose, op
+from ._out import write_out
 
 STACK = op("stack", lambda xp, *xs, dim: xp.stack(xs, axis=dim), inputs=("tensors",),
            vjps=(lambda F, g, shapes, dim: F.unbind(g, dim),), params=("dim",),
@@ -35,9 +36,12 @@ def _tensors_arg(tensors, name):
 
 
 @expose(method=False)
-def stack(tensors, dim=0):
+def stack(tensors, dim=0, *, out=None):
     """Join tensors of equal shape along a new dimension (StackBackward0)."""
     tensors = _tensors_arg(tensors, "stack")
+    if out is not None:
+        return write_out("stack", out, stack(_detached(tensors), dim), tensors,
+                         dtype_rule="cast", cast_name="cat")
     first = tensors[0]._data.shape
     for i, t in enumerate(tensors):
         if t._data.shape != first:
@@ -46,10 +50,18 @@ def stack(tensors, dim=0):
     return dispatch(STACK, tensors, {"dim": _wrap_dim(dim, len(first) + 1)})
 
 
+def _detached(tensors):
+    """The tensors outside the graph: an out= result is computed without recording (the
+    refusal to differentiate comes from write_out, with torch's message)."""
+    return [t.detach() if isinstance(t, Tensor) else t for t in tensors]
+
+
 @expose(method=False)
-def cat(tensors, dim=0):
+def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dimension (CatBackward0)."""
     tensors = _tensors_arg(tensors, "cat")
+    if out is not None:
+        return write_out("cat", out, cat(_detached(tensors), dim), tensors, dtype_rule="cast")
     for i, t in enumerate(tensors):
         if t.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
@@ -89,3 +101,88 @@ def split_sizes(g, sizes, dim):
         out.append(g[(slice(None),) * dim + (slice(start, start + n),)])
         start += n
     return out
+
+
+# ---------------------------------------------------------------------------- atleast_nd
+def _atleast(name, fix):
+    def fn(*tensors):
+        if len(tensors) == 1 and isinstance(tensors[0], Tensor):
+            return fix(tensors[0])
+        if len(tensors) == 1 and isinstance(tensors[0], (tuple, list)):
+            tensors = tensors[0]
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                                f"({type(t).__name__}), but expected one of:\n"
+                                " * (Tensor input)\n * (tuple of Tensors tensors)\n")
+        return tuple(fix(t) for t in tensors)
+    fn.__name__ = name
+    return fn
+
+
+def _fix_1d(t):
+    return t.reshape(1) if t.ndim == 0 else t
+
+
+def _fix_2d(t):
+    nd = t.ndim
+    return t.reshape(1, 1) if nd == 0 else t.unsqueeze(0) if nd == 1 else t
+
+
+def _fix_3d(t):
+    nd = t.ndim
+    if nd == 0:
+        return t.reshape(1, 1, 1)
+    if nd == 1:
+        return t.unsqueeze(0).unsqueeze(-1)
+    return t.unsqueeze(-1) if nd == 2 else t
+
+
+atleast_1d = expose(_atleast("atleast_1d", _fix_1d), name="atleast_1d", method=False)
+atleast_2d = expose(_atleast("atleast_2d", _fix_2d), name="atleast_2d", method=False)
+atleast_3d = expose(_atleast("atleast_3d", _fix_3d), name="atleast_3d", method=False)
+atleast_1d.__doc__ = "The tensor(s) with at least one dimension (a view of a 0-d one)."
+atleast_2d.__doc__ = "The tensor(s) with at least two dimensions (views where they have fewer)."
+atleast_3d.__doc__ = "The tensor(s) with at least three dimensions (views where they have fewer)."
+
+
+# ---------------------------------------------------------------------------- stacks
+def _stack_list(tensors, name):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
+    if not tensors:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return tuple(tensors)
+
+
+@expose(method=False)
+def hstack(tensors, *, out=None):
+    """Concatenate column-wise: along dim 1, or dim 0 for 1-d tensors (CatBackward0)."""
+    tensors = atleast_1d(_stack_list(tensors, "hstack"))
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1, out=out)
+
+
+@expose(method=False)
+def vstack(tensors, *, out=None):
+    """Concatenate row-wise: 1-d tensors become rows first (CatBackward0)."""
+    return cat(atleast_2d(_stack_list(tensors, "vstack")), 0, out=out)
+
+
+@expose(method=False)
+def row_stack(tensors, *, out=None):
+    """vstack."""
+    return cat(atleast_2d(_stack_list(tensors, "row_stack")), 0, out=out)
+
+
+@expose(method=False)
+def dstack(tensors, *, out=None):
+    """Concatenate depth-wise, along dim 2 of the tensors made at least 3-d (CatBackward0)."""
+    return cat(atleast_3d(_stack_list(tensors, "dstack")), 2, out=out)
+
+
+@expose(method=False)
+def column_stack(tensors, *, out=None):
+    """Stack 0-d and 1-d tensors as columns, with 2-d ones (CatBackward0 via hstack)."""
+    tensors = _stack_list(tensors, "column_stack")
+    return hstack([t.reshape(t.numel(), 1) if t.ndim <= 1 else t for t in tensors], out=out)

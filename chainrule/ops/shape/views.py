@@ -3,6 +3,7 @@ its rule is its transpose; most are views of their input and share its storage a
 counter (``view=True``)."""
 from __future__ import annotations
 
+from ... import _dtypes as _dt_mod
 from ..._tensor import Tensor, _wrap_dim
 from .._registry import dispatch, expose, op
 
@@ -105,11 +106,38 @@ def _viewable(arr, shape) -> bool:
 
 @expose
 def view(input, *shape):
-    """The same storage seen with another shape (ViewBackward0)."""
-    if len(shape) == 1 and not isinstance(shape[0], (tuple, list, int)):
-        return input.to(shape[0])
+    """The same storage seen with another shape (ViewBackward0), or, given a dtype, its
+    bytes reinterpreted as that dtype (outside the graph, as in torch)."""
+    if len(shape) == 1 and isinstance(shape[0], _dt_mod.dtype):
+        return _view_dtype(input, shape[0])
     shape = _infer_shape(_shape_arg(shape), input._data.size)
     return dispatch(VIEW, (input,), {"shape": shape})
+
+
+def _view_dtype(input, dtype):
+    data = input._data
+    old = _dt_mod._BY_NP[data.dtype]
+    if dtype.itemsize != old.itemsize:
+        what = (f"to view {_type_name(old)} as {_type_name(dtype)} (different element "
+                "sizes)")
+        if data.ndim == 0:
+            raise RuntimeError(f"self.dim() cannot be 0 {what}")
+        if data.shape[-1] != 1 and data.strides[-1] != data.itemsize:
+            raise RuntimeError(f"self.stride(-1) must be 1 {what}, but got "
+                               f"{data.strides[-1] // data.itemsize}")
+        if dtype.itemsize > old.itemsize:
+            ratio = dtype.itemsize // old.itemsize
+            if data.shape[-1] % ratio:
+                raise RuntimeError(f"self.size(-1) must be divisible by {ratio} {what}, but "
+                                   f"got {data.shape[-1]}")
+    out = input.__class__._make(data.view(dtype.np))
+    out._vc = input._version_counter()
+    return out
+
+
+def _type_name(dtype) -> str:
+    from .._inplace import _type_word
+    return _type_word(dtype)
 
 
 @expose
@@ -200,7 +228,10 @@ def t(input):
 @expose
 def permute(input, *dims):
     """Reorder dimensions (PermuteBackward0)."""
-    dims = _shape_arg(dims)
+    return dispatch(PERMUTE, (input,), {"dims": _permute_dims(input, _shape_arg(dims))})
+
+
+def _permute_dims(input, dims) -> tuple:
     nd = input.ndim
     if len(dims) != nd:
         raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
@@ -209,7 +240,7 @@ def permute(input, *dims):
     dims = tuple(_wrap_dim(d, nd) for d in dims)
     if len(set(dims)) != nd:
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return dispatch(PERMUTE, (input,), {"dims": dims})
+    return dims
 
 
 def _T(self):
@@ -223,24 +254,136 @@ def _T(self):
     return permute(self, tuple(range(self.ndim - 1, -1, -1)))
 
 
-def _mT(self):
-    return transpose(self, -2, -1)
+def _matrix_transpose(name, warning, matrices_only=False):
+    """x.mT, x.mH, x.H, x.adjoint(): the last two dimensions swapped (TransposeBackward0;
+    real tensors, so no conjugation). torch keeps the identity on 0-d tensors, with a
+    deprecation warning."""
+    def get(self):
+        nd = self.ndim
+        if nd == 0:
+            import warnings
+            warnings.warn(warning, UserWarning, stacklevel=2)
+            return self
+        if matrices_only and nd != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if nd > 2 else ""
+            raise RuntimeError(f"tensor.{name} is only supported on matrices (2-D tensors). "
+                               f"Got {nd}-D tensor.{hint}")
+        if nd < 2:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of "
+                               f"matrices. Got {nd}-D tensor.")
+        out = transpose(self, -2, -1)
+        return out.conj() if self._data.dtype.kind == "c" else out
+    get.__name__ = name.replace("()", "")
+    return get
 
 
+_mT = _matrix_transpose("mT", "Tensor.mT is deprecated on 0-D tensors. This function is the "
+                        "identity in these cases.")
+_mH = _matrix_transpose("mH", "Tensor.mH is deprecated on 0-D tensors. Consider using x.conj().")
+_H = _matrix_transpose("H", "Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                       matrices_only=True)
 Tensor.T = property(_T)
 Tensor.mT = property(_mT)
+Tensor.mH = property(_mH)
+Tensor.H = property(_H)
+adjoint = expose(_matrix_transpose("adjoint()", "adjoint() is deprecated on 0-D tensors. "
+                                   "Consider using x.conj()."), name="adjoint")
+
+
+@expose
+def movedim(input, source, destination):
+    """Move dimensions ``source`` to positions ``destination`` (PermuteBackward0; a 0-d
+    tensor gives AliasBackward0)."""
+    nd = input.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} "
+                           "dims)")
+    wsrc = [_wrap_dim(d, max(nd, 1)) for d in src]
+    wdst = [_wrap_dim(d, max(nd, 1)) for d in dst]
+    for word, given, wrapped in (("source", src, wsrc), ("destination", dst, wdst)):
+        if len(set(wrapped)) != len(wrapped):
+            raise RuntimeError(f"movedim: repeated dim in `{word}` ({given})")
+    if nd == 0:
+        return alias(input)
+    order = [-1] * nd
+    for s, d in zip(wsrc, wdst):
+        order[d] = s
+    rest = iter(i for i in range(nd) if i not in wsrc)
+    order = [o if o != -1 else next(rest) for o in order]
+    return dispatch(PERMUTE, (input,), {"dims": tuple(order)})
+
+
+moveaxis = expose(movedim, name="moveaxis")
+
+
+@expose
+def unflatten(input, dim, sizes):
+    """Split dimension ``dim`` into ``sizes`` (one may be -1): a view (ViewBackward0)."""
+    shape = input._data.shape
+    if not shape:
+        raise RuntimeError("unflatten got an unexpected error:\nDimension specified as 0 but "
+                           "tensor has no dimensions")
+    d = _wrap_dim(dim, len(shape))
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten got an unexpected error:\nonly one dimension can be "
+                           "inferred")
+    known = 1
+    for s in sizes:
+        known *= s if s != -1 else 1
+    n = shape[d]
+    if -1 in sizes:
+        if known == 0 or n % known:
+            raise RuntimeError(f"unflatten got an unexpected error:\nshape '{list(sizes)}' is "
+                               f"invalid for input of size {n}")
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    elif known != n:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {d} ({n}) in the input tensor")
+    return view(input, shape[:d] + sizes + shape[d + 1:])
+
+
+@expose
+def ravel(input):
+    """The elements as one dimension: ``contiguous().view(-1)`` (ViewBackward0)."""
+    return view(contiguous(input), -1)
+
+
+@expose
+def resolve_conj(input):
+    """The tensor itself: chainrule has no lazy conjugate bit to resolve."""
+    return input
+
+
+@expose
+def resolve_neg(input):
+    """The tensor itself: chainrule has no lazy negative bit to resolve."""
+    return input
 
 
 @expose
 def expand(input, *sizes):
     """Broadcast to ``sizes`` without copying (-1 keeps a dimension)."""
-    sizes = _shape_arg(sizes)
+    return dispatch(EXPAND, (input,), {"shape": _expand_shape(input, _shape_arg(sizes))})
+
+
+def _expand_shape(input, sizes) -> tuple:
+    """The shape ``expand(sizes)`` gives, with torch's errors."""
     shape = input._data.shape
     if len(sizes) < len(shape):
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the "
-                           "number of sizes provided ({}) must be greater or equal to the number "
-                           "of dimensions in the tensor ({})".format(len(sizes), len(shape)))
+        raise RuntimeError(f"expand({_legacy_type(input)}{{{list(shape)}}}, size={list(sizes)}): "
+                           f"the number of sizes provided ({len(sizes)}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({len(shape)})")
     lead = len(sizes) - len(shape)
+    for i in range(lead):
+        if sizes[i] == -1:
+            raise RuntimeError(f"The expanded size of the tensor (-1) isn't allowed in a "
+                               f"leading, non-existing dimension {i}")
     out = list(sizes)
     for i, n in enumerate(shape):
         want = sizes[lead + i]
@@ -250,10 +393,14 @@ def expand(input, *sizes):
             raise RuntimeError(f"The expanded size of the tensor ({want}) must match the existing "
                                f"size ({n}) at non-singleton dimension {lead + i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(shape)}")
-    out = tuple(out)
-    if out == shape:
-        return dispatch(EXPAND, (input,), {"shape": out})
-    return dispatch(EXPAND, (input,), {"shape": out})
+    if any(n < 0 for n in out):
+        raise RuntimeError("numel: integer multiplication overflow")
+    return tuple(out)
+
+
+def _legacy_type(input) -> str:
+    """torch.FloatTensor, torch.LongTensor ...: the names torch's older messages use."""
+    return f"torch.{_type_name(input.dtype)}Tensor"
 
 
 def _expand_as(self, other):
@@ -277,17 +424,33 @@ def unsqueeze(input, dim):
 @expose
 def squeeze(input, dim=None):
     """Drop size-1 dimensions: all (SqueezeBackward0), one (1) or several (2)."""
+    return dispatch(*_squeeze_call(input, dim))
+
+
+def _squeeze_call(input, dim, ops=None):
+    """(op, (input,), params) of squeeze(dim): ``ops`` are the (all, one, several) ops."""
+    all_op, one_op, several_op = ops or (SQUEEZE, SQUEEZE_DIM, SQUEEZE_DIMS)
     shape = input._data.shape
     if dim is None:
         dims = tuple(i for i, n in enumerate(shape) if n == 1)
-        return dispatch(SQUEEZE, (input,), {"dims": dims})
+        return all_op, (input,), {"dims": dims}
     if isinstance(dim, (tuple, list)):
-        dims = tuple(i for i in (_wrap_dim(d, max(len(shape), 1)) for d in dim)
-                     if shape and shape[i] == 1)
-        return dispatch(SQUEEZE_DIMS, (input,), {"dims": dims})
+        wrapped = _unique_dims(dim, len(shape))
+        return several_op, (input,), {"dims": tuple(i for i in wrapped if shape and
+                                                    shape[i] == 1)}
     d = _wrap_dim(dim, max(len(shape), 1))
-    dims = (d,) if shape and shape[d] == 1 else ()
-    return dispatch(SQUEEZE_DIM, (input,), {"dims": dims})
+    return one_op, (input,), {"dims": (d,) if shape and shape[d] == 1 else ()}
+
+
+def _unique_dims(dims, ndim: int) -> tuple:
+    """Wrapped dims, refusing a repeat with torch's message (squeeze, flip)."""
+    out = tuple(_wrap_dim(d, max(ndim, 1)) for d in dims)
+    seen = set()
+    for d in out:
+        if d in seen:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        seen.add(d)
+    return out
 
 
 @expose(method=False, internal=True)
