@@ -6,5 +6,16 @@ the scatters, unfold), movement (flip, roll, rot90, repeat, repeat_interleave), 
 copies (the *_copy forms) and convert (dtype conversions)."""
 from __future__ import annotations
 
-from . import combine, convert, copies, diag, inplace_views, join, movement, slices, split, views  # noqa: F401  # noqa: F401
+from . import (  # noqa: F401
+    combine,
+    convert,
+    copies,
+    diag,
+    inplace_views,
+    join,
+    movement,
+    slices,
+    split,
+    views,
+)
 from .views import SQUEEZE_INPLACE_DIM, UNSQUEEZE, alias, clone  # noqa: F401

@@ -152,3 +152,33 @@ def broadcast_shapes(*shapes) -> Size:
                             f"Mismatching argument at index {index} had {shape}; but expected "
                             f"shape should be broadcastable to {out}")
     return Size(_broadcast_shape(shapes, words))
+
+
+@expose(method=False)
+def unravel_index(indices, shape):
+    """The coordinates, one int64 tensor a dimension, of flat ``indices`` into ``shape``
+    (out-of-range indices wrap, as in torch)."""
+    from ..._creation import tensor
+    if not isinstance(indices, Tensor):
+        raise AttributeError(f"'{type(indices).__name__}' object has no attribute 'is_complex'")
+    if indices._data.dtype.kind not in "iu":
+        raise TypeError(f"expected 'indices' to be integer dtype, but got {indices.dtype}")
+    if isinstance(shape, bool) or not isinstance(shape, (int, tuple, list, Size)):
+        raise TypeError(f"expected 'shape' to be int or sequence of ints, but got {type(shape)}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, int):
+            raise TypeError(f"expected 'shape' sequence to only contain ints, but got {type(n)}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"'shape' cannot have negative values, but got {shape}")
+    if not shape:
+        return ()
+    coefs, step = [], 1
+    for n in reversed(shape):
+        coefs.insert(0, step)
+        step *= n
+    if 0 in shape:  # torch: integer remainder by zero (chainrule `%` gives 0 instead)
+        raise RuntimeError("ZeroDivisionError")
+    from ... import _dtypes
+    out = indices.unsqueeze(-1).floor_divide(tensor(coefs, dtype=_dtypes.int64))
+    return (out % tensor(list(shape), dtype=_dtypes.int64)).unbind(-1)

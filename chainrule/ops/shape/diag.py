@@ -162,7 +162,7 @@ def _indices(name, lower):
         from ... import _dtypes
         from ...backend import numpy_namespace as xp
         dtype = dtype or _dtypes.int64
-        if not dtype.is_signed or dtype.is_floating_point or dtype.is_complex:
+        if dtype.name not in ("int32", "int64"):
             from .._inplace import _type_word
             raise NotImplementedError(f'"{name}" not implemented for \'{_type_word(dtype)}\'')
         for word, n in (("row", row), ("col", col)):

@@ -172,7 +172,7 @@ def vstack(tensors, *, out=None):
 @expose(method=False)
 def row_stack(tensors, *, out=None):
     """vstack."""
-    return cat(atleast_2d(_stack_list(tensors, "row_stack")), 0, out=out)
+    return cat(atleast_2d(_stack_list(tensors, "vstack")), 0, out=out)
 
 
 @expose(method=False)

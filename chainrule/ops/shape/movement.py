@@ -12,11 +12,24 @@ FLIP = op("flip", lambda xp, x, dims: xp.flip(x, dims).copy() if dims and x.ndim
 ROLL = op("roll", lambda xp, x, shifts, dims: xp.roll(x, shifts, axis=dims),
           vjps=(lambda F, g, shifts, dims: F.roll(g, tuple(-s for s in shifts), dims),),
           params=("shifts", "dims"))
-ROT90 = op("rot90", lambda xp, x, k, dims: xp.rot90(x, k, axes=dims).copy(),
+ROT90 = op("rot90", lambda xp, x, k, dims: _rot90(xp, x, k, dims),
            vjps=(lambda F, g, k, dims: F.rot90(g, -k, dims),), params=("k", "dims"))
 REPEAT = op("repeat", lambda xp, x, repeats: xp.tile(x, repeats),
             vjps=(lambda F, g, x_shape, repeats: _repeat_grad(F, g, x_shape, repeats),),
             params=("repeats",))
+
+
+def _rot90(xp, x, k, dims):
+    """torch's layout too: a flip copied, then transposed for odd k (not contiguous)."""
+    d0, d1 = dims
+    k %= 4  # the backward rotates by -k
+    if k == 1:
+        return xp.swapaxes(xp.flip(x, d1).copy(), d0, d1)
+    if k == 2:
+        return xp.flip(x, dims).copy()
+    if k == 3:
+        return xp.swapaxes(xp.flip(x, d0).copy(), d0, d1)
+    return x.copy()
 
 
 def _repeat_grad(F, g, x_shape, repeats):
@@ -103,11 +116,11 @@ def rot90(input, k=1, dims=(0, 1)):
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
     if nd < 2:
         raise RuntimeError(f"expected total dims >= 2, but got total dims = {nd}")
-    if dims[0] == dims[1] or abs(dims[0] - dims[1]) == nd:
+    wrapped = (_wrap_dim(dims[0], nd), _wrap_dim(dims[1], nd))
+    if wrapped[0] == wrapped[1]:
         raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} "
                            f"and dim1 = {dims[1]}")
-    dims = (_wrap_dim(dims[0], nd), _wrap_dim(dims[1], nd))
-    return dispatch(ROT90, (input,), {"k": int(k) % 4, "dims": dims})
+    return dispatch(ROT90, (input,), {"k": int(k) % 4, "dims": wrapped})
 
 
 @expose(internal=True)  # a Tensor method only: torch has no torch.repeat

@@ -1,5 +1,6 @@
 """Splitting: split (SplitBackward0), split_with_sizes (SplitWithSizesBackward0), chunk,
-their unsafe_ forms (copies, UnsafeSplit...Backward0), tensor_split and hsplit / vsplit /
+their unsafe_ forms (UnsafeSplit...Backward0: the pieces share the input's memory
+but, as in torch, are not tracked as its views), tensor_split and hsplit / vsplit /
 dsplit (one SliceBackward0 a piece, as torch records them). The split ops are views with
 one output a piece; their transpose concatenates the pieces' gradients, zeros standing in
 for the pieces that got none."""
@@ -10,12 +11,11 @@ from .._registry import dispatch, expose, op
 from ..indexing import SLICE
 
 
-def _pieces(x, sizes, dim, copy=False):
+def _pieces(x, sizes, dim):
     out, start = [], 0
     lead = (slice(None),) * dim
     for n in sizes:
-        part = x[lead + (slice(start, start + n),)]
-        out.append(part.copy() if copy else part)
+        out.append(x[lead + (slice(start, start + n),)])
         start += n
     return tuple(out)
 
@@ -52,10 +52,10 @@ SPLIT_WITH_SIZES = op("split_with_sizes", lambda xp, x, split_sizes, dim: _piece
     x, split_sizes, dim), vjps=_BY_SIZES, params=("split_sizes", "dim"), num_outputs=None,
     view=True)
 UNSAFE_SPLIT = op("unsafe_split", lambda xp, x, split_size, dim: _pieces(
-    x, _split_sizes(x.shape[dim], split_size), dim, copy=True), vjps=_BY_SIZE,
+    x, _split_sizes(x.shape[dim], split_size), dim), vjps=_BY_SIZE,
     params=("split_size", "dim"), num_outputs=None)
 UNSAFE_SPLIT_WITH_SIZES = op("unsafe_split_with_sizes", lambda xp, x, split_sizes, dim:
-                             _pieces(x, split_sizes, dim, copy=True), vjps=_BY_SIZES,
+                             _pieces(x, split_sizes, dim), vjps=_BY_SIZES,
                              params=("split_sizes", "dim"), num_outputs=None)
 
 
@@ -106,13 +106,13 @@ def split_with_sizes(input, split_sizes, dim=0):
 
 @expose
 def unsafe_split(input, split_size, dim=0):
-    """split, with copies for pieces (UnsafeSplitBackward0)."""
+    """split, its pieces untracked as views (UnsafeSplitBackward0)."""
     return dispatch(UNSAFE_SPLIT, (input,), _split_args(input, split_size, dim))
 
 
 @expose
 def unsafe_split_with_sizes(input, split_sizes, dim=0):
-    """split_with_sizes, with copies for pieces (UnsafeSplitWithSizesBackward0)."""
+    """split_with_sizes, its pieces untracked as views (UnsafeSplitWithSizesBackward0)."""
     return dispatch(UNSAFE_SPLIT_WITH_SIZES, (input,), _sizes_args(input, split_sizes, dim))
 
 
@@ -136,7 +136,7 @@ def chunk(input, chunks, dim=0):
 
 @expose
 def unsafe_chunk(input, chunks, dim=0):
-    """chunk, with copies for pieces (UnsafeSplitBackward0)."""
+    """chunk, its pieces untracked as views (UnsafeSplitBackward0)."""
     return _chunk(input, int(chunks), dim, unsafe_split, unsafe_split_with_sizes)
 
 

@@ -272,7 +272,12 @@ def _matrix_transpose(name, warning, matrices_only=False):
             raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of "
                                f"matrices. Got {nd}-D tensor.")
         out = transpose(self, -2, -1)
-        return out.conj() if self._data.dtype.kind == "c" else out
+        if self._data.dtype.kind == "c" and name != "mT":
+            if not hasattr(out, "conj"):
+                raise NotImplementedError(f"tensor.{name} of a complex tensor needs conj(), "
+                                          "which chainrule does not have yet")
+            return out.conj()
+        return out
     get.__name__ = name.replace("()", "")
     return get
 
