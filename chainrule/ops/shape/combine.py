@@ -25,7 +25,13 @@ def meshgrid(*tensors, indexing: str | None = None):
     """Coordinate grids of 0-d and 1-d tensors: each a view of its tensor, expanded
     (ExpandBackward0 of ViewBackward0). ``indexing='ij'`` gives the first tensor the first
     dimension, ``'xy'`` swaps the first two dimensions; leaving it out warns, as torch does,
-    and means 'ij'."""
+    and means 'ij'.
+
+    >>> import chainrule as torch
+    >>> torch.meshgrid(torch.tensor([1, 2]), torch.tensor([3, 4, 5]), indexing="ij")[0]
+    tensor([[1, 1, 1],
+            [2, 2, 2]])
+    """
     tensors = _meshgrid_list(tensors)
     if indexing is None:
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "

@@ -77,7 +77,12 @@ def _diag_dims(input, dim1, dim2, ndim):
 @expose
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the planes (dim1, dim2), as the last dimension of a view
-    (DiagonalBackward0)."""
+    (DiagonalBackward0).
+
+    >>> import chainrule as torch
+    >>> torch.arange(6).reshape(2, 3).diagonal()
+    tensor([0, 4])
+    """
     d1, d2 = _diag_dims(input, dim1, dim2, input.ndim)
     return dispatch(DIAGONAL, (input,), {"offset": int(offset), "dim1": d1, "dim2": d2})
 

@@ -63,7 +63,13 @@ def _int_list(args, kw=None) -> tuple:
 
 @expose
 def flip(input, *args, dims=None):
-    """Reverse the order of elements along ``dims`` (FlipBackward0; a copy)."""
+    """Reverse the order of elements along ``dims`` (FlipBackward0; a copy).
+
+    >>> import chainrule as torch
+    >>> torch.arange(6).reshape(2, 3).flip(1)
+    tensor([[2, 1, 0],
+            [5, 4, 3]])
+    """
     dims = _unique_dims(_int_list(args, dims), input.ndim)
     return dispatch(FLIP, (input,), {"dims": dims})
 
@@ -87,7 +93,13 @@ def flipud(input):
 @expose
 def roll(input, shifts, dims=None):
     """Shift elements along ``dims`` cyclically; without dims, over the flattened tensor
-    (RollBackward0)."""
+    (RollBackward0).
+
+    >>> import chainrule as torch
+    >>> torch.arange(6).reshape(2, 3).roll(1, 1)
+    tensor([[2, 0, 1],
+            [5, 3, 4]])
+    """
     shifts = (int(shifts),) if not isinstance(shifts, (tuple, list)) else tuple(
         int(s) for s in shifts)
     if dims is None:
@@ -152,7 +164,12 @@ def tile(input, *args, dims=None):
 def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor without
     one). An int repeats is unsqueeze/expand/clone/flatten, as torch composes it; a tensor
-    of repeats is an index_select. ``repeat_interleave(repeats)`` alone gives the indices."""
+    of repeats is an index_select. ``repeat_interleave(repeats)`` alone gives the indices.
+
+    >>> import chainrule as torch
+    >>> torch.tensor([1, 2]).repeat_interleave(2)
+    tensor([1, 1, 2, 2])
+    """
     if repeats is None:
         return _repeat_indices(input, output_size)
     if isinstance(repeats, Tensor):

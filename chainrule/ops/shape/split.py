@@ -92,7 +92,14 @@ def _sizes_args(input, split_sizes, dim):
 @expose
 def split(tensor, split_size_or_sections, dim=0):
     """Pieces of ``split_size`` along ``dim`` (SplitBackward0), or of the given sizes
-    (SplitWithSizesBackward0); views of the tensor."""
+    (SplitWithSizesBackward0); views of the tensor.
+
+    >>> import chainrule as torch
+    >>> torch.arange(6).reshape(2, 3).split(2, 1)
+    (tensor([[0, 1],
+            [3, 4]]), tensor([[2],
+            [5]]))
+    """
     if isinstance(split_size_or_sections, (tuple, list)):
         return split_with_sizes(tensor, split_size_or_sections, dim)
     return dispatch(SPLIT, (tensor,), _split_args(tensor, split_size_or_sections, dim))
@@ -151,7 +158,12 @@ def _slice(input, dim, start, stop):
 def tensor_split(input, indices_or_sections=None, dim=0, *, sections=None, indices=None,
                  tensor_indices_or_sections=None):
     """Split into ``sections`` near-equal pieces, or at ``indices``, along ``dim``: each
-    piece a view (SliceBackward0)."""
+    piece a view (SliceBackward0).
+
+    >>> import chainrule as torch
+    >>> torch.arange(5).tensor_split(3)
+    (tensor([0, 1]), tensor([2, 3]), tensor([4]))
+    """
     arg = next(a for a in (indices_or_sections, sections, indices, tensor_indices_or_sections)
                if a is not None)
     if input.ndim == 0:

@@ -298,7 +298,12 @@ adjoint = expose(_matrix_transpose("adjoint()", "adjoint() is deprecated on 0-D 
 @expose
 def movedim(input, source, destination):
     """Move dimensions ``source`` to positions ``destination`` (PermuteBackward0; a 0-d
-    tensor gives AliasBackward0)."""
+    tensor gives AliasBackward0).
+
+    >>> import chainrule as torch
+    >>> torch.zeros(2, 3, 4).movedim(0, -1).shape
+    torch.Size([3, 4, 2])
+    """
     nd = input.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
