@@ -354,12 +354,24 @@ _MESSAGE_DIFFERS = {
 }
 
 
-def test_meshgrid_without_indexing_warns_like_torch():
+def test_meshgrid_without_indexing_warns_once_like_torch(monkeypatch):
+    # torch warns once a process; set_warn_always makes it warn again for this test
+    from chainrule.ops.shape import combine
+    monkeypatch.setattr(combine, "_meshgrid_warned", False)
+    always = torch.is_warn_always_enabled()
+    torch.set_warn_always(True)
+    try:
+        for m in LIBS:
+            with pytest.warns(UserWarning, match=r"^torch\.meshgrid: in an upcoming release, "
+                                                 r"it will be required to pass the indexing "
+                                                 r"argument\."):
+                m.meshgrid(m.ones(2), m.ones(3))
+    finally:
+        torch.set_warn_always(always)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        chainrule.meshgrid(chainrule.ones(2), chainrule.ones(3))  # once only
     for m in LIBS:
-        with pytest.warns(UserWarning, match=r"^torch\.meshgrid: in an upcoming release, it "
-                                             r"will be required to pass the indexing "
-                                             r"argument\."):
-            m.meshgrid(m.ones(2), m.ones(3))
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             m.meshgrid(m.ones(2), m.ones(3), indexing="ij")

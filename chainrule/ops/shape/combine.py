@@ -20,6 +20,9 @@ def _meshgrid_list(tensors):
     return tensors
 
 
+_meshgrid_warned = False
+
+
 @expose(method=False)
 def meshgrid(*tensors, indexing: str | None = None):
     """Coordinate grids of 0-d and 1-d tensors: each a view of its tensor, expanded
@@ -32,10 +35,13 @@ def meshgrid(*tensors, indexing: str | None = None):
     tensor([[1, 1, 1],
             [2, 2, 2]])
     """
+    global _meshgrid_warned
     tensors = _meshgrid_list(tensors)
     if indexing is None:
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=2)
+        if not _meshgrid_warned:  # torch warns once a process (TORCH_WARN_ONCE)
+            _meshgrid_warned = True
+            warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass "
+                          "the indexing argument.", UserWarning, stacklevel=2)
         indexing = "ij"
     if indexing not in ("ij", "xy"):
         raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but '
