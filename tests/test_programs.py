@@ -57,8 +57,6 @@ KNOWN_BUGS = {
     "retain_grad_after_inplace",  # retain_grad stays on the old node after an in-place op
     "vec_batched_matmul_graph",  # x1d @ y3d, x2d @ y3d: torch folds into mv/mm with
                                  # transposes, chainrule records expand + bmm
-    "reshape_alias",            # reshape of a viewable non-contiguous tensor (x[::2]):
-                                # torch ReshapeAliasBackward0, chainrule ViewBackward0
     "noop_slice_tuple",         # x[(slice(0, n),)], x[0, 0:n]: torch elides a whole-dim
                                 # slice in a tuple index, chainrule records SliceBackward0
 }
@@ -706,8 +704,6 @@ class Builder:
             if not shape:
                 return None  # view(*()) is not valid syntax for view
             return Step("view", (i,), dict(shape=shape))
-        if "reshape_alias" in KNOWN_BUGS and not t.is_contiguous():
-            return None
         return Step("reshape", (i,), dict(shape=shape, star=bool(shape) and g.coin(0.5)))
 
     def transpose(self):
@@ -1718,11 +1714,9 @@ def test_fixed_autograd_grad_of_hooked_non_leaf_input():
     _same_as_torch(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="(ones(4, requires_grad=True) * 1)[::2].reshape(-1) and "
-                   "tensor(1., requires_grad=True).expand(2).reshape(2, 1): torch records "
-                   "ReshapeAliasBackward0 (a non-contiguous tensor that can be viewed), "
-                   "chainrule ViewBackward0")
-def test_bug_reshape_alias_grad_fn():
+# Was a chainrule bug (fixed): reshape of a non-contiguous tensor that can be viewed is
+# torch's ReshapeAliasBackward0, not ViewBackward0.
+def test_fixed_reshape_alias_grad_fn():
     def fn(lib):
         a = (lib.ones(4, requires_grad=True) * 1)[::2].reshape(-1)
         b = lib.tensor(1.0, requires_grad=True).expand(2).reshape(2, 1)

@@ -81,6 +81,10 @@ def split_sizes(xp, g, sizes, dim):
     return out
 
 
+def cat(xp, parts, dim=0):
+    return xp.concatenate(parts, axis=dim)
+
+
 def index_raw(xp, x, key):
     return x[key]
 
