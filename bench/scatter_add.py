@@ -12,6 +12,8 @@ zeros of ``x``'s shape. Strategies (all deterministic):
   float64 accumulation, cast back;
 * ``sort+reduceat``: a stable ``argsort`` of the indices, then ``np.add.reduceat`` over the
   runs of equal indices, written to the unique rows (same summation order as ``add.at``);
+* ``csr (scipy)``: a sparse one-hot (rows x gathered) CSR matrix times the gradient; each
+  output row sums its contributions in index order, so the result equals ``add.at``'s;
 * ``chainrule``: ``index_select`` forward + backward through chainrule (whatever it uses);
 * ``torch``: the same in torch (single-threaded), for scale.
 
@@ -59,6 +61,13 @@ def sort_reduceat(g, idx, n):
     return out
 
 
+def csr(g, idx, n):
+    import scipy.sparse as sparse
+    m = idx.shape[0]
+    onehot = sparse.csr_matrix((np.ones(m, dtype=g.dtype), (idx, np.arange(m))), shape=(n, m))
+    return (onehot @ g.reshape(m, -1)).reshape((n,) + g.shape[1:])
+
+
 def _time(fn, repeats):
     fn()
     times = []
@@ -77,7 +86,7 @@ def run(rows, width, gathered, repeats, with_libs):
     ref = add_at(g, idx, rows)
     results = {}
     for name, fn in (("add.at", add_at), ("bincount", bincount),
-                     ("sort+reduceat", sort_reduceat)):
+                     ("sort+reduceat", sort_reduceat), ("csr (scipy)", csr)):
         got = fn(g, idx, rows)
         assert np.allclose(got, ref, atol=1e-4, rtol=1e-4), name
         results[name] = _time(lambda fn=fn: fn(g, idx, rows), repeats)

@@ -4,16 +4,16 @@ reductions. Plain functions of ``xp`` and raw arrays; no Tensors here.
 Accumulation is deterministic everywhere: contributions to one element are added in index
 order (torch's CPU order), whichever strategy runs. ``bench/scatter_add.py`` measured the
 strategies for rows gathered with repeats (index_select's backward, (10000, 64) rows
-gathered 100000 times): ``np.add.at`` 47 ms, one ``np.bincount`` over flattened positions
-50 ms, argsort + ``np.add.reduceat`` 66 ms, a CSR one-hot matrix product (scipy) 3.8 ms;
-for one value per position (1-D) ``np.bincount`` is fastest (0.27 ms against 0.85 ms).
-So rows use the CSR product when scipy is importable and the work is large enough, else
-``np.add.at``; flat 1-D float scatters use ``np.bincount``.
+gathered 100000 times; quiet machine): ``np.add.at`` 47 ms, one ``np.bincount`` over
+flattened positions 50 ms, argsort + ``np.add.reduceat`` 66 ms, a CSR one-hot matrix
+product (scipy) 3.8 ms, whose fixed cost (~60 us) loses below ~10,000 elements. For one
+value per position, NumPy 2's 1-D ``np.add.at`` fast path beats ``np.bincount`` at every
+size measured. So rows use the CSR product when scipy is importable and the work is large,
+else ``np.add.at``; both add in index order, so their results are identical.
 """
 from __future__ import annotations
 
-_CSR_MIN = 4096     # rows * width from which the CSR product beats np.add.at
-_BINCOUNT_MIN = 256  # values from which bincount beats np.add.at for 1-D float scatters
+_CSR_MIN = 16384     # rows * width from which the CSR product beats np.add.at
 _sparse = None       # scipy.sparse once imported, False when it is not installed
 
 
@@ -35,7 +35,11 @@ def add_rows(xp, out, index, values) -> None:
     n = index.shape[0]
     if n == 0:
         return
-    width = values.size // n if n else 0
+    width = values.size // n
+    if width == 1 and out.ndim > 1:  # one element a row: NumPy's fast 1-D path
+        column = (slice(None),) + (0,) * (out.ndim - 1)
+        xp.add.at(out[column], index, values.reshape(n))
+        return
     if (n * width >= _CSR_MIN and out.dtype.kind in "fc" and out.dtype.itemsize >= 4 and
             xp.__name__ == "numpy"):
         sparse = _scipy_sparse()
@@ -50,10 +54,6 @@ def add_rows(xp, out, index, values) -> None:
 
 def add_flat(xp, out, positions, values) -> None:
     """``out[positions[i]] += values[i]`` for a 1-D ``out``, in place, in index order."""
-    if positions.size >= _BINCOUNT_MIN and out.dtype.kind == "f" and out.dtype.itemsize >= 4:
-        sums = xp.bincount(positions, weights=values, minlength=out.shape[0])
-        out += sums.astype(out.dtype, copy=False)
-        return
     xp.add.at(out, positions, values)
 
 

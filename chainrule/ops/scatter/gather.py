@@ -244,7 +244,7 @@ def _check(fn, input, dim, index, src=None, *, position=3):
     if nd != xd:
         raise RuntimeError("Index tensor must have the same number of dimensions as "
                            f"{'self' if scatter else 'input'} tensor")
-    if src is not None and idx.size and nd != max(src.ndim, 1):
+    if src is not None and idx.size and src.ndim == 0 and nd != 1:
         raise RuntimeError("Index tensor must have the same number of dimensions as src "
                            "tensor")
     ishape, xshape = as_1d(idx).shape, as_1d(x).shape

@@ -85,7 +85,8 @@ def _source_grad(F, r, source_shape):
     the selected element, or the sum of the slice it was broadcast over)."""
     source_shape = tuple(source_shape)
     if tuple(r.shape) == source_shape:
-        return r
+        # torch's expand_as records ExpandBackward0 under create_graph (raw: nothing to do)
+        return F.expand(r, source_shape) if isinstance(r, Tensor) else r
     if all(n == 1 for n in r.shape):
         return F.reshape(r, source_shape)
     return F.sum_to_shape(r, source_shape)
@@ -152,8 +153,8 @@ INDEX_SELECT = op("_index_select", _index_select, params=_IDX,
 INDEX_ADD = op("_index_add", _index_add, inputs=("x", "source"), params=_IDX + ("alpha",),
                grad_fn="IndexAddBackward0",
                vjps=(lambda F, g: g,
-                     lambda F, g, source_shape, dim, index, alpha: _source_grad(
-                         F, _scaled(F._index_select(g, dim, index), alpha), source_shape)))
+                     lambda F, g, source_shape, dim, index, alpha: _scaled(_source_grad(
+                         F, F._index_select(g, dim, index), source_shape), alpha)))
 INDEX_COPY = op("_index_copy", _index_copy, inputs=("x", "source"), params=_IDX,
                 grad_fn="IndexCopyBackward0",
                 vjps=(lambda F, g, dim, index: F._index_fill(g, dim, index, 0),
