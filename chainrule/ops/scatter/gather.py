@@ -399,7 +399,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
 
     >>> import chainrule as torch
     >>> x = torch.tensor([[10., 30., 20.], [60., 40., 50.]])
-    >>> torch.take_along_dim(x, torch.argmax(x, dim=1, keepdim=True), dim=1)
+    >>> torch.take_along_dim(x, torch.tensor([[1], [0]]), dim=1)
     tensor([[30.],
             [60.]])
     """
