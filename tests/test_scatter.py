@@ -557,6 +557,19 @@ def test_take_along_dim_out_of_range_raises():
         cr.take_along_dim(cr.tensor(X), cr.tensor([[5]]), 1)
 
 
+def test_index_changed_in_place_after_the_op_does_not_change_the_gradient():
+    x = cr.tensor(X, requires_grad=True)
+    idx = cr.tensor([0, 2, 2])
+    mask = cr.tensor(X > 0)
+    y = cr.index_select(x, 0, idx).sum() + cr.masked_select(x, mask).sum()
+    idx.fill_(1)
+    mask.fill_(False)
+    y.backward()
+    want = np.zeros((3, 4), np.float32)
+    np.add.at(want, [0, 2, 2], 1.0)
+    np.testing.assert_array_equal(x.grad.numpy(), want + (X > 0))
+
+
 def test_gather_sparse_grad_gives_torch_values_densely():
     grads = []
     for m in (torch, cr):

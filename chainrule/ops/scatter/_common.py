@@ -103,6 +103,13 @@ def check_out(fn: str, out, *inputs) -> None:
                            "differentiation, but one of the arguments requires grad.")
 
 
+def saved(arr, *tensors):
+    """An index or mask array as a node keeps it: a private copy when the op will be
+    recorded, so changing the user's index tensor in place later cannot change the
+    gradient (torch refuses such a change at backward)."""
+    return arr.copy() if needs_grad(*tensors) else arr
+
+
 def write_out(fn: str, out, result: Tensor, dtype_message=None) -> Tensor:
     """Store ``result`` into ``out`` as torch's ``out=`` does (after ``check_out``): the
     dtype must match, a wrongly shaped ``out`` is resized (with torch's warning when it had

@@ -18,6 +18,7 @@ from ._common import (
     first_bad,
     index_dtype,
     raw,
+    saved,
     tensor_arg,
     warn_once,
     write_out,
@@ -273,7 +274,7 @@ def _check(fn, input, dim, index, src=None, *, position=3):
     return d, idx
 
 
-def _finish(fn, result, out, inputs):
+def _finish(fn, result, out):
     return result if out is None else write_out(fn, out, result)
 
 
@@ -291,7 +292,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
     """
     check_out("gather", out, input)
     d, idx = _check("gather", input, dim, index)
-    return _finish("gather", _gather_op(input, d, idx), out, (input,))
+    return _finish("gather", _gather_op(input, d, saved(idx, input)), out)
 
 
 @expose
@@ -317,7 +318,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *,
     if isinstance(src, Tensor):
         d, idx = _check("scatter", input, dim, index, src._data)
         if reduce is None:
-            result = dispatch(SCATTER, (input, src), {"dim": d, "index": idx})
+            result = dispatch(SCATTER, (input, src), {"dim": d, "index": saved(idx, input, src)})
         else:
             _check_legacy_reduce(reduce)
             warn_once("scatter_reduce_src",
@@ -329,7 +330,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *,
     elif isinstance(src, (bool, int, float, complex)):
         d, idx = _check("scatter", input, dim, index)
         if reduce is None:
-            result = _scatter_value_op(input, d, idx, src)
+            result = _scatter_value_op(input, d, saved(idx, input), src)
         else:
             _check_legacy_reduce(reduce)
             v = fill_scalar(input.xp, src, input._data.dtype)
@@ -338,7 +339,7 @@ def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *,
     else:
         raise TypeError(f"scatter(): argument 'src' must be Tensor or a Number, not "
                         f"{type(src).__name__}")
-    return _finish("scatter", result, out, (input, src))
+    return _finish("scatter", result, out)
 
 
 def _check_legacy_reduce(reduce):
@@ -359,7 +360,8 @@ def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor, *,
     tensor_arg(src, "scatter_add", "src", 4)
     check_out("scatter_add", out, input, src)
     d, idx = _check("scatter_add", input, dim, index, src._data)
-    return _finish("scatter_add", _scatter_add_op(input, src, d, idx), out, (input, src))
+    result = _scatter_add_op(input, src, d, saved(idx, input, src))
+    return _finish("scatter_add", result, out)
 
 
 _REDUCES = ("sum", "prod", "mean", "amax", "amin")
@@ -386,8 +388,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if reduce == "mean" and input._data.dtype.kind == "b":
         raise NotImplementedError('"scatter_gather_tensor_cpu_reduce_mean" not implemented '
                                   "for 'Bool'")
-    result = _scatter_reduce_op(input, src, d, idx, reduce, include_self)
-    return _finish("scatter_reduce", result, out, (input, src))
+    result = _scatter_reduce_op(input, src, d, saved(idx, input, src), reduce, include_self)
+    return _finish("scatter_reduce", result, out)
 
 
 @expose
@@ -407,7 +409,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
     check_out("take_along_dim", out, input)
     if dim is None:
         result = gather(input.view(-1), 0, indices.view(-1))
-        return _finish("take_along_dim", result, out, (input,))
+        return _finish("take_along_dim", result, out)
     x, idx = input._data, indices._data
     if x.ndim != idx.ndim:
         raise RuntimeError("torch.take_along_dim(): input and indices should have the same "
@@ -425,7 +427,7 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
     want = list(idx.shape)
     want[d] = x.shape[d]
     result = gather(input.expand(_infer_size(want, x.shape)), d, index_b)
-    return _finish("take_along_dim", result, out, (input,))
+    return _finish("take_along_dim", result, out)
 
 
 def _scalar(arr):

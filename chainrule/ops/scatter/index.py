@@ -18,6 +18,7 @@ from ._common import (
     fill_scalar,
     first_bad,
     raw,
+    saved,
     scalar_name,
     tensor_arg,
     warn_once,
@@ -281,7 +282,7 @@ def index_select(input: Tensor, dim: int, index: Tensor, *,
         if bad is not None:
             raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} "
                                f"axis_dim={x.shape[d]}")
-    return _finish("index_select", _index_select_op(input, d, idx), out,
+    return _finish("index_select", _index_select_op(input, d, saved(idx, input)), out,
                    "index_select(): self and result must have the same scalar type")
 
 
@@ -306,7 +307,8 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha=1
                            f"{as_1d(input._data).shape[d]}")
     if input._data.dtype.kind in "biu":
         alpha = int(alpha)
-    return _finish("index_add", _index_add_op(input, source, d, idx, alpha), out)
+    result = _index_add_op(input, source, d, saved(idx, input, source), alpha)
+    return _finish("index_add", result, out)
 
 
 @expose
@@ -351,7 +353,7 @@ def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor, *,
     if bad is not None:
         raise IndexError(f"index_copy_(): index {bad} is out of bounds for dimension {d} with "
                          f"size {size}")
-    result = dispatch(INDEX_COPY, (input, source), {"dim": d, "index": idx})
+    result = dispatch(INDEX_COPY, (input, source), {"dim": d, "index": saved(idx, input, source)})
     return _finish("index_copy", result, out)
 
 
@@ -386,8 +388,9 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value) -> Tensor:
     idx = wrap_negative(input.xp, idx, size)
     if isinstance(value, Tensor):
         fill_scalar(input.xp, value, x.dtype)  # torch's overflow check on the value
-        return dispatch(INDEX_FILL_TENSOR, (input, value), {"dim": d, "index": idx})
-    return _index_fill_op(input, d, idx, value)
+        return dispatch(INDEX_FILL_TENSOR, (input, value),
+                        {"dim": d, "index": saved(idx, input, value)})
+    return _index_fill_op(input, d, saved(idx, input), value)
 
 
 _INDEX_REDUCES = ("prod", "mean", "amax", "amin")
@@ -415,10 +418,9 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     _check_source("index_reduce_", input, d, idx, source)
     if first_bad(idx, as_1d(input._data).shape[d]) is not None:
         raise IndexError("index out of range in self")
-    if reduce == "mean" and input._data.dtype.kind == "b":
-        raise NotImplementedError("\"index_reduce_func_cpu_mean\" not implemented for 'Bool'")
-    return _finish("index_reduce", _index_reduce_op(input, source, d, idx, reduce,
-                                                    include_self), out)
+    result = _index_reduce_op(input, source, d, saved(idx, input, source), reduce,
+                              include_self)
+    return _finish("index_reduce", result, out)
 
 
 def _key(input, indices):
@@ -483,6 +485,7 @@ def index_put(input: Tensor, indices, values: Tensor, accumulate: bool = False) 
                            f"{scalar_name(x)} for the destination and {scalar_name(v)} for "
                            "the source.")
     try:
+        key = tuple(saved(k, input, values) for k in key)
         return _index_put_op(input, values, key, accumulate)
     except ValueError:
         result = x[key].shape

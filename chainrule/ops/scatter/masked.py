@@ -17,6 +17,7 @@ from ._common import (
     fill_scalar,
     first_bad,
     raw,
+    saved,
     scalar_name,
     tensor_arg,
     wrap_negative,
@@ -178,9 +179,9 @@ def masked_fill(input: Tensor, mask: Tensor, value) -> Tensor:
                                f"got tensor with {value.ndim} dimension(s).")
         broadcast_shapes(input.xp, m, x)
         fill_scalar(input.xp, value, x.dtype)  # torch's overflow check on the value
-        return dispatch(MASKED_FILL_TENSOR, (input, value), {"mask": m})
+        return dispatch(MASKED_FILL_TENSOR, (input, value), {"mask": saved(m, input, value)})
     broadcast_shapes(input.xp, m, x)
-    return _masked_fill_op(input, m, value)
+    return _masked_fill_op(input, saved(m, input), value)
 
 
 @expose
@@ -196,7 +197,7 @@ def masked_select(input: Tensor, mask: Tensor, *, out: Tensor | None = None) -> 
     m = _mask("masked_select", mask, "masked_select: expected BoolTensor for mask")
     check_out("masked_select", out, input)
     broadcast_shapes(input.xp, m, input._data)
-    result = _masked_select_op(input, m)
+    result = _masked_select_op(input, saved(m, input))
     return result if out is None else write_out("masked_select", out, result)
 
 
@@ -225,7 +226,7 @@ def masked_scatter(input: Tensor, mask: Tensor, source: Tensor) -> Tensor:
     shape = broadcast_shapes(input.xp, m, x)
     if int(input.xp.broadcast_to(m, shape).sum()) > s.size:
         raise RuntimeError("Number of elements of source < number of ones in mask")
-    return _masked_scatter_op(input, source, m)
+    return _masked_scatter_op(input, source, saved(m, input, source))
 
 
 def _flat_index(fn, input, index, position=2):
@@ -260,7 +261,7 @@ def take(input: Tensor, index: Tensor, *, out: Tensor | None = None) -> Tensor:
     if numel == 0 and idx.size:
         raise IndexError("take(): tried to take from an empty tensor")
     idx = _flat_bounds(input.xp, idx, numel)
-    result = _take_op(input, idx)
+    result = _take_op(input, saved(idx, input))
     return result if out is None else write_out("take", out, result)
 
 
@@ -288,7 +289,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     if x.size == 0 and idx.size:
         raise IndexError("put_(): Tried to put elements into an empty tensor")
     idx = _flat_bounds(input.xp, idx, x.size)
-    return _put_op(input, source, idx, accumulate)
+    return _put_op(input, source, saved(idx, input, source), accumulate)
 
 
 def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False):
