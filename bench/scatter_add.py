@@ -14,10 +14,12 @@ zeros of ``x``'s shape. Strategies (all deterministic):
   runs of equal indices, written to the unique rows (same summation order as ``add.at``);
 * ``csr (scipy)``: a sparse one-hot (rows x gathered) CSR matrix times the gradient; each
   output row sums its contributions in index order, so the result equals ``add.at``'s;
-* ``chainrule``: ``index_select`` forward + backward through chainrule (whatever it uses);
-* ``torch``: the same in torch (single-threaded), for scale.
+* ``chainrule``: ``index_select`` and ``x[idx]`` forward + backward through chainrule (the
+  CSR product when scipy is importable), and again with scipy hidden (``np.add.at``);
+* ``torch``: ``index_select`` forward + backward in torch (single-threaded), for scale.
 
-Runs single-threaded; reports the median of the repeats in milliseconds.
+Runs single-threaded; reports the median of the repeats in milliseconds. ``--cpu`` times
+with the process's CPU time instead of the wall clock (steadier on a loaded machine).
 """
 from __future__ import annotations
 
@@ -68,13 +70,16 @@ def csr(g, idx, n):
     return (onehot @ g.reshape(m, -1)).reshape((n,) + g.shape[1:])
 
 
+_clock = time.perf_counter
+
+
 def _time(fn, repeats):
     fn()
     times = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = _clock()
         fn()
-        times.append(time.perf_counter() - t0)
+        times.append(_clock() - t0)
     return statistics.median(times) * 1e3
 
 
@@ -92,15 +97,27 @@ def run(rows, width, gathered, repeats, with_libs):
         results[name] = _time(lambda fn=fn: fn(g, idx, rows), repeats)
     if with_libs:
         import chainrule as cr
+        from chainrule.ops.scatter import _kernels
         xc = cr.tensor(x, requires_grad=True)
         ic, gc_ = cr.tensor(idx), cr.tensor(g)
 
         def chain():
             xc.grad = None
             cr.index_select(xc, 0, ic).backward(gc_)
-        chain()
-        assert np.allclose(xc.grad.numpy(), ref, atol=1e-4, rtol=1e-4), "chainrule"
-        results["chainrule fwd+bwd"] = _time(chain, repeats)
+
+        def chain_getitem():
+            xc.grad = None
+            xc[ic].backward(gc_)
+        for name, fn in (("chainrule index_select fwd+bwd", chain),
+                         ("chainrule x[idx] fwd+bwd", chain_getitem)):
+            fn()
+            assert np.allclose(xc.grad.numpy(), ref, atol=1e-4, rtol=1e-4), name
+            results[name] = _time(fn, repeats)
+            sparse, _kernels._sparse = _kernels._sparse, False
+            try:
+                results[name + " (np.add.at)"] = _time(fn, repeats)
+            finally:
+                _kernels._sparse = sparse
         try:
             import torch
         except ImportError:
@@ -120,7 +137,11 @@ def run(rows, width, gathered, repeats, with_libs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--cpu", action="store_true", help="time with CPU time")
     args = parser.parse_args()
+    if args.cpu:
+        global _clock
+        _clock = time.process_time
     cases = [(10000, 64, 100000, True), (10000, 1, 100000, False), (100, 64, 1000, False),
              (10000, 64, 1000, False), (10, 8, 20, False)]
     for rows, width, gathered, libs in cases:
