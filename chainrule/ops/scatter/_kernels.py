@@ -83,7 +83,9 @@ def add_at_key(xp, out, key, values) -> None:
             pre, post = out.shape[:d], out.shape[d + 1:]
             vals = xp.broadcast_to(values, pre + arr.shape + post).reshape(
                 pre + (flat.size,) + post)
-            add_rows(xp, xp.moveaxis(out, d, 0), flat, xp.moveaxis(vals, d, 0))
+            if d:
+                out, vals = xp.moveaxis(out, d, 0), xp.moveaxis(vals, d, 0)
+            add_rows(xp, out, flat, vals)
             return
     xp.add.at(out, key, values)
 

@@ -30,7 +30,9 @@ from ._common import (
 # ---------------------------------------------------------------------------- forwards
 def _rows(xp, arr, dim):
     """``arr`` with ``dim`` first (a view); a 0-d array as one row."""
-    return arr.reshape(1) if arr.ndim == 0 else xp.moveaxis(arr, dim, 0)
+    if arr.ndim == 0:
+        return arr.reshape(1)
+    return arr if dim == 0 else xp.moveaxis(arr, dim, 0)
 
 
 def _index_select(xp, x, dim, index):
