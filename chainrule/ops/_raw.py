@@ -59,9 +59,11 @@ def matmul(xp, a, b):
 
 
 def index_scatter(xp, g, shape, key):
-    """The transpose of ``x[key]``: a zero array of ``shape`` with ``g`` added at ``key``."""
+    """The transpose of ``x[key]``: a zero array of ``shape`` with ``g`` added at ``key``
+    (repeats accumulate in index order; fast paths in ops/scatter/_kernels.py)."""
+    from .scatter._kernels import add_at_key
     out = xp.zeros(shape, dtype=g.dtype)
-    xp.add.at(out, key, g)
+    add_at_key(xp, out, key, g)
     return out
 
 

@@ -453,13 +453,10 @@ isinf = expose(_unary_public(ISINF, "isinf"))
 isfinite = expose(_unary_public(ISFINITE, "isfinite"))
 
 
-def nonzero(input, *, as_tuple=False):
-    from .. import tensor as _t
-    idx = input._data.nonzero()
-    if as_tuple:
-        return tuple(Tensor._make(i.astype("int64")) for i in idx)
-    return _t(input.xp.stack(idx, axis=-1) if idx else input.xp.zeros((0, 0), "int64"),
-              dtype=int)
+def nonzero(input, *, out=None, as_tuple=False):
+    """Indices of the non-zero elements (ops/scatter/masked.py; 0-d inputs and out=)."""
+    from .scatter.masked import nonzero as _nonzero
+    return _nonzero(input, out=out, as_tuple=as_tuple)
 
 
 expose(nonzero)
