@@ -110,6 +110,8 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     xp = input.xp
     data = input._data
     d = _wrap_dim(dim, data.ndim)
+    if data.dtype.kind == "b":
+        raise RuntimeError("topk does not support bool dtypes on CPU")
     n = data.shape[d] if data.ndim else 1
     if not 0 <= k <= n:
         raise RuntimeError("selected index k out of range")
@@ -304,7 +306,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
     hist = _bin_counts(xp, data, edges, w).astype(data.dtype)
     if density:
         widths = xp.diff(edges)
-        hist = (hist / (hist.sum() * widths)).astype(data.dtype)
+        hist = (hist / (xp.add.reduce(hist, axis=None) * widths)).astype(data.dtype)
     result = attach(HISTOGRAM, (input, bins, weight), (hist, edges))
     if out is not None:
         return return_types.histogram_out(write_out("histogram", result, out))

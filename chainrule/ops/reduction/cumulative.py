@@ -12,7 +12,17 @@ from __future__ import annotations
 from ..._tensor import Tensor, _wrap_dim
 from .._inplace import inplace
 from .._registry import dispatch, expose, op
-from ._common import along, integral_to_long, numel, one_dim, select, selection_op, wrap, write_out
+from ._common import (
+    along,
+    integral_to_long,
+    numel,
+    one_dim,
+    select,
+    selection_op,
+    type_word,
+    wrap,
+    write_out,
+)
 
 _CAST = {"broadcasts": True}
 
@@ -37,7 +47,7 @@ def _cumsum_grad(F, g, dim):
     return _reversed_cumsum(F, g, dim)
 
 
-_cumsum_forward = _cum(lambda xp, x, dim: xp.cumsum(x, axis=dim))
+_cumsum_forward = _cum(lambda xp, x, dim: xp.add.accumulate(x, axis=dim))
 CUMSUM = op("cumsum", _cumsum_forward, vjps=(_cumsum_grad,), params=("dim",))
 CUMSUM_CAST = op("cumsum_cast", _cumsum_forward, vjps=(_cumsum_grad,), params=("dim", "dtype"),
                  grad_fn="CumsumBackward0", **_CAST)
@@ -54,7 +64,7 @@ def _cumprod_grad(F, g, x, out, dim):
     return F.cumprod_backward_zeros(g, x, out, dim)
 
 
-_cumprod_forward = _cum(lambda xp, x, dim: xp.cumprod(x, axis=dim))
+_cumprod_forward = _cum(lambda xp, x, dim: xp.multiply.accumulate(x, axis=dim))
 CUMPROD = op("cumprod", _cumprod_forward, vjps=(_cumprod_grad,), params=("dim",))
 CUMPROD_CAST = op("cumprod_cast", _cumprod_forward, vjps=(_cumprod_grad,),
                   params=("dim", "dtype"), grad_fn="CumprodBackward0", **_CAST)
@@ -72,10 +82,10 @@ def _cumprod_backward_zeros_raw(xp, g, x, out, dim):
     first = xp.where(zero.any(axis=-1), xp.argmax(zero, axis=-1), n)[:, None]
     pos = xp.arange(n)[None, :]
     w = outr * gr
-    before = xp.flip(xp.cumsum(xp.flip(w, -1), -1), -1) / xp.where(zero, 1, xr)
+    before = xp.flip(xp.add.accumulate(xp.flip(w, -1), axis=-1), -1) / xp.where(zero, 1, xr)
     result = xp.where(pos < first, before, 0).astype(g.dtype, copy=False)
-    skipped = xp.cumprod(xp.where(pos <= first, 1, xr), axis=-1)
-    at_zero = xp.where(pos >= first, gr * skipped, 0).sum(axis=-1)
+    skipped = xp.multiply.accumulate(xp.where(pos <= first, 1, xr), axis=-1)
+    at_zero = xp.add.reduce(xp.where(pos >= first, gr * skipped, 0), axis=-1)
     prev = outr[xp.arange(m), xp.clip(first[:, 0] - 1, 0, n - 1)]
     at_zero = at_zero * xp.where(first[:, 0] > 0, prev, 1)
     rows = xp.nonzero(first[:, 0] < n)[0]
@@ -196,12 +206,15 @@ def _logcumsumexp_grad(F, g, x, out, dim):
 
 LOGCUMSUMEXP = op("logcumsumexp",
                   _cum(lambda xp, x, dim: xp.logaddexp.accumulate(x, axis=dim)),
-                  vjps=(_logcumsumexp_grad,), params=("dim",), dtype_rule="float")
+                  vjps=(_logcumsumexp_grad,), params=("dim",))
 
 
 @expose
 def logcumsumexp(input, dim, *, out=None):
     """log(cumsum(exp(x))) along ``dim``, computed stably (LogcumsumexpBackward0)."""
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
+                                  f"'{type_word(input)}'")
     result = dispatch(LOGCUMSUMEXP, (input,), {"dim": one_dim(dim, input.ndim)})
     return result if out is None else write_out("logcumsumexp", result, out)
 

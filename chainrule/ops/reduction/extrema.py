@@ -157,6 +157,8 @@ def aminmax(input, *, dim=None, keepdim=False, out=None):
 def _arg(name, fn, input, dim, keepdim, out):
     xp = input.xp
     data = input._data
+    if data.dtype.kind == "b":
+        raise RuntimeError(f"{name}(): does not support bool input")
     if dim is None:
         if data.size == 0:
             raise IndexError(f"{name}(): Expected reduction dim to be specified for "
@@ -230,7 +232,12 @@ def _median_index(xp, x, dim, ignore_nan):
 
 
 def _median(name, input, dim, keepdim, out, full_op, dim_op, ignore_nan):
+    if input._data.dtype.kind == "b":
+        kernel = "median_cpu" if dim is None else "median_out"
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     if dim is None:
+        if out is not None:
+            raise TypeError(f'{name}() missing 1 required positional arguments: "dim"')
         result = dispatch(full_op, (input,))
         return result if out is None else write_out(name, result, out)
     d = one_dim(dim, input.ndim)
@@ -270,7 +277,10 @@ def _mode_index(xp, x, dim):
     rows = moved.reshape(-1, n)
     order = xp.argsort(rows, axis=-1, kind="stable")
     index = order[:, 0].copy()
-    for r in xp.nonzero(rows_with_ties(xp, rows, order))[0]:
+    replay = rows_with_ties(xp, rows, order)
+    if rows.dtype.kind in "fc":
+        replay |= xp.isnan(rows).any(axis=-1)
+    for r in xp.nonzero(replay)[0]:
         index[r] = torch_mode_row(rows[r].tolist())
     index = index.reshape(moved.shape[:-1] + (1,))
     return xp.moveaxis(index, -1, dim).astype("int64", copy=False)
@@ -364,6 +374,8 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """``(values, indices)``: the k-th smallest element along ``dim`` (KthvalueBackward0)."""
     d = one_dim(dim, input.ndim)
     xp = input.xp
+    if input._data.dtype.kind == "b":
+        raise NotImplementedError('"kthvalue_cpu" not implemented for \'Bool\'')
     n = input._data.shape[d] if input.ndim else 1
     if input.ndim:
         check_nonempty_dims(input, (d,), "kthvalue")

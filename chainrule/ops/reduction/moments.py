@@ -12,8 +12,6 @@ import warnings
 from .._registry import dispatch, expose, op
 from ._common import dims_arg, numel, write_out
 
-_FLOAT_ONLY = "std and var only support floating point and complex dtypes"
-
 
 def _var_forward(xp, x, dim, correction, keepdim):
     """Mean-centred sum of squares over ``dim``, divided by max(N - correction, 0) (0/0 gives
@@ -22,12 +20,12 @@ def _var_forward(xp, x, dim, correction, keepdim):
     work = x.astype("float32") if x.dtype.itemsize == 2 and x.dtype.kind == "f" else x
     n = numel([x.shape[d] for d in dim])
     if n:
-        centre = xp.sum(work, axis=dim, keepdims=True) / n
+        centre = xp.add.reduce(work, axis=dim, keepdims=True) / n
     else:
         centre = xp.zeros([1 if i in dim else s for i, s in enumerate(x.shape)], work.dtype)
     dev = work - centre
     sq = (dev * dev.conj()).real if work.dtype.kind == "c" else dev * dev
-    total = xp.sum(sq, axis=dim, keepdims=keepdim)
+    total = xp.add.reduce(sq, axis=dim, keepdims=keepdim)
     out = total / max(n - correction, 0)
     real = kind if kind.kind != "c" else xp.empty(0, kind).real.dtype
     return xp.asarray(out).astype(real, copy=False)
@@ -107,7 +105,8 @@ def _args(name, input, dim, unbiased, correction, keepdim):
         raise TypeError(f"{name}() received an invalid combination of arguments - got both "
                         "'unbiased' and 'correction'; give one of them")
     if input._data.dtype.kind not in "fc":
-        raise RuntimeError(_FLOAT_ONLY)
+        who = name if name.endswith("_mean") else "std and var"
+        raise RuntimeError(f"{who} only support floating point and complex dtypes")
     if correction is None:
         correction = 0 if unbiased is False else 1
     dims = tuple(range(input.ndim)) if dim is None else dims_arg(dim, input.ndim)

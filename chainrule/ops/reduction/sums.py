@@ -27,8 +27,8 @@ _CAST = {"broadcasts": True}  # the registry casts the gradient back to the inpu
 
 def _sum_forward(xp, x, dim=None, keepdim=False, dtype=None):
     if dtype is None and x.dtype.itemsize == 2 and x.dtype.kind == "f":
-        return xp.sum(x, axis=dim, keepdims=keepdim, dtype="float32").astype(x.dtype)
-    return xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)
+        return xp.add.reduce(x, axis=dim, keepdims=keepdim, dtype="float32").astype(x.dtype)
+    return xp.add.reduce(x, axis=dim, keepdims=keepdim, dtype=dtype)
 
 
 def _sum_dim_grad(F, g, x_shape, dim, keepdim):
@@ -39,7 +39,7 @@ SUM = op("sum_all", lambda xp, x, dtype=None: _sum_forward(xp, x, None, False, d
          vjps=(lambda F, g, x_shape: F.expand(g, x_shape),), grad_fn="SumBackward0")
 SUM_DIM = op("sum_dim", _sum_forward, vjps=(_sum_dim_grad,), params=("dim", "keepdim"),
              grad_fn="SumBackward1")
-SUM_CAST = op("sum_all_cast", lambda xp, x, dtype: xp.sum(x, dtype=dtype),
+SUM_CAST = op("sum_all_cast", lambda xp, x, dtype: xp.add.reduce(x, axis=None, dtype=dtype),
               vjps=(lambda F, g, x_shape: F.expand(g, x_shape),), params=("dtype",),
               grad_fn="SumBackward0", **_CAST)
 SUM_DIM_CAST = op("sum_dim_cast", _sum_forward, vjps=(_sum_dim_grad,),
@@ -51,7 +51,7 @@ def _mean(xp, x, dim, keepdim):
     ``mean`` costs a Python-level wrapper on every call; half precision accumulates in
     float32 as torch does."""
     half = x.dtype.itemsize == 2 and x.dtype.kind == "f"
-    total = xp.sum(x, axis=dim, keepdims=keepdim, dtype="float32" if half else None)
+    total = xp.add.reduce(x, axis=dim, keepdims=keepdim, dtype="float32" if half else None)
     count = x.size if dim is None else numel([x.shape[d] for d in dim])
     if count == 0:
         return xp.full(xp.shape(total), xp.nan, dtype=x.dtype)
@@ -163,8 +163,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 # ---------------------------------------------------------------------------- prod
 def _prod_forward(xp, x, dim=None, keepdim=False, dtype=None):
     if dim is None:
-        return xp.prod(x, dtype=dtype)
-    return xp.prod(x, axis=dim, keepdims=keepdim, dtype=dtype)
+        return xp.multiply.reduce(x, axis=None, dtype=dtype)
+    return xp.multiply.reduce(x, axis=dim, keepdims=keepdim, dtype=dtype)
 
 
 def _prod_backward(F, g, x, out):
@@ -213,7 +213,7 @@ PROD = op("prod_all", lambda xp, x, dtype=None: _prod_forward(xp, x, None, False
           vjps=(_prod_backward,), grad_fn="ProdBackward0")
 PROD_DIM = op("prod_dim", _prod_forward, vjps=(_prod_dim_backward,), params=("dim", "keepdim"),
               grad_fn="ProdBackward1")
-PROD_CAST = op("prod_all_cast", lambda xp, x, dtype: xp.prod(x, dtype=dtype),
+PROD_CAST = op("prod_all_cast", lambda xp, x, dtype: xp.multiply.reduce(x, axis=None, dtype=dtype),
                vjps=(_prod_backward,), params=("dtype",), grad_fn="ProdBackward0", **_CAST)
 PROD_DIM_CAST = op("prod_dim_cast", _prod_forward, vjps=(_prod_dim_backward,),
                    params=("dim", "keepdim", "dtype"), grad_fn="ProdBackward1", **_CAST)
@@ -293,10 +293,10 @@ def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
 # ---------------------------------------------------------------------------- logsumexp
 def _logsumexp_forward(xp, x, dim, keepdim):
     if x.size == 0:
-        return xp.log(xp.sum(xp.exp(x), axis=dim, keepdims=keepdim))
+        return xp.log(xp.add.reduce(xp.exp(x), axis=dim, keepdims=keepdim))
     top = xp.amax(x, axis=dim, keepdims=True)
     top = xp.where(xp.isinf(top), 0, top)
-    out = xp.log(xp.sum(xp.exp(x - top), axis=dim, keepdims=keepdim))
+    out = xp.log(xp.add.reduce(xp.exp(x - top), axis=dim, keepdims=keepdim))
     return out + (top if keepdim else xp.squeeze(top, dim))
 
 
@@ -311,8 +311,10 @@ LOGSUMEXP = op("logsumexp", _logsumexp_forward, vjps=(_logsumexp_grad,),
 
 
 @expose
-def logsumexp(input, dim, keepdim=False, *, out=None):
+def logsumexp(input, dim=None, keepdim=False, *, out=None):
     """log(sum(exp(x))) over ``dim``, computed stably (LogsumexpBackward0)."""
+    if dim is None:
+        raise TypeError('logsumexp() missing 1 required positional arguments: "dim"')
     result = dispatch(LOGSUMEXP, (input,), {"dim": dims_arg(dim, input.ndim),
                                             "keepdim": keepdim})
     return _finish("logsumexp", result, out)
