@@ -287,8 +287,6 @@ def test_every_dtype_like_torch(op, dtype):
 
     def fn(m):
         return DTYPE_OPS[op](m.tensor(values).to(getattr(m, dtype)))
-    if dtype == "float16" and op in ("histc",):
-        pytest.skip("torch has no float16 histc kernel")
     t, c = _outcome(torch, fn), _outcome(cr, fn)
     if isinstance(t, Exception):
         assert isinstance(c, Exception), f"torch raises {t!r}, chainrule gives {c!r}"
@@ -460,3 +458,63 @@ def test_logsumexp_is_stable_at_large_magnitudes():
         x.logcumsumexp(1).sum().backward()
         return x.grad
     _both(grads)
+
+
+# ---------------------------------------------------------------------------- empty tensors
+EMPTY_OPS = {
+    "sum": lambda x, d: x.sum() if d is None else x.sum(d),
+    "prod": lambda x, d: x.prod() if d is None else x.prod(d),
+    "mean": lambda x, d: x.mean() if d is None else x.mean(d),
+    "nansum": lambda x, d: x.nansum() if d is None else x.nansum(d),
+    "nanmean": lambda x, d: x.nanmean() if d is None else x.nanmean(d),
+    "max": lambda x, d: x.max() if d is None else x.max(d),
+    "min": lambda x, d: x.min() if d is None else x.min(d),
+    "amax": lambda x, d: x.amax() if d is None else x.amax(d),
+    "amin": lambda x, d: x.amin() if d is None else x.amin(d),
+    "aminmax": lambda x, d: x.aminmax() if d is None else x.aminmax(dim=d),
+    "argmax": lambda x, d: x.argmax() if d is None else x.argmax(d),
+    "argmin": lambda x, d: x.argmin() if d is None else x.argmin(d),
+    "median": lambda x, d: x.median() if d is None else x.median(d),
+    "nanmedian": lambda x, d: x.nanmedian() if d is None else x.nanmedian(d),
+    "mode": lambda x, d: x.mode() if d is None else x.mode(d),
+    "kthvalue": lambda x, d: x.kthvalue(1) if d is None else x.kthvalue(1, d),
+    "var": lambda x, d: x.var() if d is None else x.var(d),
+    "std_mean": lambda x, d: cr_or_torch(x).std_mean(x, d),
+    "logsumexp": lambda x, d: x.logsumexp(0 if d is None else d),
+    "count_nonzero": lambda x, d: x.count_nonzero(d),
+    "any": lambda x, d: x.any() if d is None else x.any(d),
+    "all": lambda x, d: x.all() if d is None else x.all(d),
+    "sort": lambda x, d: x.sort() if d is None else x.sort(d),
+    "argsort": lambda x, d: x.argsort() if d is None else x.argsort(d),
+    "msort": lambda x, d: x.msort(),
+    "topk0": lambda x, d: x.topk(0) if d is None else x.topk(0, d),
+    "topk1": lambda x, d: x.topk(1) if d is None else x.topk(1, d),
+    "cumsum": lambda x, d: x.cumsum(0 if d is None else d),
+    "cumprod": lambda x, d: x.cumprod(0 if d is None else d),
+    "cummax": lambda x, d: x.cummax(0 if d is None else d),
+    "cummin": lambda x, d: x.cummin(0 if d is None else d),
+    "logcumsumexp": lambda x, d: x.logcumsumexp(0 if d is None else d),
+    "unique": lambda x, d: x.unique(return_inverse=True, return_counts=True, dim=d),
+    "unique_consecutive": lambda x, d: x.unique_consecutive(return_counts=True, dim=d),
+    "diff": lambda x, d: x.diff() if d is None else x.diff(dim=d),
+    "trapezoid": lambda x, d: cr_or_torch(x).trapezoid(x) if d is None else
+    cr_or_torch(x).trapezoid(x, dim=d),
+    "cumulative_trapezoid": lambda x, d: cr_or_torch(x).cumulative_trapezoid(
+        x, dim=-1 if d is None else d),
+    "histc": lambda x, d: x.histc(5),
+}
+
+
+def cr_or_torch(x):
+    return cr if isinstance(x, cr.Tensor) else torch
+
+
+@pytest.mark.parametrize("shape", [(0,), (2, 0), (0, 3)])
+@pytest.mark.parametrize("name", sorted(EMPTY_OPS))
+def test_empty_tensors_like_torch(name, shape):
+    """Every reduction on empty tensors: torch's values, or torch's exact error."""
+    dims = [None] + list(range(len(shape)))
+    for dim in dims:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            _both(lambda m: EMPTY_OPS[name](m.zeros(shape), dim))

@@ -8,7 +8,7 @@ torch's own for short rows (torch's unstable sort may order ties differently in 
 """
 from __future__ import annotations
 
-from .._dtypes import float32, float64, int32, int64
+from .._dtypes import _BY_NP, float32, float64, int32, int64
 from .._tensor import Tensor, _wrap_dim
 from ._registry import expose
 from .reduction import _stdsort as _std
@@ -150,6 +150,18 @@ def _runs(xp, new, order, n):
     return starts, inverse, counts
 
 
+def _slices(xp, data, dim):
+    """The slices along ``dim`` as rows, with torch's error when another dim is empty."""
+    if any(n == 0 for i, n in enumerate(data.shape) if i != dim):
+        raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so unique "
+                           "cannot be applied")
+    moved = xp.moveaxis(data, dim, 0)
+    rest = 1
+    for n in moved.shape[1:]:
+        rest *= n
+    return moved, moved.reshape(moved.shape[0], rest)
+
+
 def _unique_result(values, inverse, counts, return_inverse, return_counts):
     out = [values]
     if return_inverse:
@@ -173,8 +185,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         inverse = index_tensor(xp, inverse.reshape(data.shape))
     else:
         d = _wrap_dim(dim, data.ndim)
-        moved = xp.moveaxis(data, d, 0)
-        rows = moved.reshape(moved.shape[0], -1)
+        moved, rows = _slices(xp, data, d)
         order = xp.lexsort(rows.T[::-1]) if rows.shape[1] else xp.arange(rows.shape[0])
         ordered = rows[order]
         new = xp.ones(rows.shape[0], dtype=bool)
@@ -202,8 +213,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         inverse = index_tensor(xp, inverse.reshape(data.shape))
     else:
         d = _wrap_dim(dim, data.ndim)
-        moved = xp.moveaxis(data, d, 0)
-        rows = moved.reshape(moved.shape[0], -1)
+        moved, rows = _slices(xp, data, d)
         new = xp.ones(rows.shape[0], dtype=bool)
         if rows.shape[0]:
             new[1:] = (rows[1:] != rows[:-1]).any(axis=1)
@@ -243,13 +253,9 @@ def _float_input(input, kernel):
 
 
 def _linspace(xp, lo, hi, steps, dtype):
-    """torch.linspace's values in ``dtype``: from the start for the first half, from the end
-    for the second."""
-    step = (hi - lo) / (steps - 1) if steps > 1 else 0.0
-    i = xp.arange(steps, dtype=dtype)
-    lo_, hi_, step_ = (xp.asarray(v, dtype=dtype) for v in (lo, hi, step))
-    half = steps // 2
-    return xp.where(i < half, lo_ + step_ * i, hi_ - step_ * (steps - 1 - i)).astype(dtype)
+    """Bin edges as torch computes them: its linspace, in ``dtype``."""
+    from .._creation import linspace
+    return linspace(lo, hi, steps, dtype=_BY_NP[xp.dtype(dtype)])._data
 
 
 def _bin_counts(xp, data, edges, weight):
@@ -277,8 +283,12 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002 - torch's n
         lo, hi = float(data.min()), float(data.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
-    edges = _linspace(xp, lo, hi, bins + 1, data.dtype)
-    result = wrap(_bin_counts(xp, data, edges, None).astype(data.dtype))
+    # torch's histc bins by interpolation in the input's dtype, not by the edges
+    lo_, hi_ = xp.asarray(lo, dtype=data.dtype), xp.asarray(hi, dtype=data.dtype)
+    values = data[(data >= lo_) & (data <= hi_)]
+    pos = ((values - lo_) * xp.asarray(bins, dtype=data.dtype) / (hi_ - lo_)).astype("int64")
+    pos = xp.minimum(pos, bins - 1)
+    result = wrap(xp.bincount(pos, minlength=bins)[:bins].astype(data.dtype))
     return result if out is None else write_out("histc", result, out)
 
 
@@ -304,9 +314,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
         edges = _linspace(xp, lo, hi, int(bins) + 1, data.dtype)
     w = None if weight is None else weight._data.reshape(-1)
     hist = _bin_counts(xp, data, edges, w).astype(data.dtype)
-    if density:
-        widths = xp.diff(edges)
-        hist = (hist / (xp.add.reduce(hist, axis=None) * widths)).astype(data.dtype)
+    if density:  # as torch: divided by the total, then by each bin's width
+        hist = hist / xp.add.reduce(hist, axis=None)
+        hist = (hist / xp.diff(edges)).astype(data.dtype)
     result = attach(HISTOGRAM, (input, bins, weight), (hist, edges))
     if out is not None:
         return return_types.histogram_out(write_out("histogram", result, out))

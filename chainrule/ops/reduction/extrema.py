@@ -95,9 +95,8 @@ AMIN = op("amin", lambda xp, x, dim, keepdim: xp.amin(x, axis=dim, keepdims=keep
 
 def _amax_amin(name, o, input, dim, keepdim, out):
     dims = dims_arg(dim, input.ndim)
-    if dims == tuple(range(input.ndim)) and input._data.size == 0:
-        if not (isinstance(dim, (tuple, list)) and dim) or input.ndim == 0:
-            check_nonempty(input, name)
+    if isinstance(dim, (tuple, list)) and not dim:
+        check_nonempty(input, name)
     check_nonempty_dims(input, dims, name)
     result = dispatch(o, (input,), {"dim": dims, "keepdim": keepdim})
     return result if out is None else write_out(name, result, out)
