@@ -163,6 +163,10 @@ ERRORS = {
     "logcumsumexp_int": lambda m: I(m).logcumsumexp(0),
     "histc_int": lambda m: m.histc(I(m)), "histc_min_max": lambda m: m.histc(X(m), min=3, max=2),
     "histogram_int": lambda m: m.histogram(I(m), 2),
+    "histc_nan": lambda m: m.histc(m.tensor([1.0, NAN])),
+    "histc_inf": lambda m: m.histc(m.tensor([1.0, -math.inf]), 4),
+    "histogram_nan": lambda m: m.histogram(m.tensor([1.0, NAN]), 4),
+    "histogram_inf": lambda m: m.histogram(m.tensor([0.0, math.inf]), 4),
     "bincount_negative": lambda m: m.bincount(m.tensor([-1, 1])),
     "bincount_2d": lambda m: m.bincount(I(m)), "bincount_float": lambda m: m.bincount(X(m)[0]),
     "bincount_minlength": lambda m: m.bincount(m.tensor([1]), minlength=-1),
@@ -242,7 +246,8 @@ for x in (cr.zeros(0), cr.zeros(2, 0), cr.tensor([[1.0, nan], [nan, nan]]),
     x.mean(); x.mean(-1); x.nanmean(-1); x.nansum(); x.prod(-1); x.cumprod(-1); x.sum(-1)
     x.logsumexp(-1); x.logcumsumexp(-1); x.std(-1, correction=0); x.var(-1, correction=0)
     if x.numel():
-        x.amax(-1); x.median(); x.nanmedian(); x.max(); x.sort(); x.histc(); x.unique()
+        x.amax(-1); x.median(); x.nanmedian(); x.max(); x.sort(); x.unique()
+        x.histc(4, -1, 1)
 for x in (cr.tensor([[1.0, nan, 3.0], [0.0, 0.0, 2.0]], requires_grad=True),
           cr.tensor([[1.0, -inf], [-inf, -inf]], requires_grad=True),
           cr.tensor([[0.0, 0.0], [1.0, 1.0]], requires_grad=True)):

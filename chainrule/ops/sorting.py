@@ -8,14 +8,16 @@ torch's own for short rows (torch's unstable sort may order ties differently in 
 """
 from __future__ import annotations
 
+import math
+
 from .._dtypes import _BY_NP, float32, float64, int32, int64
 from .._tensor import Tensor, _wrap_dim
 from ._registry import expose
 from .reduction import _stdsort as _std
 from .reduction._common import (
+    NotImplementedOp,
     attach,
     index_tensor,
-    not_implemented_op,
     select,
     selection_op,
     type_word,
@@ -26,19 +28,19 @@ from .reduction._common import (
 SORT = selection_op("sort", "SortBackward0")
 SORT_STABLE = selection_op("sort_stable", "SortBackward1")  # torch's sort.stable overload
 TOPK = selection_op("topk", "TopkBackward0")
-UNIQUE = not_implemented_op("unique_values", "Unique2Backward0",
+UNIQUE = NotImplementedOp("unique_values", "Unique2Backward0",
                             "the derivative for '_unique2' is not implemented.",
                             NotImplementedError)
-UNIQUE_DIM = not_implemented_op("unique_dim_values", "UniqueDimBackward0",
+UNIQUE_DIM = NotImplementedOp("unique_dim_values", "UniqueDimBackward0",
                                 "the derivative for 'unique_dim' is not implemented.",
                                 NotImplementedError)
-UNIQUE_CONSECUTIVE = not_implemented_op(
+UNIQUE_CONSECUTIVE = NotImplementedOp(
     "unique_consecutive_values", "UniqueConsecutiveBackward0",
     "the derivative for 'unique_consecutive' is not implemented.", NotImplementedError)
-HISTOGRAM = not_implemented_op("histogram_values", "NotImplemented",
+HISTOGRAM = NotImplementedOp("histogram_values", "NotImplemented",
                                "derivative for aten::histogram is not implemented",
                                num_outputs=2)
-BINCOUNT = not_implemented_op("bincount_values", "NotImplemented",
+BINCOUNT = NotImplementedOp("bincount_values", "NotImplemented",
                               "derivative for aten::bincount is not implemented")
 
 
@@ -83,7 +85,12 @@ def _sort_index(input, dim, descending, stable=True):
 def sort(input, dim=-1, descending=False, *, stable=None, out=None):
     """``(values, indices)`` sorted along ``dim`` (SortBackward0; SortBackward1 when
     ``stable`` is given, torch's sort.stable). Ties keep their order with ``stable=True``,
-    and take torch's unstable order otherwise."""
+    and take torch's unstable order otherwise.
+
+    >>> import chainrule as torch
+    >>> torch.tensor([3., 1., 2.]).sort(descending=True).indices
+    tensor([0, 2, 1])
+    """
     d, index = _sort_index(input, -1 if dim is None else dim, descending, bool(stable))
     o = SORT if stable is None else SORT_STABLE
     return select(o, input, d, index, True, "sort", out, "sort")
@@ -247,6 +254,11 @@ def bincount(input, weights=None, minlength=0):
     return attach(BINCOUNT, (weights,), counts.astype(target.np))
 
 
+def _c_number(v, nan="nan"):
+    """A float as C++ streams print it in torch's messages."""
+    return nan if v != v else f"{v:g}"
+
+
 def _float_input(input, kernel):
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_word(input)}\'')
@@ -283,6 +295,9 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002 - torch's n
         lo, hi = float(data.min()), float(data.max())
     if lo == hi:
         lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"torch.histc: range of [{_c_number(lo, '-nan')}, "
+                           f"{_c_number(hi, '-nan')}] is not finite")
     # torch's histc bins by interpolation in the input's dtype, not by the edges
     lo_, hi_ = xp.asarray(lo, dtype=data.dtype), xp.asarray(hi, dtype=data.dtype)
     values = data[(data >= lo_) & (data <= hi_)]
@@ -311,6 +326,9 @@ def histogram(input, bins, *, range=None, weight=None, density=False, out=None):
             lo, hi = 0.0, 0.0
         if lo == hi:
             lo, hi = lo - 0.5, hi + 0.5
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise RuntimeError(f"torch.histogramdd: dimension 0's range [{_c_number(lo)}, "
+                               f"{_c_number(hi)}] is not finite")
         edges = _linspace(xp, lo, hi, int(bins) + 1, data.dtype)
     w = None if weight is None else weight._data.reshape(-1)
     hist = _bin_counts(xp, data, edges, w).astype(data.dtype)

@@ -3,14 +3,17 @@
 ``sums`` (sum, mean, prod, nansum, nanmean, logsumexp, count_nonzero, any, all),
 ``extrema`` (max, min, amax, amin, aminmax, argmax, argmin, median, nanmedian, mode,
 kthvalue), ``moments`` (var, std, var_mean, std_mean), ``cumulative`` (cumsum, cumprod,
-cummax, cummin, logcumsumexp, diff, trapezoid), and ``_common`` (dims, out=, and the
-internal gather/scatter/flip ops the backward rules use).
+cummax, cummin, logcumsumexp, diff, trapezoid), ``_common`` (dims, out=, and the internal
+gather/scatter/flip ops the backward rules use) and ``_stdsort`` (libstdc++'s sorts,
+replayed for torch's order of ties).
 """
 from __future__ import annotations
 
-from ._common import dims_arg as _dims  # noqa: F401 - the name other families import
-from ._common import numel as _numel  # noqa: F401
-from .cumulative import (  # noqa: F401
+from ._common import check_nonempty as _no_reduce_empty
+from ._common import dims_arg as _dims
+from ._common import numel as _numel
+from ._common import type_word as _torch_type_word
+from .cumulative import (
                          cummax,
                          cummin,
                          cumprod,
@@ -21,7 +24,9 @@ from .cumulative import (  # noqa: F401
                          trapezoid,
                          trapz,
 )
-from .extrema import (  # noqa: F401
+from .extrema import (
+                         MAX,
+                         MIN,
                          amax,
                          amin,
                          aminmax,
@@ -34,8 +39,10 @@ from .extrema import (  # noqa: F401
                          mode,
                          nanmedian,
 )
-from .moments import std, std_mean, var, var_mean  # noqa: F401
-from .sums import (  # noqa: F401
+from .moments import std, std_mean, var, var_mean
+from .sums import (
+                         ALL,
+                         ANY,
                          MEAN,
                          MEAN_DIM,
                          SUM,
@@ -51,3 +58,10 @@ from .sums import (  # noqa: F401
                          prod,
                          sum,
 )
+
+__all__ = ["sum", "mean", "prod", "nansum", "nanmean", "logsumexp", "count_nonzero", "any",
+           "all", "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "median",
+           "nanmedian", "mode", "kthvalue", "var", "std", "var_mean", "std_mean", "cumsum",
+           "cumprod", "cummax", "cummin", "logcumsumexp", "diff", "trapezoid", "trapz",
+           "cumulative_trapezoid", "SUM", "SUM_DIM", "MEAN", "MEAN_DIM", "MAX", "MIN", "ANY",
+           "ALL", "_mean", "_dims", "_numel", "_no_reduce_empty", "_torch_type_word"]

@@ -272,7 +272,7 @@ def _refuse(exc, message):
     return rule
 
 
-class not_implemented_op:  # noqa: N801 - used like an op declaration
+class NotImplementedOp:
     """torch's node for a result it cannot differentiate (unique, histogram, bincount with
     weights): the output requires grad, backward raises torch's error. The node has an edge
     for each input that requires grad, as torch's has; its ops (one per number of such

@@ -134,7 +134,14 @@ def cumsum(input, dim, *, dtype=None, out=None):
 
 @expose
 def cumprod(input, dim, *, dtype=None, out=None):
-    """Cumulative product along ``dim`` (CumprodBackward0, exact with zeros)."""
+    """Cumulative product along ``dim`` (CumprodBackward0, exact with zeros).
+
+    >>> import chainrule as torch
+    >>> x = torch.tensor([2., 0., 3.], requires_grad=True)
+    >>> x.cumprod(0).sum().backward()
+    >>> x.grad
+    tensor([1., 8., 0.])
+    """
     return _cumulative("cumprod", CUMPROD, CUMPROD_CAST, input, dim, dtype, out)
 
 

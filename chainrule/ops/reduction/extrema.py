@@ -59,7 +59,14 @@ def _extreme(name, input, dim, keepdim, other, out, full_op, dim_op, arg, binary
 @expose
 def max(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001
     """The largest element (MaxBackward1), or ``(values, indices)`` along ``dim``
-    (MaxBackward0; the first index among ties). ``max(x, other)`` is ``maximum``."""
+    (MaxBackward0; the first index among ties). ``max(x, other)`` is ``maximum``.
+
+    >>> import chainrule as torch
+    >>> torch.tensor([[1., 5.], [7., 2.]]).max(1)
+    torch.return_types.max(
+    values=tensor([5., 7.]),
+    indices=tensor([1, 0]))
+    """
     from ..pointwise import maximum
     xp = input.xp
     return _extreme("max", input, dim, keepdim, other, out, MAX, MAX_DIM, xp.argmax, maximum)

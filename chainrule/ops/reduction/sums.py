@@ -115,7 +115,12 @@ def _finish(name, result, out):
 @expose
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001 - torch's name
     """Sum of all elements (SumBackward0) or over ``dim`` (SumBackward1); integer and bool
-    inputs sum to int64, ``dtype=`` casts inside the op."""
+    inputs sum to int64, ``dtype=`` casts inside the op.
+
+    >>> import chainrule as torch
+    >>> torch.tensor([[1, 2], [3, 4]], dtype=torch.uint8).sum(0)
+    tensor([4, 6])
+    """
     if dtype is None and input._data.dtype.kind in "fc" and out is None:  # the hot path
         if dim is None:
             if keepdim:
@@ -222,7 +227,14 @@ PROD_DIM_CAST = op("prod_dim_cast", _prod_forward, vjps=(_prod_dim_backward,),
 @expose
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product of all elements (ProdBackward0) or along one ``dim`` (ProdBackward1); zeros
-    get torch's gradient (the product of the other elements)."""
+    get torch's gradient (the product of the other elements).
+
+    >>> import chainrule as torch
+    >>> x = torch.tensor([2., 0., 3.], requires_grad=True)
+    >>> x.prod().backward()
+    >>> x.grad
+    tensor([0., 6., 0.])
+    """
     if isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not "
                         f"{type(dim).__name__}")
