@@ -18,4 +18,38 @@ from . import (  # noqa: F401
     split,
     views,
 )
-from .views import SQUEEZE_INPLACE_DIM, UNSQUEEZE, alias, clone  # noqa: F401
+
+# The names the flat ops/shape.py had, so `from ..shape import cat` keeps working.
+from .convert import TO_COPY, cast, to_dtype_op  # noqa: F401
+from .join import CAT, STACK, UNBIND, cat, concat, concatenate, split_sizes, stack, unbind  # noqa: F401
+from .views import (  # noqa: F401
+    ALIAS,
+    CLONE,
+    EXPAND,
+    PERMUTE,
+    SQUEEZE,
+    SQUEEZE_DIM,
+    SQUEEZE_DIMS,
+    SQUEEZE_INPLACE_DIM,
+    TRANSPOSE,
+    UNSAFE_VIEW,
+    UNSQUEEZE,
+    VIEW,
+    T,
+    alias,
+    broadcast_to,
+    clone,
+    contiguous,
+    expand,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unsqueeze,
+    unsqueeze_dims,
+    view,
+)
