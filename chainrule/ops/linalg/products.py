@@ -3,8 +3,8 @@ side); matmul is composed from them exactly as torch composes it, so its grad_fn
 matches torch's."""
 from __future__ import annotations
 
-from .._tensor import Tensor
-from ._registry import dispatch, expose, op
+from ..._tensor import Tensor
+from .._registry import dispatch, expose, op
 
 MM = op("mm", lambda xp, a, b: xp.matmul(a, b), inputs=("a", "b"),
         vjps=(lambda F, g, b: F.mm(g, F.t(b)), lambda F, g, a: F.mm(F.t(a), g)))
@@ -38,7 +38,7 @@ def _same_dtype(a, b, name):
     """torch's dtype check for each product, with its own wording."""
     if a._data.dtype == b._data.dtype:
         return
-    from ._inplace import _type_word
+    from .._inplace import _type_word
     x, y = _type_word(a.dtype), _type_word(b.dtype)
     messages = {
         "mm": f"expected m1 and m2 to have the same dtype, but got: {x.lower()} != {y.lower()}",
@@ -138,7 +138,7 @@ def matmul(input, other):
     if da == 2 and db == 1:
         return mv(input, other)
     if da == 1 and db == 2:
-        from .shape import SQUEEZE_INPLACE_DIM
+        from ..shape import SQUEEZE_INPLACE_DIM
         return dispatch(SQUEEZE_INPLACE_DIM, (mm(input.unsqueeze(0), other),), {"dims": (0,)})
     if da == 2 and db == 2:
         return mm(input, other)
