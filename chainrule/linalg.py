@@ -73,8 +73,14 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return _s.linalg_solve_ex(A, B, left, check_errors, out=out)
 
 
-def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
+_REQUIRED = object()
+
+
+def solve_triangular(A, B, *, upper=_REQUIRED, left=True, unitriangular=False, out=None):
     """torch.linalg.solve_triangular: solve with the upper (or lower) triangle of A."""
+    if upper is _REQUIRED:
+        raise TypeError('linalg_solve_triangular() missing 1 required positional arguments: '
+                        '"upper"')
     return _s.linalg_solve_triangular(A, B, upper, left, unitriangular, out=out)
 
 

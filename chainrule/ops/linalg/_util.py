@@ -36,10 +36,11 @@ def return_type(name: str, fields: tuple):
 
     ns = {"__slots__": (), "__new__": __new__, "__repr__": __repr__, "__str__": __repr__,
           "__reduce__": __reduce__, "n_fields": len(fields), "n_sequence_fields": len(fields),
-          "n_unnamed_fields": 0, "__module__": "chainrule.linalg"}
+          "n_unnamed_fields": 0, "__module__": __name__}
     for i, f in enumerate(fields):
         ns[f] = property(itemgetter(i))
-    return type(name, (tuple,), ns)
+    cls = globals()[name] = type(name, (tuple,), ns)  # found here by pickle
+    return cls
 
 
 # ---------------------------------------------------------------------------- checks

@@ -32,7 +32,7 @@ def _plain(outs, *indices):
 
 
 # ---------------------------------------------------------------------------- inverse
-def _inv_forward(xp, A, check):
+def _inv_forward(xp, A, check, fname="linalg.inv"):
     lu, piv, info = None, None, None
     try:
         inv = U.raising(xp.linalg.inv)(A)
@@ -43,7 +43,7 @@ def _inv_forward(xp, A, check):
             flat = info.reshape(-1)
             b = int(xp.nonzero(flat)[0][0])
             raise _LinAlgError(
-                f"linalg.inv: {U.batch_prefix(b, A.ndim > 2)}The diagonal element "
+                f"{fname}: {U.batch_prefix(b, A.ndim > 2)}The diagonal element "
                 f"{int(flat[b])} is zero, the inversion could not be completed because the "
                 "input matrix is singular.") from None
         eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape)
@@ -52,8 +52,9 @@ def _inv_forward(xp, A, check):
     return inv, info
 
 
-INV_EX = op("linalg_inv_ex", lambda xp, A, check=False: _inv_forward(xp, A, check),
-            inputs=("A",), params=("check",), num_outputs=2,
+INV_EX = op("linalg_inv_ex", lambda xp, A, check=False, fname="linalg.inv":
+            _inv_forward(xp, A, check, fname),
+            inputs=("A",), params=("check", "fname"), num_outputs=2,
             vjps=(lambda F, g, out0: -F.matmul(mT(F, out0), F.matmul(g[0], mT(F, out0))),),
             grad_fn="LinalgInvExBackward0")
 
@@ -67,7 +68,9 @@ def linalg_inv_ex(A, check_errors=False):
 
 def _inv_ex(A, *, check_errors=False, out=None):
     U.no_grad_out(out, "linalg_inv_ex", A)
-    return U.write_out(linalg_inv_ex(A, check_errors), out)
+    U.check_linalg_input(A, "linalg.inv")
+    res = dispatch(INV_EX, (A,), {"check": check_errors, "fname": "linalg.inv_ex"})
+    return U.write_out(InvEx(_plain(res, 1)), out)
 
 
 @expose(method=False, internal=True)
@@ -209,14 +212,14 @@ def slogdet(input):
 def logdet(input):
     """log det(A): nan for a negative determinant (composed from slogdet, as torch)."""
     U.check_tensor(input, "logdet", "input")
-    U.check_square(input, "linalg.slogdet")
+    U.check_square(input, "logdet")
     U.check_float(input, "logdet")
     from ..pointwise import where
     sign, logabs = linalg_slogdet(input)
     return where(sign == -1.0, float("nan"), logabs)
 
 # ---------------------------------------------------------------------------- cholesky
-def _cholesky_forward(xp, A, upper, check, fname):
+def _cholesky_forward(xp, A, upper, check, fname="linalg.cholesky"):
     try:
         L = U.raising(xp.linalg.cholesky)(A, upper=upper)
         return L, xp.zeros(A.shape[:-2], dtype=xp.int32)
@@ -263,9 +266,9 @@ def _cholesky_grad(F, g, out0, upper):
     return F.linalg_solve_triangular(L, gA, False, False, False)
 
 
-CHOLESKY_EX = op("linalg_cholesky_ex", lambda xp, A, upper=False, check=False:
-                 _cholesky_forward(xp, A, upper, check, "linalg.cholesky"),
-                 inputs=("A",), params=("upper", "check"), num_outputs=2,
+CHOLESKY_EX = op("linalg_cholesky_ex", lambda xp, A, upper=False, check=False,
+                 fname="linalg.cholesky": _cholesky_forward(xp, A, upper, check, fname),
+                 inputs=("A",), params=("upper", "check", "fname"), num_outputs=2,
                  vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0")
 CHOLESKY = op("cholesky", lambda xp, A, upper=False:
               _cholesky_forward(xp, A, upper, True, "cholesky")[0],
@@ -278,7 +281,8 @@ def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     is not positive-definite (0: success)."""
     U.no_grad_out(out, "linalg_cholesky_ex", A)
     U.check_linalg_input(A, "linalg.cholesky")
-    res = _plain(dispatch(CHOLESKY_EX, (A,), {"upper": upper, "check": check_errors}), 1)
+    params = {"upper": upper, "check": check_errors, "fname": "linalg.cholesky_ex"}
+    res = _plain(dispatch(CHOLESKY_EX, (A,), params), 1)
     return U.write_out(CholeskyEx(res), out)
 
 

@@ -119,13 +119,15 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=Non
         ord = ord.item()
     ord = float(ord)
     dims = _norm_dims(dim, x.ndim)
-    if x._data.size == 0:
-        if ord < 0:
-            raise RuntimeError("linalg.vector_norm of negative order cannot be performed on an "
-                               "empty tensor")
-        if ord == _INF and (dims is None or any(x.shape[d] == 0 for d in dims)):
-            raise RuntimeError("linalg.vector_norm cannot compute the infinity norm on an empty "
-                               "dimension because the operation does not have an identity")
+    if x._data.size == 0 and (ord < 0 or ord == _INF):
+        if dims is None:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {_ord_word(ord)} norm on "
+                               "an empty tensor because the operation does not have an identity")
+        for d in dims:
+            if x.shape[d] == 0:
+                raise RuntimeError(f"linalg.vector_norm cannot compute the {_ord_word(ord)} norm "
+                                   f"on the dimension {d}because this dimension is empty and the "
+                                   "operation does not have an identity")
     params = {"ord": ord, "dim": dims, "keepdim": bool(keepdim),
               "dtype": None if dtype is None else to_dtype(dtype)}
     return U.write_out(dispatch(VECTOR_NORM, (x,), params), out)
@@ -197,7 +199,8 @@ def _matrix_norm(A, ord, dim, keepdim, dtype):
 
 
 def _ord_word(ord):
-    if isinstance(ord, float) and ord.is_integer() and not math.isinf(ord):
+    """A number as C++ prints a double: 2 (not 2.0), 2.5, inf, -inf."""
+    if isinstance(ord, float) and ord.is_integer():
         return str(int(ord))
     return str(ord)
 
@@ -344,7 +347,7 @@ def renorm(input, p, dim, maxnorm):
     if p <= 0:
         raise RuntimeError("renorm: non-positive-norm not supported")
     if maxnorm < 0:
-        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {_ord_word(maxnorm)}")
     if input.ndim <= 1:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
                            "dimensions")
@@ -381,7 +384,7 @@ def linalg_cond(A, p=None, *, out=None):
         if p not in ("fro", "nuc"):
             raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
     elif p is not None and abs(p) not in (1, 2, _INF):
-        raise RuntimeError(f"linalg.cond got an invalid norm type: {float(p)}")
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {_ord_word(p)}")
     if p is None or (not isinstance(p, str) and abs(p) == 2):
         if A._data.size == 0:
             from ..._creation import zeros
@@ -417,8 +420,7 @@ def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, ou
         raise RuntimeError("linalg.matrix_rank: The input tensor input must have at least 2 "
                            "dimensions.")
     if A._data.dtype.kind not in "fc":
-        raise RuntimeError("linalg.matrix_rank: Expected a floating point or complex tensor as "
-                           f"input. Got {U.type_word(A)}")
+        raise RuntimeError("This function doesn't handle types other than float and double")
     if tol is not None:
         atol, rtol = tol, 0.0
     from ..._creation import tensor

@@ -32,7 +32,7 @@ def is_vector_rhs(a_shape, b_shape) -> bool:
 
 
 # ---------------------------------------------------------------------------- solve
-def _solve_forward(xp, A, B, left=True, check=False):
+def _solve_forward(xp, A, B, left=True, check=False, fname="torch.linalg.solve"):
     vec = is_vector_rhs(A.shape, B.shape)
     Bm = B[..., None] if vec else B
     At = A if left else xp.swapaxes(A, -2, -1)
@@ -46,8 +46,8 @@ def _solve_forward(xp, A, B, left=True, check=False):
     except xp.linalg.LinAlgError:
         lu, piv, info = U.lu_raw(xp, At)
         if check:
-            raise _LinAlgError("torch.linalg.solve: The solver failed because the input "
-                               "matrix is singular.") from None
+            raise _LinAlgError(f"{fname}: The solver failed because the input matrix is "
+                               "singular.") from None
         from .lu import lu_solve_raw
         X = U.raising(lu_solve_raw)(xp, lu, piv, Bt)
     X = colmajor(xp, X.astype(B.dtype, copy=False))
@@ -75,7 +75,8 @@ def _solve_grad_A(F, g, A, B_shape, out0, left):
     return -F.matmul(gB, mT(F, X)) if left else -F.matmul(mT(F, X), gB)
 
 
-SOLVE_EX = op("linalg_solve_ex", _solve_forward, inputs=("A", "B"), params=("left", "check"),
+SOLVE_EX = op("linalg_solve_ex", _solve_forward, inputs=("A", "B"),
+              params=("left", "check", "fname"),
               num_outputs=2, vjps=(_solve_grad_A, _solve_grad_B), broadcasts=True,
               grad_fn="LinalgSolveExBackward0")
 
@@ -95,12 +96,12 @@ def _check_solve(A, B, left, fname="linalg.solve", vector_ok=True):
     bshape = tuple(B.shape) + (1,) if vec else tuple(B.shape)
     if not vec and B.ndim < 2:
         raise RuntimeError(f"{fname}: The input tensor B must have at least 2 dimensions.")
+    U.broadcast_batch(bshape[:-2], tuple(A.shape[:-2]))
     n = A.shape[-1]
     if (bshape[-2] if left else bshape[-1]) != n:
         eq = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{fname}: Incompatible shapes of A and B for the equation {eq} "
                            f"({shape_word(A.shape)} and {shape_word(bshape)})")
-    U.broadcast_batch(tuple(A.shape[:-2]), bshape[:-2])
 
 
 @expose(method=False, internal=True)
@@ -108,7 +109,8 @@ def linalg_solve_ex(A, B, left=True, check_errors=False, *, out=None):
     """torch.linalg.solve_ex: (result, info) of A X = B (or X A = B with left=False)."""
     U.no_grad_out(out, "linalg_solve_ex", A, B)
     _check_solve(A, B, left)
-    res = dispatch(SOLVE_EX, (A, B), {"left": left, "check": check_errors})
+    res = dispatch(SOLVE_EX, (A, B), {"left": left, "check": check_errors,
+                                      "fname": "torch.linalg.solve_ex"})
     return U.write_out(SolveEx(_plain(res, 1)), out)
 
 
@@ -484,11 +486,11 @@ def linalg_lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError(f"{fname}: parameter `driver` should be one of (gels, gelsy, gelsd, "
                            "gelss)")
     vec = B.ndim == A.ndim - 1
+    U.broadcast_batch(tuple(A.shape[:-2]), tuple(B.shape[:-1 if vec else -2]))
     rows = B.shape[-1] if vec else B.shape[-2]
     if rows != A.shape[-2]:
         raise RuntimeError(f"{fname}: input.size(-2) should match other.size(-2)" if not vec
                            else f"{fname}: input.size(-2) should match other.size(-1)")
-    U.broadcast_batch(tuple(A.shape[:-2]), tuple(B.shape[:-1 if vec else -2]))
     res = dispatch(LSTSQ, (A, B), {"rcond": rcond, "driver": driver})
     return Lstsq(_plain(res, 2, 3))
 
