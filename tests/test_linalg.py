@@ -152,6 +152,10 @@ ERRORS = {
     "matrix_rank_int": lambda m: m.linalg.matrix_rank(m.ones(3, 3, dtype=m.long)),
     "mm_dtypes": lambda m: m.mm(m.ones(2, 2), m.ones(2, 2, dtype=m.double)),
     "logdet_not_square": lambda m: m.logdet(m.ones(2, 3)),
+    "dist_int": lambda m: m.dist(m.ones(2, dtype=m.long), m.ones(2, dtype=m.long)),
+    "vector_norm_narrowing": lambda m: m.linalg.vector_norm(m.ones(2, dtype=m.double),
+                                                            dtype=m.float32),
+    "lu_factor_ex_check": lambda m: m.linalg.lu_factor_ex(m.tensor(SING), check_errors=True),
 }
 
 
@@ -242,6 +246,8 @@ def test_named_tuples_print_and_behave_as_torch():
         lambda m: m.linalg.lstsq(m.eye(2), m.ones(2, 1)),
         lambda m: m.linalg.lstsq(m.eye(2), m.ones(2, 1), driver="gelsd"),
         lambda m: m.triangular_solve(m.ones(2, 1), m.eye(2)),
+        lambda m: m.lu(m.eye(2), get_infos=True),
+        lambda m: m.lu_unpack(*m.linalg.lu_factor(m.eye(2))),
     ]
     for fn in cases:
         t, c = _run(torch, fn)[0], _run(chainrule, fn)[0]
@@ -261,8 +267,8 @@ def test_named_tuples_print_and_behave_as_torch():
     lambda m: m.cholesky(m.eye(2)), lambda m: m.qr(m.eye(2)),
     lambda m: m.chain_matmul(m.eye(2), m.eye(2)), lambda m: m.cross(m.ones(3), m.ones(3)),
     lambda m: m.triangular_solve(m.ones(2, 1), m.eye(2)),
-    lambda m: m.frobenius_norm(m.eye(2), dim=(0, 1)),
-], ids=["cholesky", "qr", "chain_matmul", "cross", "triangular_solve", "frobenius_norm"])
+    lambda m: m.frobenius_norm(m.eye(2), dim=(0, 1)), lambda m: m.lu(m.eye(2)),
+], ids=["cholesky", "qr", "chain_matmul", "cross", "triangular_solve", "frobenius_norm", "lu"])
 def test_deprecation_warnings_as_torch(fn):
     # torch warns once per process (TORCH_WARN_ONCE), so only chainrule is checked here; the
     # texts are torch's

@@ -108,13 +108,13 @@ LU = op("linalg_lu", _lu_forward, inputs=("A",), params=("pivot",), num_outputs=
         vjps=(_lu_grad,), grad_fn="LinalgLuBackward0")
 
 
-def _lu_factor_forward(xp, A, pivot, check):
+def _lu_factor_forward(xp, A, pivot, check, fname="torch.linalg.lu_factor"):
     lu, piv, info = U.lu_raw(xp, A)
     if check and bool((info != 0).any()):
         flat = info.reshape(-1)
         b = int(xp.nonzero(flat)[0][0])
         i = int(flat[b])
-        raise RuntimeError(f"torch.linalg.lu_factor: {U.batch_prefix(b, A.ndim > 2)}U[{i},{i}] "
+        raise RuntimeError(f"{fname}: {U.batch_prefix(b, A.ndim > 2)}U[{i},{i}] "
                            "is zero and using it on lu_solve would result in a division by "
                            "zero. If you still want to perform the factorization, consider "
                            "calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
@@ -150,9 +150,10 @@ def _linalg_perm_from_pivots(like, piv, m):
     return dispatch(PERM_FROM_PIVOTS, (like,), {"piv": _raw(piv), "m": m})
 
 
-LU_FACTOR_EX = op("linalg_lu_factor_ex", lambda xp, A, pivot=True, check=False:
-                  _lu_factor_forward(xp, A, pivot, check), inputs=("A",),
-                  params=("pivot", "check"), num_outputs=3, vjps=(_lu_factor_grad,),
+LU_FACTOR_EX = op("linalg_lu_factor_ex", lambda xp, A, pivot=True, check=False,
+                  fname="torch.linalg.lu_factor": _lu_factor_forward(xp, A, pivot, check, fname),
+                  inputs=("A",), params=("pivot", "check", "fname"), num_outputs=3,
+                  vjps=(_lu_factor_grad,),
                   grad_fn="LinalgLuFactorExBackward0")
 
 
@@ -169,7 +170,8 @@ def linalg_lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     U.check_matrix(A, "torch.lu_factor")
     U.check_float(A, "torch.lu_factor")
     _check_pivot(pivot, "linalg.lu_factor")
-    res = dispatch(LU_FACTOR_EX, (A,), {"pivot": pivot, "check": check_errors})
+    res = dispatch(LU_FACTOR_EX, (A,), {"pivot": pivot, "check": check_errors,
+                                         "fname": "torch.linalg.lu_factor_ex"})
     return U.write_out(LuFactorEx(_plain(res, 1, 2)), out)
 
 
@@ -264,3 +266,72 @@ def linalg_lu_solve(LU, pivots, B, left=True, adjoint=False, *, out=None):
 def lu_solve(b, LU_data, LU_pivots, *, out=None):
     """torch.lu_solve (deprecated form): linalg.lu_solve(LU_data, LU_pivots, b)."""
     return linalg_lu_solve(LU_data, LU_pivots, b, out=out)
+
+
+LuWithInfo = U.return_type("_lu_with_info", ("LU", "pivots", "info"))
+LuUnpack = U.return_type("lu_unpack", ("P", "L", "U"))
+
+
+@expose
+def lu(A, pivot=True, get_infos=False, out=None):
+    """torch.lu (deprecated in torch, with its warning): linalg.lu_factor_ex's (LU, pivots),
+    plus info with ``get_infos``; it never raises for a singular A."""
+    import warnings
+    warnings.warn(
+        "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex "
+        "and will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, "
+        "compute_pivots)\nshould be replaced with\nLU, pivots = torch.linalg.lu_factor(A, "
+        "compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)"
+        "\nshould be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, "
+        "compute_pivots)", UserWarning, stacklevel=2)
+    res = linalg_lu_factor_ex(A, pivot=pivot)
+    res = LuWithInfo(res) if get_infos else (res[0], res[1])
+    return U.write_out(res, out) if out is not None else res
+
+
+def _lu_unpack_forward(xp, LU, pivots, unpack_data, unpack_pivots):
+    m, n = LU.shape[-2:]
+    k = min(m, n)
+    empty = xp.zeros((0,), dtype=LU.dtype)
+    if unpack_data:
+        L = xp.tril(LU[..., :, :k], -1) + xp.eye(m, k, dtype=LU.dtype)
+        Uf = xp.triu(LU[..., :k, :])
+    else:
+        L = Uf = empty
+    P = U.perm_matrix(xp, U.pivots_to_perm(xp, pivots, m), LU.dtype) if unpack_pivots else empty
+    return L, Uf, P
+
+
+def _lu_unpack_grad(F, g, LU_shape):
+    """lu_unpack_backward: the strict lower triangle of gL and the upper triangle of gU,
+    placed back where they were read from."""
+    gL, gU = g[0], g[1]
+    m, n = LU_shape[-2:]
+    res = None
+    if gL is not None and len(gL.shape) >= 2:
+        res = F._linalg_embed_at(F._linalg_tril(gL, -1), (m, n), 0, 0)
+    if gU is not None and len(gU.shape) >= 2:
+        t = F._linalg_embed_at(F._linalg_triu(gU), (m, n), 0, 0)
+        res = t if res is None else res + t
+    return res
+
+
+LU_UNPACK = op("lu_unpack", _lu_unpack_forward, inputs=("LU",),
+               params=("pivots", "unpack_data", "unpack_pivots"), num_outputs=3,
+               vjps=(lambda F, g, LU_shape: _lu_unpack_grad(F, g, LU_shape),),
+               grad_fn="LuUnpackBackward0")
+
+
+@expose(method=False)
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=None):
+    """torch.lu_unpack: (P, L, U) from linalg.lu_factor's compact form (LuUnpackBackward0
+    for L and U)."""
+    U.no_grad_out(out, "lu_unpack", LU_data)
+    U.check_matrix(LU_data, "torch.lu_unpack", "LU_data")
+    params = {"pivots": _raw(LU_pivots), "unpack_data": bool(unpack_data),
+              "unpack_pivots": bool(unpack_pivots)}
+    L, Uf, P = dispatch(LU_UNPACK, (LU_data,), params)
+    _plain((L, Uf, P), 2)
+    if not unpack_data:
+        _plain((L, Uf), 0, 1)
+    return U.write_out(LuUnpack((P, L, Uf)), out)

@@ -115,6 +115,10 @@ def linalg_vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=Non
     """torch.linalg.vector_norm: the ord-norm of x over ``dim`` (all dims when None)."""
     U.no_grad_out(out, "linalg_vector_norm", x)
     _check_norm_input(x, "linalg.vector_norm", dtype)
+    if dtype is not None and to_dtype(dtype).itemsize < x._data.dtype.itemsize:
+        raise RuntimeError(f"linalg.vector_norm: the dtype of the input ({U.type_word(x)}) "
+                           "should be convertible without narrowing to the specified dtype "
+                           f"({U._WORDS.get(to_dtype(dtype).np.name, str(dtype))})")
     if isinstance(ord, Tensor):
         ord = ord.item()
     ord = float(ord)
@@ -310,8 +314,8 @@ DIST = op("dist", lambda xp, a, b, p: _vnorm_raw(xp, a - b, p, None, False),
 def dist(input, other, p=2):
     """The p-norm of input - other (DistBackward0)."""
     if input._data.dtype.kind not in "fc":
-        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
-                           f"input. Got {U.type_word(input)}")
+        raise RuntimeError("norm(): input dtype should be either floating point or complex. "
+                           f"Got {U.type_word(input)} instead.")
     U.broadcast_batch(tuple(input.shape), tuple(other.shape))
     if other._data.dtype != input._data.dtype:
         other = other.to(input.dtype)
