@@ -27,6 +27,7 @@ from .backend import device
 from . import ops as _ops
 from . import autograd  # noqa: E402
 from . import return_types  # noqa: E402, F401
+from . import linalg  # noqa: E402
 
 __version__ = "0.1.0"
 

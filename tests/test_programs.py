@@ -1730,14 +1730,9 @@ def test_fixed_cat_of_scalars_error():
     _same_as_torch(lambda lib: lib.cat([lib.tensor(1.0), lib.tensor(2.0)]))
 
 
-@pytest.mark.xfail(strict=True, reason="x = tensor([1.], requires_grad=True) * 1; x @ "
-                   "ones(1, 1, 1): torch's graph is UnsafeViewBackward0 <- MvBackward0 <- "
-                   "ViewBackward0 <- TransposeBackward0 <- MulBackward0; chainrule's is "
-                   "UnsafeViewBackward0 <- BmmBackward0 <- ViewBackward0 <- ExpandBackward0 <- "
-                   "MulBackward0; likewise (x2d * 1) @ ones(2, 1, 1): torch's output is a "
-                   "TransposeBackward0, chainrule's an UnsafeViewBackward0; and ones(1, 1, 1) @ "
-                   "ones(2, 1, 1) (broadcast batch) likewise")
-def test_bug_vector_times_batched_matrix_graph():
+# Was a chainrule bug found by the random programs (fixed): 1-D/2-D @ >=3-D expanded to
+# bmm where torch folds the batch into one mv/mm (torch's should_fold).
+def test_fixed_vector_times_batched_matrix_graph():
     def fn(lib):
         x = lib.tensor([1.0], requires_grad=True)
         y = (x * 1) @ lib.ones(1, 1, 1)

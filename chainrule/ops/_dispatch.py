@@ -247,8 +247,8 @@ def _collect(op, sources, args, params, out, outs):
                 return (v._data,), (vc, vc[0], 0, v)
             return (v,), ()
         if kind == _OUT:
-            vc = outs[0]._vc = [0]
-            return (out,), (vc, 0, 0, None)
+            vc = outs[key]._vc = [0]
+            return (outs[key]._data,), (vc, 0, 0, None)
         return (_saved_extra(op, kind, key, args, params),), ()
     saved = []
     versions = []
@@ -264,9 +264,9 @@ def _collect(op, sources, args, params, out, outs):
                 v = v._data
             saved.append(v)
         elif kind == _OUT:
-            vc = outs[0]._vc = [0]
+            vc = outs[key]._vc = [0]
             versions += (vc, 0, slot, None)
-            saved.append(out)
+            saved.append(outs[key]._data)
         else:
             saved.append(_saved_extra(op, kind, key, args, params))
         slot += 1

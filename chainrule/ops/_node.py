@@ -52,7 +52,8 @@ class OpNode(Node):
         v = self._versions
         for i in range(0, len(v), 4):
             slot, t = v[i + 2], v[i + 3]
-            vals[slot] = t if t is not None else Tensor._make(saved[slot], True, self, 0)
+            vals[slot] = t if t is not None else Tensor._make(saved[slot], True, self,
+                                                              self._plan.sources[slot][1])
         return vals
 
     def apply(self, grads, create_graph, retain_graph=True):

@@ -154,6 +154,8 @@ class _Plan:
                 sources.append((_IN, op.inputs.index(n)))
             elif n == "out":
                 sources.append((_OUT, 0))
+            elif n[:3] == "out" and n[3:].isdigit():  # out0, out1 ...: a multi-output op's
+                sources.append((_OUT, int(n[3:])))
             elif n in op.params:
                 sources.append((_PARAM, n))
             elif n == "shapes" and op.variadic:
