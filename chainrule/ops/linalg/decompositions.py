@@ -49,7 +49,7 @@ def _inv_forward(xp, A, check, fname="linalg.inv"):
         eye = xp.broadcast_to(xp.eye(A.shape[-1], dtype=A.dtype), A.shape)
         from .lu import lu_solve_raw
         inv = U.raising(lu_solve_raw)(xp, lu, piv, eye)
-    return inv, info
+    return U.colmajor(xp, inv), info
 
 
 INV_EX = op("linalg_inv_ex", lambda xp, A, check=False, fname="linalg.inv":
