@@ -10,6 +10,7 @@ switches only record what was asked.
 from __future__ import annotations
 
 import ctypes
+import math
 import os
 import warnings
 
@@ -225,7 +226,7 @@ class finfo:
         self.min = float(info.min)
         self.tiny = float(info.smallest_normal)
         self.smallest_normal = self.tiny
-        self.resolution = float(info.resolution)
+        self.resolution = 10.0 ** -math.floor(-math.log10(self.eps))
         self.dtype = real.name
 
     def __eq__(self, other) -> bool:

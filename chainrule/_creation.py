@@ -15,10 +15,19 @@ import numpy as np
 from . import _dtypes
 from ._device import channels_last, channels_last_3d, contiguous_format, preserve_format
 from ._dtypes import get_default_dtype
-from ._factory import (check_fits, check_options, dtype_arg, make, out_dtype, parse_size,
-                       scalar_type_name, torch_type_name, write_out)
+from ._factory import (
+    check_fits,
+    check_options,
+    dtype_arg,
+    make,
+    out_dtype,
+    parse_size,
+    scalar_type_name,
+    torch_type_name,
+    write_out,
+)
 from ._tensor import Tensor
-from ._tensor_new import as_tensor, asarray, frombuffer, from_numpy, tensor
+from ._tensor_new import as_tensor, asarray, from_numpy, frombuffer, tensor
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "frombuffer", "zeros", "ones",
            "full", "empty", "empty_strided", "arange", "linspace", "logspace", "eye",

@@ -41,36 +41,24 @@ class device:
 
     __slots__ = ("_type", "_index", "_previous")
 
-    def __init__(self, type=None, index=None):  # noqa: A002 - torch's parameter names
-        if isinstance(type, device):
-            if index is not None:
-                raise TypeError("device() received an invalid combination of arguments - got "
-                                "(torch.device, int), but expected one of:" + _SIGNATURES)
-            self._type, self._index = type._type, type._index
+    def __init__(self, *args, **kwargs):
+        kind, index, index_by_position = _device_args(args, kwargs)
+        if isinstance(kind, device):
+            self._type, self._index = kind._type, kind._index
             return
-        if type is None:
-            raise TypeError("device() received an invalid combination of arguments - got (), "
-                            "but expected one of:" + _SIGNATURES)
-        if isinstance(type, bool) or not isinstance(type, (str, int)):
-            if hasattr(type, "__index__") and not isinstance(type, bool):
-                type = type.__index__()
-            else:
-                raise TypeError(f"device() received an invalid combination of arguments - got "
-                                f"({_type_name(type)}), but expected one of:" + _SIGNATURES)
-        if isinstance(type, int):  # an accelerator's index
+        if isinstance(kind, int):  # an accelerator's index
             raise RuntimeError(_NO_ACCELERATOR)
-        kind, parsed = _parse(type)
+        kind, parsed = _parse(kind)
         if index is not None:
             if isinstance(index, bool) or not isinstance(index, int):
-                raise TypeError(f"device(): argument 'index' (position 2) must be int, not "
+                where = " (position 2)" if index_by_position else ""
+                raise TypeError(f"device(): argument 'index'{where} must be int, not "
                                 f"{_type_name(index)}")
             if parsed is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was "
-                                   f"passed explicitly: {type}")
+                                   f"passed explicitly: {kind}:{parsed}")
             if index < 0:
-                if index != -1:
-                    raise RuntimeError("Device index must not be negative")
-                index = None
+                raise RuntimeError("Device index must not be negative")
             parsed = index
         self._type = kind
         self._index = parsed
@@ -101,7 +89,7 @@ class device:
         return hash((self._type, self._index))
 
     def __reduce__(self):
-        return (device, (str(self),))
+        return (device, (self._type,) if self._index is None else (self._type, self._index))
 
     def __enter__(self) -> "device":
         self._previous = _state.default
@@ -110,6 +98,35 @@ class device:
 
     def __exit__(self, *exc) -> None:
         _state.default = self._previous
+
+
+def _device_args(args, kwargs):
+    """(type, index, index given by position) from torch's two device() overloads."""
+    names = ("type", "index")
+    extra = set(kwargs) - set(names)
+    given = dict(zip(names, args))
+    clash = set(given) & set(kwargs)
+    got = ", ".join([_type_name(a) for a in args] +
+                    [f"{k}={_type_name(v)}" for k, v in kwargs.items()])
+    if len(args) > 2 or extra or clash or not (args or kwargs):
+        raise TypeError(f"device() received an invalid combination of arguments - got ({got}), "
+                        "but expected one of:" + _SIGNATURES)
+    given.update(kwargs)
+    kind, index = given.get("type"), given.get("index")
+    if isinstance(kind, device):
+        if index is not None:
+            raise TypeError(f"device() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:" + _SIGNATURES)
+        return kind, None, False
+    if isinstance(kind, bool) or not isinstance(kind, (str, int)):
+        if hasattr(kind, "__index__") and not isinstance(kind, bool):
+            kind = kind.__index__()
+        else:
+            raise TypeError(f"device() received an invalid combination of arguments - got "
+                            f"({got}), but expected one of:\n * (torch.device device)\n      "
+                            f"didn't match because some of the arguments have invalid types: "
+                            f"(!{_type_name(kind)}!)\n * (str type, int index = -1)\n")
+    return kind, index, len(args) > 1
 
 
 def _parse(text: str):
@@ -214,7 +231,8 @@ class memory_format:
 
 
 strided = layout("strided")
-sparse_coo, sparse_csr, sparse_csc = layout("sparse_coo"), layout("sparse_csr"), layout("sparse_csc")
+sparse_coo, sparse_csr = layout("sparse_coo"), layout("sparse_csr")
+sparse_csc = layout("sparse_csc")
 sparse_bsr, sparse_bsc, jagged = layout("sparse_bsr"), layout("sparse_bsc"), layout("jagged")
 _mkldnn = layout("_mkldnn")
 _LAYOUTS = {x._name: x for x in (strided, sparse_coo, sparse_csr, sparse_csc, sparse_bsr,

@@ -44,6 +44,9 @@ def torch_type_name(value) -> str:
     if isinstance(value, _dtypes.dtype):
         return "torch.dtype"
     cls = type(value)
+    if cls.__name__ in ("device", "layout", "memory_format", "Generator") and \
+            cls.__module__.startswith("chainrule"):
+        return f"torch.{cls.__name__}"
     if cls.__module__ == "numpy":
         return f"numpy.{cls.__name__}"
     return cls.__name__

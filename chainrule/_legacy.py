@@ -58,8 +58,10 @@ def legacy_new(dtype, args: tuple, kwargs: dict, any_tensor: bool = False) -> Te
     if kwargs:
         got = ", ".join([torch_type_name(a) for a in args] +
                         [f"{k}={torch_type_name(v)}" for k, v in kwargs.items()])
+        first, rest = _NEW_SIGNATURES.split("\n * (torch.Storage", 1)
         raise TypeError(f"new() received an invalid combination of arguments - got ({got}), but "
-                        "expected one of:" + _NEW_SIGNATURES)
+                        f"expected one of:{first}\n      didn't match because some of the "
+                        f"keywords were incorrect: {', '.join(kwargs)}\n * (torch.Storage{rest}")
     if device is not None:
         from ._device import resolve
         resolve(device)

@@ -11,9 +11,17 @@ import warnings
 import numpy as np
 
 from . import _dtypes
-from ._device import (channels_last, channels_last_3d, contiguous_format, device, memory_format,
-                      preserve_format, resolve, strided)
-from ._factory import dtype_arg, parse_size, torch_type_name
+from ._device import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    device,
+    memory_format,
+    preserve_format,
+    resolve,
+    strided,
+)
+from ._factory import check_options, dtype_arg, make, parse_size, torch_type_name
 from ._legacy import dtype_from_type_name, legacy_new, type_name
 from ._tensor import Tensor
 from .autograd.grad_mode import _tls
@@ -298,19 +306,20 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
                   requires_grad=requires_grad, pin_memory=pin_memory)
 
 
-def _new_filled(fname, maker):
+def _new_filled(fname, fill):
     def method(self, *size, dtype=None, device=None, requires_grad=False, layout=None,
                pin_memory=False, **kw):
         size_kw = kw.pop("size", None)
         if kw:
             raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kw))}'")
-        return maker(*size, size=size_kw, dtype=_new_dtype(self, fname, dtype), device=device,
-                     requires_grad=requires_grad, layout=layout, pin_memory=pin_memory) \
-            if size_kw is not None else \
-            maker(*size, dtype=_new_dtype(self, fname, dtype), device=device,
-                  requires_grad=requires_grad, layout=layout, pin_memory=pin_memory)
+        dtype = _new_dtype(self, fname, dtype)
+        check_options(fname, device, requires_grad, pin_memory, layout)
+        shape = parse_size(fname, size, size_kw)
+        maker = np.ones if fill else np.zeros
+        return make(maker(shape, dtype=dtype.np), requires_grad)
     method.__name__ = fname
-    method.__doc__ = f"``{maker.__name__}`` with this tensor's dtype (unless ``dtype``)."
+    method.__doc__ = (f"A tensor of {'ones' if fill else 'zeros'} with this tensor's dtype "
+                      "(unless ``dtype``).")
     return method
 
 
@@ -400,7 +409,7 @@ def is_shared(self) -> bool:
     return self._shared
 
 
-def get_device(self) -> int:
+def _get_device(self) -> int:
     """-1: the CPU (a CUDA tensor would give its index)."""
     return -1
 
@@ -419,11 +428,10 @@ def _attach() -> None:
         "new_tensor": new_tensor, "new_full": new_full, "new_empty_strided": new_empty_strided,
         "new": new, "apply_": apply_, "map_": map_, "map2_": map2_, "pin_memory": pin_memory,
         "is_pinned": is_pinned, "share_memory_": share_memory_, "is_shared": is_shared,
-        "get_device": get_device,
+        "get_device": _get_device,
     }
-    from ._creation import empty, ones, zeros
-    for name, maker in (("new_zeros", zeros), ("new_ones", ones), ("new_empty", empty)):
-        methods[name] = _new_filled(name, maker)
+    for name, fill in (("new_zeros", 0), ("new_ones", 1), ("new_empty", 0)):
+        methods[name] = _new_filled(name, fill)
     if "storage_offset" not in Tensor.__dict__:  # another module may already define it
         methods["storage_offset"] = storage_offset
     for name, fn in methods.items():

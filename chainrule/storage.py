@@ -74,6 +74,13 @@ class UntypedStorage:
         s._set(owner, tensor)
         return s
 
+    @classmethod
+    def _of_bytes(cls, raw) -> "UntypedStorage":
+        s = cls.__new__(cls)
+        s._owner, s._bytes, s._tensor = raw, raw, None
+        s._ptr = raw.__array_interface__["data"][0]
+        return s
+
     def _set(self, owner, tensor) -> None:
         self._owner = owner
         self._bytes = _bytes_of(owner)
@@ -105,8 +112,9 @@ class UntypedStorage:
         return False
 
     def __getitem__(self, index):
-        value = self._bytes[index]
-        return value.tolist() if isinstance(index, slice) else int(value)
+        if isinstance(index, slice):  # a storage over those bytes (memory shared)
+            return UntypedStorage._of_bytes(self._bytes[index])
+        return int(self._bytes[index])
 
     def __setitem__(self, index, value) -> None:
         self._bytes[index] = value
@@ -136,7 +144,7 @@ class UntypedStorage:
         return self
 
     def type(self) -> str:  # noqa: A003
-        return "torch.UntypedStorage"
+        return "torch.storage.UntypedStorage"
 
     def __repr__(self) -> str:
         body = "\n".join(f" {v}" for v in self._bytes.tolist())
@@ -181,8 +189,13 @@ class TypedStorage:
         return False
 
     def __getitem__(self, index):
-        value = self._elements()[index]
-        return value.tolist()
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.size())
+            if step != 1:
+                raise RuntimeError("slices with steps are not supported by storages")
+            item = self.dtype.itemsize
+            return TypedStorage(self._untyped[start * item: stop * item], self.dtype)
+        return self._elements()[index].tolist()
 
     def __setitem__(self, index, value) -> None:
         self._elements()[index] = value

@@ -7,8 +7,16 @@ distributions, shapes, dtypes, graph nodes and errors are torch's.
 """
 from __future__ import annotations
 
-from ..._generator import (Generator, default_generator, fork_rng, get_rng_state,
-                           initial_seed, manual_seed, seed, set_rng_state)
+from ..._generator import (
+    Generator,
+    default_generator,
+    fork_rng,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
 from . import inplace  # noqa: F401 - attaches Tensor.uniform_ ...
 from .distributions import bernoulli, multinomial, normal, poisson
 from .factories import rand, rand_like, randint, randint_like, randn, randn_like, randperm

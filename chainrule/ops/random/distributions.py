@@ -7,8 +7,16 @@ so these are ops whose rule is zero: ``torch.normal(mean, std)`` shows NormalBac
 from __future__ import annotations
 
 from ... import _dtypes
-from ..._factory import (check_options, dtype_arg, make, out_dtype, parse_size,
-                         scalar_type_name, torch_type_name, write_out)
+from ..._factory import (
+    check_options,
+    dtype_arg,
+    make,
+    out_dtype,
+    parse_size,
+    scalar_type_name,
+    torch_type_name,
+    write_out,
+)
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
 from ...backend import numpy_namespace as xp

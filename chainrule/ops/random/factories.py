@@ -7,8 +7,15 @@ from __future__ import annotations
 
 from ... import _dtypes
 from ..._creation import like_array
-from ..._factory import (check_options, dtype_arg, make, out_dtype, parse_size,
-                         torch_type_name, write_out)
+from ..._factory import (
+    check_options,
+    dtype_arg,
+    make,
+    out_dtype,
+    parse_size,
+    torch_type_name,
+    write_out,
+)
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
 from . import _sample as K
