@@ -75,27 +75,24 @@ def numpy_dtype(array):
                         f"The only supported types are: {_SUPPORTED}.") from None
 
 
+_PLAIN = frozenset((float, int, bool))
+
+
 def infer_dtype(data):
     """torch's dtype inference over nested data (the promotion of every element's type)."""
     default = get_default_dtype()
+    plain_dtypes = {float: default, int: _dtypes.int64, bool: _dtypes.bool_}
     found: dict = {}  # the element dtypes seen, in order
     stack = [data]
     while stack:
         item = stack.pop()
         if isinstance(item, (list, tuple)) or (not isinstance(item, np.ndarray) and
                                                _is_sequence(item)):
-            nested = []
-            for x in item:  # plain numbers are the common case: no stack traffic for them
-                c = x.__class__
-                if c is float:
-                    found[default] = None
-                elif c is int:
-                    found[_dtypes.int64] = None
-                elif c is bool:
-                    found[_dtypes.bool_] = None
-                else:
-                    nested.append(x)
-            stack.extend(reversed(nested))
+            classes = set(map(type, item))  # plain numbers are the common case: no loop
+            for c in classes & _PLAIN:
+                found[plain_dtypes[c]] = None
+            if not classes <= _PLAIN:
+                stack.extend(reversed([x for x in item if type(x) not in _PLAIN]))
             continue
         d = _scalar_dtype(item, default)
         if d is None:
@@ -157,12 +154,12 @@ def _bad_element(item, target) -> TypeError:
 def _to_array(values: list, target, shape):
     """``values`` (numbers, NumPy scalars, one-element tensors) as an array of ``target``."""
     kind = target.np.kind
-    plain = True
-    for i, v in enumerate(values):
+    classes = set(map(type, values))
+    plain = classes <= _PLAIN
+    for i, v in enumerate(values if not plain else ()):
         cls = v.__class__
         if cls is float or cls is int or cls is bool:
             continue
-        plain = False
         if isinstance(v, Tensor):
             if v._data.size != 1:
                 raise ValueError("only one element tensors can be converted to Python scalars")
@@ -179,7 +176,7 @@ def _to_array(values: list, target, shape):
         elif not isinstance(v, (int, float)):
             raise _bad_element(v, target)
     if kind in "iu":
-        if plain and all(v.__class__ is not float for v in values):
+        if plain and float not in classes:
             try:
                 arr = np.array(values, dtype=np.int64)
             except OverflowError:
