@@ -86,7 +86,8 @@ def _int_arg(value):
         return None
 
 
-def parse_size(fname: str, args: tuple, size=None, negative: str | None = None) -> tuple:
+def parse_size(fname: str, args: tuple, size=None, negative: str | None = None,
+               position: int = 1) -> tuple:
     """The ``*size`` of a factory: ints as varargs, one tuple/list/Size, or ``size=``
     (``negative``: the factory's own message for a negative size, if torch has one)."""
     if size is not None:
@@ -102,8 +103,9 @@ def parse_size(fname: str, args: tuple, size=None, negative: str | None = None) 
         for pos, s in enumerate(args[0]):
             v = _int_arg(s)
             if v is None:
-                raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, "
-                                f"but found element of type {torch_type_name(s)} at pos {pos}")
+                raise TypeError(f"{fname}(): argument 'size' (position {position}) must be tuple "
+                                f"of ints, but found element of type {torch_type_name(s)} at "
+                                f"pos {pos}")
             shape.append(v)
         shape = tuple(shape)
     else:
@@ -112,8 +114,8 @@ def parse_size(fname: str, args: tuple, size=None, negative: str | None = None) 
             v = _int_arg(s)
             if v is None:
                 if len(args) == 1:
-                    raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of "
-                                    f"ints, not {torch_type_name(s)}")
+                    raise TypeError(f"{fname}(): argument 'size' (position {position}) must be "
+                                    f"tuple of ints, not {torch_type_name(s)}")
                 if isinstance(s, (tuple, list)) and pos == 0:
                     raise TypeError(f"{fname}() takes 1 positional argument but {len(args)} "
                                     "were given")
@@ -225,3 +227,20 @@ def check_fits(value, dtype, fill: bool = True):
     if not lo <= value <= int(info.max):
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return value + int(info.max) + 1 if value < 0 and kind == "u" else value
+
+
+def check_expand(p, target) -> None:
+    """torch's expand check: ``p`` must broadcast to the shape ``target``."""
+    shape = p._data.shape
+    if len(shape) > len(target):
+        from ._legacy import type_name
+        raise RuntimeError(f"expand(torch.{type_name(p.dtype)}{{{list(shape)}}}, "
+                           f"size={list(target)}): the number of sizes provided "
+                           f"({len(target)}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({len(shape)})")
+    for i in range(1, len(shape) + 1):
+        if shape[-i] != 1 and shape[-i] != target[-i]:
+            raise RuntimeError(f"The expanded size of the tensor ({target[-i]}) must match the "
+                               f"existing size ({shape[-i]}) at non-singleton dimension "
+                               f"{len(target) - i}.  Target sizes: {list(target)}.  Tensor "
+                               f"sizes: {list(shape)}")

@@ -21,7 +21,7 @@ from ._device import (
     resolve,
     strided,
 )
-from ._factory import check_options, dtype_arg, make, parse_size, torch_type_name
+from ._factory import check_expand, check_options, dtype_arg, make, parse_size, torch_type_name
 from ._legacy import dtype_from_type_name, legacy_new, type_name
 from ._tensor import Tensor
 from .autograd.grad_mode import _tls
@@ -374,6 +374,7 @@ def map_(self, tensor, callable) -> Tensor:  # noqa: A002
     """Replace each element ``a`` with ``callable(a, b)``, ``b`` from ``tensor`` broadcast
     to this tensor's shape."""
     _no_grad_callback(self, "map_")
+    check_expand(tensor, self._data.shape)
     other = np.broadcast_to(tensor._data, self._data.shape).reshape(-1).tolist()
     return _store_elementwise(self, [callable(a, b) for a, b in
                                      zip(self._data.reshape(-1).tolist(), other)])
@@ -383,6 +384,8 @@ def map2_(self, x, y, callable) -> Tensor:  # noqa: A002
     """``map_`` with two tensors: ``callable(a, b, c)``."""
     _no_grad_callback(self, "map2_")
     shape = self._data.shape
+    check_expand(x, shape)
+    check_expand(y, shape)
     xs = np.broadcast_to(x._data, shape).reshape(-1).tolist()
     ys = np.broadcast_to(y._data, shape).reshape(-1).tolist()
     return _store_elementwise(self, [callable(a, b, c) for a, b, c in

@@ -89,6 +89,8 @@ def infer_dtype(data):
         if isinstance(item, (list, tuple)) or (not isinstance(item, np.ndarray) and
                                                _is_sequence(item)):
             classes = set(map(type, item))  # plain numbers are the common case: no loop
+            if not classes:  # an empty sequence counts as the default dtype, as in torch
+                found[default] = None
             for c in classes & _PLAIN:
                 found[plain_dtypes[c]] = None
             if not classes <= _PLAIN:
@@ -151,50 +153,71 @@ def _bad_element(item, target) -> TypeError:
     return TypeError(f"'{name}' object cannot be interpreted as an integer")
 
 
+def _element(v, target, kind):
+    """One element as a Python number, with torch's TypeError for what is not one."""
+    cls = v.__class__
+    if cls is float or cls is int or cls is bool:
+        return v
+    if isinstance(v, Tensor):
+        if v._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return v._data.reshape(()).item()
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, complex):
+        if kind == "f":
+            raise TypeError("must be real number, not complex")
+        if kind in "iu":
+            raise TypeError("'complex' object cannot be interpreted as an integer")
+        return v
+    if isinstance(v, str):
+        raise TypeError("new(): invalid data type 'str'")
+    if not isinstance(v, (int, float)):
+        raise _bad_element(v, target)
+    return v
+
+
 def _to_array(values: list, target, shape):
-    """``values`` (numbers, NumPy scalars, one-element tensors) as an array of ``target``."""
+    """``values`` (numbers, NumPy scalars, one-element tensors) as an array of ``target``,
+    checked element by element in order, as torch stores them."""
     kind = target.np.kind
     classes = set(map(type, values))
-    plain = classes <= _PLAIN
-    for i, v in enumerate(values if not plain else ()):
-        cls = v.__class__
-        if cls is float or cls is int or cls is bool:
-            continue
-        if isinstance(v, Tensor):
-            if v._data.size != 1:
-                raise ValueError("only one element tensors can be converted to Python scalars")
-            values[i] = v._data.reshape(()).item()
-        elif isinstance(v, np.generic):
-            values[i] = v.item()
-        elif isinstance(v, complex):
-            if kind == "f":
-                raise TypeError("must be real number, not complex")
-            if kind in "iu":
-                raise TypeError("'complex' object cannot be interpreted as an integer")
-        elif isinstance(v, str):
-            raise TypeError("new(): invalid data type 'str'")
-        elif not isinstance(v, (int, float)):
-            raise _bad_element(v, target)
-    if kind in "iu":
-        if plain and float not in classes:
+    if classes <= _PLAIN:
+        if kind not in "iu":
+            return np.array(values, dtype=np.bool_ if kind == "b" else target.np).reshape(shape)
+        if float not in classes:
             try:
                 arr = np.array(values, dtype=np.int64)
             except OverflowError:
-                raise ValueError("Overflow when unpacking long long") from None
-            info = np.iinfo(target.np)
-            lo = -int(info.max) if kind == "u" else int(info.min)
-            if arr.size and (arr.min() < lo or arr.max() > info.max):
-                raise RuntimeError(f"value cannot be converted to type {target.name} without "
-                                   "overflow")
-            return arr.astype(target.np).reshape(shape)
-        for v in values:
-            if isinstance(v, int) and not -(1 << 63) <= v < (1 << 64):
+                arr = None
+            if arr is not None:
+                info = np.iinfo(target.np)
+                lo = -int(info.max) if kind == "u" else int(info.min)
+                if not arr.size or (arr.min() >= lo and arr.max() <= info.max):
+                    return arr.astype(target.np).reshape(shape)
+    out = []
+    for v in values:
+        v = _element(v, target, kind)
+        if kind in "iu":
+            if isinstance(v, int) and not -(1 << 63) <= v < (1 << 63):
                 raise ValueError("Overflow when unpacking long long")
-        values = [check_fits(v, target, fill=False) for v in values]
-        return np.array(values, dtype=target.np).reshape(shape)
-    if kind == "b":
-        return np.array(values, dtype=np.bool_).reshape(shape)
-    return np.array(values, dtype=target.np).reshape(shape)
+            v = check_fits(v, target, fill=False)
+        out.append(v)
+    return np.array(out, dtype=np.bool_ if kind == "b" else target.np).reshape(shape)
+
+
+def _store_in_order(seq, dim, sizes, target) -> None:
+    """torch's recursive store, checking only: raises the first error in element order."""
+    if dim == len(sizes):
+        _to_array([seq], target, ())
+        return
+    if not _is_sequence(seq):
+        raise TypeError("not a sequence")
+    if len(seq) != sizes[dim]:
+        raise ValueError(f"expected sequence of length {sizes[dim]} at dim {dim} "
+                         f"(got {len(seq)})")
+    for item in seq:
+        _store_in_order(item, dim + 1, sizes, target)
 
 
 def _from_data(data, dtype):
@@ -202,10 +225,18 @@ def _from_data(data, dtype):
     if _is_sequence(data):
         sizes = _sizes(data)  # torch measures first, then infers, then stores
         target = dtype if dtype is not None else infer_dtype(data)
-        flat = _flatten(data, sizes)
-        if isinstance(flat, np.ndarray):
-            return flat.astype(target.np)
-        return _to_array(flat, target, sizes)
+        if 0 in sizes:  # nothing to store, so (as torch) nothing else is checked
+            return np.zeros(sizes, dtype=target.np)
+        try:
+            flat = _flatten(data, sizes)
+            if isinstance(flat, np.ndarray):
+                return flat.astype(target.np)
+            return _to_array(flat, target, sizes)
+        except (TypeError, ValueError, RuntimeError):
+            # The level-by-level checks found a problem: walk depth first, as torch stores,
+            # so that the error raised is the one torch meets first.
+            _store_in_order(data, 0, sizes, target)
+            raise
     target = dtype if dtype is not None else infer_dtype(data)
     return _to_array([data], target, ())
 

@@ -233,3 +233,40 @@ def test_tensor_keeps_values_exactly(torch):
     big = [2**62 + 1, -(2**62) - 3]
     assert cr.tensor(big).tolist() == torch.tensor(big).tolist()
     assert cr.tensor(np.array([1, 2], dtype=np.int8)).dtype is cr.int8
+
+
+# ---------------------------------------------------------------------------- hypothesis
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+VARARG_FACTORIES = ["m.zeros({})", "m.ones({}, dtype=m.int32)", "m.empty({}).shape",
+                    "m.rand({}).shape", "m.randn({}, dtype=m.float64).shape",
+                    "m.zeros(1).new_ones({})"]
+TUPLE_FACTORIES = ["m.full({}, 2.5)", "m.randint(3, {}).shape", "m.normal(0., 1., {}).shape",
+                   "m.zeros(1).new_full({}, 1)"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.lists(st.integers(-1, 3), min_size=0, max_size=4),
+       form=st.sampled_from(["varargs", "tuple", "list", "size", "numpy"]),
+       factory=st.sampled_from(VARARG_FACTORIES + TUPLE_FACTORIES))
+def test_factory_sizes_property(shape, form, factory):
+    torch = pytest.importorskip("torch")
+    if factory in TUPLE_FACTORIES and form == "varargs":
+        form = "tuple"
+    text = {"varargs": ", ".join(map(str, shape)) or "()", "tuple": f"tuple({shape})",
+            "list": str(shape), "size": f"m.Size({shape})",
+            "numpy": f"tuple(np.array({shape}, dtype=np.int64))"}[form]
+    same(torch, factory.format(text))
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.recursive(st.one_of(st.integers(-300, 300), st.floats(-1e3, 1e3),
+                                   st.booleans()),
+                         lambda inner: st.lists(inner, min_size=0, max_size=3), max_leaves=12),
+       dtype=st.sampled_from([None, "m.float64", "m.int32", "m.uint8", "m.bool", "m.int8"]))
+def test_tensor_from_nested_data_property(data, dtype):
+    torch = pytest.importorskip("torch")
+    expr = "m.tensor(data)" if dtype is None else f"m.tensor(data, dtype={dtype})"
+    same(torch, expr, data=data)

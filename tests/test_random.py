@@ -486,3 +486,32 @@ def test_nn_init_draws_from_the_generator():
     cr.nn.init.uniform_(u, generator=cr.Generator().manual_seed(1))
     assert w.tolist() == u.tolist()
     assert cr.nn.init.normal_(cr.empty(())).shape == ()
+
+
+# ---------------------------------------------------------------------------- hypothesis
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SHAPE = st.lists(st.integers(0, 3), min_size=0, max_size=3).map(tuple)
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=_SHAPE, b=_SHAPE, kind=st.sampled_from(["normal", "bernoulli_", "map"]))
+def test_parameter_broadcasting_property(a, b, kind):
+    torch = pytest.importorskip("torch")
+    expr = {"normal": "m.normal(m.zeros(a), m.ones(b))",
+            "bernoulli_": "m.zeros(a).bernoulli_(m.full(b, 0.5))",
+            "map": "m.zeros(a).map_(m.ones(b), lambda x, y: x + y)"}[kind]
+    same(torch, expr, values=kind == "map", a=a, b=b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=_SHAPE, n=st.integers(-1, 4), replacement=st.booleans(),
+       rows=st.booleans())
+def test_multinomial_shapes_property(shape, n, replacement, rows):
+    torch = pytest.importorskip("torch")
+    k = shape[-1] if shape else 3
+    size = (2, k) if rows else (k,)
+    same(torch, "m.multinomial(m.ones(size), n, replacement)", values=False, size=size, n=n,
+         replacement=replacement)

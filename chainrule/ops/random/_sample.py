@@ -141,10 +141,10 @@ def broadcast_shape(a: tuple, b: tuple) -> tuple:
     n = max(len(a), len(b))
     pa, pb = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
     out = []
-    for dim in range(n):
+    for dim in range(n - 1, -1, -1):  # torch reports the innermost mismatch
         x, y = pa[dim], pb[dim]
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
                                f"({y}) at non-singleton dimension {dim}")
         out.append(y if x == 1 else x)
-    return tuple(out)
+    return tuple(out[::-1])

@@ -136,7 +136,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError(f"multinomial expects Long tensor out, got: "
                            f"{scalar_type_name(out.dtype)}")
     rows = probs.reshape(probs.shape[0] if probs.ndim == 2 else 1, categories).astype(xp.float64)
-    if rows.shape[0] and not categories:
+    if rows.shape[0] and not categories and num_samples == 1:  # torch's one-sample path
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                            "operation has no identity.")
     if rows.size and not (xp.isfinite(rows).all() and (rows >= 0).all()):

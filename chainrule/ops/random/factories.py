@@ -121,7 +121,7 @@ def _randint_args(args, kw):
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"randint(): argument 'size' (position {3 if three else 2}) must be "
                         f"tuple of ints, not {torch_type_name(size)}")
-    return low, high, size
+    return low, high, size, 3 if three else 2
 
 
 def _check_randint(low, high, dtype):
@@ -138,11 +138,11 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
     (int64 unless ``dtype``)."""
     fname = "randint"
-    low, high, size = _randint_args(args, kw)
+    low, high, size, size_position = _randint_args(args, kw)
     gen = generator_of(generator)
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out, _dtypes.int64)
     check_options(fname, device, requires_grad, pin_memory, layout)
-    shape = parse_size(fname, (size,))
+    shape = parse_size(fname, (size,), position=size_position)
     _check_randint(low, high, dtype)
     data = K.integers(gen, shape, low, high, dtype.np)
     if out is not None:

@@ -8,7 +8,7 @@ typed like its input, so on a tensor in a graph it records torch's node (Uniform
 from __future__ import annotations
 
 from ... import _dtypes
-from ..._factory import scalar_type_name, torch_type_name
+from ..._factory import check_expand, scalar_type_name, torch_type_name
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
 from ...backend import numpy_namespace as xp
@@ -124,25 +124,14 @@ def bernoulli_(self, p=0.5, *, generator=None) -> Tensor:
         raise K.not_implemented("bernoulli_scalar_cpu_", d)
     if isinstance(p, Tensor):
         K.require_float("bernoulli_tensor_cpu_p_", _dtype(p), complex_ok=False)
-        _check_expand(p._data.shape, self._data.shape)
+        if not self._data.size:  # torch returns before looking at p
+            return self
+        check_expand(p, self._data.shape)
         data = p._data
         if data.size and not ((data >= 0) & (data <= 1)).all():
             raise _p_range_error()
         return _run_with_p(self, p, {"generator": gen})
     return _run(self, BERNOULLI_FLOAT, {"p": _float_p("bernoulli_", p), "generator": gen})
-
-
-def _check_expand(shape, target) -> None:
-    """torch's expand check (``p`` must broadcast to the tensor's shape)."""
-    if len(shape) > len(target):
-        raise RuntimeError(f"The expanded size of the tensor ({len(target)}) must match the "
-                           f"existing size ({len(shape)})")
-    for i in range(1, len(shape) + 1):
-        if shape[-i] != 1 and shape[-i] != target[-i]:
-            raise RuntimeError(f"The expanded size of the tensor ({target[-i]}) must match the "
-                               f"existing size ({shape[-i]}) at non-singleton dimension "
-                               f"{len(target) - i}.  Target sizes: {list(target)}.  Tensor "
-                               f"sizes: {list(shape)}")
 
 
 def exponential_(self, lambd=1.0, *, generator=None) -> Tensor:
