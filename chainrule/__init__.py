@@ -13,11 +13,10 @@ _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"chainrule(\
                                  r"encountered")
 
 from . import _dtypes
-from ._creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                        get_rng_state, initial_seed, linspace, logspace, manual_seed, ones,
-                        ones_like, rand, rand_like, randint, randint_like, randn, randn_like,
-                        randperm, scalar_tensor, seed, set_rng_state, tensor, zeros, zeros_like)
-from ._dtypes import dtype, get_default_dtype, promote_types, set_default_dtype
+from ._creation import (arange, as_tensor, asarray, empty, empty_like, empty_strided, eye,
+                        from_numpy, frombuffer, full, full_like, linspace, logspace, ones,
+                        ones_like, scalar_tensor, tensor, zeros, zeros_like)
+from ._dtypes import dtype, get_default_dtype, promote_types
 from ._printing import get_printoptions, printoptions, set_printoptions
 from ._size import Size
 from ._tensor import Tensor
@@ -28,6 +27,26 @@ from . import ops as _ops
 from . import autograd  # noqa: E402
 from . import return_types  # noqa: E402, F401
 from . import linalg  # noqa: E402
+from ._device import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                      get_default_device, jagged, layout, memory_format, preserve_format,
+                      set_default_device, sparse_bsc, sparse_bsr, sparse_coo, sparse_csc,
+                      sparse_csr, strided)
+from ._generator import (Generator, default_generator, get_rng_state,  # noqa: E402
+                         initial_seed, manual_seed, seed, set_rng_state)
+from .ops.random import (rand, rand_like, randint, randint_like, randn,  # noqa: E402
+                         randn_like, randperm)
+from ._config import (are_deterministic_algorithms_enabled, finfo,  # noqa: E402
+                      get_deterministic_debug_mode, get_float32_matmul_precision,
+                      get_num_interop_threads, get_num_threads, iinfo,
+                      is_deterministic_algorithms_warn_only_enabled, is_warn_always_enabled,
+                      set_default_dtype, set_default_tensor_type, set_deterministic_debug_mode,
+                      set_float32_matmul_precision, set_num_interop_threads, set_num_threads,
+                      set_warn_always, use_deterministic_algorithms)
+from ._tensor_api import (get_device, is_complex, is_floating_point,  # noqa: E402
+                          is_nonzero, numel, typename)
+from ._legacy import LEGACY_TYPES as _LEGACY_TYPES  # noqa: E402
+from .storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402
+from . import random  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -49,10 +68,6 @@ def is_tensor(obj) -> bool:
     return isinstance(obj, Tensor)
 
 
-def numel(input) -> int:
-    return input.numel()
-
-
 def result_type(tensor1, tensor2):
     from .ops.pointwise import _promoted_dtype
     return _promoted_dtype(tensor1, tensor2)
@@ -63,9 +78,20 @@ def can_cast(from_, to) -> bool:
                                               and from_.itemsize <= to.itemsize)
 
 
+globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor ...
+
+_LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
+                 "version", "storage")
+
+
 def __getattr__(name):
-    # nn, optim and utils load on first use, keeping `import chainrule` light.
+    # Submodules load on first use, keeping `import chainrule` light. A name chainrule lacks
+    # is an AttributeError (so hasattr is False), also for a submodule not written yet.
     import importlib
-    if name in ("nn", "optim", "utils"):
-        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY_MODULES:
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")

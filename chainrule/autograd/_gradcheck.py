@@ -174,7 +174,7 @@ def _analytical_jacobian(inputs, output, nondet_tol, check_grad_dtypes, vectors=
     diff = [t for _, t in _diff_inputs(inputs)]
 
     def one_hots():
-        base = zeros_like(output)
+        base = zeros_like(output).contiguous()  # writable through its flat view
         flat = base._data.reshape(-1)
         for j in range(flat.size):
             flat[:] = 0
@@ -424,5 +424,5 @@ def _random_grad_output(o, noncontiguous):
         big = chainrule.rand(*shape[:-1], shape[-1] * 2, dtype=dtype) * 2 - 1
         t = big[..., ::2].detach()
     else:
-        t = (chainrule.rand(*shape, dtype=dtype) * 2 - 1).detach()
+        t = (chainrule.rand(shape, dtype=dtype) * 2 - 1).detach()
     return t.requires_grad_()

@@ -54,14 +54,14 @@ def _shape(tensor: Tensor) -> tuple:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples from U(a, b)."""
     from .._dtypes import float64
-    u = rand(*_shape(tensor), generator=generator, dtype=float64)
+    u = rand(_shape(tensor), generator=generator, dtype=float64)
     return _fill(tensor, u * (b - a) + a)
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fill with samples from N(mean, std^2)."""
     from .._dtypes import float64
-    z = randn(*_shape(tensor), generator=generator, dtype=float64)
+    z = randn(_shape(tensor), generator=generator, dtype=float64)
     return _fill(tensor, z * std + mean)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import _inplace, indexing, linalg, nn, pointwise, reduction, shape  # noqa: F401
 from . import scatter  # noqa: F401
 from . import sorting  # noqa: F401
+from . import random  # noqa: F401
 from ._broadcast import sum_to_shape
 from ._registry import INTERNAL, OPS, PUBLIC, dispatch, expose
 
