@@ -5,7 +5,17 @@ A graph-capture mode hooks in through ``interceptor``.
 """
 from __future__ import annotations
 
-from .._dtypes import _BY_NP, get_default_dtype, result_type
+from .._dtypes import (
+    _BY_NP,
+    as_scalar,
+    check_int_range,
+    checked_scalar,
+    from_numpy_dtype,
+    get_default_dtype,
+    result_type,
+    type_name,
+    wrap_int,
+)
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ..autograd.graph import _seq as _graph_seq
@@ -93,8 +103,7 @@ def dispatch1(op, x):
     with recording inlined."""
     d = x._data
     xp = _NAMESPACES.get(d.__class__)
-    if (interceptor.current is not None or xp is None or
-            (op.dtype_rule is not None and d.dtype.kind not in "fc")):
+    if interceptor.current is not None or xp is None or d.dtype.kind not in op.fast_kinds:
         return dispatch(op, (x,))
     if op.ufunc is not None and xp is _numpy:
         out = (op._fast.get(xp) or op.raw(xp))(d, out=...)  # arrays, even for 0-d
@@ -173,8 +182,9 @@ def dispatch2(op, a, b):
             out = (op._fast.get(xp) or op.raw(xp))(ad, bd, out=...)  # arrays, even for 0-d
         else:
             out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
-    except (ValueError, OverflowError):
-        return dispatch(op, (a, b))  # broadcasting error in torch's words / integer wrap
+    except (ValueError, OverflowError, TypeError):
+        # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap
+        return dispatch(op, (a, b))
     if out.__class__ is not xp.ndarray:
         out = xp.asarray(out)
     r = _new(Tensor)
@@ -293,6 +303,8 @@ def _scalar_array(xp, s, dtype):
     key = (s, s.__class__, dtype)
     arr = _SCALARS.get(key)
     if arr is None:
+        if s.__class__ is int:
+            check_int_range(s)
         arr = xp.asarray(s, dtype=dtype)
         if s != 0 and s == s and xp is _numpy:
             if len(_SCALARS) > 4096:
@@ -303,15 +315,18 @@ def _scalar_array(xp, s, dtype):
 
 
 def _scalar_fits(kind: str, s) -> bool:
-    """True when a Python scalar leaves a tensor of this dtype kind unpromoted."""
+    """True when a Python scalar leaves a tensor of this dtype kind unpromoted (and needs
+    none of the general path's checks: a bool scalar takes the general path, which refuses
+    ``int_tensor - True`` as torch does)."""
     c = s.__class__
     if c is float:
         return kind == "f" or kind == "c"
     if c is int:
         return kind != "b"
-    if c is bool:
-        return True
     return kind == "c" and c is complex
+
+
+_PY_SCALAR_TYPES = frozenset((int, float, bool, complex))
 
 
 def dispatch(op, args: tuple, params: dict | None = None):
@@ -322,6 +337,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
     """
     if interceptor.current is not None:
         return interceptor.current(op, args, params)
+    if op.extra:
+        params = _prepare(op, args, params)
     rule = op.dtype_rule
     n = len(args)
     if n == 1:
@@ -341,10 +358,16 @@ def dispatch(op, args: tuple, params: dict | None = None):
                 slow = rule is not None and (ad.dtype is not bd.dtype or (
                     rule == "promote_float" and ad.dtype.kind not in "fc"))
             else:
+                if b.__class__ not in _PY_SCALAR_TYPES:
+                    b = _operand(op, b, 2)
+                    args = (a, b)
                 bd = b
                 slow = rule is not None and (not _scalar_fits(ad.dtype.kind, b) or (
                     rule == "promote_float" and ad.dtype.kind not in "fc"))
         else:
+            if a.__class__ not in _PY_SCALAR_TYPES:
+                a = _operand(op, a, 1)
+                args = (a, b)
             ad = a
             bd = b._data if isinstance(b, Tensor) else b
             slow = rule is not None
@@ -368,6 +391,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
             if computed:
                 arrays = _wrap_ints(xp, arrays, xp.result_type(*computed))
             break
+    if op.extra or op.refuse is not None:
+        params = _finish(op, xp, arrays, params)
     try:
         out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
     except ValueError as exc:
@@ -411,8 +436,87 @@ def dispatch(op, args: tuple, params: dict | None = None):
     return result
 
 
+def _operand(op, value, position):
+    """A non-Tensor operand of a two-input op: a number as torch reads it (NumPy scalars
+    become Python numbers), or a NumPy array (computed with NumPy's promotion, as torch
+    hands ``tensor + ndarray`` to NumPy); anything else is refused with torch's TypeError,
+    which the Tensor operators turn into NotImplemented."""
+    if isinstance(value, _numpy.ndarray):
+        from_numpy_dtype(value.dtype)  # torch's TypeError for dtypes it has no name for
+        return value
+    name = op.name
+    where = f"{name}(): argument '{'other' if position == 2 else 'input'}' (position {position})"
+    return as_scalar(value, where)
+
+
+def _prepare(op, args, params):
+    """The general path's first step for ops that declare scalar parameters or a check:
+    NumPy scalars become Python numbers (so they promote as torch's scalars do), then the
+    op's own input check runs."""
+    if params:
+        copied = False
+        for name in op.scalars + op.checked:
+            v = params.get(name)
+            if v is not None and v.__class__ not in _PY_SCALAR_TYPES:
+                if not copied:
+                    params, copied = dict(params), True
+                params[name] = as_scalar(v, f"{op.name}(): argument '{name}'")
+    if op.check is not None:
+        op.check(args, params)
+    return params
+
+
+def _finish(op, xp, arrays, params):
+    """The general path's last step before the forward: refuse the dtypes torch refuses for
+    this op, and convert scalar parameters to the dtype computed in (wrapping Python ints,
+    or torch's overflow check for ``checked`` ones)."""
+    computed = None
+    for a in arrays:
+        if isinstance(a, xp.ndarray):
+            computed = a.dtype
+            break
+    if computed is None:
+        return params
+    refuse = op.refuse
+    if refuse is not None:
+        kind, name = computed.kind, None
+        if kind == "f" and _has_complex_scalar(op, arrays, params):
+            # a float tensor with a complex number computes in complex (NumPy promotes it
+            # inside the ufunc, so the arrays are still real here)
+            kind, name = "c", _COMPLEX_NAMES.get(computed.itemsize)
+        hit = refuse.get(kind)
+        if hit is not None:
+            exc, message = hit
+            raise exc(message.format(T=f"'{name or type_name(computed)}'"))
+    if params and (op.scalars or op.checked):
+        params = dict(params)
+        kind = computed.kind
+        for name in op.scalars:
+            v = params.get(name)
+            if v.__class__ is int:
+                params[name] = wrap_int(v, computed) if kind in "iu" else (
+                    check_int_range(v) or v)
+        for name in op.checked:
+            v = params.get(name)
+            if v is not None:
+                params[name] = checked_scalar(v, computed)
+    return params
+
+
+_COMPLEX_NAMES = {2: "ComplexHalf", 4: "ComplexFloat", 8: "ComplexDouble"}
+
+
+def _has_complex_scalar(op, arrays, params):
+    if any(a.__class__ is complex for a in arrays):
+        return True
+    return bool(params) and any(params.get(n).__class__ is complex
+                                for n in op.scalars + op.checked)
+
+
 def _apply_dtype_rule(op, args, arrays, params):
-    """Cast tensor inputs to the dtype torch would compute in (see Op.dtype_rule)."""
+    """Cast tensor inputs to the dtype torch would compute in (see Op.dtype_rule). An
+    ndarray operand means NumPy's own promotion, which is what torch hands such an
+    expression to."""
     rule = op.dtype_rule
     dims, zeros, scalars = [], [], []
     which = op.dtype_inputs if op.dtype_inputs is not None else range(len(args))
@@ -420,10 +524,15 @@ def _apply_dtype_rule(op, args, arrays, params):
         a = args[i]
         if isinstance(a, Tensor):
             (dims if a._data.ndim else zeros).append(_BY_NP[a._data.dtype])
+        elif a.__class__ is _numpy.ndarray:
+            return arrays
         elif a is not None:
             scalars.append(a)
-    if rule == "float_if_scalar":
-        scalars.append(params[op.params[0]])
+    if params:
+        for name in op.scalars + op.checked:
+            v = params.get(name)
+            if v is not None:
+                scalars.append(v)
     target = result_type(dims, zeros, scalars)
     if rule in ("float", "promote_float") and not (target.is_floating_point or
                                                    target.is_complex):
@@ -437,21 +546,16 @@ def _apply_dtype_rule(op, args, arrays, params):
     return out
 
 
-_INT_RANGE: dict = {}
-
-
 def _wrap_ints(xp, arrays, dtype):
-    """Python ints outside an integer dtype's range wrap around into it, as torch converts
-    a scalar to the tensor's type (``uint8_tensor >= -1`` compares with 255)."""
+    """Python ints wrap around into an integer dtype, as torch converts a scalar to the
+    tensor's type (``uint8_tensor >= -1`` compares with 255); any dtype refuses an int that
+    is not an int64 or uint64, as torch does."""
     if dtype.kind not in "iu":
+        for a in arrays:
+            if a.__class__ is int:
+                check_int_range(a)
         return arrays
-    lo_hi = _INT_RANGE.get(dtype)
-    if lo_hi is None:
-        info = xp.iinfo(dtype)
-        lo_hi = _INT_RANGE[dtype] = (int(info.min), int(info.max))
-    lo, hi = lo_hi
-    return [xp.asarray(a).astype(dtype) if a.__class__ is int and not lo <= a <= hi else a
-            for a in arrays]
+    return [wrap_int(a, dtype) if a.__class__ is int else a for a in arrays]
 
 
 def _broadcast_error(arrays):

@@ -448,11 +448,6 @@ def _linalg_entries():
 # the entry must then be deleted. {op name: {test name: (sample indices or None for all,
 # reason)}}
 KNOWN_BUGS = {
-    "clamp_tensor_bounds": {"test_graph": (None, "clamp with tensor bounds is composed of "
-                                                 "maximum/minimum; torch records one "
-                                                 "ClampBackward0")},
-    "clamp_tensor_min": {"test_graph": (None, "clamp(min=tensor) is MaximumBackward0; torch "
-                                              "records ClampBackward0")},
     "sum_dtype": {"test_graph": (None, "sum(dtype=) records ToCopyBackward0 before "
                                        "SumBackward0; torch casts inside the sum")},
     "mean_dtype": {"test_graph": (None, "mean(dtype=) records ToCopyBackward0 before "
