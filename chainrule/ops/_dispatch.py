@@ -5,6 +5,8 @@ A graph-capture mode hooks in through ``interceptor``.
 """
 from __future__ import annotations
 
+import warnings
+
 from .._dtypes import (
     _BY_NP,
     as_scalar,
@@ -24,6 +26,29 @@ from ..backend import _NAMESPACES, namespace_of
 from ..backend import numpy_namespace as _numpy
 from ._node import _IN, _OUT, _PARAM
 from ._vocab import _RAW_VOCABS, raw_vocab
+
+_WARNINGS_SEEN = [None]
+
+
+def silence_numpy_warnings() -> None:
+    """torch turns overflow and 0/0 into inf and nan silently; NumPy warns. Ignore NumPy's
+    floating-point warnings where chainrule's own code raises them, and nowhere else.
+    Installed at import; re-installed by the general dispatch path when a
+    ``warnings.catch_warnings`` block that surrounded ``import chainrule`` (pytest's
+    collection does this) has dropped it."""
+    filters = warnings.filters
+    _WARNINGS_SEEN[0] = filters
+    for f in filters:
+        if f[2] is RuntimeWarning and f[0] == "ignore" and f[3] is not None and \
+                getattr(f[3], "pattern", None) == _MODULES:
+            return
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=_MODULES,
+                            message=_FP_MESSAGES)
+    _WARNINGS_SEEN[0] = warnings.filters
+
+
+_MODULES = r"chainrule(\.|$)"
+_FP_MESSAGES = r".*(overflow|invalid value|divide by zero|underflow) encountered"
 
 
 class _Interceptor:
@@ -337,6 +362,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
     """
     if interceptor.current is not None:
         return interceptor.current(op, args, params)
+    if warnings.filters is not _WARNINGS_SEEN[0]:
+        silence_numpy_warnings()
     if op.extra:
         params = _prepare(op, args, params)
     rule = op.dtype_rule
@@ -570,3 +597,6 @@ def _broadcast_error(arrays):
                 f"at non-singleton dimension {dim}: shapes {list(a)} and {list(b)} do not "
                 "broadcast (align trailing dimensions, or reshape/unsqueeze one input)")
     return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")
+
+
+silence_numpy_warnings()

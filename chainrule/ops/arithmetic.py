@@ -108,9 +108,15 @@ def _div_mode(xp, a, b, rounding_mode):
     return xp.trunc(xp.true_divide(a, b))
 
 
+def _div_mode_grad(F, g, a, b):
+    # zero, as torch; the inputs are saved as torch's DivBackward2 saves them (so a second
+    # backward through the node is refused the same way)
+    return F.zeros_like(g)
+
+
 # Both rounding modes are one node, DivBackward2, whose gradients are zero (torch).
-DIV_MODE = binary("div_mode", _div_mode, da=zero_grad, db=zero_grad, params=("rounding_mode",),
-                  grad_fn="DivBackward2", **BCAST)
+DIV_MODE = binary("div_mode", _div_mode, da=_div_mode_grad, db=_div_mode_grad,
+                  params=("rounding_mode",), grad_fn="DivBackward2", **BCAST)
 FLOOR_DIVIDE = binary("floor_divide", lambda xp, a, b: _div_mode(xp, a, b, "floor"), **BCAST)
 
 
@@ -170,7 +176,7 @@ def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
         return dispatch2(DIV, input, other)
     if rounding_mode not in ("floor", "trunc"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
                          f"but found '{rounding_mode}'")
     return dispatch(DIV_MODE, (input, other), {"rounding_mode": rounding_mode})
 
@@ -268,8 +274,10 @@ def remainder(input, other):
 def fmod(input, other):
     """C's fmod: the result takes the sign of the dividend."""
     if not isinstance(input, Tensor):
-        raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+        raise TypeError(f"fmod() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(other).__name__}), but expected one "
+                        "of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n * (Tensor "
+                        "input, Number other, *, Tensor out = None)\n")
     if isinstance(other, Tensor):
         return dispatch(FMOD_T, (input, other))
     return dispatch(FMOD_S, (input,), {"other": other})
@@ -295,13 +303,20 @@ def _pow_tt(xp, a, b):
 
 
 def _pow_ts(xp, x, exponent):
-    # torch: exponent 0 fills ones, exponent 1 copies (so bool ** True stays bool)
+    # torch: exponent 0 fills ones, exponent 1 copies (so bool ** True stays bool); 0.5 and
+    # -0.5 are sqrt and rsqrt (so (-0.) ** 0.5 is -0. and (-inf) ** 0.5 is nan)
     if exponent == 0:
         return xp.ones_like(x)
     if exponent == 1:
         return x.copy()
-    if x.dtype.kind == "b":
+    kind = x.dtype.kind
+    if kind == "b":
         _refuse("pow", x.dtype)
+    if kind in "fc":
+        if exponent == 0.5:
+            return xp.sqrt(x)
+        if exponent == -0.5:
+            return 1 / xp.sqrt(x)
     return xp.power(x, exponent)
 
 
@@ -319,9 +334,10 @@ def _check_pow_exponent(args, params):
 
 
 def _pow_grad(F, g, x, exponent):
+    # torch: zeros_like for exponent 0, else grad * (exponent * self.pow(exponent - 1))
     if exponent == 0:
         return F.zeros_like(g)
-    return g * (exponent * x ** (exponent - 1))
+    return g * (exponent * F.pow_tensor_scalar(x, exponent - 1))
 
 
 def _pow_base_grad(F, g, a, b):
@@ -365,6 +381,12 @@ def pow(input, exponent):  # noqa: A001 - torch's name
         return dispatch(POW_ST, (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
         return dispatch(POW_TT, (input, exponent))
+    return dispatch(POW_TS, (input,), {"exponent": exponent})
+
+
+@expose(method=False, internal=True)
+def pow_tensor_scalar(input, exponent):
+    """tensor ** number, under the backward vocabulary's name for it."""
     return dispatch(POW_TS, (input,), {"exponent": exponent})
 
 

@@ -79,7 +79,7 @@ ACOS = unary("acos", "arccos", vjp=lambda F, g, x: -g * F.rsqrt(1 - x * x), **FL
 ATAN = unary("atan", "arctan", vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
 SINH = unary("sinh", "sinh", vjp=lambda F, g, x: g * F.cosh(x), **FLOAT)
 COSH = unary("cosh", "cosh", vjp=lambda F, g, x: g * F.sinh(x), **FLOAT)
-TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g - g * out * out, **FLOAT)
+TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g * (1 - out * out), **FLOAT)
 SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x),
                 vjp=lambda F, g, out: g * (out * (1 - out)),
                 **FLOAT)
@@ -99,7 +99,10 @@ THRESHOLD_BACKWARD = binary("threshold_backward",
 SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
               vjp=lambda F, g, out: g * (-0.5 * out * out * out), **FLOAT)
-RECIPROCAL = unary("reciprocal", "reciprocal", vjp=lambda F, g, out: g * (-out * out), **FLOAT)
+# complex: 1 / x (NumPy's complex reciprocal of 0 is nan+nanj, torch's inf+nanj)
+RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x) if x.dtype.kind == "f" else 1 / x,
+                   ufunc="reciprocal", fast_kinds="f",
+                   vjp=lambda F, g, out: g * (-out * out), **FLOAT)
 ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sign(x),
             refuse=not_implemented("abs_cpu", "b"))
 # torch's sign: (0 < x) - (x < 0), so sign(nan) is 0 and sign(-0.) is 0.; bool stays bool
@@ -125,6 +128,8 @@ ROUND = unary("round", lambda xp, x: xp.rint(x) if x.dtype.kind == "f" else x.co
 def _sigmoid(xp, x):
     if x.dtype.kind == "c":
         return 1 / (1 + xp.exp(-x))
+    if x.dtype.itemsize == 2:  # half: computed in float32 and rounded once, as torch
+        return _sigmoid(xp, x.astype("float32")).astype(x.dtype)
     # Split by sign so exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below.
     z = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
@@ -273,7 +278,14 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's parameter names
     lo_t, hi_t = isinstance(min, Tensor), isinstance(max, Tensor)
     if lo_t or hi_t:
         if (min is not None and not lo_t) or (max is not None and not hi_t):
-            raise _clamp_arg_error(min, max)
+            # torch reads a 0-d tensor beside a number bound as a number
+            if lo_t and min.ndim == 0 and not hi_t:
+                min = min.item()  # noqa: A001
+            elif hi_t and max.ndim == 0 and not lo_t:
+                max = max.item()  # noqa: A001
+            else:
+                raise _clamp_arg_error(min, max)
+            return dispatch(CLAMP, (input,), {"min": min, "max": max})
         return dispatch(CLAMP_T, (input, min, max))
     return dispatch(CLAMP, (input,), {"min": min, "max": max})
 
