@@ -216,7 +216,16 @@ def as_scalar(value, where: str = ""):
     if isinstance(value, (bool, int, float, complex)):  # subclasses (IntEnum, ...)
         return (bool if isinstance(value, bool) else int if isinstance(value, int) else
                 float if isinstance(value, float) else complex)(value)
-    raise OperandTypeError(f"{where or 'argument'} must be Tensor, not {c.__name__}")
+    raise OperandTypeError(f"{where or 'argument'} must be Tensor, not {py_type_name(value)}")
+
+
+def py_type_name(value) -> str:
+    """A value's type as torch's argument errors name it (``list``, ``numpy.ndarray``)."""
+    c = type(value)
+    module = c.__module__
+    if module == "builtins" or module.startswith("chainrule"):  # torch says "Tensor"
+        return c.__qualname__
+    return f"{module}.{c.__qualname__}"
 
 
 # torch's ScalarType names (messages such as '"abs_cpu" not implemented for 'Bool'') and the

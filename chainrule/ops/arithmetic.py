@@ -14,7 +14,7 @@ from __future__ import annotations
 import cmath
 import math
 
-from .._dtypes import type_name
+from .._dtypes import py_type_name, type_name, wrap_int
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ._registry import binary, dispatch, dispatch2, expose, op, record
@@ -53,11 +53,13 @@ def _check_divisor(xp, b):
 
 
 def _check_bool_sub(args, params):
+    # torch refuses a bool operand of either kind; two of them (a bool tensor and a bool
+    # tensor or number) get the "two bool tensors" message
     bools = [a for a in args if a.__class__ is bool or
              (isinstance(a, Tensor) and a._data.dtype.kind == "b")]
     if params:
         bools += [v for k, v in params.items() if k == "other" and v.__class__ is bool]
-    if len(bools) == 2 and all(isinstance(a, Tensor) for a in bools):
+    if len(bools) == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
     if bools:
@@ -67,23 +69,47 @@ def _check_bool_sub(args, params):
 
 
 # ---------------------------------------------------------------------------- + - * /
-ADD = binary("add", lambda xp, a, b, alpha=1: xp.add(a, b) if alpha == 1 else a + alpha * b,
-             ufunc="add",
+def _scaled(xp, b, alpha, dtype):
+    """alpha * b in the dtype computed in: alpha is no operand for type promotion, and an
+    integer alpha wraps into an integer dtype as torch's scalars do."""
+    if dtype.kind in "iu" and alpha.__class__ is int:
+        alpha = wrap_int(alpha, dtype)
+    if not hasattr(b, "dtype"):
+        b = xp.asarray(b, dtype=dtype)
+    return alpha * b
+
+
+def _add(xp, a, b, alpha=1):
+    if alpha == 1:
+        return xp.add(a, b)
+    return (a + _scaled(xp, b, alpha, a.dtype)).astype(a.dtype, copy=False)
+
+
+def _sub(xp, a, b, alpha=1):
+    if alpha == 1:
+        return xp.subtract(a, b)
+    return (a - _scaled(xp, b, alpha, a.dtype)).astype(a.dtype, copy=False)
+
+
+def _rsub(xp, x, other, alpha=1):
+    if alpha == 1:
+        return other - x
+    return (other - _scaled(xp, x, alpha, x.dtype)).astype(x.dtype, copy=False)
+
+
+ADD = binary("add", _add, ufunc="add",
              da=lambda F, g: g, db=lambda F, g, alpha: g if alpha == 1 else g * alpha,
-             params=("alpha",), scalars=("alpha",), **BCAST)
-SUB = binary("sub", lambda xp, a, b, alpha=1: xp.subtract(a, b) if alpha == 1 else a - alpha * b,
-             ufunc="subtract",
+             params=("alpha",), **BCAST)
+SUB = binary("sub", _sub, ufunc="subtract",
              da=lambda F, g: g, db=lambda F, g, alpha: -g if alpha == 1 else g * -alpha,
-             params=("alpha",), scalars=("alpha",), check=_check_bool_sub, **BCAST)
-RSUB = op("rsub", lambda xp, x, other, alpha=1: other - x if alpha == 1 else other - alpha * x,
-          vjps=(lambda F, g, alpha: -g if alpha == 1 else g * -alpha,),
-          params=("other", "alpha"), scalars=("other", "alpha"), grad_fn="RsubBackward1",
+             params=("alpha",), check=_check_bool_sub, **BCAST)
+RSUB = op("rsub", _rsub, vjps=(lambda F, g, alpha: -g if alpha == 1 else g * -alpha,),
+          params=("other", "alpha"), scalars=("other",), grad_fn="RsubBackward1",
           dtype_rule="promote", check=_check_bool_sub)
 # rsub(input, other) with a tensor ``other``: other - alpha * input (RsubBackward0)
-RSUB_TT = binary("rsub_tensor", lambda xp, a, b, alpha=1: b - a if alpha == 1 else b - alpha * a,
+RSUB_TT = binary("rsub_tensor", lambda xp, a, b, alpha=1: _rsub(xp, a, b, alpha),
                  da=lambda F, g, alpha: -g if alpha == 1 else g * -alpha, db=lambda F, g: g,
-                 params=("alpha",), scalars=("alpha",), grad_fn="RsubBackward0",
-                 check=_check_bool_sub, **BCAST)
+                 params=("alpha",), grad_fn="RsubBackward0", check=_check_bool_sub, **BCAST)
 MUL = binary("mul", "multiply",
              da=lambda F, g, b: g * b, db=lambda F, g, a: g * a, **BCAST)
 DIV = binary("div", "true_divide",
@@ -229,7 +255,11 @@ def _remainder(xp, a, b):
     dt = _dtype_of(a, b)
     if dt.kind in "iu":
         _check_divisor(xp, b)
-    return xp.remainder(a, b)
+        return xp.remainder(a, b)
+    # torch's float kernel: fmod, moved by b when the signs differ (a zero keeps fmod's
+    # sign: -0. % 1. is -0.; NumPy's remainder gives b's sign)
+    mod = xp.fmod(a, b)
+    return xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)
 
 
 def _fmod(xp, a, b):
@@ -275,7 +305,7 @@ def fmod(input, other):
     """C's fmod: the result takes the sign of the dividend."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fmod() received an invalid combination of arguments - got "
-                        f"({type(input).__name__}, {type(other).__name__}), but expected one "
+                        f"({py_type_name(input)}, {py_type_name(other)}), but expected one "
                         "of:\n * (Tensor input, Tensor other, *, Tensor out = None)\n * (Tensor "
                         "input, Number other, *, Tensor out = None)\n")
     if isinstance(other, Tensor):
@@ -433,7 +463,7 @@ def _require_tensors(name, input, other):
     for pos, (arg, t) in enumerate((("input", input), ("other", other)), 1):
         if not isinstance(t, Tensor):
             raise TypeError(f"{name}(): argument '{arg}' (position {pos}) must be Tensor, not "
-                            f"{type(t).__name__}")
+                            f"{py_type_name(t)}")
 
 
 @expose

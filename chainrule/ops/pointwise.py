@@ -10,7 +10,15 @@ errors for the dtypes it does not implement. Binary arithmetic lives in arithmet
 """
 from __future__ import annotations
 
-from .._dtypes import _BY_NP, OperandTypeError, as_scalar, checked_scalar, result_type, type_name
+from .._dtypes import (
+    _BY_NP,
+    OperandTypeError,
+    as_scalar,
+    checked_scalar,
+    py_type_name,
+    result_type,
+    type_name,
+)
 from .._tensor import Tensor
 from ._registry import binary, dispatch, dispatch1, dispatch2, expose, op, unary
 from .arithmetic import (  # noqa: F401 - the binary ops are part of this family's names
@@ -33,6 +41,7 @@ from .arithmetic import (  # noqa: F401 - the binary ops are part of this family
     RSUB,
     RSUB_TT,
     SUB,
+    _require_tensors,
     add,
     arctan2,
     atan2,
@@ -228,8 +237,11 @@ def _clip(xp, x, lo, hi):
 
 
 def _clip_tensors(xp, x, lo, hi):
-    if x.dtype.kind == "b" and lo is not None and hi is not None:
-        raise NotImplementedError("\"clamp_cpu\" not implemented for 'Bool'")
+    kind = x.dtype.kind
+    if (kind == "b" and lo is not None and hi is not None) or kind == "c":
+        kernel = "clamp_cpu" if lo is not None and hi is not None else \
+            "maximum_cpu" if lo is not None else "minimum_cpu"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{type_name(x.dtype)}'")
     if lo is not None:
         x = xp.maximum(x, lo)
     if hi is not None:
@@ -250,19 +262,19 @@ CLAMP_MAX = unary("clamp_max", lambda xp, x, max: _clip(xp, x, None, max),
 # Tensor bounds: one node with an edge per bound (None for an absent one), as torch.
 CLAMP_T = op("clamp_tensor", _clip_tensors, inputs=("x", "min", "max"),
              vjps=(_clamp_x_grad, _clamp_min_grad, _clamp_max_grad), grad_fn="ClampBackward0",
-             refuse=NO_COMPLEX_CLAMP, **BCAST)
+             **BCAST)
 CLAMP_MIN_T = binary("clamp_min_tensor", lambda xp, a, b: xp.maximum(a, b),
                      da=lambda F, g, a, b: F.where(a >= b, g, 0),
                      db=lambda F, g, a, b: F.where(a < b, g, 0), grad_fn="ClampMinBackward1",
-                     refuse=NO_COMPLEX_CLAMP, **BCAST)
+                     refuse=not_implemented("maximum_cpu", "c"), **BCAST)
 CLAMP_MAX_T = binary("clamp_max_tensor", lambda xp, a, b: xp.minimum(a, b),
                      da=lambda F, g, a, b: F.where(a <= b, g, 0),
                      db=lambda F, g, a, b: F.where(a > b, g, 0), grad_fn="ClampMaxBackward1",
-                     refuse=NO_COMPLEX_CLAMP, **BCAST)
+                     refuse=not_implemented("minimum_cpu", "c"), **BCAST)
 
 
 def _clamp_arg_error(min, max):  # noqa: A002
-    got = ", ".join(f"{k}={type(v).__name__}" for k, v in (("max", max), ("min", min))
+    got = ", ".join(f"{k}={py_type_name(v)}" for k, v in (("max", max), ("min", min))
                     if v is not None)
     return TypeError(f"clamp() received an invalid combination of arguments - got ({got}, ), "
                      "but expected one of:\n * (Tensor input, Tensor min = None, Tensor max = "
@@ -275,6 +287,8 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's parameter names
     (with a gradient for each bound) for tensor bounds."""
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(input, Tensor) and input._data.dtype.kind == "c":
+        raise NotImplementedError("clamp is not supported for complex types")
     lo_t, hi_t = isinstance(min, Tensor), isinstance(max, Tensor)
     if lo_t or hi_t:
         if (min is not None and not lo_t) or (max is not None and not hi_t):
@@ -285,9 +299,26 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's parameter names
                 max = max.item()  # noqa: A001
             else:
                 raise _clamp_arg_error(min, max)
-            return dispatch(CLAMP, (input,), {"min": min, "max": max})
-        return dispatch(CLAMP_T, (input, min, max))
+        else:
+            return dispatch(CLAMP_T, (input, min, max))
+    if min.__class__ is complex or max.__class__ is complex:
+        min, max = _real_bounds(input, min, max)  # noqa: A001
     return dispatch(CLAMP, (input,), {"min": min, "max": max})
+
+
+def _real_bounds(input, min, max):  # noqa: A002
+    """Complex number bounds: an integer tensor would compute in complex, which clamp
+    refuses; a floating one reads them as doubles (torch's checked conversion)."""
+    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
+        raise NotImplementedError("clamp is not supported for complex types")
+    out = []
+    for v in (min, max):
+        if v.__class__ is complex:
+            if v.imag != 0:
+                raise RuntimeError("value cannot be converted to type double without overflow")
+            v = v.real
+        out.append(v)
+    return out
 
 
 clip = expose(clamp, name="clip")
@@ -323,7 +354,7 @@ def where(condition, input=None, other=None):
         return nonzero(condition, as_tuple=True)
     if not isinstance(condition, Tensor):
         raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
-                        f"{type(condition).__name__}")
+                        f"{py_type_name(condition)}")
     cond = condition._data
     if cond.dtype.kind != "b":
         raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
@@ -372,12 +403,17 @@ Tensor.where = _where_method
 
 
 # ---------------------------------------------------------------------------- no gradient
-def _nondiff_binary(name, ufunc_name, dtype_rule=None, refuse=None):
+def _nondiff_binary(name, ufunc_name, dtype_rule=None, refuse=None, tensors_only=False):
     o = binary(name, lambda xp, a, b: getattr(xp, ufunc_name)(a, b), dtype_rule=dtype_rule,
                broadcasts=True, refuse=refuse)
 
-    def fn(input, other):
-        return dispatch(o, (input, other))
+    if tensors_only:  # torch takes no number here
+        def fn(input, other):
+            _require_tensors(name, input, other)
+            return dispatch(o, (input, other))
+    else:
+        def fn(input, other):
+            return dispatch(o, (input, other))
     fn.__name__ = fn.__qualname__ = name
     return expose(fn)
 
@@ -388,9 +424,9 @@ lt = _nondiff_binary("lt", "less", "promote", not_implemented("lt_cpu", "c"))
 le = _nondiff_binary("le", "less_equal", "promote", not_implemented("le_cpu", "c"))
 gt = _nondiff_binary("gt", "greater", "promote", not_implemented("gt_cpu", "c"))
 ge = _nondiff_binary("ge", "greater_equal", "promote", not_implemented("ge_cpu", "c"))
-logical_and = _nondiff_binary("logical_and", "logical_and")
-logical_or = _nondiff_binary("logical_or", "logical_or")
-logical_xor = _nondiff_binary("logical_xor", "logical_xor")
+logical_and = _nondiff_binary("logical_and", "logical_and", tensors_only=True)
+logical_or = _nondiff_binary("logical_or", "logical_or", tensors_only=True)
+logical_xor = _nondiff_binary("logical_xor", "logical_xor", tensors_only=True)
 bitwise_and = _nondiff_binary("bitwise_and", "bitwise_and", "promote",
                               not_implemented("bitwise_and_cpu", "fc"))
 bitwise_or = _nondiff_binary("bitwise_or", "bitwise_or", "promote",
