@@ -261,23 +261,37 @@ def wrap_int(value: int, np_dtype) -> int:
     return value
 
 
+_LIMITS: dict = {}
+
+
+def _limits(np_dtype):
+    lim = _LIMITS.get(np_dtype)
+    if lim is None:
+        if np_dtype.kind in "iu":
+            info = np.iinfo(np_dtype)
+            lim = (-int(info.max) if np_dtype.kind == "u" else int(info.min), int(info.max))
+        else:
+            lim = (None, float(np.finfo(np_dtype).max))
+        lim = _LIMITS[np_dtype] = lim
+    return lim
+
+
 def checked_scalar(value, np_dtype):
     """A scalar converted to ``np_dtype`` the way torch's checked conversion does (clamp
     bounds, where's scalars, pow's exponent, fill values): a value out of range raises,
     except that a negative int within range wraps into an unsigned type."""
     kind = np_dtype.kind
-    overflow = False
-    if kind in "iu" and value.__class__ is not bool and isinstance(value, int):
+    c = value.__class__
+    if kind in "iu" and c is int:
         check_int_range(value)
-        info = np.iinfo(np_dtype)
-        lo = -int(info.max) if kind == "u" else int(info.min)
-        if lo <= value <= int(info.max):
+        lo, hi = _limits(np_dtype)
+        if lo <= value <= hi:
             return wrap_int(value, np_dtype) if value < 0 and kind == "u" else value
-        overflow = True
-    elif kind == "f" and isinstance(value, (int, float)) and value.__class__ is not bool:
-        v = abs(float(value))
-        overflow = v != float("inf") and v > float(np.finfo(np_dtype).max)
-    if overflow:
-        raise RuntimeError(f"value cannot be converted to type {_C_TYPES[_BY_NP[np_dtype].name]} "
-                           "without overflow")
-    return value
+    elif kind == "f" and (c is float or c is int):
+        v = abs(value)
+        if v <= _limits(np_dtype)[1] or v != v or v == float("inf"):
+            return value
+    else:
+        return value
+    raise RuntimeError(f"value cannot be converted to type {_C_TYPES[_BY_NP[np_dtype].name]} "
+                       "without overflow")

@@ -482,7 +482,7 @@ def _prepare(op, args, params):
     op's own input check runs."""
     if params:
         copied = False
-        for name in op.scalars + op.checked:
+        for name in op.scalar_names:
             v = params.get(name)
             if v is not None and v.__class__ not in _PY_SCALAR_TYPES:
                 if not copied:
@@ -506,38 +506,63 @@ def _finish(op, xp, arrays, params):
         return params
     refuse = op.refuse
     if refuse is not None:
-        kind, name = computed.kind, None
-        if kind == "f" and _has_complex_scalar(op, arrays, params):
+        kind = computed.kind
+        hit = refuse.get(kind)
+        if hit is None and kind == "f" and "c" in refuse and \
+                _has_complex_scalar(op, arrays, params):
             # a float tensor with a complex number computes in complex (NumPy promotes it
             # inside the ufunc, so the arrays are still real here)
-            kind, name = "c", _COMPLEX_NAMES.get(computed.itemsize)
-        hit = refuse.get(kind)
+            exc, message = refuse["c"]
+            raise exc(message.format(T=f"'{_COMPLEX_NAMES[computed.itemsize]}'"))
         if hit is not None:
             exc, message = hit
-            raise exc(message.format(T=f"'{name or type_name(computed)}'"))
-    if params and (op.scalars or op.checked):
-        params = dict(params)
-        kind = computed.kind
-        for name in op.scalars:
-            v = params.get(name)
-            if v.__class__ is int:
-                params[name] = wrap_int(v, computed) if kind in "iu" else (
-                    check_int_range(v) or v)
-        for name in op.checked:
-            v = params.get(name)
-            if v is not None:
-                params[name] = checked_scalar(v, computed)
+            raise exc(message.format(T=f"'{type_name(computed)}'"))
+    if params and op.scalar_names:
+        if computed.kind in "fc":  # the common case: numbers any float dtype holds
+            for name in op.scalar_names:
+                v = params.get(name)
+                c = v.__class__
+                if not (v is None or ((c is float or c is int) and -65504 <= v <= 65504)):
+                    return _convert_scalars(op, computed, params)
+            return params
+        return _convert_scalars(op, computed, params)
     return params
+
+
+def _convert_scalars(op, computed, params):
+    out = None
+    for name in op.scalars:
+        v = params.get(name)
+        if v.__class__ is int:
+            if computed.kind in "iu":
+                w = wrap_int(v, computed)
+                if w != v:
+                    out = out or dict(params)
+                    out[name] = w
+            else:
+                check_int_range(v)
+    for name in op.checked:
+        v = params.get(name)
+        if v is not None:
+            w = checked_scalar(v, computed)
+            if w is not v:
+                out = out or dict(params)
+                out[name] = w
+    return params if out is None else out
 
 
 _COMPLEX_NAMES = {2: "ComplexHalf", 4: "ComplexFloat", 8: "ComplexDouble"}
 
 
 def _has_complex_scalar(op, arrays, params):
-    if any(a.__class__ is complex for a in arrays):
-        return True
-    return bool(params) and any(params.get(n).__class__ is complex
-                                for n in op.scalars + op.checked)
+    for a in arrays:
+        if a.__class__ is complex:
+            return True
+    if params:
+        for n in op.scalar_names:
+            if params.get(n).__class__ is complex:
+                return True
+    return False
 
 
 def _apply_dtype_rule(op, args, arrays, params):
@@ -556,7 +581,7 @@ def _apply_dtype_rule(op, args, arrays, params):
         elif a is not None:
             scalars.append(a)
     if params:
-        for name in op.scalars + op.checked:
+        for name in op.scalar_names:
             v = params.get(name)
             if v is not None:
                 scalars.append(v)

@@ -56,7 +56,7 @@ class Op:
                  "_plans", "jvp", "batch", "dtype_rule", "broadcasts", "num_outputs",
                  "_raw", "differentiable", "defaults", "dtype_inputs", "view", "variadic",
                  "_node_classes", "ufunc", "_fast", "scalars", "checked", "refuse", "check",
-                 "fast_kinds", "extra")
+                 "fast_kinds", "extra", "scalar_names")
 
     def __init__(self, name, forward, *, inputs=("x",), params=(), vjps=None, grad_fn=None,
                  dtype_rule=None, broadcasts=False, jvp=None, batch=None, num_outputs=1,
@@ -87,6 +87,7 @@ class Op:
             else None
         self.scalars = tuple(scalars)
         self.checked = tuple(checked)
+        self.scalar_names = self.scalars + self.checked
         self.refuse = dict(refuse) if refuse else None
         self.check = check
         # True when the general path has anything of the above to do for this op.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import cmath
 import math
 
-from .._dtypes import py_type_name, type_name, wrap_int
+from .._dtypes import as_scalar, py_type_name, type_name, wrap_int
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ._registry import binary, dispatch, dispatch2, expose, op, record
@@ -55,14 +55,16 @@ def _check_divisor(xp, b):
 def _check_bool_sub(args, params):
     # torch refuses a bool operand of either kind; two of them (a bool tensor and a bool
     # tensor or number) get the "two bool tensors" message
-    bools = [a for a in args if a.__class__ is bool or
-             (isinstance(a, Tensor) and a._data.dtype.kind == "b")]
-    if params:
-        bools += [v for k, v in params.items() if k == "other" and v.__class__ is bool]
-    if len(bools) == 2:
+    n = 0
+    for a in args:
+        if a.__class__ is bool or (isinstance(a, Tensor) and a._data.dtype.kind == "b"):
+            n += 1
+    if params is not None and params.get("other").__class__ is bool:
+        n += 1
+    if n == 2:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    if bools:
+    if n:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
@@ -335,32 +337,25 @@ def _pow_tt(xp, a, b):
 def _pow_ts(xp, x, exponent):
     # torch: exponent 0 fills ones, exponent 1 copies (so bool ** True stays bool); 0.5 and
     # -0.5 are sqrt and rsqrt (so (-0.) ** 0.5 is -0. and (-inf) ** 0.5 is nan)
-    if exponent == 0:
-        return xp.ones_like(x)
-    if exponent == 1:
-        return x.copy()
-    kind = x.dtype.kind
-    if kind == "b":
+    special = _POW_SPECIAL.get(exponent)
+    if special is not None and (special < 2 or x.dtype.kind in "fc"):
+        if special == 0:
+            return xp.ones_like(x)
+        if special == 1:
+            return x.copy()
+        return xp.sqrt(x) if special == 2 else 1 / xp.sqrt(x)
+    if x.dtype.kind == "b":
         _refuse("pow", x.dtype)
-    if kind in "fc":
-        if exponent == 0.5:
-            return xp.sqrt(x)
-        if exponent == -0.5:
-            return 1 / xp.sqrt(x)
     return xp.power(x, exponent)
+
+
+_POW_SPECIAL = {0: 0, 1: 1, 0.5: 2, -0.5: 3}
 
 
 def _pow_st(xp, x, base):
     if x.dtype.kind in "iu":
         return _int_pow(xp, xp.asarray(base, dtype=x.dtype), x)
     return xp.power(base, x)
-
-
-def _check_pow_exponent(args, params):
-    e = params["exponent"]
-    if (isinstance(e, int) and e < 0 and isinstance(args[0], Tensor)
-            and args[0]._data.dtype.kind in "biu"):
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
 
 
 def _pow_grad(F, g, x, exponent):
@@ -394,8 +389,7 @@ def _pow_scalar_base_grad(F, g, x, out, base):
 
 
 POW_TS = op("pow_tensor_scalar", _pow_ts, vjps=(_pow_grad,), params=("exponent",),
-            checked=("exponent",), check=_check_pow_exponent, grad_fn="PowBackward0",
-            dtype_rule="promote")
+            checked=("exponent",), grad_fn="PowBackward0", dtype_rule="promote")
 POW_TT = binary("pow_tensor_tensor", _pow_tt, da=_pow_base_grad, db=_pow_exponent_grad,
                 grad_fn="PowBackward1", refuse=not_implemented("pow", "b"), **BCAST)
 POW_ST = op("pow_scalar_tensor", _pow_st, vjps=(_pow_scalar_base_grad,), params=("base",),
@@ -411,6 +405,12 @@ def pow(input, exponent):  # noqa: A001 - torch's name
         return dispatch(POW_ST, (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
         return dispatch(POW_TT, (input, exponent))
+    c = exponent.__class__
+    if c is not float and input._data.dtype.kind in "biu":
+        if c is not int:
+            exponent = as_scalar(exponent, "pow(): argument 'exponent' (position 2)")
+        if exponent.__class__ is int and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
     return dispatch(POW_TS, (input,), {"exponent": exponent})
 
 
