@@ -498,3 +498,13 @@ def _sample(m, dtype):
 def test_unary_ops_accept_and_refuse_the_dtypes_torch_does(name):
     for dtype in DTYPES:
         same(lambda m: getattr(m, name)(_sample(m, dtype)))
+
+
+def test_tanh_backward_is_torchs_named_op_under_create_graph():
+    def fn(m):
+        x = m.tensor([0.5, -1., 0.], requires_grad=True)
+        g, = m.autograd.grad(m.tanh(x).sum(), x, create_graph=True)
+        names = [None if f is None else f.name() for f, _ in g.grad_fn.next_functions]
+        return g, names, m.autograd.grad(g.sum(), x)
+    same(fn)
+    same(lambda m: grads(m, lambda m, x: x.tanh(), [0., 30., -30.], upstream=float("inf")))

@@ -20,6 +20,7 @@ from .._dtypes import (
     type_name,
 )
 from .._tensor import Tensor
+from ._dispatch import _scalar_array
 from ._registry import binary, dispatch, dispatch1, dispatch2, expose, op, unary
 from .arithmetic import (  # noqa: F401 - the binary ops are part of this family's names
     ADD,
@@ -88,7 +89,7 @@ ACOS = unary("acos", "arccos", vjp=lambda F, g, x: -g * F.rsqrt(1 - x * x), **FL
 ATAN = unary("atan", "arctan", vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
 SINH = unary("sinh", "sinh", vjp=lambda F, g, x: g * F.cosh(x), **FLOAT)
 COSH = unary("cosh", "cosh", vjp=lambda F, g, x: g * F.sinh(x), **FLOAT)
-TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g * (1 - out * out), **FLOAT)
+TANH = unary("tanh", "tanh", vjp=lambda F, g, out: F.tanh_backward(g, out), **FLOAT)
 SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x),
                 vjp=lambda F, g, out: g * (out * (1 - out)),
                 **FLOAT)
@@ -105,6 +106,13 @@ THRESHOLD_BACKWARD = binary("threshold_backward",
                             da=lambda F, g, b: F.threshold_backward(g, b),
                             db=zero_grad, grad_fn="ThresholdBackwardBackward0",
                             **BCAST)
+# tanh's backward is torch's op tanh_backward(grad, out) = grad * (1 - out^2) (so an inf
+# gradient stays inf where out is 0), and TanhBackwardBackward0 under create_graph.
+TANH_BACKWARD = binary("tanh_backward",
+                       lambda xp, g, out: g * (_scalar_array(xp, 1, out.dtype) - out * out),
+                       da=lambda F, g, b: F.tanh_backward(g, b),
+                       db=lambda F, g, a, b: g * (-2 * b * a), grad_fn="TanhBackwardBackward0",
+                       **BCAST)
 SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
               vjp=lambda F, g, out: g * (-0.5 * out * out * out), **FLOAT)
@@ -387,6 +395,12 @@ def _where_scalars(input, other, a_t, b_t):
 def threshold_backward(grad_output, output, threshold=0):
     """relu's backward: ``grad_output`` where ``output`` is positive, zero elsewhere."""
     return dispatch2(THRESHOLD_BACKWARD, grad_output, output)
+
+
+@expose(method=False, internal=True)
+def tanh_backward(grad_output, output):
+    """tanh's backward: ``grad_output * (1 - output ** 2)``."""
+    return dispatch2(TANH_BACKWARD, grad_output, output)
 
 
 @expose(method=False, internal=True)
