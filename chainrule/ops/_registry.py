@@ -20,6 +20,7 @@ class that calls the rules (and undoes broadcasting, once), ``_vocab.py`` holds 
 from __future__ import annotations
 
 import inspect
+from functools import partial
 
 from ..backend import numpy_namespace as _numpy
 from ._dispatch import dispatch, dispatch1, dispatch2, interceptor, record
@@ -132,8 +133,7 @@ class Op:
             if self.ufunc is not None:
                 fn = getattr(xp, self.ufunc)
             else:
-                fwd = self.forward
-                fn = (lambda *args, **kwargs: fwd(xp, *args, **kwargs))
+                fn = partial(self.forward, xp)  # C-level binding: no Python frame per call
             self._fast[xp] = fn
         return fn
 
