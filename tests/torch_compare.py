@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 import chainrule as cr
-from chainrule.ops._dispatch import silence_numpy_warnings
+from chainrule.ops._promotion import silence_numpy_warnings
 
 LIBS = (torch, cr)
 
