@@ -186,3 +186,112 @@ def result_type(dim_dtypes, zero_dim_dtypes, scalars) -> dtype:
         d = scalar_dtype(s)
         wrapped = d if wrapped is None else promote_types(wrapped, d)
     return _combine(dim, _combine(zero, wrapped))
+
+
+# ---------------------------------------------------------------------------- scalars
+_PY_SCALARS = (bool, int, float, complex)
+_INT64_MIN, _UINT64_MAX = -(1 << 63), (1 << 64) - 1
+
+
+class OperandTypeError(TypeError):
+    """An operand that is neither a tensor nor a number. Tensor operators turn it into
+    ``NotImplemented`` (so ``t == None`` is False, as in torch); functions raise it."""
+
+
+def as_scalar(value, where: str = ""):
+    """A scalar operand as torch sees it: Python numbers as they are, NumPy scalars as the
+    Python number torch converts them to (``np.bool_`` counts as a float in torch), anything
+    else refused. ``where`` names the argument for the error (``"add(): argument 'other'
+    (position 2)"``)."""
+    c = value.__class__
+    if c in _PY_SCALARS:
+        return value
+    if isinstance(value, np.generic):
+        if isinstance(value, (np.bool_, np.floating)):
+            return float(value)
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.complexfloating):
+            return complex(value)
+    if isinstance(value, (bool, int, float, complex)):  # subclasses (IntEnum, ...)
+        return (bool if isinstance(value, bool) else int if isinstance(value, int) else
+                float if isinstance(value, float) else complex)(value)
+    raise OperandTypeError(f"{where or 'argument'} must be Tensor, not {py_type_name(value)}")
+
+
+def py_type_name(value) -> str:
+    """A value's type as torch's argument errors name it (``list``, ``numpy.ndarray``)."""
+    c = type(value)
+    module = c.__module__
+    if module == "builtins" or module.startswith("chainrule"):  # torch says "Tensor"
+        return c.__qualname__
+    return f"{module}.{c.__qualname__}"
+
+
+# torch's ScalarType names (messages such as '"abs_cpu" not implemented for 'Bool'') and the
+# C++ types its checked scalar conversions name.
+_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+               "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
+               "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+_C_TYPES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
+            "int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float",
+            "float64": "double", "complex64": "c10::complex<float>",
+            "complex128": "c10::complex<double>"}
+
+
+def type_name(d) -> str:
+    """torch's name for a dtype in kernel messages: Float, Long, ComplexDouble ..."""
+    return _TYPE_NAMES[(d if isinstance(d, dtype) else _BY_NP[d]).name]
+
+
+def check_int_range(value: int) -> None:
+    """torch reads a Python int as int64 (or uint64 when it is that large)."""
+    if not _INT64_MIN <= value <= _UINT64_MAX:
+        raise OverflowError("int too big to convert")
+
+
+def wrap_int(value: int, np_dtype) -> int:
+    """A Python int converted to an integer dtype the way torch converts a wrapped scalar:
+    two's complement wrap-around (``-3`` is 253 as uint8)."""
+    check_int_range(value)
+    bits = np_dtype.itemsize * 8
+    value &= (1 << bits) - 1
+    if np_dtype.kind == "i" and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+_LIMITS: dict = {}
+
+
+def _limits(np_dtype):
+    lim = _LIMITS.get(np_dtype)
+    if lim is None:
+        if np_dtype.kind in "iu":
+            info = np.iinfo(np_dtype)
+            lim = (-int(info.max) if np_dtype.kind == "u" else int(info.min), int(info.max))
+        else:
+            lim = (None, float(np.finfo(np_dtype).max))
+        lim = _LIMITS[np_dtype] = lim
+    return lim
+
+
+def checked_scalar(value, np_dtype):
+    """A scalar converted to ``np_dtype`` the way torch's checked conversion does (clamp
+    bounds, where's scalars, pow's exponent, fill values): a value out of range raises,
+    except that a negative int within range wraps into an unsigned type."""
+    kind = np_dtype.kind
+    c = value.__class__
+    if kind in "iu" and c is int:
+        check_int_range(value)
+        lo, hi = _limits(np_dtype)
+        if lo <= value <= hi:
+            return wrap_int(value, np_dtype) if value < 0 and kind == "u" else value
+    elif kind == "f" and (c is float or c is int):
+        v = abs(value)
+        if v <= _limits(np_dtype)[1] or v != v or v == float("inf"):
+            return value
+    else:
+        return value
+    raise RuntimeError(f"value cannot be converted to type {_C_TYPES[_BY_NP[np_dtype].name]} "
+                       "without overflow")

@@ -50,6 +50,7 @@ class Tensor:
     _inference = False
     _is_param = False
     _no_grad_view = False      # a view of a tensor requiring grad, made under no_grad
+    __array_priority__ = 1000  # NumPy defers to Tensor: np.float64(2) * t is a Tensor (torch)
 
     def __new__(cls, *args, **kwargs):
         """``Tensor(data)`` or ``Tensor(*sizes)``: the legacy float32 constructor."""

@@ -12,6 +12,9 @@ expose(sum_to_shape, method=False, internal=True)
 from .._creation import zeros as _zeros  # noqa: E402
 
 expose(_zeros, name="zeros", method=False, internal=True)
+from .._creation import zeros_like as _zeros_like  # noqa: E402
+
+expose(_zeros_like, name="zeros_like", method=False, internal=True)  # zero_grad's F.zeros_like
 
 # Internal names (backward-vocabulary helpers, nn.functional) stay out of the torch namespace.
 public_functions = {name: fn for name, fn in PUBLIC.items() if name not in INTERNAL}

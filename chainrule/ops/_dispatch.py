@@ -5,7 +5,9 @@ A graph-capture mode hooks in through ``interceptor``.
 """
 from __future__ import annotations
 
-from .._dtypes import _BY_NP, get_default_dtype, result_type
+import warnings
+
+from .._dtypes import check_int_range
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ..autograd.graph import _seq as _graph_seq
@@ -13,6 +15,16 @@ from ..autograd.graph import _shared_nrs
 from ..backend import _NAMESPACES, namespace_of
 from ..backend import numpy_namespace as _numpy
 from ._node import _IN, _OUT, _PARAM
+from ._promotion import (
+    _PY_SCALAR_TYPES,
+    _WARNINGS_SEEN,
+    _apply_dtype_rule,
+    _finish,
+    _operand,
+    _prepare,
+    _wrap_ints,
+    silence_numpy_warnings,
+)
 from ._vocab import _RAW_VOCABS, raw_vocab
 
 
@@ -93,8 +105,7 @@ def dispatch1(op, x):
     with recording inlined."""
     d = x._data
     xp = _NAMESPACES.get(d.__class__)
-    if (interceptor.current is not None or xp is None or
-            (op.dtype_rule is not None and d.dtype.kind not in "fc")):
+    if interceptor.current is not None or xp is None or d.dtype.kind not in op.fast_kinds:
         return dispatch(op, (x,))
     if op.ufunc is not None and xp is _numpy:
         out = (op._fast.get(xp) or op.raw(xp))(d, out=...)  # arrays, even for 0-d
@@ -173,8 +184,9 @@ def dispatch2(op, a, b):
             out = (op._fast.get(xp) or op.raw(xp))(ad, bd, out=...)  # arrays, even for 0-d
         else:
             out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
-    except (ValueError, OverflowError):
-        return dispatch(op, (a, b))  # broadcasting error in torch's words / integer wrap
+    except (ValueError, OverflowError, TypeError):
+        # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap
+        return dispatch(op, (a, b))
     if out.__class__ is not xp.ndarray:
         out = xp.asarray(out)
     r = _new(Tensor)
@@ -293,6 +305,8 @@ def _scalar_array(xp, s, dtype):
     key = (s, s.__class__, dtype)
     arr = _SCALARS.get(key)
     if arr is None:
+        if s.__class__ is int:
+            check_int_range(s)
         arr = xp.asarray(s, dtype=dtype)
         if s != 0 and s == s and xp is _numpy:
             if len(_SCALARS) > 4096:
@@ -303,14 +317,14 @@ def _scalar_array(xp, s, dtype):
 
 
 def _scalar_fits(kind: str, s) -> bool:
-    """True when a Python scalar leaves a tensor of this dtype kind unpromoted."""
+    """True when a Python scalar leaves a tensor of this dtype kind unpromoted (and needs
+    none of the general path's checks: a bool scalar takes the general path, which refuses
+    ``int_tensor - True`` as torch does)."""
     c = s.__class__
     if c is float:
         return kind == "f" or kind == "c"
     if c is int:
         return kind != "b"
-    if c is bool:
-        return True
     return kind == "c" and c is complex
 
 
@@ -322,6 +336,10 @@ def dispatch(op, args: tuple, params: dict | None = None):
     """
     if interceptor.current is not None:
         return interceptor.current(op, args, params)
+    if warnings.filters is not _WARNINGS_SEEN[0]:
+        silence_numpy_warnings()
+    if op.extra:
+        params = _prepare(op, args, params)
     rule = op.dtype_rule
     n = len(args)
     if n == 1:
@@ -341,10 +359,16 @@ def dispatch(op, args: tuple, params: dict | None = None):
                 slow = rule is not None and (ad.dtype is not bd.dtype or (
                     rule == "promote_float" and ad.dtype.kind not in "fc"))
             else:
+                if b.__class__ not in _PY_SCALAR_TYPES:
+                    b = _operand(op, b, 2)
+                    args = (a, b)
                 bd = b
                 slow = rule is not None and (not _scalar_fits(ad.dtype.kind, b) or (
                     rule == "promote_float" and ad.dtype.kind not in "fc"))
         else:
+            if a.__class__ not in _PY_SCALAR_TYPES:
+                a = _operand(op, a, 1)
+                args = (a, b)
             ad = a
             bd = b._data if isinstance(b, Tensor) else b
             slow = rule is not None
@@ -368,6 +392,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
             if computed:
                 arrays = _wrap_ints(xp, arrays, xp.result_type(*computed))
             break
+    if op.extra or op.refuse is not None:
+        params = _finish(op, xp, arrays, params)
     try:
         out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
     except ValueError as exc:
@@ -411,49 +437,6 @@ def dispatch(op, args: tuple, params: dict | None = None):
     return result
 
 
-def _apply_dtype_rule(op, args, arrays, params):
-    """Cast tensor inputs to the dtype torch would compute in (see Op.dtype_rule)."""
-    rule = op.dtype_rule
-    dims, zeros, scalars = [], [], []
-    which = op.dtype_inputs if op.dtype_inputs is not None else range(len(args))
-    for i in which:
-        a = args[i]
-        if isinstance(a, Tensor):
-            (dims if a._data.ndim else zeros).append(_BY_NP[a._data.dtype])
-        elif a is not None:
-            scalars.append(a)
-    if rule == "float_if_scalar":
-        scalars.append(params[op.params[0]])
-    target = result_type(dims, zeros, scalars)
-    if rule in ("float", "promote_float") and not (target.is_floating_point or
-                                                   target.is_complex):
-        target = get_default_dtype()
-    np_target = target.np
-    out = list(arrays)
-    for i in which:
-        a = args[i]
-        if isinstance(a, Tensor) and a._data.dtype != np_target:
-            out[i] = a._data.astype(np_target)
-    return out
-
-
-_INT_RANGE: dict = {}
-
-
-def _wrap_ints(xp, arrays, dtype):
-    """Python ints outside an integer dtype's range wrap around into it, as torch converts
-    a scalar to the tensor's type (``uint8_tensor >= -1`` compares with 255)."""
-    if dtype.kind not in "iu":
-        return arrays
-    lo_hi = _INT_RANGE.get(dtype)
-    if lo_hi is None:
-        info = xp.iinfo(dtype)
-        lo_hi = _INT_RANGE[dtype] = (int(info.min), int(info.max))
-    lo, hi = lo_hi
-    return [xp.asarray(a).astype(dtype) if a.__class__ is int and not lo <= a <= hi else a
-            for a in arrays]
-
-
 def _broadcast_error(arrays):
     shapes = [tuple(getattr(a, "shape", ())) for a in arrays]
     a, b = shapes[0], shapes[1]
@@ -466,3 +449,4 @@ def _broadcast_error(arrays):
                 f"at non-singleton dimension {dim}: shapes {list(a)} and {list(b)} do not "
                 "broadcast (align trailing dimensions, or reshape/unsqueeze one input)")
     return RuntimeError(f"shapes {list(a)} and {list(b)} cannot be broadcast together")
+

@@ -34,8 +34,8 @@ def zeros(xp, shape, dtype):
     return xp.zeros(shape, dtype=getattr(dtype, "np", dtype))
 
 
-def sign(xp, x):
-    return xp.sign(x)
+def zeros_like(xp, g):
+    return xp.zeros_like(g)
 
 
 def where(xp, cond, a, b):

@@ -20,6 +20,7 @@ class that calls the rules (and undoes broadcasting, once), ``_vocab.py`` holds 
 from __future__ import annotations
 
 import inspect
+from functools import partial
 
 from ..backend import numpy_namespace as _numpy
 from ._dispatch import dispatch, dispatch1, dispatch2, interceptor, record
@@ -39,16 +40,29 @@ class Op:
     work fills; ``dtype_rule`` is one of None (NumPy's result is torch's), ``"promote"``
     (torch's result_type over the inputs), ``"float"`` (integers become the default float
     first) or ``"promote_float"`` (promote, then integers become the default float).
+
+    ``scalars`` names the parameters that are scalar operands (rsub's ``other``, pow's
+    ``exponent``): they take part in type promotion as Python scalars do, and a Python int
+    wraps into an integer result dtype as torch's wrapped scalars do (``-3`` is 253 as
+    uint8); ``checked`` names those torch converts with its overflow check instead (clamp's
+    bounds). ``refuse`` maps a dtype kind (``"b"``, ``"c"`` ...) of the dtype the op computes
+    in to ``(exception class, message)``: torch's refusal, ``{T}`` standing for torch's
+    type name (``'"abs_cpu" not implemented for {T}'``). ``check(args, params)`` validates
+    the inputs themselves (sub refuses bool inputs whatever they promote to). All four run
+    only on the general dispatch path; ``fast_kinds`` are the dtype kinds the one-input fast
+    path may take.
     """
 
     __slots__ = ("name", "grad_fn", "forward", "inputs", "params", "vjps", "node_cls",
                  "_plans", "jvp", "batch", "dtype_rule", "broadcasts", "num_outputs",
                  "_raw", "differentiable", "defaults", "dtype_inputs", "view", "variadic",
-                 "_node_classes", "ufunc", "_fast")
+                 "_node_classes", "ufunc", "_fast", "scalars", "checked", "refuse", "check",
+                 "fast_kinds", "extra", "scalar_names")
 
     def __init__(self, name, forward, *, inputs=("x",), params=(), vjps=None, grad_fn=None,
                  dtype_rule=None, broadcasts=False, jvp=None, batch=None, num_outputs=1,
-                 dtype_inputs=None, view=False, variadic=False, ufunc=None):
+                 dtype_inputs=None, view=False, variadic=False, ufunc=None, scalars=(),
+                 checked=(), refuse=None, check=None, fast_kinds=None):
         self.name = name
         if isinstance(forward, str):  # "sin": the backend's function of that name
             ufunc = forward
@@ -72,6 +86,16 @@ class Op:
         # Only a real NumPy ufunc takes out=... (arrays back even for 0-d inputs).
         self.ufunc = ufunc if isinstance(getattr(_numpy, ufunc or "", None), _numpy.ufunc) \
             else None
+        self.scalars = tuple(scalars)
+        self.checked = tuple(checked)
+        self.scalar_names = self.scalars + self.checked
+        self.refuse = dict(refuse) if refuse else None
+        self.check = check
+        # True when the general path has anything of the above to do for this op.
+        self.extra = bool(self.scalars or self.checked or self.check)
+        if fast_kinds is None:
+            fast_kinds = "fc" if dtype_rule is not None else "biufc"
+        self.fast_kinds = "".join(k for k in fast_kinds if k not in (self.refuse or ()))
         self._fast = {}
         self._node_classes = {}
         self._plans = {}
@@ -109,8 +133,7 @@ class Op:
             if self.ufunc is not None:
                 fn = getattr(xp, self.ufunc)
             else:
-                fwd = self.forward
-                fn = (lambda *args, **kwargs: fwd(xp, *args, **kwargs))
+                fn = partial(self.forward, xp)  # C-level binding: no Python frame per call
             self._fast[xp] = fn
         return fn
 

@@ -6,6 +6,8 @@ name is the op's forward on raw arrays, or a helper from ``ops/_raw.py``).
 """
 from __future__ import annotations
 
+from functools import partial
+
 from .._tensor import Tensor
 
 OPS: dict = {}
@@ -59,8 +61,7 @@ class _RawVocab:
         from . import _raw
         helper = getattr(_raw, name, None)
         if helper is not None:
-            xp = self.xp
-            fn = (lambda *a, **k: helper(xp, *a, **k))
+            fn = partial(helper, self.xp)
         else:
             try:
                 fn = OPS[name].raw(self.xp)

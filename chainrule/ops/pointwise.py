@@ -3,18 +3,88 @@
 A forward given as a string is the backend's function of that name. Each rule is the
 incoming gradient ``g`` times the local derivative, written with ``F`` (chainrule's ops
 under create_graph, raw arrays otherwise); binary ops give one rule per side. Broadcasting
-and dtype are undone by the registry, never here.
+and dtype are undone by the registry, never here. A piecewise-constant op's derivative is
+``zero_grad`` (torch's zeros_like(grad)), a masked one ``F.where(mask, g, 0)``: never
+``g * 0``, which turns an inf upstream gradient into NaN. ``refuse`` tables give torch's
+errors for the dtypes it does not implement. Binary arithmetic lives in arithmetic.py.
 """
 from __future__ import annotations
 
+from .._dtypes import (
+    _BY_NP,
+    OperandTypeError,
+    as_scalar,
+    checked_scalar,
+    py_type_name,
+    result_type,
+    type_name,
+)
 from .._tensor import Tensor
-from ._registry import binary, dispatch, dispatch1, dispatch2, expose, op, unary
+from ._dispatch import _scalar_array
+from ._registry import binary, dispatch, dispatch1, dispatch2, expose, unary
+from .arithmetic import (  # noqa: F401 - the binary ops are part of this family's names
+    ADD,
+    ATAN2,
+    BCAST,
+    DIV,
+    DIV_MODE,
+    FLOOR_DIVIDE,
+    FMOD_S,
+    FMOD_T,
+    MAXIMUM,
+    MINIMUM,
+    MUL,
+    POW_ST,
+    POW_TS,
+    POW_TT,
+    REMAINDER_S,
+    REMAINDER_T,
+    RSUB,
+    RSUB_TT,
+    SUB,
+    _require_tensors,
+    add,
+    arctan2,
+    atan2,
+    div,
+    divide,
+    float_power,
+    floor_divide,
+    fmod,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    not_implemented,
+    pow,
+    refused,
+    remainder,
+    rsub,
+    sub,
+    subtract,
+    true_divide,
+    zero_grad,
+)
+from .clamp import (  # noqa: F401 - clamp is part of this family's names
+    CLAMP,
+    CLAMP_MAX,
+    CLAMP_MAX_T,
+    CLAMP_MIN,
+    CLAMP_MIN_T,
+    CLAMP_T,
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+)
 
 FLOAT = {"dtype_rule": "float"}        # integer inputs compute in the default float dtype
-BCAST = {"dtype_rule": "promote", "broadcasts": True}
+NO_COMPLEX_ROUNDING = "{name} is not supported for complex inputs"
 
 # ---------------------------------------------------------------------------- unary
-NEG = unary("neg", "negative", vjp=lambda F, g: -g)
+NEG = unary("neg", "negative", vjp=lambda F, g: -g, refuse=refused(
+    RuntimeError, "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+    "trying to invert a mask, use the `~` or `logical_not()` operator instead.", "b"))
 EXP = unary("exp", "exp", vjp=lambda F, g, out: g * out, **FLOAT)
 EXP2 = unary("exp2", "exp2", vjp=lambda F, g, out: g * (out * 0.6931471805599453), **FLOAT)
 EXPM1 = unary("expm1", "expm1", vjp=lambda F, g, out: g * (out + 1), **FLOAT)
@@ -31,58 +101,76 @@ ACOS = unary("acos", "arccos", vjp=lambda F, g, x: -g * F.rsqrt(1 - x * x), **FL
 ATAN = unary("atan", "arctan", vjp=lambda F, g, x: g / (1 + x * x), **FLOAT)
 SINH = unary("sinh", "sinh", vjp=lambda F, g, x: g * F.cosh(x), **FLOAT)
 COSH = unary("cosh", "cosh", vjp=lambda F, g, x: g * F.sinh(x), **FLOAT)
-TANH = unary("tanh", "tanh", vjp=lambda F, g, out: g - g * out * out, **FLOAT)
+TANH = unary("tanh", "tanh", vjp=lambda F, g, out: F.tanh_backward(g, out), **FLOAT)
 SIGMOID = unary("sigmoid", lambda xp, x: _sigmoid(xp, x),
                 vjp=lambda F, g, out: g * (out * (1 - out)),
                 **FLOAT)
 RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
-             vjp=lambda F, g, out: F.threshold_backward(g, out))
+             vjp=lambda F, g, out: F.threshold_backward(g, out),
+             refuse={**refused(RuntimeError, "Boolean inputs not supported for relu", "b"),
+                     **refused(NotImplementedError, "clamp is not supported for complex types",
+                               "c")})
 # relu's backward is an op of (g, out), as in torch, so under create_graph the gradient
-# stays attached to the graph (its derivative in out is zero).
+# stays attached to the graph (its derivative in out is zero). torch's kernel zeroes the
+# gradient where out <= 0, so a NaN output passes it.
 THRESHOLD_BACKWARD = binary("threshold_backward",
-                            lambda xp, g, out: xp.where(out > 0, g, 0).astype(g.dtype),
+                            lambda xp, g, out: xp.where(out <= 0, 0, g).astype(g.dtype),
                             da=lambda F, g, b: F.threshold_backward(g, b),
-                            db=lambda F, g: g * 0, grad_fn="ThresholdBackwardBackward0",
+                            db=zero_grad, grad_fn="ThresholdBackwardBackward0",
                             **BCAST)
+# tanh's backward is torch's op tanh_backward(grad, out) = grad * (1 - out^2) (so an inf
+# gradient stays inf where out is 0), and TanhBackwardBackward0 under create_graph.
+TANH_BACKWARD = binary("tanh_backward",
+                       lambda xp, g, out: g * (_scalar_array(xp, 1, out.dtype) - out * out),
+                       da=lambda F, g, b: F.tanh_backward(g, b),
+                       db=lambda F, g, a, b: g * (-2 * b * a), grad_fn="TanhBackwardBackward0",
+                       **BCAST)
 SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
               vjp=lambda F, g, out: g * (-0.5 * out * out * out), **FLOAT)
-RECIPROCAL = unary("reciprocal", "reciprocal", vjp=lambda F, g, out: g * (-out * out), **FLOAT)
-ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sign(x))
-SIGN = unary("sign", "sign", vjp=lambda F, g: g * 0)
-FLOOR = unary("floor", "floor", vjp=lambda F, g: g * 0)
-CEIL = unary("ceil", "ceil", vjp=lambda F, g: g * 0)
-ROUND = unary("round", "rint", vjp=lambda F, g: g * 0)  # rint: half to even, as torch
-TRUNC = unary("trunc", "trunc", vjp=lambda F, g: g * 0)
-CLAMP = unary("clamp", lambda xp, x, min=None, max=None: _clip(xp, x, min, max),
-              vjp=lambda F, g, x, min, max: g * _in_range(x, min, max),
-              params=("min", "max"), grad_fn="ClampBackward1")
-CLAMP_MIN = unary("clamp_min", lambda xp, x, min: _clip(xp, x, min, None),
-                  vjp=lambda F, g, x, min: g * (x >= min), params=("min",))
-CLAMP_MAX = unary("clamp_max", lambda xp, x, max: _clip(xp, x, None, max),
-                  vjp=lambda F, g, x, max: g * (x <= max), params=("max",))
+# complex: 1 / x (NumPy's complex reciprocal of 0 is nan+nanj, torch's inf+nanj)
+RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x) if x.dtype.kind == "f" else 1 / x,
+                   ufunc="reciprocal", fast_kinds="f",
+                   vjp=lambda F, g, out: g * (-out * out), **FLOAT)
+ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sign(x),
+            refuse=not_implemented("abs_cpu", "b"))
+# torch's sign: (0 < x) - (x < 0), so sign(nan) is 0 and sign(-0.) is 0.; bool stays bool
+SIGN = unary("sign", lambda xp, x: _sign(xp, x), vjp=zero_grad, refuse=refused(
+    NotImplementedError, "Unlike NumPy, torch.sign is not intended to support complex "
+    "numbers. Please use torch.sgn instead.", "c"))
+
+
+def _rounding(name):
+    return unary(name, name, vjp=zero_grad, refuse={
+        **not_implemented(f"{name}_vml_cpu", "b"),
+        **refused(NotImplementedError, NO_COMPLEX_ROUNDING.format(name=name), "c")})
+
+
+FLOOR = _rounding("floor")
+CEIL = _rounding("ceil")
+TRUNC = _rounding("trunc")
+# rint: half to even, as torch; an integer tensor rounds to itself
+ROUND = unary("round", lambda xp, x: xp.rint(x) if x.dtype.kind == "f" else x.copy(),
+              vjp=zero_grad, refuse=not_implemented("round_vml_cpu", "bc"))
 
 
 def _sigmoid(xp, x):
+    if x.dtype.kind == "c":
+        return 1 / (1 + xp.exp(-x))
+    if x.dtype.itemsize == 2:  # half: computed in float32 and rounded once, as torch
+        return _sigmoid(xp, x.astype("float32")).astype(x.dtype)
     # Split by sign so exp never overflows: 1/(1+e^-x) for x >= 0, e^x/(1+e^x) below.
     z = xp.exp(-xp.abs(x))
     return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
 
 
-def _clip(xp, x, lo, hi):
-    if lo is not None:
-        x = xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
-    if hi is not None:
-        x = xp.minimum(x, xp.asarray(hi, dtype=x.dtype))
-    return x
-
-
-def _in_range(x, lo, hi):
-    if lo is None:
-        return x <= hi
-    if hi is None:
-        return x >= lo
-    return (x >= lo) & (x <= hi)
+def _sign(xp, x):
+    kind = x.dtype.kind
+    if kind == "b":
+        return x.copy()
+    if kind == "f":
+        return xp.subtract(x > 0, x < 0, dtype=x.dtype)
+    return xp.sign(x)
 
 
 def _unary_public(op_, name):
@@ -129,239 +217,15 @@ arctan = expose(atan, name="arctan")
 
 
 @expose
-def clamp(input, min=None, max=None):  # noqa: A002 - torch's parameter names
-    """Clamp every element into [min, max] (ClampBackward1 for scalar bounds)."""
-    if min is None and max is None:
-        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            out = maximum(out, min)
-        if max is not None:
-            out = minimum(out, max)
-        return out
-    return dispatch(CLAMP, (input,), {"min": min, "max": max})
-
-
-clip = expose(clamp, name="clip")
-
-
-@expose
-def clamp_min(input, min):  # noqa: A002
-    if isinstance(min, Tensor):
-        return clamp(input, min=min)
-    return dispatch(CLAMP_MIN, (input,), {"min": min})
-
-
-@expose
-def clamp_max(input, max):  # noqa: A002
-    if isinstance(max, Tensor):
-        return clamp(input, max=max)
-    return dispatch(CLAMP_MAX, (input,), {"max": max})
-
-
-@expose
 def square(input):
     return pow(input, 2)
 
 
-# ---------------------------------------------------------------------------- binary
-ADD = binary("add", lambda xp, a, b, alpha=1: xp.add(a, b) if alpha == 1 else a + alpha * b,
-             ufunc="add",
-             da=lambda F, g: g, db=lambda F, g, alpha: g if alpha == 1 else g * alpha,
-             params=("alpha",), **BCAST)
-SUB = binary("sub", lambda xp, a, b, alpha=1: xp.subtract(a, b) if alpha == 1 else a - alpha * b,
-             ufunc="subtract",
-             da=lambda F, g: g, db=lambda F, g, alpha: -g if alpha == 1 else g * -alpha,
-             params=("alpha",), **BCAST)
-RSUB = op("rsub", lambda xp, x, other, alpha=1: other - x if alpha == 1 else other - alpha * x,
-          vjps=(lambda F, g, alpha: -g if alpha == 1 else g * -alpha,),
-          params=("other", "alpha"), grad_fn="RsubBackward1", dtype_rule="float_if_scalar")
-# rsub(input, other) with a tensor ``other``: other - alpha * input (RsubBackward0)
-RSUB_TT = binary("rsub_tensor", lambda xp, a, b, alpha=1: b - a if alpha == 1 else b - alpha * a,
-                 da=lambda F, g, alpha: -g if alpha == 1 else g * -alpha, db=lambda F, g: g,
-                 params=("alpha",), grad_fn="RsubBackward0", **BCAST)
-MUL = binary("mul", "multiply",
-             da=lambda F, g, b: g * b, db=lambda F, g, a: g * a, **BCAST)
-DIV = binary("div", "true_divide",
-             da=lambda F, g, b: g / b, db=lambda F, g, a, b: -g * a / (b * b),
-             dtype_rule="promote_float", broadcasts=True)
-POW_TS = op("pow_tensor_scalar", lambda xp, x, exponent: xp.power(x, exponent),
-            vjps=(lambda F, g, x, exponent: _pow_grad(g, x, exponent),),
-            params=("exponent",), grad_fn="PowBackward0")
-POW_TT = binary("pow_tensor_tensor", lambda xp, a, b: xp.power(a, b),
-                da=lambda F, g, a, b: g * b * a ** (b - 1),
-                db=lambda F, g, a, b, out: g * F.where((a == 0) & (b >= 0), 0 * out,
-                                                       out * F.log(a)),
-                grad_fn="PowBackward1", **BCAST)
-POW_ST = op("pow_scalar_tensor", lambda xp, x, base: xp.power(base, x),
-            vjps=(lambda F, g, out, base: g * out * _log(base),),
-            params=("base",), grad_fn="PowBackward2", dtype_rule="float_if_scalar")
-MAXIMUM = binary("maximum", lambda xp, a, b: xp.maximum(a, b),
-                 da=lambda F, g, a, b: _tie_split(g, a, b) * (a >= b),
-                 db=lambda F, g, a, b: _tie_split(g, a, b) * (b >= a), **BCAST)
-MINIMUM = binary("minimum", lambda xp, a, b: xp.minimum(a, b),
-                 da=lambda F, g, a, b: _tie_split(g, a, b) * (a <= b),
-                 db=lambda F, g, a, b: _tie_split(g, a, b) * (b <= a), **BCAST)
+# ---------------------------------------------------------------------------- where
 # The condition is a parameter (a boolean array), not an input: torch gives it no edge.
 WHERE = binary("where", lambda xp, a, b, cond: xp.where(cond, a, b),
                da=lambda F, g, cond: F.keep_where(g, cond),
                db=lambda F, g, cond: F.keep_where(g, ~cond), params=("cond",), **BCAST)
-# remainder/fmod: a - rounded(a / b) * b, with floor and trunc rounding respectively.
-REMAINDER_T = binary("remainder", "remainder", da=lambda F, g: g,
-                     db=lambda F, g, a, b: -g * F.floor(a / b), grad_fn="RemainderBackward1",
-                     **BCAST)
-REMAINDER_S = op("remainder_scalar", lambda xp, x, other: xp.remainder(x, other),
-                 vjps=(lambda F, g: g,), params=("other",), grad_fn="RemainderBackward0",
-                 dtype_rule="float_if_scalar")
-FMOD_T = binary("fmod", "fmod", da=lambda F, g: g, db=lambda F, g, a, b: -g * F.trunc(a / b),
-                grad_fn="FmodBackward1", **BCAST)
-FMOD_S = op("fmod_scalar", lambda xp, x, other: xp.fmod(x, other), vjps=(lambda F, g: g,),
-            params=("other",), grad_fn="FmodBackward0", dtype_rule="float_if_scalar")
-ATAN2 = binary("atan2", lambda xp, a, b: xp.arctan2(a, b),
-               da=lambda F, g, a, b: g * b / (a * a + b * b),
-               db=lambda F, g, a, b: -g * a / (a * a + b * b),
-               dtype_rule="promote_float", broadcasts=True)
-
-
-def _pow_grad(g, x, exponent):
-    if exponent == 0:
-        return g * 0
-    return g * (exponent * x ** (exponent - 1))
-
-
-def _log(base):
-    import math
-    return math.log(base) if base > 0 else float("nan") if base < 0 else float("-inf")
-
-
-def _tie_split(g, a, b):
-    """Where a == b the gradient is shared equally (torch's rule for maximum/minimum)."""
-    return g - g * 0.5 * (a == b)
-
-
-def _is_tensor(x) -> bool:
-    return isinstance(x, Tensor)
-
-
-@expose
-def add(input, other, *, alpha=1):
-    """input + alpha * other, with broadcasting and torch's type promotion."""
-    if alpha == 1:
-        return dispatch2(ADD, input, other)
-    return dispatch(ADD, (input, other), {"alpha": alpha})
-
-
-@expose
-def sub(input, other, *, alpha=1):
-    """input - alpha * other."""
-    _check_bool_subtraction(input, other)
-    if not _is_tensor(input):
-        return rsub(other, input, alpha=alpha)
-    if isinstance(other, bool):
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
-    if alpha == 1:
-        return dispatch2(SUB, input, other)
-    return dispatch(SUB, (input, other), {"alpha": alpha})
-
-
-subtract = expose(sub, name="subtract")
-
-
-def _check_bool_subtraction(a, b):
-    a_bool = _is_tensor(a) and a._data.dtype.kind == "b"
-    b_bool = _is_tensor(b) and b._data.dtype.kind == "b"
-    if a_bool and b_bool:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
-    if a_bool or b_bool:
-        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
-                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
-                           "operator instead.")
-
-
-@expose
-def rsub(input, other, *, alpha=1):
-    """other - alpha * input (RsubBackward1 when ``other`` is a number)."""
-    _check_bool_subtraction(input, other)
-    if _is_tensor(other):
-        if alpha == 1:
-            return dispatch(RSUB_TT, (input, other))
-        return dispatch(RSUB_TT, (input, other), {"alpha": alpha})
-    return dispatch(RSUB, (input,), {"other": other, "alpha": alpha})
-
-
-@expose
-def mul(input, other):
-    """Elementwise product with broadcasting."""
-    return dispatch2(MUL, input, other)
-
-
-multiply = expose(mul, name="multiply")
-
-
-@expose
-def div(input, other, *, rounding_mode=None):
-    """True division (integers divide to the default float dtype)."""
-    if rounding_mode is None:
-        return dispatch2(DIV, input, other)
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
-    if rounding_mode == "trunc":
-        return trunc(div(input, other)).to(_promoted_dtype(input, other))
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                     f"found '{rounding_mode}'")
-
-
-divide = expose(div, name="divide")
-true_divide = expose(div, name="true_divide")
-
-
-def _promoted_dtype(a, b):
-    from .._dtypes import _BY_NP, result_type
-    dims, zeros, scalars = [], [], []
-    for x in (a, b):
-        if _is_tensor(x):
-            (dims if x.ndim else zeros).append(_BY_NP[x._data.dtype])
-        else:
-            scalars.append(x)
-    return result_type(dims, zeros, scalars)
-
-
-@expose
-def pow(input, exponent):  # noqa: A001 - torch's name
-    """input ** exponent: PowBackward0 (scalar exponent), PowBackward1 (tensor exponent),
-    PowBackward2 (scalar base)."""
-    if not _is_tensor(input):
-        return dispatch(POW_ST, (exponent,), {"base": input})
-    if _is_tensor(exponent):
-        return dispatch(POW_TT, (input, exponent))
-    if isinstance(exponent, float) and input._data.dtype.kind in "biu":
-        input = input.to(float)
-    return dispatch(POW_TS, (input,), {"exponent": exponent})
-
-
-float_power = None  # provided by the full catalogue later
-
-
-@expose
-def maximum(input, other):
-    return dispatch(MAXIMUM, (input, other))
-
-
-@expose
-def minimum(input, other):
-    return dispatch(MINIMUM, (input, other))
-
-
-@expose
-def atan2(input, other):
-    return dispatch(ATAN2, (input, other))
-
-
-arctan2 = expose(atan2, name="arctan2")
 
 
 @expose(method=False)
@@ -369,10 +233,35 @@ def where(condition, input=None, other=None):
     """Pick from ``input`` where ``condition`` holds, else from ``other``."""
     if input is None and other is None:
         return nonzero(condition, as_tuple=True)
-    if not _is_tensor(input) and not _is_tensor(other):
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where(): argument 'condition' (position 1) must be Tensor, not "
+                        f"{py_type_name(condition)}")
+    cond = condition._data
+    if cond.dtype.kind != "b":
+        raise RuntimeError("where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {type_name(cond.dtype)}")
+    a_t, b_t = isinstance(input, Tensor), isinstance(other, Tensor)
+    if not (a_t and b_t):
+        input, other = _where_scalars(input, other, a_t, b_t)
+    return dispatch(WHERE, (input, other), {"cond": cond})
+
+
+def _where_scalars(input, other, a_t, b_t):
+    """where's number operands: torch reads them as scalars (both numbers: the result
+    takes their promoted dtype) and converts them with its overflow check."""
+    where_ = "where(): argument '{}' (position {})"
+    if not a_t:
+        input = as_scalar(input, where_.format("input", 2))
+    if not b_t:
+        other = as_scalar(other, where_.format("other", 3))
+    if not a_t and not b_t:
         from .._creation import tensor
-        input = tensor(input)
-    return dispatch(WHERE, (input, other), {"cond": condition._data.astype(bool, copy=False)})
+        return tensor(input, dtype=result_type([], [], [input, other])), other
+    t, s = (input, other) if a_t else (other, input)
+    target = result_type([_BY_NP[t._data.dtype]] if t._data.ndim else [],
+                         [] if t._data.ndim else [_BY_NP[t._data.dtype]], [s])
+    s = checked_scalar(s, target.np)
+    return (input, s) if a_t else (s, other)
 
 
 @expose(method=False, internal=True)
@@ -382,28 +271,15 @@ def threshold_backward(grad_output, output, threshold=0):
 
 
 @expose(method=False, internal=True)
+def tanh_backward(grad_output, output):
+    """tanh's backward: ``grad_output * (1 - output ** 2)``."""
+    return dispatch2(TANH_BACKWARD, grad_output, output)
+
+
+@expose(method=False, internal=True)
 def keep_where(g, cond):
     """``g`` where ``cond`` holds, zero elsewhere (the backward vocabulary's mask)."""
     return dispatch(WHERE, (g, 0), {"cond": cond})
-
-
-@expose
-def remainder(input, other):
-    """Python's ``%``: the result takes the sign of the divisor."""
-    if not _is_tensor(input):
-        from .._creation import tensor
-        input = tensor(input)
-    if _is_tensor(other):
-        return dispatch(REMAINDER_T, (input, other))
-    return dispatch(REMAINDER_S, (input,), {"other": other})
-
-
-@expose
-def fmod(input, other):
-    """C's fmod: the result takes the sign of the dividend."""
-    if _is_tensor(other):
-        return dispatch(FMOD_T, (input, other))
-    return dispatch(FMOD_S, (input,), {"other": other})
 
 
 def _where_method(self, condition, other):
@@ -412,37 +288,46 @@ def _where_method(self, condition, other):
 
 Tensor.where = _where_method
 
-# ---------------------------------------------------------------------------- no gradient
-def _nondiff_binary(name, ufunc_name, dtype_rule=None):
-    o = binary(name, lambda xp, a, b: getattr(xp, ufunc_name)(a, b), dtype_rule=dtype_rule,
-               broadcasts=True)
 
-    def fn(input, other):
-        return dispatch(o, (input, other))
+# ---------------------------------------------------------------------------- no gradient
+def _nondiff_binary(name, ufunc_name, dtype_rule=None, refuse=None, tensors_only=False):
+    o = binary(name, lambda xp, a, b: getattr(xp, ufunc_name)(a, b), dtype_rule=dtype_rule,
+               broadcasts=True, refuse=refuse)
+
+    if tensors_only:  # torch takes no number here
+        def fn(input, other):
+            _require_tensors(name, input, other)
+            return dispatch(o, (input, other))
+    else:
+        def fn(input, other):
+            return dispatch(o, (input, other))
     fn.__name__ = fn.__qualname__ = name
     return expose(fn)
 
 
 eq = _nondiff_binary("eq", "equal", "promote")
 ne = _nondiff_binary("ne", "not_equal", "promote")
-lt = _nondiff_binary("lt", "less", "promote")
-le = _nondiff_binary("le", "less_equal", "promote")
-gt = _nondiff_binary("gt", "greater", "promote")
-ge = _nondiff_binary("ge", "greater_equal", "promote")
-logical_and = _nondiff_binary("logical_and", "logical_and")
-logical_or = _nondiff_binary("logical_or", "logical_or")
-logical_xor = _nondiff_binary("logical_xor", "logical_xor")
-bitwise_and = _nondiff_binary("bitwise_and", "bitwise_and", "promote")
-bitwise_or = _nondiff_binary("bitwise_or", "bitwise_or", "promote")
-bitwise_xor = _nondiff_binary("bitwise_xor", "bitwise_xor", "promote")
-floor_divide = _nondiff_binary("floor_divide", "floor_divide", "promote")
+lt = _nondiff_binary("lt", "less", "promote", not_implemented("lt_cpu", "c"))
+le = _nondiff_binary("le", "less_equal", "promote", not_implemented("le_cpu", "c"))
+gt = _nondiff_binary("gt", "greater", "promote", not_implemented("gt_cpu", "c"))
+ge = _nondiff_binary("ge", "greater_equal", "promote", not_implemented("ge_cpu", "c"))
+logical_and = _nondiff_binary("logical_and", "logical_and", tensors_only=True)
+logical_or = _nondiff_binary("logical_or", "logical_or", tensors_only=True)
+logical_xor = _nondiff_binary("logical_xor", "logical_xor", tensors_only=True)
+bitwise_and = _nondiff_binary("bitwise_and", "bitwise_and", "promote",
+                              not_implemented("bitwise_and_cpu", "fc"))
+bitwise_or = _nondiff_binary("bitwise_or", "bitwise_or", "promote",
+                             not_implemented("bitwise_or_cpu", "fc"))
+bitwise_xor = _nondiff_binary("bitwise_xor", "bitwise_xor", "promote",
+                              not_implemented("bitwise_xor_cpu", "fc"))
 greater = expose(gt, name="greater")
 less = expose(lt, name="less")
 greater_equal = expose(ge, name="greater_equal")
 less_equal = expose(le, name="less_equal")
 not_equal = expose(ne, name="not_equal")
 NOT = unary("logical_not", lambda xp, x: xp.logical_not(x))
-BNOT = unary("bitwise_not", lambda xp, x: xp.invert(x))
+BNOT = unary("bitwise_not", lambda xp, x: xp.invert(x),
+             refuse=not_implemented("bitwise_not_cpu", "fc"))
 logical_not = expose(_unary_public(NOT, "logical_not"))
 bitwise_not = expose(_unary_public(BNOT, "bitwise_not"))
 ISNAN = unary("isnan", lambda xp, x: xp.isnan(x))
@@ -485,54 +370,109 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 
 # ---------------------------------------------------------------------------- operators
-def _radd(self, other):
-    return add(self, other)
+# Each operator returns NotImplemented for an operand that is neither a tensor nor a number
+# (so ``t == None`` is False and ``t + [1]`` a TypeError, as in torch); the common ones call
+# the dispatch fast paths directly.
+def _binary_operator(fn, name, reflected=False):
+    if reflected:
+        def operator(self, other):
+            try:
+                return fn(other, self)
+            except OperandTypeError:
+                return NotImplemented
+    else:
+        def operator(self, other):
+            try:
+                return fn(self, other)
+            except OperandTypeError:
+                return NotImplemented
+    operator.__name__ = operator.__qualname__ = name
+    return operator
 
 
-def _rmul(self, other):
-    return mul(self, other)
+def __add__(self, other):
+    try:
+        return dispatch2(ADD, self, other)
+    except OperandTypeError:
+        return NotImplemented
+
+
+def __sub__(self, other):
+    try:
+        return dispatch2(SUB, self, other)
+    except OperandTypeError:
+        return NotImplemented
+
+
+def __mul__(self, other):
+    try:
+        return dispatch2(MUL, self, other)
+    except OperandTypeError:
+        return NotImplemented
+
+
+def __truediv__(self, other):
+    try:
+        return dispatch2(DIV, self, other)
+    except OperandTypeError:
+        return NotImplemented
+
+
+def __radd__(self, other):
+    try:
+        return dispatch2(ADD, self, other)
+    except OperandTypeError:
+        return NotImplemented
+
+
+def __rmul__(self, other):
+    try:
+        return dispatch2(MUL, self, other)
+    except OperandTypeError:
+        return NotImplemented
 
 
 def _rtruediv(self, other):
     return mul(reciprocal(self), other)
 
 
-def _rpow(self, other):
-    return pow(other, self)
+def _invert(self):
+    if self._data.dtype.kind not in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return dispatch1(BNOT, self)
 
 
-def _rfloordiv(self, other):
-    return floor_divide(other, self)
+def _pos(self):
+    if self._data.dtype.kind == "b":
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return self
 
 
-def _rmod(self, other):
-    return remainder(other, self)
-
-
-Tensor.__add__ = add
-Tensor.__radd__ = _radd
-Tensor.__sub__ = sub
-Tensor.__rsub__ = rsub
-Tensor.__mul__ = mul
-Tensor.__rmul__ = _rmul
-Tensor.__truediv__ = div
-Tensor.__rtruediv__ = _rtruediv
-Tensor.__pow__ = pow
-Tensor.__rpow__ = _rpow
+Tensor.__add__ = __add__
+Tensor.__radd__ = __radd__
+Tensor.__sub__ = __sub__
+Tensor.__rsub__ = _binary_operator(rsub, "__rsub__")
+Tensor.__mul__ = __mul__
+Tensor.__rmul__ = __rmul__
+Tensor.__truediv__ = __truediv__
+Tensor.__rtruediv__ = _binary_operator(_rtruediv, "__rtruediv__")
+Tensor.__pow__ = _binary_operator(pow, "__pow__")
+Tensor.__rpow__ = _binary_operator(pow, "__rpow__", reflected=True)
 Tensor.__neg__ = neg
 Tensor.__abs__ = abs
-Tensor.__pos__ = lambda self: self
-Tensor.__floordiv__ = floor_divide
-Tensor.__rfloordiv__ = _rfloordiv
-Tensor.__mod__ = remainder
-Tensor.__rmod__ = _rmod
-Tensor.__eq__ = eq
-Tensor.__ne__ = ne
-Tensor.__lt__ = lt
-Tensor.__le__ = le
-Tensor.__gt__ = gt
-Tensor.__ge__ = ge
-Tensor.__and__ = Tensor.__rand__ = bitwise_and
-Tensor.__or__ = Tensor.__ror__ = bitwise_or
-Tensor.__xor__ = Tensor.__rxor__ = bitwise_xor
-Tensor.__invert__ = bitwise_not
+Tensor.__pos__ = _pos
+Tensor.__floordiv__ = _binary_operator(floor_divide, "__floordiv__")
+Tensor.__rfloordiv__ = _binary_operator(floor_divide, "__rfloordiv__", reflected=True)
+Tensor.__mod__ = _binary_operator(remainder, "__mod__")
+Tensor.__rmod__ = _binary_operator(remainder, "__rmod__", reflected=True)
+Tensor.__eq__ = _binary_operator(eq, "__eq__")
+Tensor.__ne__ = _binary_operator(ne, "__ne__")
+Tensor.__lt__ = _binary_operator(lt, "__lt__")
+Tensor.__le__ = _binary_operator(le, "__le__")
+Tensor.__gt__ = _binary_operator(gt, "__gt__")
+Tensor.__ge__ = _binary_operator(ge, "__ge__")
+Tensor.__and__ = Tensor.__rand__ = _binary_operator(bitwise_and, "__and__")
+Tensor.__or__ = Tensor.__ror__ = _binary_operator(bitwise_or, "__or__")
+Tensor.__xor__ = Tensor.__rxor__ = _binary_operator(bitwise_xor, "__xor__")
+Tensor.__invert__ = _invert

@@ -448,11 +448,6 @@ def _linalg_entries():
 # the entry must then be deleted. {op name: {test name: (sample indices or None for all,
 # reason)}}
 KNOWN_BUGS = {
-    "clamp_tensor_bounds": {"test_graph": (None, "clamp with tensor bounds is composed of "
-                                                 "maximum/minimum; torch records one "
-                                                 "ClampBackward0")},
-    "clamp_tensor_min": {"test_graph": (None, "clamp(min=tensor) is MaximumBackward0; torch "
-                                              "records ClampBackward0")},
     "setitem_slice": {"test_graph": ([1], "x[:, 1:3] = v with a broadcast v: torch records "
                                           "ExpandBackward0(ViewBackward0(v)) under CopySlices")},
 }
