@@ -33,6 +33,9 @@ __all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "di
            "raw_vocab", "OpNode", "_modified_error"]
 
 
+_DTYPE_RULES = (None, "promote", "float", "promote_float")
+
+
 class Op:
     """One op: its name, forward over ``xp``, per-input backward rules and grad_fn name.
 
@@ -72,6 +75,8 @@ class Op:
         self.params = tuple(params)
         self.vjps = tuple(vjps) if vjps is not None else (None,) * len(self.inputs)
         self.grad_fn = grad_fn or _default_grad_fn_name(name)
+        if dtype_rule not in _DTYPE_RULES:
+            raise ValueError(f"op {name!r}: dtype_rule {dtype_rule!r} is not one of {_DTYPE_RULES}")
         self.dtype_rule = dtype_rule
         self.broadcasts = broadcasts
         self.jvp = jvp

@@ -276,7 +276,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None, *, out=None):
 # DivBackward1 (a Python scalar operand gives MulBackward0/DivBackward0).
 MUL_BY_SCALAR = op("mul_by_scalar", lambda xp, x, other: x * other,
                    vjps=(lambda F, g, other: F.mul_by_scalar(g, other),), params=("other",),
-                   grad_fn="MulBackward1", dtype_rule="float_if_scalar")
+                   scalars=("other",), grad_fn="MulBackward1", dtype_rule="promote")
 DIV_BY_SCALAR = op("div_by_scalar", lambda xp, x, other: x / other,
                    vjps=(lambda F, g, other: F.div_by_scalar(g, other),), params=("other",),
                    grad_fn="DivBackward1", dtype_rule="float")
