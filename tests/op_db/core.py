@@ -457,8 +457,6 @@ KNOWN_BUGS = {
                                        "SumBackward0; torch casts inside the sum")},
     "mean_dtype": {"test_graph": (None, "mean(dtype=) records ToCopyBackward0 before "
                                         "MeanBackward0; torch casts inside the mean")},
-    "setitem_slice": {"test_graph": ([1], "x[:, 1:3] = v with a broadcast v: torch records "
-                                          "ExpandBackward0(ViewBackward0(v)) under CopySlices")},
     "matmul": {"test_graph": ([6, 7, 9, 13], "1-D/2-D @ >=3-D: torch folds the batch "
                                              "(mv/mm on the transposed operand); chainrule "
                                              "expands to bmm")},
