@@ -192,6 +192,10 @@ class CopySlices(Node):
             return [None] * len(self._fns)
         if not retain_graph:
             self._fn = None
+        vshape, vstrides, _ = self._view_geom
+        if any(st == 0 and n > 1 for n, st in zip(vshape, vstrides)):
+            from ._inplace import INTERNAL_OVERLAP_MSG  # torch's grad_slice.copy_ refuses it
+            raise RuntimeError(INTERNAL_OVERLAP_MSG)
         if create_graph:
             return self._apply_graph(g, fn, retain_graph)
         xp = namespace_of(g)

@@ -297,6 +297,27 @@ def _strip_leading_ones(value):
     return shape[i:]
 
 
+def _expand_error(value, target) -> RuntimeError:
+    """torch's error for a value that does not expand to the indexed shape."""
+    shape = _strip_leading_ones(value)
+    target = tuple(target)
+    if len(shape) > len(target):
+        from .._dtypes import _BY_NP
+        from ._inplace import _type_word
+        name = _type_word(_BY_NP[value._data.dtype])
+        return RuntimeError(f"expand(torch.{name}Tensor{{{list(shape)}}}, size={list(target)}): "
+                            f"the number of sizes provided ({len(target)}) must be greater or "
+                            f"equal to the number of dimensions in the tensor ({len(shape)})")
+    lead = len(target) - len(shape)
+    for i, n in enumerate(shape):
+        want = target[lead + i]
+        if n != 1 and n != want:
+            return RuntimeError(f"The expanded size of the tensor ({want}) must match the "
+                                f"existing size ({n}) at non-singleton dimension {lead + i}.  "
+                                f"Target sizes: {list(target)}.  Tensor sizes: {list(shape)}")
+    return RuntimeError(f"cannot expand a value of shape {list(shape)} to {list(target)}")
+
+
 def _copy_to(dst, value) -> None:
     """torch's copy_to: copy_ when the shapes agree, fill_ for a 0-d value, else copy_ of
     the value viewed without leading 1s and expanded."""
@@ -308,8 +329,18 @@ def _copy_to(dst, value) -> None:
         return
     src = value.view(_strip_leading_ones(value))
     if src._data.shape != dst._data.shape:
-        src = src.expand(dst._data.shape)
+        if _expands(src._data.shape, dst._data.shape):
+            src = src.expand(dst._data.shape)
+        else:
+            raise _expand_error(value, dst._data.shape)
     dst.copy_(src)
+
+
+def _expands(shape, target) -> bool:
+    if len(shape) > len(target):
+        return False
+    lead = len(target) - len(shape)
+    return all(n == 1 or n == target[lead + i] for i, n in enumerate(shape))
 
 
 def _index_put_(self, key, value) -> None:
@@ -346,9 +377,7 @@ def _setitem_raw(self, key, value) -> None:
         try:
             _memory.writable(target)[...] = vdata
         except ValueError:
-            src = value.view(_strip_leading_ones(value))
-            src.expand(target.shape)  # raises torch's expand error
-            raise
+            raise _expand_error(value, target.shape) from None
     else:
         if vdata.dtype != data.dtype:
             raise RuntimeError("Index put requires the source and destination dtypes match, "

@@ -136,17 +136,16 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
     elif isinstance(storage_offset, bool) or not isinstance(storage_offset, int):
         raise TypeError("as_strided(): argument 'storage_offset' (position 3) must be int, "
                         f"not {type(storage_offset).__name__}")
-    for n in size:
-        if n < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: "
-                               f"{list(size)}")
     if any(st < 0 for st in stride):
         raise RuntimeError("as_strided: Negative strides are not supported at the moment, got "
                            f"strides: {list(stride)}")
     if storage_offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {storage_offset}")
+    if any(n < 0 for n in size):
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={list(size)} and "
+                           f"strides={list(stride)}")
     item = data.itemsize
-    need = 0 if any(n == 0 for n in size) else item * (
+    need = 0 if any(n <= 0 for n in size) else item * (
         1 + sum((n - 1) * st for n, st in zip(size, stride)) + storage_offset)
     have = _memory.storage_span(data)[1]
     if need > have:
