@@ -113,8 +113,12 @@ def _check_overlap(self: Tensor, args) -> None:
     (memory ranges of dense tensors; disjoint views of one tensor are fine)."""
     data = self._data
     for a in args:
-        if isinstance(a, Tensor) and _memory.partial_overlap(data, a._data):
-            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+        if a.__class__ is Tensor or isinstance(a, Tensor):
+            ad = a._data
+            if ad.base is None and data.base is None and ad is not data:
+                continue  # two arrays that own their memory: disjoint
+            if _memory.partial_overlap(data, ad):
+                raise RuntimeError(PARTIAL_OVERLAP_MSG)
 
 
 def _direct(op_, self: Tensor, other, alpha) -> bool:

@@ -26,8 +26,9 @@ from .. import _memory
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ..autograd.graph import SAVED_FREED_MSG, ErrorNode, Node, _seq, _shared_nrs
-from ..backend import namespace_of
+from ..backend import _NAMESPACES, namespace_of
 from ._node import _short_name
+from ._vocab import _RAW_VOCABS, raw_vocab
 
 # Why a view may not be modified in place (torch's CreationMeta); None is DEFAULT.
 NO_GRAD, MULTI, INFERENCE, CUSTOM = "no_grad", "multi_output", "inference", "custom"
@@ -38,49 +39,55 @@ _ref = weakref.ref
 def track_views(parent: Tensor, outs, multi: bool) -> None:
     """Make ``outs`` views of ``parent``'s base (called by dispatch for a view op)."""
     base = parent._base
-    prev = None
     if base is None:
-        base = parent
+        base, prev = parent, None
     else:
         prev = parent._view_meta
-    if _tls.inference:
+    tls = _tls
+    inherit = False
+    if tls.inference:
         meta = INFERENCE
-    elif not _tls.grad_enabled:
+    elif not tls.grad_enabled:
         meta = NO_GRAD
+        inherit = parent._rg
     else:
         meta = MULTI if multi else None
     if meta is None or prev == INFERENCE:  # torch's propagate_creation_meta
         meta = prev
-    inherit = parent._rg and not _tls.grad_enabled and not _tls.inference
     vc = base._vc or base._version_counter()
     for t in outs:
-        t._base = base
+        d = t.__dict__
+        d["_base"] = base
         t._vc = vc
         if meta is not None:
-            t._view_meta = meta
+            d["_view_meta"] = meta
         if inherit:  # a view made under no_grad still requires grad, with no edge (torch)
             t._rg = True
-            t._no_grad_view = True
+            d["_no_grad_view"] = True
         vc.append(_ref(t))
     n = len(vc)
     if n > 32 and n & (n - 1) == 0:  # drop dead entries now and then (amortised O(1))
         vc[1:] = [r for r in vc[1:] if r() is not None]
 
 
-_REPLAY: list = []  # (record, AS_STRIDED, view_geometry_params), bound on first use
+_REPLAY: list = []  # [AS_STRIDED_REPLAY], bound on first use
+_new = object.__new__
+_next_seq = _seq.__next__
 
 
 def refresh_views(vc: list) -> None:
     """After a change to the memory behind ``vc``: regenerate each live view's grad_fn from
     its base (torch's view replay), or make it raise for views that may not be replayed."""
     if not _REPLAY:
-        from ._dispatch import record
-        from .strided import AS_STRIDED, view_geometry_params
-        _REPLAY.extend((record, AS_STRIDED, view_geometry_params))
-    record, as_strided_op, geometry_params = _REPLAY
+        from .strided import AS_STRIDED_REPLAY
+        _REPLAY.append(AS_STRIDED_REPLAY)
+    replay_op = _REPLAY[0]
+    replay_cls = replay_op.node_cls
+    dead = False
     for r in vc[1:]:
         v = r()
         if v is None:
+            dead = True
             continue
         base = v._base
         old = v.grad_fn
@@ -93,11 +100,40 @@ def refresh_views(vc: list) -> None:
                 v._output_nr = 0
                 v._rg = True
             continue
-        if _memory.storage_owner(v._data) is not _memory.storage_owner(base._data):
+        fn = base.grad_fn
+        if fn is None and base._rg:
+            ref = base._acc_ref
+            fn = (ref() if ref is not None else None) or base._accumulator()
+        if old.__class__ is replay_cls and old._fns[0] is fn and (
+                fn is None or old._nrs[0] == base._output_nr):
+            continue  # already replayed from the base as it is: the same node would result
+        vd, bd = v._data, base._data
+        owner = vd.base
+        if owner is not bd and owner is not bd.base and (
+                _memory.storage_owner(vd) is not _memory.storage_owner(bd)):
             continue  # the base's data was replaced (x.data = ...): nothing to replay
-        record(as_strided_op, (base,), geometry_params(v, base), None, (v,))
+        # base.as_strided(v.size(), v.stride(), v.storage_offset()), built directly
+        mask = _FALSE if fn is None else _TRUE
+        node = _new(replay_cls)
+        node._fns = (fn,)
+        node._nrs = _ZERO if fn is None or not base._output_nr else (base._output_nr,)
+        node._seq = _next_seq()
+        node._plan = replay_op._plans.get(mask) or replay_op.plan(mask)
+        xp = _NAMESPACES.get(vd.__class__) or namespace_of(vd)
+        node._F = _RAW_VOCABS.get(xp) or raw_vocab(xp)
+        node._meta = None
+        node._saved = ([vd, bd],)  # a list: geometry worked out only if backward runs
+        node._versions = ()
+        v.grad_fn = node
+        v._output_nr = 0
+        v._rg = True
         if v._retains_grad and old is not None:
-            move_retained(v, old, v.grad_fn)
+            move_retained(v, old, node)
+    if dead:  # forget dead views: the list stays as short as the live set
+        vc[1:] = [r for r in vc[1:] if r() is not None]
+
+
+_TRUE, _FALSE, _ZERO = (True,), (False,), (0,)
 
 
 def move_retained(t: Tensor, old, new) -> None:

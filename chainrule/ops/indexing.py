@@ -79,7 +79,10 @@ def _normalise(key, xp):
         key = (key,)
     out = []
     for k in key:
-        if isinstance(k, Tensor):
+        c = k.__class__
+        if c is int or c is slice:
+            out.append(k)
+        elif isinstance(k, Tensor):
             if k._data.dtype.kind not in "biu":
                 raise IndexError("tensors used as indices must be long, int, byte or bool "
                                  "tensors")

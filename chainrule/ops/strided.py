@@ -158,9 +158,17 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
                                            "geometry": geometry})
 
 
-def view_geometry_params(view: Tensor, base: Tensor) -> dict:
-    """The as_strided parameters that replay ``view`` from ``base`` (torch's view replay)."""
-    vd, bd = view._data, base._data
-    return {"size": vd.shape, "stride": _memory.element_strides(vd),
-            "storage_offset": _memory.storage_offset(vd),
-            "geometry": (bd.shape, _memory.element_strides(bd), _memory.storage_offset(bd))}
+def _replay_plan(arrays):
+    """The backward move of a replayed view: ``arrays`` is [view, base] (raw arrays), and
+    the view is ``base.as_strided(view.size(), view.stride(), view.storage_offset())``. A view
+    is replayed at every change of its memory (an optimizer step included), so the geometry
+    is worked out here, only if the backward runs."""
+    vd, bd = arrays
+    return _backward_plan((bd.shape, _memory.element_strides(bd), _memory.storage_offset(bd)),
+                          vd.shape, _memory.element_strides(vd), _memory.storage_offset(vd))
+
+
+# The node of a replayed view (torch's AsStridedBackward0 made by view replay).
+AS_STRIDED_REPLAY = op("as_strided_replay", lambda xp, x, replay: replay[0],
+                       vjps=(lambda F, g, replay: F.strided_move(g, *_replay_plan(replay)),),
+                       params=("replay",), grad_fn="AsStridedBackward0")
