@@ -745,6 +745,14 @@ SAVED_CASES = [
     "w.sum().backward()",
     "a = lib.ones(3, requires_grad=True) * 1; m = a * 1; m.exp_(); m.add_(1); "
     "m.sum().backward()",
+    "a = lib.ones(3, requires_grad=True); b = lib.ones(3); m = a * b; "
+    "b.copy_(lib.ones(3, requires_grad=True)); m.sum().backward()",
+    "a = lib.ones(3, requires_grad=True); b = lib.ones(3); m = a * b; "
+    "b.fill_(lib.tensor(2., requires_grad=True)); m.sum().backward()",
+    "a = lib.ones(3, requires_grad=True); b = lib.ones(3); m = a * b; "
+    "b[[0]] = lib.tensor(2., requires_grad=True); m.sum().backward()",
+    "a = lib.ones(3, requires_grad=True); b = a * 1; m = b.sin(); "
+    "b.add_(lib.ones(3), alpha=2); m.sum().backward()",
 ]
 
 

@@ -432,6 +432,8 @@ def _draw_chain(data, shape):
         elif kind == "transpose":
             continue
         if kind == "permute":
+            if nd == 0:
+                continue
             p = tuple(data.draw(st.permutations(range(nd))))
         if kind in ("view", "reshape"):
             n = t.numel()

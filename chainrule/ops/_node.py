@@ -163,8 +163,11 @@ def _fix_meta(meta, results, F):
 
 def _short_name(node) -> str:
     """The node as torch's saved-tensor error names it: MulBackward0 -> Mul, PowBackward2 ->
-    Pow2."""
-    name = node.name().replace("Backward", "")
+    Pow2, TwoBackward (a custom Function) -> Two; torch::autograd::CopySlices as it is."""
+    name = node.name()
+    if "::" in name:
+        return name
+    name = name.replace("Backward", "")
     return name[:-1] if name.endswith("0") else name
 
 
