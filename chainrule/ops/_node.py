@@ -24,6 +24,7 @@ class OpNode(Node):
 
     __slots__ = ("_saved", "_versions", "_plan", "_meta", "_F")  # _F: raw vocabulary of xp
     op = None  # the Op, set on each subclass
+    _keyed = None  # whether the op's parameters include an indexing key (see _saves_arrays)
 
     def name(self) -> str:
         n = type(self).__name__
@@ -36,6 +37,11 @@ class OpNode(Node):
             self._saved = _FREED
 
     def _saves_arrays(self) -> bool:
+        keyed = self._keyed
+        if keyed is None:  # only an indexing key holds index arrays; worked out once per op
+            keyed = type(self)._keyed = "key" in self.op.params
+        if not keyed:
+            return False
         nd = self._F.xp.ndarray
         for v in self._saved:
             if isinstance(v, nd) or (v.__class__ is tuple and
@@ -73,7 +79,8 @@ class OpNode(Node):
                 self._check_versions(saved)
             if create_graph:
                 saved = self._graph_values(saved)
-            if not retain_graph and (self._plan.holds_tensors or self._saves_arrays()):
+            if not retain_graph and (self._plan.holds_tensors or (
+                    self._keyed is not False and self._saves_arrays())):
                 self._saved = _FREED
         F = graph_vocab if create_graph else self._F
         plan = self._plan

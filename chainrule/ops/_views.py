@@ -78,6 +78,9 @@ _next_seq = _seq.__next__
 def refresh_views(vc: list) -> None:
     """After a change to the memory behind ``vc``: regenerate each live view's grad_fn from
     its base (torch's view replay), or make it raise for views that may not be replayed."""
+    if len(vc) == 2 and vc[1]() is None:  # the common case: the one view made is gone
+        del vc[1]
+        return
     if not _REPLAY:
         from .strided import AS_STRIDED_REPLAY
         _REPLAY.append(AS_STRIDED_REPLAY)
