@@ -26,9 +26,9 @@ from .. import _memory
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ..autograd.graph import SAVED_FREED_MSG, ErrorNode, Node, _seq, _shared_nrs
-from ..backend import _NAMESPACES, namespace_of
+from ..backend import namespace_of
 from ._node import _short_name
-from ._vocab import _RAW_VOCABS, raw_vocab
+from ._vocab import raw_vocab
 
 # Why a view may not be modified in place (torch's CreationMeta); None is DEFAULT.
 NO_GRAD, MULTI, INFERENCE, CUSTOM = "no_grad", "multi_output", "inference", "custom"
@@ -70,7 +70,8 @@ def track_views(parent: Tensor, outs, multi: bool) -> None:
         vc[1:] = [r for r in vc[1:] if r() is not None]
 
 
-_REPLAY: list = []  # [AS_STRIDED_REPLAY], bound on first use
+_REPLAY: list = []  # the replay op's node class and its two plans, bound on first use
+_VOCAB: dict = {}  # array class -> raw vocabulary
 _new = object.__new__
 _next_seq = _seq.__next__
 
@@ -82,10 +83,9 @@ def refresh_views(vc: list) -> None:
         del vc[1]
         return
     if not _REPLAY:
-        from .strided import AS_STRIDED_REPLAY
-        _REPLAY.append(AS_STRIDED_REPLAY)
-    replay_op = _REPLAY[0]
-    replay_cls = replay_op.node_cls
+        from .strided import AS_STRIDED_REPLAY as op_
+        _REPLAY.extend((op_.node_cls, op_.plan(_TRUE), op_.plan(_FALSE)))
+    replay_cls, plan_edge, plan_none = _REPLAY
     dead = False
     for r in vc[1:]:
         v = r()
@@ -116,14 +116,15 @@ def refresh_views(vc: list) -> None:
                 _memory.storage_owner(vd) is not _memory.storage_owner(bd)):
             continue  # the base's data was replaced (x.data = ...): nothing to replay
         # base.as_strided(v.size(), v.stride(), v.storage_offset()), built directly
-        mask = _FALSE if fn is None else _TRUE
         node = _new(replay_cls)
         node._fns = (fn,)
         node._nrs = _ZERO if fn is None or not base._output_nr else (base._output_nr,)
         node._seq = _next_seq()
-        node._plan = replay_op._plans.get(mask) or replay_op.plan(mask)
-        xp = _NAMESPACES.get(vd.__class__) or namespace_of(vd)
-        node._F = _RAW_VOCABS.get(xp) or raw_vocab(xp)
+        node._plan = plan_none if fn is None else plan_edge
+        vocab = _VOCAB.get(vd.__class__)
+        if vocab is None:
+            vocab = _VOCAB[vd.__class__] = raw_vocab(namespace_of(vd))
+        node._F = vocab
         node._meta = None
         node._saved = ([vd, bd],)  # a list: geometry worked out only if backward runs
         node._versions = ()
@@ -199,6 +200,10 @@ def _edge(t: Tensor):
 def _geometry(base_data, view_data):
     """(base geometry, view geometry, storage size): sizes, element strides and offsets
     from the lowest address the base touches, and how many elements that span holds."""
+    if _memory.storage_owner(view_data) is not _memory.storage_owner(base_data):
+        raise RuntimeError("chainrule: an in-place op on a view whose memory is not its base's "
+                           "(the view op that made it copied the data, or the base's .data was "
+                           "replaced); clone() the view before changing it")
     item = base_data.itemsize
     lo, hi = _memory.extent(base_data.shape, base_data.strides)
     start = base_data.__array_interface__["data"][0] + lo
