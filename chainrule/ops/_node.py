@@ -35,6 +35,7 @@ class OpNode(Node):
         # parameters can run again; index arrays (in a key) count as saved tensors.
         if self._saved is not None and (self._plan.holds_tensors or self._saves_arrays()):
             self._saved = _FREED
+            self._versions = ()  # the saved tensors themselves go too (views die sooner)
 
     def _saves_arrays(self) -> bool:
         keyed = self._keyed
@@ -82,6 +83,7 @@ class OpNode(Node):
             if not retain_graph and (self._plan.holds_tensors or (
                     self._keyed is not False and self._saves_arrays())):
                 self._saved = _FREED
+                self._versions = ()
         F = graph_vocab if create_graph else self._F
         plan = self._plan
         rule = plan.unary_rule
