@@ -435,6 +435,8 @@ def _draw_chain(data, shape):
             if nd == 0:
                 continue
             p = tuple(data.draw(st.permutations(range(nd))))
+        if kind == "reshape" and not t.is_contiguous():
+            continue  # a known shape-op difference (ReshapeAliasBackward0; test_programs.py)
         if kind in ("view", "reshape"):
             n = t.numel()
             if n == 0:
