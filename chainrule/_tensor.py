@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import warnings
 
-from . import _dtypes
+from . import _dtypes, _memory
 from ._size import Size
 from .autograd.grad_mode import _tls
 from .autograd.graph import AccumulateGrad
@@ -51,6 +51,7 @@ class Tensor:
     _is_param = False
     _no_grad_view = False      # a view of a tensor requiring grad, made under no_grad
     __array_priority__ = 1000  # NumPy defers to Tensor: np.float64(2) * t is a Tensor (torch)
+    _view_meta = None          # why this view may not be modified in place (ops/_views.py)
 
     def __new__(cls, *args, **kwargs):
         """``Tensor(data)`` or ``Tensor(*sizes)``: the legacy float32 constructor."""
@@ -83,8 +84,10 @@ class Tensor:
 
     @data.setter
     def data(self, value: "Tensor") -> None:
-        self._data = value._data if isinstance(value, Tensor) else value
-        self._vc = None
+        # torch's set_data: new storage, same version counter
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._data = value._data
 
     @property
     def shape(self) -> Size:
@@ -138,9 +141,21 @@ class Tensor:
         return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim: int | None = None):
-        item = self._data.itemsize
-        strides = tuple(s // item for s in self._data.strides)
+        """Steps between neighbouring elements of each dimension, in elements."""
+        strides = _memory.element_strides(self._data)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
+
+    def storage_offset(self) -> int:
+        """Elements from the start of the storage to this tensor's first element."""
+        return _memory.storage_offset(self._data)
+
+    def _storage_span(self) -> tuple:
+        """(address of the storage's first byte, its size in bytes): what a storage object
+        of this tensor reports as ``data_ptr()`` and ``nbytes()``; equal for all views."""
+        return _memory.storage_span(self._data)
+
+    def _is_view(self) -> bool:
+        return self._base is not None
 
     def data_ptr(self) -> int:
         return self._data.__array_interface__["data"][0]
@@ -162,7 +177,10 @@ class Tensor:
         return vc
 
     def _bump_version(self) -> None:
-        self._version_counter()[0] += 1
+        vc = self._vc or self._version_counter()
+        vc[0] += 1
+        if len(vc) > 1:  # live views of this memory: regenerate their grad_fn
+            _REFRESH_VIEWS[0](vc)
 
     # ------------------------------------------------------------------ autograd state
     @property
@@ -177,9 +195,9 @@ class Tensor:
         value = bool(value)
         if self.grad_fn is not None:
             raise RuntimeError(
-                "you can only change requires_grad flags of leaf variables. If you want to use "
-                "a computed variable in a subgraph that doesn't require differentiation use "
-                "var_no_grad = var.detach().")
+                "you can only change requires_grad flags of leaf variables." + ("" if value else
+                " If you want to use a computed variable in a subgraph that doesn't require "
+                "differentiation use var_no_grad = var.detach()."))
         if value and self._data.dtype.kind not in "fc":
             raise _float_required_error(word)
         if value and self._inference and not _tls.inference:
@@ -188,6 +206,8 @@ class Tensor:
         self._rg = value
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if requires_grad and self.grad_fn is not None:
+            return self  # a non-leaf already requires grad (torch: a no-op)
         if requires_grad and self.grad_fn is None and self._data.dtype.kind not in "fc":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._set_requires_grad(requires_grad, "only")
@@ -214,6 +234,10 @@ class Tensor:
             if value._data.dtype != self._data.dtype:
                 raise RuntimeError("assigned grad has data of a different type")
         self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
 
     @property
     def output_nr(self) -> int:
@@ -312,13 +336,13 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversions
     def numpy(self, *, force: bool = False):
-        if self._rg and not force:
+        if self._rg and not force and _tls.grad_enabled:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if self._rg:
+        if self._rg and _tls.grad_enabled:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         arr = self._data
@@ -373,6 +397,14 @@ class Tensor:
     def __hash__(self) -> int:
         return id(self)
 
+    def __contains__(self, element) -> bool:
+        """``element in t``: whether any entry equals ``element`` (torch's rule)."""
+        import numbers
+        if isinstance(element, (Tensor, numbers.Number)):
+            return bool((element == self).any().item())
+        raise RuntimeError("Tensor.__contains__ only supports Tensor or scalar, but you passed in "
+                           f"a {type(element)}.")
+
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import format_tensor
         fn = self.grad_fn
@@ -410,6 +442,10 @@ class Tensor:
     def xp(self):
         """The array namespace (backend) that holds this tensor's data."""
         return namespace_of(self._data)
+
+
+# Set by chainrule.ops._views: regenerates the grad_fn of the live views of changed memory.
+_REFRESH_VIEWS: list = [lambda vc: None]
 
 
 def _rebuild(data, requires_grad):

@@ -133,7 +133,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if g is None:
             if materialize_grads:
                 from .. import zeros_like
-                result.append(zeros_like(t))
+                result.append(zeros_like(t, requires_grad=create_graph))
                 continue
             if not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "

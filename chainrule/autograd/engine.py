@@ -200,19 +200,55 @@ def _unwrap(t, create_graph):
     if t is None:
         return None
     if not isinstance(t, Tensor):
-        raise TypeError(f"a backward hook must return a Tensor or None, not {type(t).__name__}")
+        raise TypeError(f"expected Variable, but hook returned '{type(t).__name__}'")
     return t if create_graph else t._data
+
+
+def _hook_name(hook) -> str:
+    return getattr(hook, "__name__", type(hook).__name__)
+
+
+def _checked(hook, res, old, create_graph):
+    """A hook's replacement for one gradient, with torch's checks."""
+    if res is None:
+        return old
+    g = _unwrap(res, create_graph)
+    if old is None:
+        raise RuntimeError("can't replace a None gradient with a non-None value")
+    if tuple(g.shape) != tuple(old.shape):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+    return g
+
+
+def _checked_tuple(hook, res, old, create_graph):
+    """A node hook's replacement for all its gradients, with torch's checks."""
+    if res is None:
+        return old
+    if not isinstance(res, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(res).__name__}'")
+    if len(res) != len(old):
+        raise RuntimeError(f"hook '{_hook_name(hook)}' has returned an incorrect number of "
+                           f"values (got {len(res)}, but expected {len(old)})")
+    out = []
+    for r, o in zip(res, old):
+        if r is None:
+            out.append(None)
+            continue
+        g = _unwrap(r, create_graph)
+        if o is not None and tuple(g.shape) != tuple(o.shape):
+            raise RuntimeError(f"hook '{_hook_name(hook)}' has changed the size of value")
+        out.append(g)
+    return out
 
 
 def _run_tensor_hooks(node, grads, create_graph):
     grads = list(grads)
     if node._tensor_hooks:
+        # torch calls a hook on an output that got no gradient with None (B49)
         for nr, hook in list(node._tensor_hooks):
-            if grads[nr] is None:
-                continue
-            res = hook(_as_tensor(grads[nr]))
-            if res is not None:
-                grads[nr] = _unwrap(res, create_graph)
+            g = grads[nr]
+            res = hook(None if g is None else _as_tensor(g))
+            grads[nr] = _checked(hook, res, g, create_graph)
     if node._retained:
         for nr, ref in node._retained:
             t = ref()
@@ -224,8 +260,7 @@ def _run_tensor_hooks(node, grads, create_graph):
 def _run_pre_hooks(node, grads, create_graph):
     for hook in list(node._pre_hooks):
         res = hook(tuple(None if g is None else _as_tensor(g) for g in grads))
-        if res is not None:
-            grads = [_unwrap(r, create_graph) for r in res]
+        grads = _checked_tuple(hook, res, list(grads), create_graph)
     return grads
 
 
@@ -233,16 +268,14 @@ def _run_post_hooks(node, outputs, grads, create_graph):
     for hook in list(node._hooks):
         res = hook(tuple(None if g is None else _as_tensor(g) for g in outputs),
                    tuple(None if g is None else _as_tensor(g) for g in grads))
-        if res is not None:
-            outputs = [_unwrap(r, create_graph) for r in res]
+        outputs = _checked_tuple(hook, res, list(outputs), create_graph)
     return outputs
 
 
 def _run_leaf_hooks(var: Tensor, g, create_graph: bool):
     for hook in list(var._hooks):
         res = hook(_as_tensor(g))
-        if res is not None:
-            g = _unwrap(res, create_graph)
+        g = _checked(hook, res, g, create_graph)
     return g
 
 

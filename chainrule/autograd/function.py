@@ -12,7 +12,7 @@ import weakref
 
 from .._tensor import Tensor
 from .grad_mode import _tls, no_grad
-from .graph import SAVED_FREED_MSG, Node
+from .graph import SAVED_FREED_MSG, ErrorNode, Node
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
 
@@ -60,7 +60,8 @@ class FunctionCtx:
             node = self._node() if self._node is not None else None
             if vc[0] != version:
                 from ..ops._registry import _modified_error
-                raise _modified_error(node, t, i in self._output_slots, vc[0], version)
+                raise _modified_error(node, t, i in self._output_slots, vc[0], version,
+                                      self._output_slots.get(i, 0))
             if i in self._output_slots and node is not None:
                 t = Tensor._make(t._data, True, node, self._output_slots[i])
             out.append(t)
@@ -218,8 +219,21 @@ class Function(metaclass=FunctionMeta):
                 output = cls.forward(ctx, *args, **kwargs)
         is_tuple = isinstance(output, tuple)
         outputs = output if is_tuple else (output,)
+        for t in ctx._dirty:
+            if not any(t is o for o in outputs):
+                raise RuntimeError("Some elements marked as dirty during the forward method were "
+                                   "not returned as output. The inputs that are modified inplace "
+                                   "must all be outputs of the Function.")
         if not (_tls.grad_enabled and any(needs)):
+            for t in ctx._dirty:
+                t._bump_version()
             return output
+        for t in ctx._dirty:
+            if t._rg and t.grad_fn is None:
+                raise RuntimeError("a view of a leaf Variable that requires grad has been used in "
+                                   "an in-place operation." if t._base is not None else
+                                   "a leaf Variable that requires grad has been used in an "
+                                   "in-place operation.")
         edges = tuple(_edge(args[i]) for i in tensor_positions)  # before the node's seq
         node = cls._backward_cls()
         node.ctx = ctx
@@ -241,9 +255,22 @@ class Function(metaclass=FunctionMeta):
             if id(o) in non_diff:
                 wired.append(o)
                 continue
-            if any(o is a for a in args) and id(o) not in dirty:
-                o = Tensor._make(o._data)  # an input returned as-is becomes a new output
-                o._vc = args[[a is outputs[nr] for a in args].index(True)]._version_counter()
+            if id(o) in dirty:  # modified in place: the node becomes its history
+                from ..ops._views import rebase_history, view_error
+                if o._view_meta is not None:
+                    raise view_error(o, o._view_meta, indirect=False)
+                rebase_history(o, node, nr)
+                o._bump_version()
+                wired.append(o)
+                continue
+            if any(o is a for a in args) or o._base is not None:
+                from ..ops._views import CUSTOM, track_views
+                if any(o is a for a in args):  # an input returned as-is: a view of it
+                    src = o
+                    o = Tensor._make(src._data)
+                    track_views(src, (o,), False)
+                o._view_meta = CUSTOM  # torch forbids modifying it in place
+                o._no_grad_view = False
             if o._data.dtype.kind in "fc":
                 o._rg = True
                 o.grad_fn = node
@@ -272,9 +299,29 @@ def _edge(t):
 
 
 def once_differentiable(fn):
-    """Run ``backward`` without recording, so that differentiating it again raises."""
+    """Run ``backward`` without recording; under create_graph, when a gradient flowing in
+    requires grad, the results hang off a node that raises if differentiated (torch's
+    DelayedError)."""
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with no_grad():
-            return fn(ctx, *args)
+            outputs = fn(ctx, *args)
+        if not _tls.grad_enabled:
+            return outputs
+        if not any(isinstance(a, Tensor) and a._rg for a in args):
+            return outputs
+        is_tuple = isinstance(outputs, tuple)
+        outs = outputs if is_tuple else (outputs,)
+        fakes = []
+        for o in outs:
+            if isinstance(o, Tensor):
+                o = o.detach()
+                o.requires_grad = True
+            fakes.append(o)
+        edges = [(f._accumulator(), 0) if isinstance(f, Tensor) else (None, 0) for f in fakes]
+        err = ErrorNode(RuntimeError("trying to differentiate twice a function that was marked "
+                                     "with @once_differentiable"), edges, len(fakes))
+        wrapped = tuple(Tensor._make(f._data, True, err, i) if isinstance(f, Tensor) else f
+                        for i, f in enumerate(fakes))
+        return wrapped if is_tuple else wrapped[0]
     return wrapper

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 
-__all__ = ["Node", "AccumulateGrad", "SAVED_FREED_MSG"]
+__all__ = ["Node", "AccumulateGrad", "ErrorNode", "SAVED_FREED_MSG"]
 
 _seq = itertools.count()
 
@@ -91,6 +91,32 @@ class Node:
     def _release(self) -> None:
         """Free saved values (retain_graph=False)."""
 
+    def __call__(self, *grads):
+        """Run this node's backward on ``grads`` (one Tensor or None per output), as torch
+        lets a grad_fn be called: one gradient (or None) per next function. Recorded when
+        grad mode is on, as any computation is."""
+        from .._tensor import Tensor
+        from .grad_mode import _tls
+        n = self.num_outputs
+        if len(grads) != n:
+            raise TypeError(f"expected {n} arguments, got {len(grads)} instead")
+        for i, g in enumerate(grads):
+            if g is not None and not isinstance(g, Tensor):
+                raise TypeError(f"argument {i} is not a Variable")
+        if all(g is None for g in grads):
+            return (None,) * len(self._fns)
+        create_graph = _tls.grad_enabled
+        args = [g if create_graph or g is None else g._data for g in grads]
+        out = self.apply(args, create_graph, True)
+        result = []
+        for g in out:
+            if g is None or isinstance(g, Tensor):
+                result.append(g)
+            else:
+                from ..backend import namespace_of
+                result.append(Tensor._make(namespace_of(g).asarray(g)))
+        return tuple(result)
+
     def apply(self, grads, create_graph, retain_graph=True):  # pragma: no cover - abstract
         """Gradients for each next function from ``grads`` (one per output); frees saved
         values unless ``retain_graph``."""
@@ -142,3 +168,39 @@ class AccumulateGrad(Node):
 
     def apply(self, grads, create_graph, retain_graph=True):  # see engine._accumulate
         return ()
+
+    def __call__(self, *grads):
+        """Accumulate ``grads[0]`` into the leaf's ``.grad``, as the engine would."""
+        from .engine import _accumulate
+        from .grad_mode import _tls
+        if len(grads) != 1:
+            raise TypeError(f"expected 1 arguments, got {len(grads)} instead")
+        g = grads[0]
+        if g is not None:
+            create_graph = _tls.grad_enabled and g._rg
+            _accumulate(self.variable, g if create_graph else g._data, create_graph)
+        return ()
+
+
+class ErrorNode(Node):
+    """A node whose backward raises (torch's DelayedError / a view that may no longer be
+    used in a graph)."""
+
+    __slots__ = ("_error", "_n")
+
+    def __init__(self, error: Exception, edges=(), num_outputs: int = 1):
+        Node.__init__(self)
+        self._error = error
+        self._n = num_outputs
+        self._fns = tuple(fn for fn, _ in edges)
+        self._nrs = _shared_nrs(tuple(nr for _, nr in edges))
+
+    @property
+    def num_outputs(self):
+        return self._n
+
+    def name(self) -> str:
+        return "torch::autograd::Error"
+
+    def apply(self, grads, create_graph, retain_graph=True):
+        raise type(self._error)(*self._error.args)

@@ -25,6 +25,7 @@ from ._promotion import (
     _wrap_ints,
     silence_numpy_warnings,
 )
+from ._views import track_views
 from ._vocab import _RAW_VOCABS, raw_vocab
 
 
@@ -417,17 +418,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
         outs = tuple(Tensor._make(o if o.__class__ is xp.ndarray else xp.asarray(o))
                      for o in out)
         result = outs
-    if op.view:
-        base = args[0]
-        inherit = base._rg and not _tls.grad_enabled and not inference
-        base = base._base if base._base is not None else base
-        vc = base._vc or base._version_counter()
-        for t in outs:
-            t._base = base
-            t._vc = vc
-            if inherit:  # a view made under no_grad still requires grad, with no edge (torch)
-                t._rg = True
-                t._no_grad_view = True
+    if op.view:  # shares args[0]'s memory and version counter (ops/_views.py)
+        track_views(args[0], outs, op.num_outputs != 1)
     # Integer and bool results are never differentiable (torch's rule, for every op).
     if op.differentiable and _tls.grad_enabled and outs[0]._data.dtype.kind in "fc":
         for a in args:

@@ -24,6 +24,7 @@ class OpNode(Node):
 
     __slots__ = ("_saved", "_versions", "_plan", "_meta", "_F")  # _F: raw vocabulary of xp
     op = None  # the Op, set on each subclass
+    _keyed = None  # whether the op's parameters include an indexing key (see _saves_arrays)
 
     def name(self) -> str:
         n = type(self).__name__
@@ -31,9 +32,23 @@ class OpNode(Node):
 
     def _release(self) -> None:
         # Only saved tensors are freed (torch's rule): a node that saved just shapes or
-        # parameters can run again.
-        if self._saved is not None and self._plan.holds_tensors:
+        # parameters can run again; index arrays (in a key) count as saved tensors.
+        if self._saved is not None and (self._plan.holds_tensors or self._saves_arrays()):
             self._saved = _FREED
+            self._versions = ()  # the saved tensors themselves go too (views die sooner)
+
+    def _saves_arrays(self) -> bool:
+        keyed = self._keyed
+        if keyed is None:  # only an indexing key holds index arrays; worked out once per op
+            keyed = type(self)._keyed = "key" in self.op.params
+        if not keyed:
+            return False
+        nd = self._F.xp.ndarray
+        for v in self._saved:
+            if isinstance(v, nd) or (v.__class__ is tuple and
+                                     any(isinstance(k, nd) for k in v)):
+                return True
+        return False
 
     def _check_versions(self, saved):
         """Raise torch's error if a saved tensor was modified in place since it was saved."""
@@ -66,8 +81,10 @@ class OpNode(Node):
                 self._check_versions(saved)
             if create_graph:
                 saved = self._graph_values(saved)
-            if not retain_graph and self._plan.holds_tensors:
+            if not retain_graph and (self._plan.holds_tensors or (
+                    self._keyed is not False and self._saves_arrays())):
                 self._saved = _FREED
+                self._versions = ()
         F = graph_vocab if create_graph else self._F
         plan = self._plan
         rule = plan.unary_rule
@@ -156,19 +173,24 @@ def _fix_meta(meta, results, F):
 
 def _short_name(node) -> str:
     """The node as torch's saved-tensor error names it: MulBackward0 -> Mul, PowBackward2 ->
-    Pow2."""
-    name = node.name().replace("Backward", "")
+    Pow2, TwoBackward (a custom Function) -> Two; torch::autograd::CopySlices as it is."""
+    name = node.name()
+    if "::" in name:
+        return name
+    name = name.replace("Backward", "")
     return name[:-1] if name.endswith("0") else name
 
 
-def _modified_error(node, value, is_output, now, expected):
+def _modified_error(node, value, is_output, now, expected, output_nr=0):
+    """torch's SavedVariable error: a saved output is named as output ``output_nr`` of the
+    node that saved it; a saved input by its tensor's grad_fn now (after the in-place op,
+    a view's regenerated one), always as output 0; a leaf by nothing."""
     data = value._data if isinstance(value, Tensor) else value
     type_name = {"f": "Float", "d": "Double", "e": "Half"}.get(data.dtype.char, "")
     owner = node if is_output else (value.grad_fn if isinstance(value, Tensor) else None)
     where = ""
     if owner is not None:
-        nr = 0 if is_output else value._output_nr
-        where = f", which is output {nr} of {_short_name(owner)},"
+        where = f", which is output {output_nr if is_output else 0} of {_short_name(owner)},"
     return RuntimeError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [torch.{type_name}Tensor {list(data.shape)}]{where} is at version {now}; "

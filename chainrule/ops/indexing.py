@@ -8,7 +8,7 @@ scatter the gradient into zeros of the input's shape.
 from __future__ import annotations
 
 from .._tensor import Tensor
-from ._registry import dispatch, expose, op, record
+from ._registry import dispatch, expose, op
 
 _SCATTER = (lambda F, g, x_shape, key: F.index_scatter(g, x_shape, key),)
 SELECT = op("select", lambda xp, x, key: x[key], vjps=_SCATTER, params=("key",), view=True)
@@ -17,17 +17,13 @@ INDEX = op("index", lambda xp, x, key: _take(x, key), vjps=_SCATTER, params=("ke
 INDEX_SCATTER = op("index_scatter", lambda xp, g, shape, key: _scatter(xp, g, shape, key),
                    vjps=(lambda F, g, key: F.index_raw(g, key),), params=("shape", "key"),
                    grad_fn="IndexPutBackward0")
-# x[key] = value, recorded as torch's CopySlices: the overwritten part of x gets no gradient,
-# value gets the gradient of the part it filled (summed back to its shape by the registry).
-COPY_SLICES = op("copy_slices", lambda xp, x, value, key: _put(xp, x, value, key),
-                 inputs=("x", "value"),
-                 vjps=(lambda F, g, key: F.zero_at(g, key),
-                       lambda F, g, key: F.index_raw(g, key)),
-                 params=("key",), grad_fn="CopySlices", broadcasts=True)
-# x[mask] = v and x[idx_tensor] = v (only advanced indices): torch's index_put_.
+# x[key] = value with tensors or lists in the key: torch's index_put_ (the part of x it
+# overwrites gets no gradient, value the gradient of the part it filled, summed back to its
+# shape by the registry).
 INDEX_PUT = op("index_put", lambda xp, x, value, key: _put(xp, x, value, key),
-               inputs=("x", "value"), vjps=COPY_SLICES.vjps, params=("key",),
-               grad_fn="IndexPutBackward0", broadcasts=True)
+               inputs=("x", "value"),
+               vjps=(lambda F, g, key: F.zero_at(g, key), lambda F, g, key: F.index_raw(g, key)),
+               params=("key",), grad_fn="IndexPutBackward0", broadcasts=True)
 
 
 def _take(x, key):
@@ -48,7 +44,11 @@ def _scatter(xp, g, shape, key):
 
 def _put(xp, x, value, key):
     out = x.copy()
-    out[key] = value
+    try:
+        out[key] = value
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(value.shape)} cannot be "
+                           f"broadcast to indexing result of shape {list(x[key].shape)}") from None
     return out
 
 
@@ -79,7 +79,10 @@ def _normalise(key, xp):
         key = (key,)
     out = []
     for k in key:
-        if isinstance(k, Tensor):
+        c = k.__class__
+        if c is int or c is slice:
+            out.append(k)
+        elif isinstance(k, Tensor):
             if k._data.dtype.kind not in "biu":
                 raise IndexError("tensors used as indices must be long, int, byte or bool "
                                  "tensors")
@@ -88,15 +91,30 @@ def _normalise(key, xp):
             else:
                 out.append(k._data)
         elif isinstance(k, (list, tuple)):  # a list becomes an index array of the tensor's xp
-            out.append(xp.asarray([i._data if isinstance(i, Tensor) else i for i in k]))
+            arr = xp.asarray([i._data if isinstance(i, Tensor) else i for i in k])
+            if arr.dtype.kind not in "biu":  # [] and [1.0] index as int64, as in torch
+                arr = arr.astype(xp.int64)
+            out.append(arr)
         elif isinstance(k, bool) or (k is not None and k is not Ellipsis and
-                                     not isinstance(k, (int, slice)) and hasattr(k, "shape")):
+                                     not isinstance(k, (int, slice)) and hasattr(k, "shape")
+                                     and hasattr(k, "dtype") and k.dtype.kind in "biu"):
             out.append(k)
         elif k is None or k is Ellipsis or isinstance(k, slice):
             out.append(k)
-        else:
+        elif isinstance(k, str):
+            raise TypeError(f"new(): invalid data type '{type(k).__name__}'")
+        elif hasattr(k, "__index__") and not isinstance(k, float):
             out.append(k.__index__())
+        else:
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {_type_name(k)})")
     return tuple(out)
+
+
+def _type_name(v) -> str:
+    cls = type(v)
+    mod = cls.__module__
+    return cls.__qualname__ if mod == "builtins" else f"{mod}.{cls.__qualname__}"
 
 
 def getitem(self, key):
@@ -118,15 +136,14 @@ def getitem(self, key):
     if out is self:
         from .shape import alias
         out = alias(self)
-    if out is not self:
-        out._view_of = (self, key)
     return out
 
 
 def _view_step(out, k, dim, single):
     """Apply one basic index component at ``dim`` as torch does (None: UnsqueezeBackward0,
     an int: SelectBackward0, a slice: SliceBackward0); returns the result and the next dim.
-    ``single`` is true for a bare slice key, which torch applies even when it is whole."""
+    ``single`` is true for a bare slice key in getitem, which torch applies even when it is
+    whole (elsewhere a slice from 0 to at least the size, step 1, is skipped)."""
     if k is None:
         return dispatch(_unsqueeze_op(), (out,), {"dim": dim}), dim + 1
     if isinstance(k, int):
@@ -139,7 +156,8 @@ def _view_step(out, k, dim, single):
     if k.step is not None and k.step <= 0:
         raise ValueError("slice step cannot be zero" if k.step == 0 else
                          "step must be greater than zero")
-    if not single and k.start in (None, 0) and k.stop is None and k.step in (None, 1):
+    if not single and k.start in (None, 0) and k.step in (None, 1) and (
+            k.stop is None or k.stop >= out._data.shape[dim]):
         return out, dim + 1  # a whole-dimension slice inside a tuple: torch skips it
     return dispatch(SLICE, (out,), {"key": (slice(None),) * dim + (k,)}), dim + 1
 
@@ -184,28 +202,200 @@ def _unsqueeze_op():
 
 
 def setitem(self, key, value) -> None:
-    """``x[key] = value`` in place; under grad mode it is recorded as CopySlices."""
-    from ._inplace import check_inplace, rebase_view
-    key = _normalise(key, self.xp)
-    check_inplace(self, view_message=True)
+    """``x[key] = value`` in place, as torch does it: the basic part of the key makes a view
+    (whole-dimension slices are skipped), which is then filled (a number or a 0-d value:
+    FillBackward3) or copied into (CopyBackwards); with tensors or lists in the key it is
+    index_put_ (IndexPutBackward0). On a view of a tensor in a graph the base records
+    CopySlices (see ops/_views.py)."""
     from ..autograd.grad_mode import _tls
-    needs_graph = _tls.grad_enabled and (self._rg or (isinstance(value, Tensor) and value._rg))
-    vdata = value._data if isinstance(value, Tensor) else value
-    if needs_graph and self._base is not None and (self._base._rg or self._rg):
-        rebase_view(self, lambda base_part: setitem(base_part, key, value))
+    from ._inplace import check_inplace
+    value = _value_tensor(self, value)
+    key = _normalise(key, self.xp)
+    if len(key) == 1 and key[0] is False:
+        return  # torch: nothing to do
+    if len(key) == 1 and key[0] is True:
+        key = (None,)
+    if _tls.grad_enabled and (self._rg or value._rg):
+        sliced, tensor_key = _setitem_target(self, key)
+        if tensor_key is None:
+            _copy_to(sliced, value)
+        else:
+            _index_put_(sliced, tensor_key, value)
         return
-    try:
-        self._data[key] = vdata
-    except ValueError as exc:
-        raise RuntimeError(f"{exc} (assigning a value of shape "
-                           f"{list(getattr(vdata, 'shape', ()))} into x{list(key)!s} of a tensor "
-                           f"of shape {list(self._data.shape)})") from None
-    if needs_graph:
-        args = (self, value if isinstance(value, Tensor) else None)
-        advanced_only = all(not (k is None or k is Ellipsis or isinstance(k, (int, slice)))
-                            for k in key)
-        record(INDEX_PUT if advanced_only else COPY_SLICES, args, {"key": key}, self._data,
-               (self,))
+    check_inplace(self)
+    _setitem_raw(self, key, value)
+
+
+def _value_tensor(self, value):
+    """torch's valueToTensor: a number becomes a 0-d tensor of ``self``'s dtype."""
+    if isinstance(value, Tensor):
+        return value
+    dtype = self._data.dtype
+    if isinstance(value, bool) or isinstance(value, (int, float, complex)) or (
+            hasattr(value, "__index__") and not hasattr(value, "shape")):
+        if isinstance(value, complex) and dtype.kind != "c":
+            raise RuntimeError(f"value cannot be converted to type {_c_type(dtype)} without "
+                               "overflow")
+        if not isinstance(value, (bool, float, complex)):
+            value = value.__index__()
+            if not -2 ** 63 <= value < 2 ** 64:
+                raise ValueError("Overflow when unpacking long long")
+            if dtype.kind in "iu":
+                info = self.xp.iinfo(dtype)
+                lo = info.min if dtype.kind == "i" else -(int(info.max) + 1) // 2
+                if not lo <= value <= info.max:
+                    raise RuntimeError(f"value cannot be converted to type {_c_type(dtype)} "
+                                       "without overflow")
+                value = self.xp.asarray(value).astype(dtype)
+        return Tensor._make(self.xp.asarray(value, dtype=dtype))
+    from .._dtypes import _BY_NP
+    from ._inplace import _type_word
+    raise TypeError(f"can't assign a {_type_name(value)} to a torch."
+                    f"{_type_word(_BY_NP[dtype])}Tensor")
+
+
+def _c_type(dtype) -> str:
+    return {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "int64_t",
+            "int32": "int", "int16": "int16_t", "int8": "int8_t", "uint8": "uint8_t",
+            "bool": "bool"}.get(dtype.name, dtype.name)
+
+
+def _setitem_target(self, key):
+    """(the view the basic part of ``key`` selects, the key of the rest or None), in
+    torch's order: ints, slices and None apply as views, index tensors stay for index_put_."""
+    shape = self._data.shape
+    if any(isinstance(k, bool) for k in key):
+        return self, key  # bools inside a tuple: NumPy's meaning, through index_put_
+
+    def width(k):
+        return k.ndim if getattr(k, "dtype", None) is not None and k.dtype.kind == "b" else 1
+    n_real = sum(width(k) if not (k is None or isinstance(k, (int, slice))) else 1
+                 for k in key if k is not None and k is not Ellipsis)
+    if n_real > len(shape):
+        raise IndexError(f"too many indices for tensor of dimension {len(shape)}")
+    out, dim, arrays = self, 0, []
+    for k in key:
+        if k is Ellipsis:
+            dim += len(shape) - n_real
+        elif k is None or isinstance(k, (int, slice)):
+            out, dim = _view_step(out, k, dim, False)
+        else:
+            arrays.append((dim, k))
+            dim += width(k)
+    if not arrays:
+        return out, None
+    entries, cur = [], 0
+    for d, arr in arrays:
+        entries += [slice(None)] * (d - cur)
+        entries.append(arr)
+        cur = d + width(arr)
+    return out, tuple(entries)
+
+
+def _strip_leading_ones(value):
+    shape = value._data.shape
+    i = 0
+    while i < len(shape) and shape[i] == 1:
+        i += 1
+    return shape[i:]
+
+
+def _expand_error(value, target) -> RuntimeError:
+    """torch's error for a value that does not expand to the indexed shape."""
+    shape = _strip_leading_ones(value)
+    target = tuple(target)
+    if len(shape) > len(target):
+        from .._dtypes import _BY_NP
+        from ._inplace import _type_word
+        name = _type_word(_BY_NP[value._data.dtype])
+        return RuntimeError(f"expand(torch.{name}Tensor{{{list(shape)}}}, size={list(target)}): "
+                            f"the number of sizes provided ({len(target)}) must be greater or "
+                            f"equal to the number of dimensions in the tensor ({len(shape)})")
+    lead = len(target) - len(shape)
+    for i, n in enumerate(shape):
+        want = target[lead + i]
+        if n != 1 and n != want:
+            return RuntimeError(f"The expanded size of the tensor ({want}) must match the "
+                                f"existing size ({n}) at non-singleton dimension {lead + i}.  "
+                                f"Target sizes: {list(target)}.  Tensor sizes: {list(shape)}")
+    return RuntimeError(f"cannot expand a value of shape {list(shape)} to {list(target)}")
+
+
+def _copy_to(dst, value) -> None:
+    """torch's copy_to: copy_ when the shapes agree, fill_ for a 0-d value, else copy_ of
+    the value viewed without leading 1s and expanded."""
+    if dst._data.shape == value._data.shape:
+        dst.copy_(value)
+        return
+    if value._data.ndim == 0:
+        dst.fill_(value)
+        return
+    src = value.view(_strip_leading_ones(value))
+    if src._data.shape != dst._data.shape:
+        if _expands(src._data.shape, dst._data.shape):
+            src = src.expand(dst._data.shape)
+        else:
+            raise _expand_error(value, dst._data.shape)
+    dst.copy_(src)
+
+
+def _expands(shape, target) -> bool:
+    if len(shape) > len(target):
+        return False
+    lead = len(target) - len(shape)
+    return all(n == 1 or n == target[lead + i] for i, n in enumerate(shape))
+
+
+def _index_put_(self, key, value) -> None:
+    """``self.index_put_(key, value)`` (IndexPutBackward0)."""
+    from .. import _memory
+    from .._dtypes import _BY_NP
+    from ._inplace import PARTIAL_OVERLAP_MSG, _apply, _type_word, check_inplace
+    if value._data.dtype != self._data.dtype:
+        raise RuntimeError("Index put requires the source and destination dtypes match, got "
+                           f"{_type_word(_BY_NP[self._data.dtype])} for the destination and "
+                           f"{_type_word(_BY_NP[value._data.dtype])} for the source.")
+    check_inplace(self, (value,))
+    if _memory.full_or_partial_overlap(self._data, value._data):
+        raise RuntimeError(PARTIAL_OVERLAP_MSG)
+    stripped = _strip_leading_ones(value)
+    if stripped != value._data.shape:
+        value = value.view(stripped)
+    _apply(lambda t, v: dispatch(INDEX_PUT, (t, v), {"key": key}), self, (value,), {})
+
+
+def _setitem_raw(self, key, value) -> None:
+    """``x[key] = value`` with no graph to record: straight into the memory, with torch's
+    overlap checks and messages."""
+    from .. import _memory
+    from .._dtypes import _BY_NP
+    from ._inplace import INTERNAL_OVERLAP_MSG, PARTIAL_OVERLAP_MSG, _type_word
+    data, vdata = self._data, value._data
+    if _is_basic(key):
+        target = data[key if Ellipsis in key else key + (Ellipsis,)]  # a view, even 0-d
+        if vdata.shape == target.shape and _memory.partial_overlap(target, vdata):
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+        if not target.flags.writeable and _memory.internal_overlap(target):
+            raise RuntimeError(INTERNAL_OVERLAP_MSG)
+        try:
+            _memory.writable(target)[...] = vdata
+        except ValueError:
+            raise _expand_error(value, target.shape) from None
+    else:
+        if vdata.dtype != data.dtype:
+            raise RuntimeError("Index put requires the source and destination dtypes match, "
+                               f"got {_type_word(_BY_NP[data.dtype])} for the destination and "
+                               f"{_type_word(_BY_NP[vdata.dtype])} for the source.")
+        if _memory.full_or_partial_overlap(data, vdata):
+            raise RuntimeError(PARTIAL_OVERLAP_MSG)
+        try:
+            _memory.writable(data)[key] = vdata
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(vdata.shape)} "
+                               "cannot be broadcast to indexing result of shape "
+                               f"{list(data[key].shape)}") from None
+        except IndexError as exc:
+            raise IndexError(str(exc).replace("for axis", "for dimension")) from None
     self._bump_version()
 
 

@@ -448,8 +448,6 @@ def _linalg_entries():
 # the entry must then be deleted. {op name: {test name: (sample indices or None for all,
 # reason)}}
 KNOWN_BUGS = {
-    "setitem_slice": {"test_graph": ([1], "x[:, 1:3] = v with a broadcast v: torch records "
-                                          "ExpandBackward0(ViewBackward0(v)) under CopySlices")},
 }
 
 
