@@ -26,6 +26,7 @@ from .autograd.grad_mode import (enable_grad, inference_mode, is_grad_enabled,
 from .backend import device
 from . import ops as _ops
 from . import autograd  # noqa: E402
+from . import special  # noqa: E402
 
 __version__ = "0.1.0"
 
