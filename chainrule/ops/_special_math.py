@@ -276,7 +276,7 @@ def lgamma(xp, x):
     reflected = LOG_PI - xp.log(xp.abs(s)) - _lgamma_positive(xp, 1.0 - xn)
     neg = xp.where(finite_neg & (r != 0), reflected, xp.inf)
     out = xp.where(x > 0, pos, xp.where(x < 0, neg, xp.inf))
-    return xp.where(xp.isnan(x), x, out)
+    return xp.where(xp.isnan(x), x, xp.where(x == xp.inf, xp.inf, out))
 
 
 def _hurwitz_zeta(s: int, a: float) -> float:

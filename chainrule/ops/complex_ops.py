@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import math
 
-from .._dtypes import _BY_NP
 from .._tensor import Tensor
-from ._pointwise_util import check_kinds, require_tensor, write_out
+from ._pointwise_util import check_kinds, require_tensor, type_word, write_out
 from ._registry import binary, dispatch, dispatch1, expose, op, unary
 
 VIEW_AS_REAL = op("view_as_real", lambda xp, x: _as_real(xp, x),
@@ -81,7 +80,8 @@ def view_as_real(input: Tensor) -> Tensor:
     if is_conj(input):
         raise RuntimeError("view_as_real doesn't work on unresolved conjugated tensors.  To "
                            "resolve the conjugate tensor so you can view it as real, use "
-                           "self.resolve_conj()")
+                           "self.resolve_conj(); however, be warned that the resulting tensor "
+                           "will NOT alias the original.")
     return dispatch(VIEW_AS_REAL, (input,))
 
 
@@ -89,9 +89,12 @@ def view_as_real(input: Tensor) -> Tensor:
 def view_as_complex(input: Tensor) -> Tensor:
     """A complex view of a float tensor whose last dimension is 2 (real, imag)."""
     d = input._data
+    if d.dtype.name == "float16":
+        raise RuntimeError("chainrule has no complex32 dtype: view_as_complex of a float16 "
+                           "tensor is not supported; convert it to float32 first")
     if d.dtype.name not in ("float32", "float64"):
-        raise RuntimeError("view_as_complex is only supported for float and double tensors, "
-                           f"but got a tensor of scalar type: {_BY_NP[d.dtype].name.title()}")
+        raise RuntimeError("view_as_complex is only supported for half, float and double "
+                           f"tensors, but got a tensor of scalar type: {type_word(d)}")
     if d.ndim == 0 or d.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
     if d.strides[-1] != d.itemsize:

@@ -20,9 +20,10 @@ from ._pointwise_util import (
     floatify,
     not_implemented,
     require_tensor,
+    type_word,
     write_out,
 )
-from ._registry import binary, dispatch, dispatch1, expose, op, unary
+from ._registry import PUBLIC, binary, dispatch, dispatch1, expose, op, unary
 
 FLOAT = {"dtype_rule": "float"}
 PROMOTE = {"dtype_rule": "promote", "broadcasts": True}
@@ -100,6 +101,8 @@ def _sgn(xp, x):
         return xp.where(mag == 0, 0, x / xp.where(mag == 0, 1, mag)).astype(x.dtype)
     if x.dtype.kind == "b":
         return x.copy()
+    if x.dtype.kind == "f":  # torch: sgn(nan) is 0
+        return xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype)
     return xp.sign(x)
 
 
@@ -452,10 +455,8 @@ def float_power(input, exponent, *, out=None) -> Tensor:
 def _float_power_(self, exponent):
     target = "complex128" if self._data.dtype.kind == "c" else "float64"
     if self._data.dtype.name != target:
-        from .._dtypes import _BY_NAME
-        raise RuntimeError(f"the base given to float_power_ has dtype {self.dtype.name.title()}"
-                           f" but the operation's result requires dtype "
-                           f"{_BY_NAME[target].name.title()}")
+        raise RuntimeError(f"the base given to float_power_ has dtype {type_word(self)} but "
+                           f"the operation's result requires dtype {type_word(target)}")
     return inplace(float_power)(self, exponent)
 
 
@@ -531,3 +532,15 @@ for _name in ("asinh_", "acosh_", "atanh_", "arcsinh_", "arccosh_", "arctanh_", 
               "lcm_"):
     expose(getattr(Tensor, _name), name=_name, method=False)
 
+
+# torch.<op>_ and Tensor.<op>_ for the older pointwise ops that had no in-place form yet
+# (only where none exists, so the owners' own definitions win).
+_OLDER = ("abs", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "ceil", "cos", "cosh",
+          "exp", "exp2", "expm1", "floor", "log", "log10", "log1p", "log2", "neg", "negative",
+          "reciprocal", "round", "rsqrt", "sigmoid", "sin", "sinh", "sqrt", "square", "tan",
+          "tanh", "trunc", "absolute")
+for _name in _OLDER:
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", inplace(getattr(P, _name)))
+    if _name != "absolute" and _name + "_" not in PUBLIC:
+        expose(getattr(Tensor, _name + "_"), name=_name + "_", method=False)

@@ -173,7 +173,8 @@ def mvlgamma(input: Tensor, p: int, *, out=None) -> Tensor:
     """The multivariate log-gamma of dimension p: sum_j lgamma(x - j/2) + p(p-1)/4 log(pi)."""
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
-    check_kinds("abs_cpu", input, "fiu")
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("The input tensor may not be a boolean tensor.")
     if out is not None:
         return write_out("mvlgamma", out, (input,), lambda: mvlgamma(input, p))
     return dispatch(MVLGAMMA, (input,), {"p": int(p)})

@@ -287,7 +287,22 @@ def _complex_entries():
     ]
 
 
-ENTRIES = (_unary_entries() + _predicate_entries() + _binary_entries() + _lerp_entries()
+_OLDER = ("abs", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "ceil", "cos", "cosh",
+          "exp", "exp2", "expm1", "floor", "log", "log10", "log1p", "log2", "neg", "negative",
+          "reciprocal", "round", "rsqrt", "sigmoid", "sin", "sinh", "sqrt", "square", "tan",
+          "tanh", "trunc")
+
+
+def _older_inplace_entries():
+    """torch.<op>_ of the older pointwise ops, on a non-leaf (their values in (0.2, 0.9))."""
+    E = [OpInfo(f"{n}_", (lambda f: lambda m, x: getattr(m, f)(x * 1))(n + "_"),
+                lambda A: [S(A(2, 3)), S(A())], domain=(0.2, 0.9)) for n in _OLDER]
+    E.append(OpInfo("Tensor.absolute_", lambda m, x: (x - 1).absolute_(), lambda A: [S(A(3))],
+                    domain=(0.2, 0.9)))
+    return E
+
+
+ENTRIES = (_older_inplace_entries() + _unary_entries() + _predicate_entries() + _binary_entries() + _lerp_entries()
            + _float_power_entries() + _frexp_entries() + _integer_entries()
            + _complex_entries())
 
