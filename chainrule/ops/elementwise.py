@@ -120,8 +120,12 @@ def _is_complex(x) -> bool:
     return dt.is_complex if isinstance(x, Tensor) else dt.kind == "c"
 
 
-def _unary(op_, name, kernel=None, kinds=None):
+def _unary(op_, name, kernel=None, kinds=None, complex_error=None):
+    """The public form of a one-input op: ``kinds`` are the dtype kinds torch's kernel takes;
+    ``complex_error`` is torch's exception for a complex input, where it has its own."""
     def fn(input, *, out=None):
+        if complex_error is not None and input._data.dtype.kind == "c":
+            raise complex_error
         if kinds is not None:
             check_kinds(kernel, input, kinds)
         if out is not None:
@@ -138,8 +142,10 @@ atanh = expose(_unary(ATANH, "atanh"))
 arcsinh = expose(asinh, name="arcsinh")
 arccosh = expose(acosh, name="arccosh")
 arctanh = expose(atanh, name="arctanh")
-deg2rad = expose(_unary(DEG2RAD, "deg2rad"))
-rad2deg = expose(_unary(RAD2DEG, "rad2deg"))
+deg2rad = expose(_unary(DEG2RAD, "deg2rad", complex_error=RuntimeError(
+    "deg2rad is not supported for complex tensors.")))
+rad2deg = expose(_unary(RAD2DEG, "rad2deg", complex_error=RuntimeError(
+    "rad2deg is not supported for complex tensors.")))
 frac = expose(_unary(FRAC, "frac", "frac_cpu", "f"))
 sinc = expose(_unary(SINC, "sinc"))
 sgn = expose(_unary(SGN, "sgn"))
@@ -148,6 +154,7 @@ sgn = expose(_unary(SGN, "sgn"))
 @expose
 def logit(input: Tensor, eps: float | None = None, *, out=None) -> Tensor:
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when ``eps`` is given."""
+    check_kinds("logit_cpu", input, "fiub")
     if out is not None:
         return write_out("logit", out, (input,), lambda: logit(input, eps))
     if eps is None:
@@ -172,6 +179,8 @@ def fix(input: Tensor, *, out=None) -> Tensor:
         return write_out("fix", out, (input,), lambda: fix(input))
     if input._data.dtype.kind == "b":
         raise not_implemented("trunc_vml_cpu", input)
+    if input._data.dtype.kind == "c":
+        raise NotImplementedError("trunc is not supported for complex inputs")
     if input._data.dtype.kind in "iu":
         return Tensor._make(input._data.copy())
     return P.trunc(input)
@@ -194,9 +203,12 @@ ISPOSINF = unary("isposinf", lambda xp, x: xp.isposinf(x) if x.dtype.kind == "f"
                  xp.zeros(x.shape, bool))
 ISNEGINF = unary("isneginf", lambda xp, x: xp.isneginf(x) if x.dtype.kind == "f" else
                  xp.zeros(x.shape, bool))
-signbit = expose(_unary(SIGNBIT, "signbit"))
-isposinf = expose(_unary(ISPOSINF, "isposinf"))
-isneginf = expose(_unary(ISNEGINF, "isneginf"))
+signbit = expose(_unary(SIGNBIT, "signbit", complex_error=NotImplementedError(
+    "signbit is not implemented for complex tensors.")))
+isposinf = expose(_unary(ISPOSINF, "isposinf", complex_error=RuntimeError(
+    "isposinf does not support complex inputs.")))
+isneginf = expose(_unary(ISNEGINF, "isneginf", complex_error=RuntimeError(
+    "isneginf does not support complex inputs.")))
 
 # ---------------------------------------------------------------------------- frexp
 FREXP = op("frexp", lambda xp, x: xp.frexp(x),
@@ -242,7 +254,8 @@ def frexp(input: Tensor, *, out=None) -> FrexpResult:
 # ---------------------------------------------------------------------------- binary
 HYPOT = binary("hypot", "hypot", da=lambda F, g, a, out: g * a / out,
                db=lambda F, g, b, out: g * b / out, **PROMOTE_FLOAT)
-LOGADDEXP = binary("logaddexp", "logaddexp", da=lambda F, g, a, b: g / (1 + F.exp(b - a)),
+LOGADDEXP = binary("logaddexp", lambda xp, a, b: _logaddexp(xp, a, b),
+                   da=lambda F, g, a, b: g / (1 + F.exp(b - a)),
                    db=lambda F, g, a, b: g / (1 + F.exp(a - b)), **PROMOTE_FLOAT)
 LOGADDEXP2 = binary("logaddexp2", "logaddexp2",
                     da=lambda F, g, a, b: g / (1 + F.exp2(b - a)),
@@ -276,38 +289,69 @@ HEAVISIDE.node_cls = type("NotImplemented", (HEAVISIDE.node_cls,),
                           {"__slots__": (), "name": lambda self: "torch::autograd::NotImplemented"})
 
 
+def _logaddexp(xp, a, b):
+    if a.dtype.kind != "c":
+        return xp.logaddexp(a, b)
+    big = xp.real(a) >= xp.real(b)
+    hi, lo = xp.where(big, a, b), xp.where(big, b, a)
+    return hi + xp.log1p(xp.exp(lo - hi))
+
+
 def _copysign_grad(F, g, a, out):
     return g * F.where(a == 0, 0.0, out / a)
 
 
-def _binary(op_, name, kernel=None, kinds=None, params=None):
+def _binary(op_, name, kernel=None, kinds=None, complex_error=None):
+    """The public form of a two-tensor op; ``kinds`` (the dtype kinds torch's kernel takes)
+    and ``complex_error`` are checked on the promoted dtype, as torch does."""
     def fn(input, other, *, out=None):
         require_tensor(name, "input", 1, input)
         require_tensor(name, "other", 2, other)
-        if kinds is not None:
-            for t in (input, other):
-                check_kinds(kernel, t, kinds)
+        _check_promoted(input, other, kernel, kinds, complex_error)
         if out is not None:
             return write_out(name, out, (input, other), lambda: fn(input, other))
-        return dispatch(op_, (input, other), params)
+        return dispatch(op_, (input, other))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name} of two broadcast tensors (grad_fn {op_.grad_fn})."
     return fn
+
+
+def _check_promoted(input, other, kernel, kinds, complex_error):
+    dtype = P._promoted_dtype(input, other)
+    if complex_error is not None and dtype.is_complex:
+        raise complex_error
+    if kinds is not None and dtype.np.kind not in kinds:
+        raise not_implemented(kernel, dtype.np)
 
 
 hypot = expose(_binary(HYPOT, "hypot", "hypot_cpu", "f"))
 logaddexp = expose(_binary(LOGADDEXP, "logaddexp", "logaddexp_cpu", "fc"))
 logaddexp2 = expose(_binary(LOGADDEXP2, "logaddexp2", "logaddexp2_cpu", "f"))
 nextafter = expose(_binary(NEXTAFTER, "nextafter", "nextafter_cpu", "f"))
-ldexp = expose(_binary(LDEXP, "ldexp"))
-fmax = expose(_binary(FMAX, "fmax"))
-fmin = expose(_binary(FMIN, "fmin"))
+fmax = expose(_binary(FMAX, "fmax", complex_error=RuntimeError(
+    "fmax not implemented for complex tensors.")))
+fmin = expose(_binary(FMIN, "fmin", complex_error=RuntimeError(
+    "fmin not implemented for complex tensors.")))
+_ldexp = _binary(LDEXP, "ldexp")
+
+
+@expose
+def ldexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
+    """input * 2 ** other (LdexpBackward0); integers give the default float dtype."""
+    if (isinstance(input, Tensor) and isinstance(other, Tensor) and
+            input._data.dtype.kind == "f" and other._data.dtype.kind == "b"):
+        raise not_implemented("ldexp_cpu_exp", other)
+    return _ldexp(input, other, out=out)
 
 
 @expose
 def copysign(input: Tensor, other, *, out=None) -> Tensor:
     """|input| with the sign of ``other`` (a tensor, CopysignBackward0, or a number,
     CopysignBackward1); integers become the default float dtype."""
+    if isinstance(input, Tensor):
+        dtype = P._promoted_dtype(input, other)
+        if dtype.is_complex:
+            raise not_implemented("copysign_cpu", dtype.np)
     if out is not None:
         return write_out("copysign", out, (input, other), lambda: copysign(input, other))
     if isinstance(other, Tensor):
@@ -336,6 +380,8 @@ def _heaviside(input, values, fn_name):
 def _heaviside_checks(input, values):
     require_tensor("heaviside", "input", 1, input)
     require_tensor("heaviside", "values", 2, values)
+    if input._data.dtype.kind == "c" or values._data.dtype.kind == "c":
+        raise RuntimeError("heaviside is not yet implemented for complex tensors.")
     if input._data.dtype != values._data.dtype:
         raise RuntimeError("heaviside is not yet implemented for tensors with different "
                            "dtypes.")

@@ -77,7 +77,7 @@ def _float_unary(op_, name, kernel, half=True, complex_ok=False):
 
 erf = expose(_float_unary(ERF, "erf", "erf_vml_cpu"))
 erfc = expose(_float_unary(ERFC, "erfc", "erfc_vml_cpu"))
-erfinv = expose(_float_unary(ERFINV, "erfinv", "erfinv_cpu"))
+erfinv = expose(_float_unary(ERFINV, "erfinv", "erfinv_vml_cpu"))
 special_erfcx = expose(_float_unary(ERFCX, "special_erfcx", "erfcx_cpu", half=False),
                        method=False, internal=True)
 special_log_ndtr = expose(_float_unary(LOG_NDTR, "special_log_ndtr", "log_ndtr_cpu",
@@ -89,7 +89,7 @@ special_ndtri = expose(_float_unary(NDTRI, "special_ndtri", "ndtri_cpu", half=Fa
 @expose(method=False, internal=True)
 def special_ndtr(input: Tensor, *, out=None) -> Tensor:
     """The standard normal CDF, accurate to rounding in both tails."""
-    check_kinds("ndtr_cpu", input, "fiub")
+    check_kinds("erf_vml_cpu", input, "fiub")
     if out is not None:
         return write_out("special_ndtr", out, (input,), lambda: special_ndtr(input))
     x = floatify(input)
@@ -218,7 +218,7 @@ def _i1e_grad(F, x, out):
     return F.where(big, F.special_i0e(safe) - out * (F.sgn(safe) + 1 / safe), 0.5)
 
 
-i0 = expose(_float_unary(I0, "i0", "i0_cpu"))
+i0 = expose(_float_unary(I0, "i0", "i0_vml_cpu"))
 special_i0e = expose(_float_unary(I0E, "special_i0e", "i0e_cpu"), method=False, internal=True)
 special_i1 = expose(_float_unary(I1, "special_i1", "i1_cpu"), method=False, internal=True)
 special_i1e = expose(_float_unary(I1E, "special_i1e", "i1e_cpu"), method=False, internal=True)
@@ -347,8 +347,14 @@ def _igamma(xp, a, b, name):
     return xp.asarray(out).astype(a.dtype, copy=False)
 
 
-def _scalar_form(name, pair_op, self_op, other_op, input, other):
-    """Dispatch a (tensor, tensor), (number, tensor) or (tensor, number) call."""
+def _scalar_form(name, pair_op, self_op, other_op, input, other, kernel=None, half=True):
+    """Dispatch a (tensor, tensor), (number, tensor) or (tensor, number) call, refusing
+    the promoted dtypes torch's kernel does not take (complex, and half unless ``half``)."""
+    if kernel is not None and (isinstance(input, Tensor) or isinstance(other, Tensor)):
+        from .pointwise import _promoted_dtype
+        dtype = _promoted_dtype(input, other)
+        if dtype.is_complex or (not half and dtype.name == "float16"):
+            raise not_implemented(kernel, dtype.np)
     if isinstance(input, Tensor) and isinstance(other, Tensor):
         return dispatch(pair_op, (input, other))
     if isinstance(other, Tensor):
@@ -366,7 +372,7 @@ def xlogy(input, other, *, out=None) -> Tensor:
     """input * log(other), and 0 where input == 0 (unless other is NaN)."""
     if out is not None:
         return write_out("xlogy", out, (input, other), lambda: xlogy(input, other))
-    return _scalar_form("xlogy", XLOGY, XLOGY_SELF, XLOGY_OTHER, input, other)
+    return _scalar_form("xlogy", XLOGY, XLOGY_SELF, XLOGY_OTHER, input, other, "xlogy_cpu")
 
 
 @expose(method=False, internal=True)
@@ -375,18 +381,17 @@ def special_xlog1py(input, other, *, out=None) -> Tensor:
     if out is not None:
         return write_out("special_xlog1py", out, (input, other),
                          lambda: special_xlog1py(input, other))
-    return _scalar_form("special_xlog1py", XLOG1PY, XLOG1PY_SELF, XLOG1PY_OTHER, input, other)
+    return _scalar_form("special_xlog1py", XLOG1PY, XLOG1PY_SELF, XLOG1PY_OTHER, input, other,
+                        "xlog1py_cpu")
 
 
 @expose(method=False, internal=True)
 def special_zeta(input, other, *, out=None) -> Tensor:
     """The Hurwitz zeta function sum_k (k + other)^-input (SciPy)."""
-    for t in (input, other):
-        if isinstance(t, Tensor):
-            check_kinds("zeta_cpu", t, "fiub", half=False)
     if out is not None:
         return write_out("special_zeta", out, (input, other), lambda: special_zeta(input, other))
-    return _scalar_form("special_zeta", ZETA, ZETA_SELF, ZETA_OTHER, input, other)
+    return _scalar_form("special_zeta", ZETA, ZETA_SELF, ZETA_OTHER, input, other, "zeta_cpu",
+                        half=False)
 
 
 def _igamma_public(op_, name):
