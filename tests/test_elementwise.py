@@ -201,6 +201,21 @@ def test_in_place_forms_write_into_self(expr):
     same_tensor(expr)
 
 
+@pytest.mark.parametrize("name", ["atan2", "arctan2", "fmod", "eq", "ne", "lt", "le", "gt", "ge",
+                                  "greater", "greater_equal", "less", "less_equal", "not_equal",
+                                  "logical_and", "logical_or", "logical_xor", "true_divide"])
+def test_in_place_forms_of_the_older_binary_ops(name):
+    same_tensor(lambda m: getattr(m.tensor([0.5, -2.0, 3.0]), name + "_")(
+        m.tensor([0.5, 1.0, -1.5])))
+
+
+@pytest.mark.parametrize("name", ["bitwise_and", "bitwise_or", "bitwise_xor"])
+def test_in_place_bitwise_forms(name):
+    same_tensor(lambda m: getattr(m.tensor([5, -2, 12]), name + "_")(m.tensor([3, 7, -1])))
+    same_tensor(lambda m: m.tensor([5, -2, 12]).bitwise_not_())
+    same_tensor(lambda m: m.tensor([0.0, 1.5]).logical_not_())
+
+
 def test_in_place_shift_operators():
     def run(m):
         a = m.tensor([1, -8, 5])

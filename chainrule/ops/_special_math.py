@@ -62,22 +62,43 @@ def _erf_small(x):
     return x * (num + _A[3]) / (den + _B[3])
 
 
-def _erfcx_pos(xp, y):
-    """exp(y*y) * erfc(y) for y > 0.46875 (Cody's second and third intervals)."""
+def _pieces(xp, x, *pieces):
+    """A piecewise function of the float64 array ``x``: each ``(mask, fn)`` evaluates
+    ``fn`` on the elements its mask selects (later pieces win); unselected elements (NaN
+    inputs) are NaN. Each element pays for its own branch only."""
+    flat = xp.asarray(x).reshape(-1)
+    out = xp.full(flat.shape, xp.nan)
+    for mask, fn in pieces:
+        mask = xp.asarray(mask).reshape(-1)
+        if mask.any():
+            out[mask] = fn(flat[mask])
+    return out.reshape(xp.shape(x))
+
+
+def _erfcx_mid(y):
+    """exp(y*y) * erfc(y) on (0.46875, 4] (Cody's second interval)."""
     num = _C[8] * y
     den = y
     for i in range(7):
         num = (num + _C[i]) * y
         den = (den + _D[i]) * y
-    mid = (num + _C[7]) / (den + _D[7])
+    return (num + _C[7]) / (den + _D[7])
+
+
+def _erfcx_big(y):
+    """exp(y*y) * erfc(y) above 4, in 1/y^2 (Cody's third interval)."""
     z = 1.0 / (y * y)
     num = _P[5] * z
     den = z
     for i in range(4):
         num = (num + _P[i]) * z
         den = (den + _Q[i]) * z
-    big = (INV_SQRT_PI - z * (num + _P[4]) / (den + _Q[4])) / y
-    return xp.where(y <= 4.0, mid, big)
+    return (INV_SQRT_PI - z * (num + _P[4]) / (den + _Q[4])) / y
+
+
+def _erfcx_pos(xp, y):
+    """exp(y*y) * erfc(y) for y > 0.46875."""
+    return _pieces(xp, y, (y <= 4.0, _erfcx_mid), (y > 4.0, _erfcx_big))
 
 
 def _exp_neg_square(xp, y, scale=1.0):
@@ -97,47 +118,52 @@ def _exp_square(xp, y):
     return xp.exp(head * head) * xp.exp(rest)
 
 
+def _erfc_pos(xp, y):
+    """erfc(y) for y > 0.46875."""
+    return _erfcx_pos(xp, y) * _exp_neg_square(xp, y)
+
+
 def erfc(xp, x):
     y = xp.abs(x)
-    small = 1.0 - _erf_small(xp.where(y <= _SMALL, x, 0.0))
-    tail = _erfcx_pos(xp, xp.maximum(y, _SMALL)) * _exp_neg_square(xp, y)
-    tail = xp.where(x < 0, 2.0 - tail, tail)
-    return xp.where(y <= _SMALL, small, tail)
+    return _pieces(xp, x, (y <= _SMALL, lambda v: 1.0 - _erf_small(v)),
+                   (x > _SMALL, lambda v: _erfc_pos(xp, v)),
+                   (x < -_SMALL, lambda v: 2.0 - _erfc_pos(xp, -v)))
 
 
 def erf(xp, x):
     y = xp.abs(x)
-    small = _erf_small(xp.where(y <= _SMALL, x, 0.0))
-    tail = _erfcx_pos(xp, xp.maximum(y, _SMALL)) * _exp_neg_square(xp, y)
-    tail = (0.5 - tail) + 0.5
-    return xp.where(y <= _SMALL, small, xp.where(x < 0, -tail, tail))
+    return _pieces(xp, x, (y <= _SMALL, _erf_small),
+                   (x > _SMALL, lambda v: (0.5 - _erfc_pos(xp, v)) + 0.5),
+                   (x < -_SMALL, lambda v: -((0.5 - _erfc_pos(xp, -v)) + 0.5)))
 
 
 def erfcx(xp, x):
     """exp(x*x) * erfc(x)."""
     y = xp.abs(x)
-    xs = xp.where(y <= _SMALL, x, 0.0)
-    small = xp.exp(xs * xs) * (1.0 - _erf_small(xs))
-    pos = _erfcx_pos(xp, xp.maximum(y, _SMALL))
-    neg = xp.where(x < _ERFCX_NEG_INF, xp.inf, 2.0 * _exp_square(xp, y) - pos)
-    return xp.where(y <= _SMALL, small, xp.where(x < 0, neg, pos))
+    return _pieces(xp, x, (y <= _SMALL, lambda v: xp.exp(v * v) * (1.0 - _erf_small(v))),
+                   (x > _SMALL, lambda v: _erfcx_pos(xp, v)),
+                   (x < -_SMALL, lambda v: 2.0 * _exp_square(xp, v) - _erfcx_pos(xp, -v)),
+                   (x < _ERFCX_NEG_INF, lambda v: xp.full(v.shape, xp.inf)))
+
+
+def _ndtr_lower(xp, x):
+    """ndtr(x) for x < -0.66: erfcx(-x/sqrt 2)/2 times exp(-x*x/2) computed from x."""
+    return 0.5 * _erfcx_pos(xp, -x * SQRT1_2) * _exp_neg_square(xp, x, 0.5)
 
 
 def ndtr(xp, x):
     """The standard normal CDF: (1 + erf(x/sqrt(2)))/2, accurate in both tails."""
-    t = x * SQRT1_2
-    y = xp.abs(t)
-    small = 0.5 + 0.5 * _erf_small(xp.where(y <= _SMALL, t, 0.0))
-    lower = 0.5 * _erfcx_pos(xp, xp.maximum(y, _SMALL)) * _exp_neg_square(xp, x, 0.5)
-    return xp.where(y <= _SMALL, small, xp.where(x < 0, lower, 1.0 - lower))
+    t = xp.abs(x) * SQRT1_2
+    return _pieces(xp, x, (t <= _SMALL, lambda v: 0.5 + 0.5 * _erf_small(v * SQRT1_2)),
+                   ((t > _SMALL) & (x < 0), lambda v: _ndtr_lower(xp, v)),
+                   ((t > _SMALL) & (x > 0), lambda v: 1.0 - _ndtr_lower(xp, -v)))
 
 
 def log_ndtr(xp, x):
     """log(ndtr(x)): log(erfcx(-x/sqrt(2))/2) - x*x/2 below 0, log1p(-ndtr(-x)) above."""
-    xn = xp.minimum(x, 0.0)
-    lower = xp.log(0.5 * erfcx(xp, -xn * SQRT1_2)) - 0.5 * xn * xn
-    upper = xp.log1p(-ndtr(xp, -xp.maximum(x, 0.0)))
-    return xp.where(x < 0, lower, upper)
+    return _pieces(xp, x,
+                   (x < 0, lambda v: xp.log(0.5 * erfcx(xp, -v * SQRT1_2)) - 0.5 * v * v),
+                   (x >= 0, lambda v: xp.log1p(-ndtr(xp, -v))))
 
 
 def _winitzki(xp, log_one_minus_y2):
@@ -164,34 +190,33 @@ def _erfinv_central(xp, y):
 def _erfcinv_tail(xp, t):
     """z with erfc(z) = t, for 0 < t <= 0.15: Newton steps on log(erfc(z)) - log(t), whose
     derivative -2/(sqrt(pi) erfcx(z)) never underflows."""
-    t = xp.where((t > 0) & (t <= 0.15), t, 0.1)
     log_t = xp.log(t)
     z = _winitzki(xp, log_t + xp.log1p(-0.5 * t) + math.log(2.0))
     for _ in range(4):
-        ex = erfcx(xp, z)
+        ex = _erfcx_pos(xp, z)
         z = z + (xp.log(ex) - z * z - log_t) * (HALF_SQRT_PI * ex)
     return z
 
 
 def erfinv(xp, y):
     a = xp.abs(y)
-    central = _erfinv_central(xp, xp.where(a <= 0.85, y, 0.0))
-    tail = xp.copysign(_erfcinv_tail(xp, 1.0 - a), y)
-    out = xp.where(a <= 0.85, central, tail)
-    out = xp.where(a == 1.0, xp.copysign(xp.inf, y), out)
-    return xp.where((a > 1.0) | xp.isnan(y), xp.nan, out)
+    return _pieces(xp, y, (a <= 0.85, lambda v: _erfinv_central(xp, v)),
+                   ((a > 0.85) & (a < 1.0),
+                    lambda v: xp.copysign(_erfcinv_tail(xp, 1.0 - xp.abs(v)), v)),
+                   (a == 1.0, lambda v: xp.copysign(xp.inf, v)))
 
 
 def ndtri(xp, p):
     """The inverse of ndtr: sqrt(2)*erfinv(2p - 1), with each tail solved from its own
     small probability (so ndtri(1e-300) is exact to rounding)."""
-    q = p - 0.5
-    central = SQRT2 * _erfinv_central(xp, xp.where(xp.abs(q) <= 0.425, 2.0 * q, 0.0))
-    lower = -SQRT2 * _erfcinv_tail(xp, 2.0 * p)
-    upper = SQRT2 * _erfcinv_tail(xp, 2.0 * (1.0 - p))
-    out = xp.where(xp.abs(q) <= 0.425, central, xp.where(q < 0, lower, upper))
-    out = xp.where(p == 0.0, -xp.inf, xp.where(p == 1.0, xp.inf, out))
-    return xp.where((p < 0.0) | (p > 1.0) | xp.isnan(p), xp.nan, out)
+    q = xp.abs(p - 0.5)
+    return _pieces(xp, p, (q <= 0.425, lambda v: SQRT2 * _erfinv_central(xp, 2.0 * (v - 0.5))),
+                   ((q > 0.425) & (p > 0) & (p < 0.5),
+                    lambda v: -SQRT2 * _erfcinv_tail(xp, 2.0 * v)),
+                   ((q > 0.425) & (p > 0.5) & (p < 1),
+                    lambda v: SQRT2 * _erfcinv_tail(xp, 2.0 * (1.0 - v))),
+                   (p == 0.0, lambda v: xp.full(v.shape, -xp.inf)),
+                   (p == 1.0, lambda v: xp.full(v.shape, xp.inf)))
 
 
 # ---------------------------------------------------------------------------- gamma family
@@ -238,26 +263,34 @@ def _lgamma_stirling(xp, x):
     return x * (lx - 1.0) - 0.5 * lx + HALF_LOG_2PI + acc / x
 
 
-def _lgamma_positive(xp, x):
-    """lgamma for x > 0 (any other value gives garbage, selected away by the caller)."""
-    x = xp.where(x > 0, x, 1.0)
-    # (0, 0.5): lgamma(x) = lgamma(2 + x) - log(x) - log1p(x)
-    z = xp.where(x < 0.5, x, 0.0)
-    tiny = (1.0 - EULER) * z + _lgamma_about_2(xp, z) - xp.log(xp.where(x < 0.5, x, 1.0)) \
-        - xp.log1p(z)
-    # [0.5, 1.5): lgamma(x) = lgamma(2 + (x - 1)) - log1p(x - 1)
-    z = xp.where((x >= 0.5) & (x < 1.5), x - 1.0, 0.0)
-    near1 = (1.0 - EULER) * z + _lgamma_about_2(xp, z) - xp.log1p(z)
-    # [1.5, 10): shift down into [1.5, 2.5), adding log of the product of the steps
-    xm = xp.where((x >= 1.5) & (x < 10.0), x, 2.0)
-    steps = xp.floor(xm - 1.5)
-    prod = xp.ones_like(xm)
+def _shift_down(xp, x):
+    """(z, steps) with x - steps = 2 + z, z in [-1/2, 1/2), for x in [1.5, 10)."""
+    steps = xp.floor(x - 1.5)
+    return (x - steps) - 2.0, steps
+
+
+def _lgamma_mid(xp, x):
+    """lgamma on [1.5, 10): shift down into [1.5, 2.5), adding the log of the steps."""
+    z, steps = _shift_down(xp, x)
+    prod = xp.ones_like(x)
     for i in range(1, 9):
-        prod = prod * xp.where(steps >= i, xm - i, 1.0)
-    z = (xm - steps) - 2.0
-    mid = (1.0 - EULER) * z + _lgamma_about_2(xp, z) + xp.log(prod)
-    big = _lgamma_stirling(xp, xp.maximum(x, 10.0))
-    return xp.where(x < 0.5, tiny, xp.where(x < 1.5, near1, xp.where(x < 10.0, mid, big)))
+        prod = prod * xp.where(steps >= i, x - i, 1.0)
+    return (1.0 - EULER) * z + _lgamma_about_2(xp, z) + xp.log(prod)
+
+
+def _lgamma_positive(xp, x):
+    """lgamma for x > 0."""
+    return _pieces(
+        xp, x,
+        # lgamma(x) = lgamma(2 + x) - log(x) - log1p(x)
+        (x < 0.5, lambda v: (1.0 - EULER) * v + _lgamma_about_2(xp, v) - xp.log(v)
+         - xp.log1p(v)),
+        # lgamma(x) = lgamma(2 + (x - 1)) - log1p(x - 1)
+        ((x >= 0.5) & (x < 1.5), lambda v: (1.0 - EULER) * (v - 1.0)
+         + _lgamma_about_2(xp, v - 1.0) - xp.log1p(v - 1.0)),
+        ((x >= 1.5) & (x < 10.0), lambda v: _lgamma_mid(xp, v)),
+        (x >= 10.0, lambda v: _lgamma_stirling(xp, v)),
+        (x == xp.inf, lambda v: v))
 
 
 def _sinpi_reduced(xp, x):
@@ -266,17 +299,19 @@ def _sinpi_reduced(xp, x):
     return r, xp.sin(math.pi * r)
 
 
+def _lgamma_reflected(xp, x):
+    """lgamma(x) = log(pi / |sin(pi x)|) - lgamma(1 - x) for negative non-integers."""
+    r, s = _sinpi_reduced(xp, x)
+    return LOG_PI - xp.log(xp.abs(s)) - _lgamma_positive(xp, 1.0 - x)
+
+
 def lgamma(xp, x):
     """log|Gamma(x)|; inf at 0, the negative integers and both infinities (as torch)."""
-    pos = _lgamma_positive(xp, x)
-    xn = xp.where(x < 0, x, -0.5)
-    finite_neg = xp.isfinite(xn) & (xp.abs(xn) < 2.0 ** 52)
-    xn = xp.where(finite_neg, xn, -0.5)
-    r, s = _sinpi_reduced(xp, xn)
-    reflected = LOG_PI - xp.log(xp.abs(s)) - _lgamma_positive(xp, 1.0 - xn)
-    neg = xp.where(finite_neg & (r != 0), reflected, xp.inf)
-    out = xp.where(x > 0, pos, xp.where(x < 0, neg, xp.inf))
-    return xp.where(xp.isnan(x), x, xp.where(x == xp.inf, xp.inf, out))
+    noninteger = (x - xp.round(xp.where(xp.isfinite(x), x, 0))) != 0
+    reflect = (x < 0) & (x > -(2.0 ** 52)) & noninteger
+    return _pieces(xp, x, (x > 0, lambda v: _lgamma_positive(xp, v)),
+                   (x <= 0, lambda v: xp.full(v.shape, xp.inf)),
+                   (reflect, lambda v: _lgamma_reflected(xp, v)))
 
 
 def _hurwitz_zeta(s: int, a: float) -> float:
@@ -319,43 +354,49 @@ def _digamma_about_2(xp, z):
     return (1.0 - EULER) + acc * z
 
 
-def _digamma_positive(xp, x):
-    """psi for x > 0: every path adds terms of one sign, except near the zero (a Taylor
-    series there)."""
-    x = xp.where(x > 0, x, 1.0)
-    # (0, 0.5): psi(x + 2) - 1/x - 1/(x + 1);  [0.5, 1.5): psi(x + 1) - 1/x
-    z = xp.where(x < 0.5, x, xp.where(x < 1.5, x - 1.0, 0.0))
-    low = _digamma_about_2(xp, z) - 1.0 / x - xp.where(x < 0.5, 1.0 / (x + 1.0), 0.0)
-    # [1.5, 10): psi(x - n) + sum_i 1/(x - i), with x - n in [1.5, 2.5)
-    xm = xp.where((x >= 1.5) & (x < 10.0), x, 2.0)
-    steps = xp.floor(xm - 1.5)
-    shift = xp.zeros_like(xm)
+def _digamma_mid(xp, x):
+    """psi on [1.5, 10): psi(x - n) + sum_i 1/(x - i), with x - n in [1.5, 2.5)."""
+    z, steps = _shift_down(xp, x)
+    shift = xp.zeros_like(x)
     for i in range(1, 9):
-        shift = shift + xp.where(steps >= i, 1.0 / (xm - i), 0.0)
-    mid = _digamma_about_2(xp, (xm - steps) - 2.0) + shift
-    # [10, inf): the asymptotic series
-    xb = xp.maximum(x, 10.0)
-    w = 1.0 / (xb * xb)
+        shift = shift + xp.where(steps >= i, 1.0 / (x - i), 0.0)
+    return _digamma_about_2(xp, z) + shift
+
+
+def _digamma_big(xp, x):
+    """psi on [10, inf): the asymptotic series."""
+    w = 1.0 / (x * x)
     acc = _PSI_ASYMPTOTIC[-1]
     for c in reversed(_PSI_ASYMPTOTIC[:-1]):
         acc = acc * w + c
-    big = xp.log(xb) - 0.5 / xb - acc * w
-    near = xp.abs(x - _PSI_ROOT_HI) < 0.2
-    root = _digamma_near_root(xp, xp.where(near, x, _PSI_ROOT_HI))
-    out = xp.where(x < 1.5, low, xp.where(x < 10.0, mid, big))
-    return xp.where(near, root, out)
+    return xp.log(x) - 0.5 / x - acc * w
+
+
+def _digamma_positive(xp, x):
+    """psi for x > 0: every path adds terms of one sign, except near the zero (a Taylor
+    series there)."""
+    return _pieces(
+        xp, x,
+        (x < 0.5, lambda v: _digamma_about_2(xp, v) - 1.0 / v - 1.0 / (v + 1.0)),
+        ((x >= 0.5) & (x < 1.5), lambda v: _digamma_about_2(xp, v - 1.0) - 1.0 / v),
+        ((x >= 1.5) & (x < 10.0), lambda v: _digamma_mid(xp, v)),
+        (x >= 10.0, lambda v: _digamma_big(xp, v)),
+        (xp.abs(x - _PSI_ROOT_HI) < 0.2, lambda v: _digamma_near_root(xp, v)))
+
+
+def _digamma_reflected(xp, x):
+    """psi(x) = psi(1 - x) - pi cot(pi x) for negative non-integers."""
+    r, s = _sinpi_reduced(xp, x)
+    return _digamma_positive(xp, 1.0 - x) - math.pi * xp.cos(math.pi * r) / s
 
 
 def digamma(xp, x):
     """psi(x) = d/dx lgamma(x); -inf at +0, inf at -0, nan at negative integers and -inf."""
-    pos = _digamma_positive(xp, x)
-    xn = xp.where((x < 0) & xp.isfinite(x), x, -0.5)
-    r, s = _sinpi_reduced(xp, xn)
-    reflected = _digamma_positive(xp, 1.0 - xn) - math.pi * xp.cos(math.pi * r) / s
-    neg = xp.where((x < 0) & xp.isfinite(x) & (r != 0), reflected, xp.nan)
-    zero = xp.where(xp.signbit(x), xp.inf, -xp.inf)
-    out = xp.where(x > 0, pos, xp.where(x == 0, zero, neg))
-    return xp.where(xp.isnan(x), x, out)
+    finite = xp.isfinite(x)
+    noninteger = (x - xp.round(xp.where(finite, x, 0))) != 0
+    return _pieces(xp, x, (x > 0, lambda v: _digamma_positive(xp, v)),
+                   (x == 0, lambda v: xp.where(xp.signbit(v), xp.inf, -xp.inf)),
+                   ((x < 0) & finite & noninteger, lambda v: _digamma_reflected(xp, v)))
 
 
 # ---------------------------------------------------------------------------- SciPy

@@ -590,3 +590,10 @@ for _name in _OLDER:
         setattr(Tensor, _name + "_", inplace(getattr(P, _name)))
     if _name != "absolute" and _name + "_" not in PUBLIC:
         expose(getattr(Tensor, _name + "_"), name=_name + "_", method=False)
+_OLDER_BINARY = ("atan2", "arctan2", "fmod", "bitwise_and", "bitwise_or", "bitwise_xor",
+                 "bitwise_not", "eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal",
+                 "less", "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor",
+                 "logical_not", "true_divide")
+for _name in _OLDER_BINARY:
+    if not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", inplace(getattr(P, _name)))
