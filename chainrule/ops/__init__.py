@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import _inplace, indexing, linalg, nn, pointwise, reduction, shape  # noqa: F401
-from . import complex_ops, elementwise, polynomials, special  # noqa: F401
+from . import complex_ops, elementwise, integer, polynomials, special  # noqa: F401
 from ._broadcast import sum_to_shape
 from ._registry import INTERNAL, OPS, PUBLIC, dispatch, expose
 

@@ -1,6 +1,6 @@
 """More elementwise math: inverse hyperbolics, logit, frac, sinc, angle conversions,
 nan_to_num, sgn; hypot, logaddexp, copysign, fmax/fmin, nextafter, ldexp, heaviside, lerp,
-addcmul/addcdiv, float_power; and the integer ops gcd, lcm and the bit shifts.
+addcmul/addcdiv, float_power and frexp (the integer ops are in integer.py).
 
 Each op is one declaration (forward over ``xp``, one rule per input written with ``F``),
 named as torch names its node. Integer inputs of float ops compute in the default float
@@ -175,12 +175,12 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
 @expose
 def fix(input: Tensor, *, out=None) -> Tensor:
     """torch.fix: an alias of trunc (TruncBackward0)."""
-    if out is not None:
-        return write_out("fix", out, (input,), lambda: fix(input))
     if input._data.dtype.kind == "b":
         raise not_implemented("trunc_vml_cpu", input)
     if input._data.dtype.kind == "c":
         raise NotImplementedError("trunc is not supported for complex inputs")
+    if out is not None:
+        return write_out("fix", out, (input,), lambda: fix(input))
     if input._data.dtype.kind in "iu":
         return Tensor._make(input._data.copy())
     return P.trunc(input)
@@ -506,76 +506,18 @@ def _float_power_(self, exponent):
     return inplace(float_power)(self, exponent)
 
 
-# ---------------------------------------------------------------------------- integers
-GCD = binary("gcd", "gcd", **PROMOTE)
-LCM = binary("lcm", "lcm", **PROMOTE)
-LSHIFT = binary("bitwise_left_shift", lambda xp, a, b: _shift(xp, a, b, True), **PROMOTE)
-RSHIFT = binary("bitwise_right_shift", lambda xp, a, b: _shift(xp, a, b, False), **PROMOTE)
-
-
-def _shift(xp, a, b, left):
-    """torch's shifts: a shift by a negative count or by the width or more gives 0 (left,
-    or right of an unsigned) or the sign (right of a signed); in-range shifts wrap."""
-    dtype = a.dtype if isinstance(a, xp.ndarray) else b.dtype  # a Python int takes the other's
-    a = xp.asarray(a, dtype=dtype)
-    b = xp.asarray(b, dtype=dtype)
-    bits = a.dtype.itemsize * 8
-    ok = (b >= 0) & (b < bits)
-    count = xp.where(ok, b, 0).astype(a.dtype)
-    if left:
-        return xp.where(ok, xp.left_shift(a, count), 0).astype(a.dtype)
-    fill = xp.where(a < 0, -1, 0) if a.dtype.kind == "i" else 0
-    return xp.where(ok, xp.right_shift(a, count), fill).astype(a.dtype)
-
-
-def _integer_binary(op_, name, kernel, scalars):
-    def fn(input, other, *, out=None):
-        if not scalars:
-            require_tensor(name, "input", 1, input)
-            require_tensor(name, "other", 2, other)
-        elif not isinstance(input, Tensor) and not isinstance(other, Tensor):
-            raise TypeError(f"{name}() received an invalid combination of arguments - got "
-                            f"({type(input).__name__}, {type(other).__name__}), but expected "
-                            "one of: (Tensor input, Tensor other), (Tensor input, Number "
-                            "other), (Number self, Tensor other)")
-        dtype = P._promoted_dtype(input, other)
-        if dtype._category != 1:
-            raise not_implemented(kernel, dtype.np)
-        if out is not None:
-            return write_out(name, out, (input, other), lambda: fn(input, other))
-        return dispatch(op_, (input, other))
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = f"Elementwise {name} of integer tensors (no gradient)."
-    return fn
-
-
-gcd = expose(_integer_binary(GCD, "gcd", "gcd_cpu", False))
-lcm = expose(_integer_binary(LCM, "lcm", "lcm_cpu", False))
-bitwise_left_shift = expose(_integer_binary(LSHIFT, "bitwise_left_shift", "lshift_cpu", True))
-bitwise_right_shift = expose(_integer_binary(RSHIFT, "bitwise_right_shift", "rshift_cpu",
-                                             True))
-
-Tensor.__lshift__ = bitwise_left_shift
-Tensor.__rshift__ = bitwise_right_shift
-Tensor.__rlshift__ = lambda self, other: bitwise_left_shift(other, self)
-Tensor.__rrshift__ = lambda self, other: bitwise_right_shift(other, self)
-
 # ---------------------------------------------------------------------------- in place
 Tensor.asinh_ = inplace(lambda t: dispatch1(ASINH_, t))
 Tensor.acosh_ = inplace(lambda t: dispatch1(ACOSH_, t))
 Tensor.atanh_ = inplace(lambda t: dispatch1(ATANH_, t))
 Tensor.arcsinh_, Tensor.arccosh_, Tensor.arctanh_ = Tensor.asinh_, Tensor.acosh_, Tensor.atanh_
 for _fn in (deg2rad, rad2deg, frac, sinc, sgn, logit, nan_to_num, fix, hypot, nextafter, ldexp,
-            copysign, lerp, addcmul, addcdiv, gcd, lcm, bitwise_left_shift,
-            bitwise_right_shift):
+            copysign, lerp, addcmul, addcdiv):
     setattr(Tensor, _fn.__name__ + "_", inplace(_fn))
 Tensor.heaviside_ = inplace(lambda t, values: _heaviside(t, values, "heaviside_"))
 Tensor.float_power_ = _float_power_
-Tensor.__ilshift__ = Tensor.bitwise_left_shift_
-Tensor.__irshift__ = Tensor.bitwise_right_shift_
 for _name in ("asinh_", "acosh_", "atanh_", "arcsinh_", "arccosh_", "arctanh_", "deg2rad_",
-              "rad2deg_", "frac_", "sinc_", "logit_", "nan_to_num_", "fix_", "ldexp_", "gcd_",
-              "lcm_"):
+              "rad2deg_", "frac_", "sinc_", "logit_", "nan_to_num_", "fix_", "ldexp_"):
     expose(getattr(Tensor, _name), name=_name, method=False)
 
 
