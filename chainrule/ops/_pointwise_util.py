@@ -95,7 +95,7 @@ def _write_outs(name, outs, inputs, compute):
         results = compute()
     for o, r in zip(outs, results):
         copy_into(o, r)
-    return type(results)(*outs) if hasattr(results, "_fields") else tuple(outs)
+    return tuple(outs)
 
 
 def copy_into(out: Tensor, result: Tensor) -> None:

@@ -217,19 +217,28 @@ FREXP_SCALE = unary("frexp_scale", lambda xp, x: xp.ldexp(xp.ones_like(x), -xp.f
 
 
 class FrexpResult(tuple):
-    """torch.return_types.frexp: (mantissa, exponent), also by name."""
+    """torch.return_types.frexp: (mantissa, exponent), also by name; chainrule.return_types'
+    class of that name is used instead where it exists."""
 
     __slots__ = ()
     _fields = ("mantissa", "exponent")
 
-    def __new__(cls, mantissa, exponent):
-        return tuple.__new__(cls, (mantissa, exponent))
+    def __new__(cls, sequence):
+        return tuple.__new__(cls, sequence)
 
     mantissa = property(lambda self: self[0])
     exponent = property(lambda self: self[1])
 
     def __repr__(self) -> str:
         return f"torch.return_types.frexp(\nmantissa={self[0]!r},\nexponent={self[1]!r})"
+
+
+def _return_type(name):
+    try:
+        from .. import return_types
+        return getattr(return_types, name)
+    except (ImportError, AttributeError):
+        return FrexpResult
 
 
 @expose(internal=True, method=False)
@@ -244,11 +253,12 @@ def frexp(input: Tensor, *, out=None) -> FrexpResult:
     if input._data.dtype.kind != "f":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     if out is not None:
-        return write_out("frexp", out, (input,), lambda: frexp(input))
+        outs = write_out("frexp", tuple(out), (input,), lambda: frexp(input))
+        return _return_type("frexp_out")(outs)
     mantissa, exponent = dispatch(FREXP, (input,))
     if exponent._rg:  # the integer output is not differentiable
         exponent._rg, exponent.grad_fn = False, None
-    return FrexpResult(mantissa, exponent)
+    return _return_type("frexp")((mantissa, exponent))
 
 
 # ---------------------------------------------------------------------------- binary
