@@ -14,7 +14,7 @@ from .backend import namespace_of
 
 __all__ = ["storage_owner", "storage_span", "storage_offset", "element_strides", "window",
            "writable", "is_dense", "partial_overlap", "full_or_partial_overlap",
-           "internal_overlap", "extent"]
+           "internal_overlap", "may_self_overlap", "extent"]
 
 
 def _ptr(arr) -> int:
@@ -107,6 +107,19 @@ def writable(arr):
 def internal_overlap(arr) -> bool:
     """torch's "Yes" of has_internal_overlap: a stride of 0 over more than one element."""
     return any(st == 0 and n > 1 for n, st in zip(arr.shape, arr.strides))
+
+
+def may_self_overlap(arr) -> bool:
+    """True unless the strides prove that no two elements share memory (each dimension,
+    by increasing stride, steps past everything the smaller ones span). Overlapping windows
+    (``x.unfold(0, 3, 1)``) are caught here; torch writes them element by element, an
+    order-dependent result chainrule refuses to give."""
+    extent = arr.itemsize
+    for st, n in sorted((abs(st), n) for n, st in zip(arr.shape, arr.strides) if n > 1):
+        if st < extent:
+            return True
+        extent += st * (n - 1)
+    return False
 
 
 def is_dense(arr) -> bool:

@@ -102,9 +102,6 @@ def test_b15_augmented_assignment_mutates(op):
     same(fn)
 
 
-@pytest.mark.xfail(strict=True, reason="bitwise_left_shift / bitwise_right_shift are not "
-                   "registered yet (the elementwise catalogue adds them); Tensor.__ilshift__ "
-                   "and __irshift__ make <<= and >>= in-place from them once they are")
 @pytest.mark.parametrize("op", ["<<=", ">>="])
 def test_b15_shift_assignments_mutate(op):
     def fn(lib):

@@ -69,7 +69,8 @@ def _write(self: Tensor, result: Tensor, internal_check: bool = True) -> Tensor:
             raise RuntimeError(f"result type {_type_word(src)} can't be cast to the desired "
                                f"output type {_type_word(dst)}")
     if not data.flags.writeable:  # a broadcast (expand) or diagonal view
-        if internal_check and _memory.internal_overlap(data):
+        if internal_check and (_memory.internal_overlap(data) or
+                               _memory.may_self_overlap(data)):
             raise RuntimeError(INTERNAL_OVERLAP_MSG)
         data = _memory.writable(data)
     data[...] = rd

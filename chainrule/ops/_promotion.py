@@ -195,3 +195,14 @@ def _wrap_ints(xp, arrays, dtype):
 
 
 silence_numpy_warnings()
+
+
+def _promoted_dtype(*operands):
+    """The dtype torch computes ``operands`` (tensors or scalars) in: ``torch.result_type``."""
+    dims, zeros, scalars = [], [], []
+    for x in operands:
+        if isinstance(x, Tensor):
+            (dims if x._data.ndim else zeros).append(_BY_NP[x._data.dtype])
+        else:
+            scalars.append(as_scalar(x))
+    return result_type(dims, zeros, scalars)

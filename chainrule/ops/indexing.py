@@ -375,7 +375,8 @@ def _setitem_raw(self, key, value) -> None:
         target = data[key if Ellipsis in key else key + (Ellipsis,)]  # a view, even 0-d
         if vdata.shape == target.shape and _memory.partial_overlap(target, vdata):
             raise RuntimeError(PARTIAL_OVERLAP_MSG)
-        if not target.flags.writeable and _memory.internal_overlap(target):
+        if not target.flags.writeable and (_memory.internal_overlap(target) or
+                                           _memory.may_self_overlap(target)):
             raise RuntimeError(INTERNAL_OVERLAP_MSG)
         try:
             _memory.writable(target)[...] = vdata

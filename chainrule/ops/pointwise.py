@@ -21,6 +21,7 @@ from .._dtypes import (
 )
 from .._tensor import Tensor
 from ._dispatch import _scalar_array
+from ._promotion import _promoted_dtype  # noqa: F401 - the families' dtype helper
 from ._registry import binary, dispatch, dispatch1, dispatch2, expose, unary
 from .arithmetic import (  # noqa: F401 - the binary ops are part of this family's names
     ADD,

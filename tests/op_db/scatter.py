@@ -323,10 +323,6 @@ KNOWN_BUGS = {
     "scatter_add": {"test_gradcheck": ([5], "Tensor.stride() of an empty tensor is NumPy's "
                                             "(0, 0), not torch's (4, 1), so gradcheck "
                                             "refuses the empty src as overlapping")},
-    "Tensor.index_fill_view": {"test_graph": (None, "an in-place op on a view records "
-                                                    "CopySlices with an edge to the op's node "
-                                                    "(any op: y[1:].mul_(2) too); torch's "
-                                                    "CopySlices has one edge to the base")},
 }
 
 ENTRIES = _gather_entries() + _index_entries() + _masked_entries() + _inplace_entries()

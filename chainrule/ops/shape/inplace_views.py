@@ -33,11 +33,11 @@ def _apply(self: Tensor, op_, params=None) -> Tensor:
     check_inplace(self)
     result = dispatch(op_, (self,), params)
     self._data = result._data
+    # Bump first: a version bump regenerates the grad_fn of every live view of the storage
+    # (ops/_views.py), and this tensor's own node is the op's, as in torch.
+    self._bump_version()
     if result.grad_fn is not None:
         self.grad_fn, self._output_nr, self._rg = result.grad_fn, 0, True
-    # The index that made this tensor a view of its parent no longer describes it.
-    self.__dict__.pop("_view_of", None)
-    self._bump_version()
     return self
 
 
