@@ -216,4 +216,44 @@ def _normalize_entries():
     ]
 
 
-ENTRIES = _entries()
+def _dropout_entries():
+    """Dropout's deterministic cases (p=0, eval: the input itself; p=1: times a zero);
+    training with 0 < p < 1 is random and checked in tests/test_nn_activation.py."""
+    x3 = lambda A: [S(A(2, 3, 4)), S(A(3, 2, 2, 2))]  # noqa: E731
+    E = []
+    shapes = {"dropout1d": lambda A: [S(A(2, 3)), S(A(2, 3, 2))],
+              "dropout2d": lambda A: [S(A(2, 3, 2, 2)), S(A(3, 2, 2))],
+              "dropout3d": lambda A: [S(A(3, 2, 2, 2)), S(A(2, 3, 2, 2, 2))]}
+    for name in ("dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d",
+                 "dropout2d", "dropout3d"):
+        samples = shapes.get(name, x3)
+        E += [
+            OpInfo(f"F.{name}_p0", (lambda n: lambda m, x: getattr(_F(m), n)(
+                x, 0.0, True))(name), samples),
+            OpInfo(f"F.{name}_eval", (lambda n: lambda m, x: getattr(_F(m), n)(
+                x, 0.5, False))(name), samples),
+            OpInfo(f"F.{name}_p1", (lambda n: lambda m, x: getattr(_F(m), n)(
+                x, 1.0, True))(name), samples),
+            OpInfo(f"F.{name}_p1_inplace", (lambda n: lambda m, x: getattr(_F(m), n)(
+                x.clone(), 1.0, True, True))(name), samples),
+        ]
+    for name in ("dropout", "feature_dropout", "alpha_dropout", "feature_alpha_dropout"):
+        E += [
+            OpInfo(f"{name}_p1", (lambda n: lambda m, x: getattr(m, n)(x, 1.0, True))(name),
+                   x3),
+            OpInfo(f"{name}_eval", (lambda n: lambda m, x: getattr(m, n)(x, 0.4, False))(name),
+                   x3),
+        ]
+    E += [
+        OpInfo("dropout_", lambda m, x: m.dropout_(x.clone(), 1.0, True), x3),
+        OpInfo("feature_dropout_", lambda m, x: m.feature_dropout_(x.clone(), 1.0, True), x3),
+        OpInfo("alpha_dropout_", lambda m, x: m.alpha_dropout_(x.clone(), 0.0, True), x3),
+        OpInfo("feature_alpha_dropout_",
+               lambda m, x: m.feature_alpha_dropout_(x.clone(), 1.0, True), x3),
+    ]
+    E.append(OpInfo("F.dropout_empty", lambda m, x: _F(m).dropout(x, 0.5), empty,
+                    gradcheck=False))
+    return E
+
+
+ENTRIES = _entries() + _dropout_entries()

@@ -7,6 +7,6 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import activation, linear, loss
+from . import activation, dropout, linear, loss
 
-FAMILIES = (activation, linear, loss)
+FAMILIES = (activation, dropout, linear, loss)

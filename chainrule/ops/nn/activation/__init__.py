@@ -1,16 +1,19 @@
-"""Activations and the softmax family behind ``nn.functional`` (one module per kind:
-``pointwise`` elementwise functions, ``softmax``, ``misc`` for prelu/rrelu/glu/normalize).
+"""Activations and the softmax family behind ``nn.functional``, one module per kind:
+``pointwise`` (piecewise elementwise), ``smooth`` (smooth elementwise), ``softmax`` and
+``misc`` (prelu, rrelu, glu, normalize).
 """
 from __future__ import annotations
 
 from ...._tensor import Tensor
 from . import misc as _misc
 from . import pointwise as _pointwise
+from . import smooth as _smooth
 from . import softmax as _softmax
 
-__all__ = (["relu", "relu_", "sigmoid", "tanh"] + _pointwise.__all__ + _softmax.__all__
+__all__ = (["relu", "relu_", "sigmoid", "tanh"] + _pointwise.__all__ + _smooth.__all__
+           + _softmax.__all__
            + _misc.__all__)
-for _module in (_pointwise, _softmax, _misc):
+for _module in (_pointwise, _smooth, _softmax, _misc):
     globals().update({_name: getattr(_module, _name) for _name in _module.__all__})
 del _module
 

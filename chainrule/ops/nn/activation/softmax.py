@@ -181,6 +181,10 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     """softmax(-x) along ``dim``, composed as torch composes it."""
     if dim is None:
         dim = _get_softmax_dim("softmin", input.ndim, _stacklevel)
+    if input._data.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     return _torch_softmax(-input, dim, dtype)
 
 
