@@ -420,3 +420,105 @@ def test_activations_over_scales(name, scale, seed):
         res.append((y.detach().numpy(), x.grad.numpy()))
     np.testing.assert_allclose(res[1][0], res[0][0], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(res[1][1], res[0][1], rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- dropout
+def test_dropout_training_zeroes_with_probability_p_and_scales_the_rest():
+    x = cr.ones(200, 100, requires_grad=True)
+    y = CF.dropout(x, 0.3)
+    v = y.detach().numpy()
+    kept = v != 0
+    assert abs(kept.mean() - 0.7) < 0.01
+    np.testing.assert_allclose(v[kept], np.float32(1) / np.float32(0.7), rtol=1e-6)
+    assert y.grad_fn.name() == "MulBackward0" and y.dtype is cr.float32
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), v)  # the gradient is the scaled mask
+
+
+def test_dropout_follows_manual_seed():
+    x = cr.randn(50)
+    cr.manual_seed(7)
+    a = CF.dropout(x, 0.5).numpy()
+    cr.manual_seed(7)
+    b = CF.dropout(x, 0.5).numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, CF.dropout(x, 0.5).numpy())
+
+
+@pytest.mark.parametrize("name,shape", [("dropout1d", (4, 6, 50)), ("dropout1d", (6, 50)),
+                                        ("dropout2d", (4, 6, 5, 10)),
+                                        ("dropout3d", (4, 6, 2, 5, 5)),
+                                        ("dropout3d", (6, 2, 5, 5))])
+def test_channel_dropout_masks_whole_channels(name, shape):
+    x = cr.ones(*shape)
+    v = getattr(CF, name)(x, 0.4).numpy()
+    flat = v.reshape(v.shape[0], -1) if len(shape) in (2, 4) and name != "dropout2d" else \
+        v.reshape(v.shape[0] * v.shape[1], -1)
+    assert all(len(np.unique(row)) == 1 for row in flat)
+    assert set(np.unique(v)) <= {0.0, np.float32(1) / np.float32(0.6)}
+
+
+def test_alpha_dropout_keeps_mean_and_variance():
+    x = cr.randn(400, 250)
+    y = CF.alpha_dropout(x, 0.2, training=True).numpy()
+    assert abs(y.mean()) < 0.02 and abs(y.std() - 1) < 0.02
+    assert CF.alpha_dropout(x, 0.2) is x  # training defaults to False
+    z = CF.feature_alpha_dropout(cr.randn(300, 40, 3), 0.3, training=True).numpy()
+    assert abs(z.mean()) < 0.05 and abs(z.std() - 1) < 0.05
+    ch = CF.feature_alpha_dropout(cr.ones(5, 8, 3), 0.5, training=True).numpy()
+    assert all(len(np.unique(c)) == 1 for c in ch.reshape(40, 3))
+
+
+def test_dropout_inplace_and_identity_cases_match_torch():
+    for m in (torch, cr):
+        x = m.ones(10, 10)
+        assert lib_F(m).dropout(x, 0.5, training=False) is x
+        assert lib_F(m).dropout(x, 0.0) is x
+        assert lib_F(m).dropout(x, 0.5, inplace=True) is x
+        assert set(np.unique(x.numpy())) <= {0.0, 2.0}
+        e = m.ones(0, 3)
+        assert lib_F(m).dropout(e, 0.5) is e
+        assert m.dropout(x, 0.5, False) is x
+
+
+DROPOUT_ERRORS = {
+    "p_high": lambda F, m: F.dropout(m.ones(3), 1.5),
+    "p_low": lambda F, m: F.dropout(m.ones(3), -0.1),
+    "torch_p": lambda F, m: m.dropout(m.ones(3), 1.5, True),
+    "torch_feature_p": lambda F, m: m.feature_alpha_dropout(m.ones(3, 2), -1.0, True),
+    "feature_1d": lambda F, m: F.feature_alpha_dropout(m.ones(4), training=True),
+    "torch_feature_1d": lambda F, m: m.feature_dropout(m.ones(4), 0.5, True),
+    "dropout1d_dims": lambda F, m: F.dropout1d(m.ones(2, 3, 4, 5)),
+    "dropout1d_p": lambda F, m: F.dropout1d(m.ones(2, 3), 2.0),
+    "alpha_p": lambda F, m: F.alpha_dropout(m.ones(3), 1.1),
+    "int_training": lambda F, m: F.dropout(m.ones(3, dtype=m.long), 0.3),
+    "bool_training": lambda F, m: F.dropout(m.ones(3, dtype=m.bool), 0.3),
+    "int_p1": lambda F, m: F.dropout(m.ones(3, dtype=m.long), 1.0),
+    "int_eval": lambda F, m: F.dropout(m.ones(3, dtype=m.long), 0.3, False),
+    "inplace_leaf": lambda F, m: F.dropout(m.ones(3, requires_grad=True), 0.3, inplace=True),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DROPOUT_ERRORS))
+def test_dropout_errors_match_torch(name):
+    same(lambda m: DROPOUT_ERRORS[name](lib_F(m), m) * 0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda F, m: F.dropout2d(m.ones(3)),
+    lambda F, m: F.dropout2d(m.ones(2, 3, 4)),
+    lambda F, m: F.dropout3d(m.ones(3, 4)),
+])
+def test_dropout_dimension_warnings_match_torch(call):
+    msgs = []
+    for m in (torch, cr):
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                call(lib_F(m), m)
+            except RuntimeError as exc:
+                msgs.append(str(exc))
+        msgs.append([str(x.message) for x in w])
+        if m is cr:
+            assert all(x.filename == __file__ for x in w)
+    assert msgs[len(msgs) // 2:] == msgs[:len(msgs) // 2]

@@ -11,6 +11,7 @@ double backward works. Also here: dtype checks in torch's words and the reductio
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 
 from ..._tensor import Tensor, _wrap_dim
@@ -33,6 +34,15 @@ def check_float(input: Tensor, kernel: str, complex_ok: bool = False) -> None:
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_word(input)}\'')
 
 
+def warn(message: str, category=UserWarning) -> None:
+    """warnings.warn pointing at the first caller outside chainrule (the user's line)."""
+    level, frame = 2, sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("chainrule"):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def reduction_enum(reduction: str) -> int:
     """torch's _Reduction.get_enum: 'none' 0, 'mean' 1, 'sum' 2."""
     if reduction == "none":
@@ -40,8 +50,8 @@ def reduction_enum(reduction: str) -> int:
     if reduction == "mean":
         return 1
     if reduction == "elementwise_mean":
-        warnings.warn("reduction='elementwise_mean' is deprecated. Please use "
-                      "reduction='mean' instead.", stacklevel=3)
+        warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+             "instead.")
         return 1
     if reduction == "sum":
         return 2
@@ -53,8 +63,8 @@ def legacy_enum(size_average, reduce) -> int:
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     ret = "mean" if size_average and reduce else "sum" if reduce else "none"
-    warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{ret}' instead.", stacklevel=3)
+    warn(f"size_average and reduce args will be deprecated, please use reduction='{ret}' "
+         "instead.")
     return reduction_enum(ret)
 
 

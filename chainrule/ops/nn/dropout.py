@@ -8,11 +8,10 @@ torch's: the masks differ, their law and scaling do not.
 from __future__ import annotations
 
 import math
-import warnings
 
 from ..._tensor import Tensor
 from .._registry import expose
-from ._compose import type_word
+from ._compose import type_word, warn
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout"]
@@ -47,8 +46,8 @@ def _noise(input: Tensor, p: float, feature: bool, alpha: bool):
 def _dropout_impl(input: Tensor, p: float, train: bool, feature: bool, alpha: bool,
                   inplace: bool) -> Tensor:
     """torch's _dropout_impl."""
-    if not 0 <= p <= 1:
-        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not 0 <= p <= 1:  # torch's C++ message prints the number as C++ streams do
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p:g}")
     if p == 0 or not train or input.numel() == 0:
         return input
     if p == 1:
@@ -118,20 +117,19 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
     _check_p(p)
     nd = input.ndim
     if nd not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated "
-                      "and will result in an error in a future release. To retain the "
-                      "behavior and silence this warning, please use dropout instead. Note "
-                      "that dropout2d exists to provide channel-wise dropout on inputs with 2 "
-                      "spatial dimensions, a channel dimension, and an optional batch "
-                      "dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+        warn(f"dropout2d: Received a {nd}-D input to dropout2d, which is deprecated "
+             "and will result in an error in a future release. To retain the "
+             "behavior and silence this warning, please use dropout instead. Note "
+             "that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+             "spatial dimensions, a channel dimension, and an optional batch "
+             "dimension (i.e. 3D or 4D inputs).")
     if nd == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
-                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
-                      "shape (N, C, L), where C is the channel dim. This behavior will change "
-                      "in a future release to interpret the input as one without a batch "
-                      "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
-                      "dropout behavior, please switch to using dropout1d instead.",
-                      stacklevel=2)
+        warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+             "channel-wise 1D dropout behavior is desired - input is interpreted as "
+             "shape (N, C, L), where C is the channel dim. This behavior will change "
+             "in a future release to interpret the input as one without a batch "
+             "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
+             "dropout behavior, please switch to using dropout1d instead.")
     return _feature(input, p, training, inplace, True)
 
 
@@ -141,12 +139,12 @@ def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
     _check_p(p)
     nd = input.ndim
     if nd not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated "
-                      "and will result in an error in a future release. To retain the "
-                      "behavior and silence this warning, please use dropout instead. Note "
-                      "that dropout3d exists to provide channel-wise dropout on inputs with 3 "
-                      "spatial dimensions, a channel dimension, and an optional batch "
-                      "dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+        warn(f"dropout3d: Received a {nd}-D input to dropout3d, which is deprecated "
+             "and will result in an error in a future release. To retain the "
+             "behavior and silence this warning, please use dropout instead. Note "
+             "that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+             "spatial dimensions, a channel dimension, and an optional batch "
+             "dimension (i.e. 4D or 5D inputs).")
     return _feature(input, p, training, inplace, nd == 5)
 
 

@@ -10,11 +10,9 @@ than ``sum(axis=-1)`` at these sizes).
 """
 from __future__ import annotations
 
-import warnings
-
 from ...._tensor import Tensor, _wrap_dim
 from ..._registry import dispatch, expose, op
-from .._compose import check_float
+from .._compose import check_float, warn
 from .pointwise import _vocab
 
 __all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
@@ -154,8 +152,8 @@ def _torch_log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+         "to include dim=X as an argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 
@@ -195,7 +193,7 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     (straight-through)."""
     from ...._creation import _gen
     if eps != 1e-10:
-        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+        warn("`eps` parameter is deprecated and has no effect.")
     data = logits._data
     noise = _gen(None).standard_exponential(data.shape).astype(data.dtype, copy=False)
     gumbels = Tensor._make(-logits.xp.log(noise))

@@ -2,18 +2,16 @@
 parameters as Tensors under create_graph, and the refusal of a gradient to ``weight``."""
 from __future__ import annotations
 
-import warnings
-
 from ...._tensor import Tensor
 from ....autograd.grad_mode import is_grad_enabled
 from ..._vocab import graph_vocab
+from .._compose import warn
 
 
-def size_warning(input: Tensor, target: Tensor, stacklevel: int = 3) -> None:
-    warnings.warn(f"Using a target size ({target.shape}) that is different to the input size "
-                  f"({input.shape}). This will likely lead to incorrect results due to "
-                  "broadcasting. Please ensure they have the same size.",
-                  stacklevel=stacklevel)
+def size_warning(input: Tensor, target: Tensor) -> None:
+    warn(f"Using a target size ({target.shape}) that is different to the input size "
+         f"({input.shape}). This will likely lead to incorrect results due to broadcasting. "
+         "Please ensure they have the same size.")
 
 
 def reduce_raw(xp, loss, reduction: int):

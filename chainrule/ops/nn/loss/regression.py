@@ -5,11 +5,18 @@ gaussian_nll and kl_div (composites, recorded as torch records them).
 from __future__ import annotations
 
 import math
-import warnings
 
 from ...._tensor import Tensor
 from ..._registry import dispatch, expose, op
-from .._compose import add_scalar, apply_reduction, enum_of, mul_scalar, reduction_enum, type_word
+from .._compose import (
+    add_scalar,
+    apply_reduction,
+    enum_of,
+    mul_scalar,
+    reduction_enum,
+    type_word,
+    warn,
+)
 from .._util import _broadcast_pair, _numel
 from ._common import reduce_raw, size_warning
 
@@ -21,7 +28,7 @@ def _prelude(input, target, size_average, reduce, reduction):
     """torch's shared opening of the pointwise losses: the size warning, the legacy
     arguments, broadcast_tensors."""
     if target.shape != input.shape:
-        size_warning(input, target, stacklevel=4)
+        size_warning(input, target)
     if size_average is not None or reduce is not None:
         red = enum_of(reduction, size_average, reduce)
     else:
@@ -276,11 +283,10 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
         red = enum_of(reduction, size_average, reduce)
     else:
         if reduction == "mean":
-            warnings.warn("reduction: 'mean' divides the total loss by both the batch size "
-                          "and the support size.'batchmean' divides only by the batch size, "
-                          "and aligns with the KL div math definition.'mean' will be changed "
-                          "to behave the same as 'batchmean' in the next major release.",
-                          stacklevel=2)
+            warn("reduction: 'mean' divides the total loss by both the batch size "
+                 "and the support size.'batchmean' divides only by the batch size, "
+                 "and aligns with the KL div math definition.'mean' will be changed "
+                 "to behave the same as 'batchmean' in the next major release.")
         red = reduction_enum("sum" if reduction == "batchmean" else reduction)
     out = _kl(input, target, red, log_target)
     if reduction == "batchmean" and input.ndim != 0:
