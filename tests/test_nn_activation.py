@@ -522,3 +522,12 @@ def test_dropout_dimension_warnings_match_torch(call):
         if m is cr:
             assert all(x.filename == __file__ for x in w)
     assert msgs[len(msgs) // 2:] == msgs[:len(msgs) // 2]
+
+
+def test_log_softmax_keeps_absolute_precision_near_zero():
+    # a confident row: the top log-probability is ~-1e-7; torch's shifted form keeps it to
+    # float32 rounding, an unshifted x - logsumexp(x) would lose it to eps * |x|
+    x = np.array([[40.0, 24.0, 23.5, 22.0]], dtype=np.float32)
+    t = torch.log_softmax(torch.tensor(x), 1).numpy()
+    c = cr.log_softmax(cr.tensor(x), 1).numpy()
+    np.testing.assert_allclose(c, t, rtol=1e-6, atol=1e-9)

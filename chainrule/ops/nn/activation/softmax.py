@@ -4,9 +4,11 @@ SoftmaxBackwardDataBackward0 / LogSoftmaxBackwardDataBackward0 as torch does); s
 gumbel_softmax, which torch composes from them.
 
 The kernels subtract the row maximum (no overflow at +-1000; a row holding +inf or only -inf
-gives NaN, as torch's does), write in place where they can, and sum rows of a contiguous
-float array with one matrix-vector product (bench/nn_softmax_ce.py: several times faster
-than ``sum(axis=-1)`` at these sizes).
+gives NaN, as torch's does); softmax skips that shift when no row sum overflows and every
+row sum is >= 1 (the quotient exp(x) / sum is then as exact, and two passes cheaper). They
+write in place where they can, and sum rows of a contiguous float array with one
+matrix-vector product (bench/nn_softmax_ce.py: several times faster than ``sum(axis=-1)``
+at these sizes).
 """
 from __future__ import annotations
 
@@ -20,12 +22,16 @@ __all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
 _ONES: dict = {}
 
 
+def _last_contiguous(xp, a, dim):
+    return (dim == a.ndim - 1 and a.dtype.char in "fd" and a.shape[-1] > 1
+            and a.flags.c_contiguous and xp.__name__ == "numpy")
+
+
 def _rowsum(xp, a, dim):
     """``a.sum(dim, keepdim=True)``; a GEMV against ones for the last dim of a contiguous
     float32/float64 array."""
-    n = a.shape[dim] if a.ndim else 1
-    if (dim == a.ndim - 1 and a.dtype.char in "fd" and n > 1 and a.flags.c_contiguous
-            and xp.__name__ == "numpy"):
+    if _last_contiguous(xp, a, dim):
+        n = a.shape[-1]
         key = (n, a.dtype.char)
         ones = _ONES.get(key)
         if ones is None:
@@ -34,6 +40,13 @@ def _rowsum(xp, a, dim):
             ones = _ONES[key] = xp.ones(n, dtype=a.dtype)
         return xp.matmul(a, ones)[..., None]
     return xp.sum(a, axis=dim, keepdims=True)
+
+
+def _rowdot(xp, a, b, dim):
+    """``(a * b).sum(dim, keepdim=True)``, one pass for the last dim."""
+    if _last_contiguous(xp, a, dim) and b.flags.c_contiguous:
+        return xp.vecdot(a, b)[..., None]
+    return xp.sum(a * b, axis=dim, keepdims=True)
 
 
 def _as_rows(fn):
@@ -56,7 +69,17 @@ def _as_rows(fn):
 
 @_as_rows
 def _softmax_kernel(xp, x, dim):
-    out = x - xp.max(x, axis=dim, keepdims=True)
+    if x.dtype.char in "fd" and xp.__name__ == "numpy":
+        # exp(x) unshifted, kept when no row sum overflowed and every row sum is >= 1 (so the
+        # row max is >= -log(n): an entry that underflowed has a probability below
+        # n * tiny, as negligible as torch's); otherwise the shifted form
+        out = xp.exp(x)
+        sums = _rowsum(xp, out, dim)
+        low = xp.minimum.reduce(sums, axis=None)
+        if 1.0 <= low and xp.maximum.reduce(sums, axis=None) < xp.inf:
+            out *= 1 / sums
+            return out
+    out = x - xp.maximum.reduce(x, axis=dim, keepdims=True)
     xp.exp(out, out=out)
     out *= 1 / _rowsum(xp, out, dim)
     return out
@@ -64,7 +87,9 @@ def _softmax_kernel(xp, x, dim):
 
 @_as_rows
 def _log_softmax_kernel(xp, x, dim):
-    shifted = x - xp.max(x, axis=dim, keepdims=True)
+    # always shifted: x - log(sum(exp(x))) would cost log-probabilities near 0 (confident
+    # rows) an absolute error of eps * |row max| where torch's form keeps eps
+    shifted = x - xp.maximum.reduce(x, axis=dim, keepdims=True)
     lse = xp.log(_rowsum(xp, xp.exp(shifted), dim))
     shifted -= lse
     return shifted
@@ -72,8 +97,7 @@ def _log_softmax_kernel(xp, x, dim):
 
 @_as_rows
 def _softmax_bw_kernel(xp, g, y, dim):
-    gx = g * y
-    xp.subtract(g, _rowsum(xp, gx, dim), out=gx)
+    gx = g - _rowdot(xp, g, y, dim)
     gx *= y
     return gx
 
