@@ -216,6 +216,19 @@ ERRORS = {
         m.ones(2, 3, 4), m.zeros(2, 3, 4, dtype=m.long)),
     "multilabel_margin_int32": lambda F, m: F.multilabel_margin_loss(
         T(m, X34), m.tensor([[0, 1, -1, 0]] * 3, dtype=m.int32)),
+    "linear_ce_input_dims": lambda F, m: F.linear_cross_entropy(m.ones(2, 3, 4), m.ones(5, 4),
+                                                                m.tensor([0, 1])),
+    "linear_ce_weight_dims": lambda F, m: F.linear_cross_entropy(m.ones(2, 4), m.ones(4),
+                                                                 m.tensor([0, 1])),
+    "linear_ce_features": lambda F, m: F.linear_cross_entropy(m.ones(2, 4), m.ones(5, 3),
+                                                              m.tensor([0, 1])),
+    "linear_ce_bias": lambda F, m: F.linear_cross_entropy(m.ones(2, 4), m.ones(5, 4),
+                                                          m.tensor([0, 1]),
+                                                          linear_bias=m.ones(4)),
+    "linear_ce_unbatched_k": lambda F, m: F.linear_cross_entropy(m.ones(4), m.ones(5, 2, 4),
+                                                                 m.zeros(2, dtype=m.long)),
+    "linear_ce_probs_ignore": lambda F, m: F.linear_cross_entropy(
+        m.ones(2, 4), m.ones(5, 4), m.ones(2, 5) / 5, ignore_index=0),
     "multilabel_soft_margin_reduction": lambda F, m: F.multilabel_soft_margin_loss(
         T(m, X34), T(m, P34), reduction="x"),
 }

@@ -5,6 +5,7 @@ family, each listing what it shows here in ``__all__``).
 """
 from __future__ import annotations
 
+from .._tensor import Tensor  # noqa: F401 - torch.nn.functional.Tensor
 from ..ops import nn as _families
 
 __all__: list = []

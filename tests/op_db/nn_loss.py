@@ -132,6 +132,17 @@ def _ce_entries():
                           S(A(3, 5), A(3, 5, lo=0, hi=1), None, 0.0, "none")]),
         OpInfo("F.cross_entropy_extreme", lambda m, x, t: F(m).cross_entropy(x, t),
                lambda A: [S(A(3, 5, lo=-1000, hi=1000), _ints(A, 5, 3))], gradcheck=False),
+        OpInfo("F.linear_cross_entropy", lambda m, x, w, t, kw: F(m).linear_cross_entropy(
+            x, w, t, **kw),
+               lambda A: [S(A(3, 4), A(5, 4), _ints(A, 5, 3), {}),
+                          S(A(3, 4), A(5, 4), _ints(A, 5, 3), {"label_smoothing": 0.1,
+                                                                "reduction": "sum"}),
+                          S(A(3, 4), A(5, 2, 4), _ints(A, 5, 3, 2), {}),
+                          S(A(4), A(5, 4), np.array(2), {}),
+                          S(A(3, 4), A(5, 4), A(3, 5, lo=0, hi=1), {})]),
+        OpInfo("F.linear_cross_entropy_bias", lambda m, x, w, b, t: F(m).linear_cross_entropy(
+            x, w, t, linear_bias=b, ignore_index=1),
+               lambda A: [S(A(3, 4), A(5, 4), A(5), np.array([1, 0, 4]))]),
         OpInfo("F.nll_loss", lambda m, x, t: F(m).nll_loss(x.log_softmax(-1 if x.ndim < 2
                                                                          else 1), t), idx),
         OpInfo("F.nll_loss_raw", lambda m, x, t, r: F(m).nll_loss(x, t, reduction=r),

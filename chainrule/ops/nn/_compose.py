@@ -22,6 +22,15 @@ _WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "ui
           "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
+def named(name: str):
+    """Give a torch.* form (defined as ``_torch_x`` beside the nn.functional ``x``) its
+    public name."""
+    def rename(fn):
+        fn.__name__ = fn.__qualname__ = name
+        return fn
+    return rename
+
+
 def type_word(t: Tensor) -> str:
     """torch's C++ name of a tensor's dtype ('Float', 'Long', ...)."""
     return _WORDS.get(t.dtype.name, t.dtype.name)

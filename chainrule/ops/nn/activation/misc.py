@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...._tensor import Tensor, _wrap_dim
 from ..._inplace import inplace
 from ..._registry import dispatch, expose, op
-from .._compose import _nn_vector_norm, check_float, type_word
+from .._compose import _nn_vector_norm, check_float, named, type_word
 from .pointwise import _vocab, _zeros_like
 
 __all__ = ["prelu", "rrelu", "rrelu_", "glu", "normalize"]
@@ -148,6 +148,7 @@ _rrelu_inplace = inplace(_rrelu_result)
 
 
 @expose(name="rrelu", method=False)
+@named("rrelu")
 def _torch_rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
                  training: bool = False, generator=None) -> Tensor:
     """Leaky relu with a random slope in [lower, upper] per negative element in training
@@ -157,6 +158,7 @@ def _torch_rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 
 @expose(name="rrelu_", method=False)
+@named("rrelu_")
 def _torch_rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
                   training: bool = False, generator=None) -> Tensor:
     """In-place rrelu (RreluWithNoiseBackward1)."""

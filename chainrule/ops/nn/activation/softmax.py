@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...._tensor import Tensor, _wrap_dim
 from ..._registry import dispatch, expose, op
-from .._compose import check_float, warn
+from .._compose import check_float, named, warn
 from .pointwise import _vocab
 
 __all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
@@ -164,12 +164,14 @@ def _run(op_, kernel, input, dim, dtype):
 
 
 @expose(name="softmax", tensor_name="softmax")
+@named("softmax")
 def _torch_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim`` (SoftmaxBackward0); ``dtype`` casts first."""
     return _run(SOFTMAX, "softmax_lastdim_kernel_impl", input, dim, dtype)
 
 
 @expose(name="log_softmax", tensor_name="log_softmax")
+@named("log_softmax")
 def _torch_log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """x - logsumexp(x) along ``dim`` (LogSoftmaxBackward0); ``dtype`` casts first."""
     return _run(LOG_SOFTMAX, "log_softmax_lastdim_kernel_impl", input, dim, dtype)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from ...._tensor import Tensor
 from ..._registry import dispatch, expose, op
-from .._compose import add_scalar, div_scalar, enum_of, mul_scalar, type_word
+from .._compose import add_scalar, div_scalar, enum_of, mul_scalar, named, type_word
 from ._common import check_no_grad, param_tensor, raw, reduce_raw
 
-__all__ = ["nll_loss", "cross_entropy", "binary_cross_entropy",
+__all__ = ["nll_loss", "cross_entropy", "linear_cross_entropy", "binary_cross_entropy",
            "binary_cross_entropy_with_logits"]
 
 
@@ -282,6 +282,53 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     return _cross_entropy(input, target, weight, red, ignore_index, label_smoothing)
 
 
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *,
+                         linear_bias: Tensor | None = None, weight: Tensor | None = None,
+                         reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options=None) -> Tensor:
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...), composed as
+    torch composes it without ``options`` (torch's chunked path is not implemented)."""
+    from ..linear import linear
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got "
+                           f"{linear_weight.ndim}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions "
+                           f"(in_features), got {input.shape[-1]} and "
+                           f"{linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape "
+                           f"{tuple(linear_weight.shape)} requires batched input, (N, "
+                           f"{in_features}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains "
+                           "probabilities")
+    if options is not None:
+        raise NotImplementedError("linear_cross_entropy(options=...): torch's chunked "
+                                  "implementation is not available in chainrule; call it "
+                                  "without options")
+    if out_features:
+        n = classes
+        for s in out_features:
+            n *= s
+        linear_weight = linear_weight.reshape(n, in_features)
+        if linear_bias is not None:
+            linear_bias = linear_bias.reshape(n)
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         label_smoothing=label_smoothing)
+
+
 # ---------------------------------------------------------------------------- bce
 _EPSILON = 1e-12
 
@@ -446,6 +493,7 @@ def _check_broadcast(small, shape):
 
 
 @expose(name="binary_cross_entropy_with_logits", method=False)
+@named("binary_cross_entropy_with_logits")
 def _torch_bce_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                            pos_weight: Tensor | None = None, reduction: int = 1) -> Tensor:
     """torch.binary_cross_entropy_with_logits(input, target, weight, pos_weight, reduction):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ...._tensor import Tensor
 from ..._registry import PUBLIC, dispatch, expose, op
-from .._compose import reduction_enum, type_word
+from .._compose import named, reduction_enum, type_word
 
 __all__ = ["ctc_loss"]
 
@@ -251,6 +251,7 @@ def _ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reductio
 
 
 @expose(name="ctc_loss", method=False)
+@named("ctc_loss")
 def _torch_ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths,
                     blank: int = 0, reduction: int = 1, zero_infinity: bool = False) -> Tensor:
     """torch.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,

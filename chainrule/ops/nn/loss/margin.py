@@ -11,6 +11,7 @@ from .._compose import (
     add_scalar,
     apply_reduction,
     enum_of,
+    named,
     reduction_enum,
     sub_scalar,
     type_word,
@@ -56,6 +57,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
 
 
 @expose(name="margin_ranking_loss", method=False)
+@named("margin_ranking_loss")
 def _torch_margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor,
                                margin: float = 0.0, reduction: int = 1) -> Tensor:
     """torch.margin_ranking_loss(input1, input2, target, margin, reduction)."""
@@ -89,6 +91,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
 
 
 @expose(name="hinge_embedding_loss", method=False)
+@named("hinge_embedding_loss")
 def _torch_hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                                 reduction: int = 1) -> Tensor:
     """torch.hinge_embedding_loss(input, target, margin, reduction)."""
@@ -405,6 +408,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
 
 
 @expose(name="cosine_embedding_loss", method=False)
+@named("cosine_embedding_loss")
 def _torch_cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor,
                                  margin: float = 0.0, reduction: int = 1) -> Tensor:
     """torch.cosine_embedding_loss(input1, input2, target, margin, reduction)."""
@@ -449,6 +453,7 @@ def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
 
 
 @expose(name="triplet_margin_loss", method=False)
+@named("triplet_margin_loss")
 def _torch_triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor,
                                margin: float = 1.0, p: float = 2, eps: float = 1e-6,
                                swap: bool = False, reduction: int = 1) -> Tensor:

@@ -13,6 +13,7 @@ from .._compose import (
     apply_reduction,
     enum_of,
     mul_scalar,
+    named,
     reduction_enum,
     type_word,
     warn,
@@ -214,6 +215,7 @@ def _poisson(input, target, log_input, full, eps, reduction):
 
 
 @expose(name="poisson_nll_loss", method=False)
+@named("poisson_nll_loss")
 def _torch_poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool, full: bool,
                             eps: float, reduction: int) -> Tensor:
     """torch.poisson_nll_loss(input, target, log_input, full, eps, reduction)."""
@@ -295,6 +297,7 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None,
 
 
 @expose(name="kl_div", method=False)
+@named("kl_div")
 def _torch_kl_div(input: Tensor, target: Tensor, reduction: int = 1,
                   log_target: bool = False) -> Tensor:
     """torch.kl_div(input, target, reduction=1, log_target=False)."""
