@@ -22,6 +22,18 @@ _WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "ui
           "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
+def numpy_generator(generator=None):
+    """The NumPy Generator random nn ops draw from: ``generator``'s, or the default
+    generator's (chainrule/_generator.py where that module exists, else the stream of
+    _creation.py that ``manual_seed`` seeds)."""
+    try:
+        from ..._generator import resolve
+    except ImportError:
+        from ..._creation import _gen
+        return _gen(generator)
+    return resolve(generator)
+
+
 def named(name: str):
     """Give a torch.* form (defined as ``_torch_x`` beside the nn.functional ``x``) its
     public name."""

@@ -11,7 +11,7 @@ import math
 
 from ..._tensor import Tensor
 from .._registry import expose
-from ._compose import type_word, warn
+from ._compose import numpy_generator, type_word, warn
 
 __all__ = ["dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout"]
@@ -21,7 +21,6 @@ _ALPHA = 1.7580993408473766
 
 def _noise(input: Tensor, p: float, feature: bool, alpha: bool):
     """(multiplier, shift or None) as raw arrays of ``input``'s dtype."""
-    from ..._creation import _gen
     xp = input.xp
     data = input._data
     if feature:
@@ -33,7 +32,7 @@ def _noise(input: Tensor, p: float, feature: bool, alpha: bool):
     if data.dtype.kind not in "fc":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{type_word(input)}")
-    keep = (_gen(None).random(shape, dtype=xp.float64) < 1 - p).astype(data.dtype)
+    keep = (numpy_generator(None).random(shape, dtype=xp.float64) < 1 - p).astype(data.dtype)
     if not alpha:
         keep /= data.dtype.type(1 - p)
         return keep, None

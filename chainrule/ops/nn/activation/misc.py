@@ -131,9 +131,9 @@ def _rrelu_params(input, lower, upper, training, generator):
     check_float(input, "leaky_relu_cpu")
     noise = None
     if training:
-        from ...._creation import _gen
+        from .._compose import numpy_generator
         data = input._data
-        draws = _gen(generator).uniform(lower, upper, data.shape)
+        draws = numpy_generator(generator).uniform(lower, upper, data.shape)
         noise = input.xp.where(data <= 0, draws, 1.0).astype(data.dtype)
     return {"noise": noise, "lower": lower, "upper": upper, "training": training}
 

@@ -217,11 +217,11 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """A sample from the Gumbel-softmax distribution over ``dim`` (noise from chainrule's
     generator); ``hard=True`` gives one-hot samples whose gradient is the soft sample's
     (straight-through)."""
-    from ...._creation import _gen
+    from .._compose import numpy_generator
     if eps != 1e-10:
         warn("`eps` parameter is deprecated and has no effect.")
     data = logits._data
-    noise = _gen(None).standard_exponential(data.shape).astype(data.dtype, copy=False)
+    noise = numpy_generator(None).standard_exponential(data.shape).astype(data.dtype, copy=False)
     gumbels = Tensor._make(-logits.xp.log(noise))
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
