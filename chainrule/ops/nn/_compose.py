@@ -23,14 +23,14 @@ _WORDS = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "ui
 
 
 def numpy_generator(generator=None):
-    """The NumPy Generator random nn ops draw from: ``generator``'s, or the default
-    generator's (chainrule/_generator.py where that module exists, else the stream of
-    _creation.py that ``manual_seed`` seeds)."""
-    try:
-        from ..._generator import resolve
-    except ImportError:
-        from ..._creation import _gen
-        return _gen(generator)
+    """The NumPy Generator random nn ops draw from: ``generator``'s, or the default one's
+    (chainrule/_generator.py's where the creation module no longer keeps the stream, as on
+    main after the device family; _creation.py's, which ``manual_seed`` seeds, before)."""
+    from ... import _creation
+    legacy = getattr(_creation, "_gen", None)
+    if legacy is not None:
+        return legacy(generator)
+    from ..._generator import resolve
     return resolve(generator)
 
 

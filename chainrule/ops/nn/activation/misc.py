@@ -5,7 +5,7 @@ from __future__ import annotations
 from ...._tensor import Tensor, _wrap_dim
 from ..._inplace import inplace
 from ..._registry import dispatch, expose, op
-from .._compose import _nn_vector_norm, check_float, named, type_word
+from .._compose import _nn_vector_norm, check_float, named, numpy_generator, type_word
 from .pointwise import _vocab, _zeros_like
 
 __all__ = ["prelu", "rrelu", "rrelu_", "glu", "normalize"]
@@ -131,7 +131,6 @@ def _rrelu_params(input, lower, upper, training, generator):
     check_float(input, "leaky_relu_cpu")
     noise = None
     if training:
-        from .._compose import numpy_generator
         data = input._data
         draws = numpy_generator(generator).uniform(lower, upper, data.shape)
         noise = input.xp.where(data <= 0, draws, 1.0).astype(data.dtype)

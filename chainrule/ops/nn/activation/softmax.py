@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ...._tensor import Tensor, _wrap_dim
 from ..._registry import dispatch, expose, op
-from .._compose import check_float, named, warn
+from .._compose import check_float, named, numpy_generator, warn
 from .pointwise import _vocab
 
 __all__ = ["softmax", "log_softmax", "softmin", "gumbel_softmax"]
@@ -217,7 +217,6 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     """A sample from the Gumbel-softmax distribution over ``dim`` (noise from chainrule's
     generator); ``hard=True`` gives one-hot samples whose gradient is the soft sample's
     (straight-through)."""
-    from .._compose import numpy_generator
     if eps != 1e-10:
         warn("`eps` parameter is deprecated and has no effect.")
     data = logits._data
