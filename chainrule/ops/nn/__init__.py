@@ -7,6 +7,6 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import linear, loss
+from . import activation, dropout, linear, loss
 
-FAMILIES = (linear, loss)
+FAMILIES = (activation, dropout, linear, loss)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import warnings
 
-from ..._tensor import Tensor
-from .._registry import dispatch, expose, op
-from ..reduction import _mean
-from ._util import _broadcast_pair, _legacy_reduction, _numel, _type_word
+from ...._tensor import Tensor
+from ..._registry import dispatch, expose, op
+from ...reduction import _mean
+from .._util import _broadcast_pair, _legacy_reduction, _numel, _type_word
 
 __all__ = ["mse_loss"]
 
