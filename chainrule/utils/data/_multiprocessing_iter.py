@@ -19,6 +19,12 @@ from . import _utils
 from ._utils.worker import ExceptionWrapper
 from .dataloader import _BaseDataLoaderIter, _DatasetKind
 
+# The queues and processes of each live iterator, held here as well so that an iterator
+# collected as part of a reference cycle (an exception's traceback holds one) still finds
+# its queues working in __del__: a queue collected in the same cycle has its feeder thread
+# finalized first, and the stop signals put on it would never be sent.
+_live_workers: dict = {}
+
 
 def _wait_for_data(data_queue, workers, timeout: float | None) -> bool:
     """Block until ``data_queue`` may have data (True), or one of ``workers`` has exited or
@@ -76,6 +82,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._index_queues.append(index_queue)
             self._workers.append(w)
         self._data_queue = self._worker_result_queue
+        _live_workers[id(self)] = (self._index_queues, self._workers,
+                                   self._worker_result_queue, self._workers_done_event)
         self._worker_pids_set = True
         self._reset(loader, first_iter=True)
 
@@ -241,6 +249,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 if w.is_alive():
                     w.terminate()
                     w.join(timeout=_utils.MP_STATUS_CHECK_INTERVAL)
+            _live_workers.pop(id(self), None)
 
     def __del__(self) -> None:
         self._shutdown_workers()

@@ -172,6 +172,8 @@ def _worker_loop(dataset_kind, dataset, index_queue, data_queue, done_event,
             try:
                 r = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
             except queue.Empty:
+                if done_event.is_set():
+                    break  # shut down, and the stop signal is not coming
                 continue
             if isinstance(r, _ResumeIteration):
                 data_queue.put((r, None))  # acknowledge
