@@ -53,7 +53,8 @@ def _file_id(fd: int) -> tuple:
 
 class Segment(mmap.mmap):
     """A mapping of shared memory that owns one file descriptor (``_fd``), closed when
-    the mapping is collected; arrays over it keep it alive."""
+    the mapping is collected. Arrays over it are views of one flat uint8 array (its
+    storage, as ``untyped_storage()`` reports it), which keeps the mapping alive."""
 
     @classmethod
     def create(cls, nbytes: int) -> "Segment":
@@ -70,7 +71,8 @@ class Segment(mmap.mmap):
             raise
         seg._fd = fd
         seg._key = _file_id(fd)
-        seg._addr = np.ndarray((1,), np.uint8, buffer=seg).__array_interface__["data"][0]
+        seg._flat_ref = None
+        seg._addr = seg.flat().__array_interface__["data"][0]
         weakref.finalize(seg, os.close, fd).atexit = False
         with _lock:
             _by_file[seg._key] = seg
@@ -88,9 +90,18 @@ class Segment(mmap.mmap):
             return seg
         return cls._over(fd, nbytes)
 
+    def flat(self) -> np.ndarray:
+        """All the segment's bytes as one uint8 array (the same one while it lives)."""
+        ref = self._flat_ref
+        flat = ref() if ref is not None else None
+        if flat is None:
+            flat = np.ndarray((len(self),), np.uint8, buffer=self)
+            self._flat_ref = weakref.ref(flat)
+        return flat
+
     def array(self, shape, dtype, offset: int = 0, strides=None) -> np.ndarray:
         """An array over this segment's bytes (``offset`` bytes in)."""
-        return np.ndarray(shape, dtype, buffer=self, offset=offset, strides=strides)
+        return np.ndarray(shape, dtype, buffer=self.flat(), offset=offset, strides=strides)
 
 
 def segment_of(array) -> Segment | None:
@@ -112,35 +123,53 @@ def new_shared(shape, np_dtype) -> np.ndarray:
     return Segment.create(nbytes).array(tuple(shape), np_dtype)
 
 
-def _moved(arrays: list) -> list:
-    """The arrays (all over one owner) rebuilt over a new segment holding a copy of the
-    owner's memory: same dtypes, shapes, strides and relative offsets."""
-    owner = owner_of(arrays[0])
+def _ptr(array) -> int:
+    return array.__array_interface__["data"][0]
+
+
+# Private storages already copied into a segment: id(old owner) -> (weakref to it, the
+# segment, the old owner's lowest address). A tensor still over the old storage (another
+# view of it) is shared by mapping it into that same segment, so the views of one storage
+# stay views of one storage, as in torch.
+_moved_from: dict = {}
+
+
+def _segment_for(owner) -> tuple:
+    key = id(owner)
+    with _lock:
+        entry = _moved_from.get(key)
+    if entry is not None and entry[0]() is owner:
+        return entry[1], entry[2]
     low, span = _span(owner)
-
-    def ptr(a):
-        return a.__array_interface__["data"][0]
-
     seg = Segment.create(span)
-    seg.array(owner.shape, owner.dtype, ptr(owner) - low, owner.strides)[...] = owner
-    out = []
-    for a in arrays:
-        if a.size == 0:
-            moved = seg.array(a.shape, a.dtype)
-        else:
-            moved = seg.array(a.shape, a.dtype, ptr(a) - low, a.strides)
-        if not a.flags.writeable:
-            moved.flags.writeable = False
-        out.append(moved)
-    return out
+    seg.array(owner.shape, owner.dtype, _ptr(owner) - low, owner.strides)[...] = owner
+    ref = weakref.ref(owner, lambda _, key=key: _moved_from.pop(key, None))
+    with _lock:
+        _moved_from[key] = (ref, seg, low)
+    return seg, low
+
+
+def _moved(array) -> np.ndarray:
+    """``array`` rebuilt over the segment holding its owner's memory: the same dtype,
+    shape, strides, offset and writeability."""
+    seg, low = _segment_for(owner_of(array))
+    if array.size == 0:
+        moved = seg.array(array.shape, array.dtype)
+    else:
+        moved = seg.array(array.shape, array.dtype, _ptr(array) - low, array.strides)
+    if not array.flags.writeable:
+        moved.flags.writeable = False
+    return moved
 
 
 def share_memory_(self):
     """Move this tensor's storage to shared memory (a no-op when it is there already), so
     a process it is sent to works on the same memory; returns the tensor.
 
-    The tensor and the tensor it is a view of move together; other tensors made from the
-    old storage earlier (a ``detach()``, another view) keep the private copy.
+    The tensor and the tensor it is a view of move together. Another tensor over the old
+    storage (an earlier ``detach()``, another view) keeps the private memory until it is
+    shared or sent itself; it then joins the same segment (what it wrote to the private
+    memory in between stays there).
 
     >>> import chainrule as torch
     >>> x = torch.zeros(3)
@@ -152,12 +181,10 @@ def share_memory_(self):
     data = self._data
     if segment_of(data) is not None:
         return self
-    tensors = [self]
     base = self._base
-    if base is not None and owner_of(base._data) is owner_of(data):
-        tensors.insert(0, base)
-    for t, moved in zip(tensors, _moved([t._data for t in tensors])):
-        t._data = moved
+    if base is not None and segment_of(base._data) is None:
+        base._data = _moved(base._data)
+    self._data = _moved(data)
     return self
 
 
@@ -179,7 +206,7 @@ def _storage_share_memory_(self):
         share_memory_(tensor)
         self._set(owner_of(tensor._data), tensor)
     else:
-        self._set(_moved([self._owner])[0], None)
+        self._set(_moved(self._owner), None)
     return self
 
 

@@ -165,12 +165,13 @@ default_collate_fn_map: dict[type | tuple, Callable] = _default_map()
 def default_collate(batch):
     """Put a list of samples together as a batch: tensors and NumPy arrays are stacked
     along a new dim 0, Python floats become a float64 tensor and ints an int64 (bools a
-    bool) tensor, strings and bytes stay a list, and mappings, named tuples and sequences
-    are collated field by field (a tuple of fields gives a list).
+    bool) tensor, strings and bytes are kept as they come (a list, or a tuple of one field
+    of tuple samples), and mappings, named tuples and sequences are collated field by
+    field (a tuple of fields gives a list).
 
     >>> import chainrule as torch
     >>> default_collate([(torch.tensor([1, 2]), 0.5, "a"), (torch.tensor([3, 4]), 1.5, "b")])
     [tensor([[1, 2],
-            [3, 4]]), tensor([0.5000, 1.5000], dtype=torch.float64), ['a', 'b']]
+            [3, 4]]), tensor([0.5000, 1.5000], dtype=torch.float64), ('a', 'b')]
     """
     return collate(batch, collate_fn_map=default_collate_fn_map)
