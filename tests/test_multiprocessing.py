@@ -268,6 +268,13 @@ def test_spawned_processes_share_tensors_and_report_a_childs_traceback():
     assert shared.tolist() == [1.0, 2.0]
     reports = sorted(done.get() for _ in range(2))
     assert [r[0] for r in reports] == [0, 1] and all(r[2] for r in reports)
+    cr.manual_seed(0)  # Hogwild with spawned processes: the module travels by pickle
+    model = cr.nn.Linear(3, 1).share_memory()
+    x = cr.randn(32, 3)
+    y = x @ cr.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+    loss_before = ((model(x) - y) ** 2).mean().item()
+    cmp.spawn(mp_helpers.hogwild_train, args=(model, 40, (x, y)), nprocs=2)
+    assert ((model(x) - y) ** 2).mean().item() < loss_before / 4
     with pytest.raises(cmp.ProcessRaisedException) as err:
         cmp.spawn(mp_helpers.fail_on_rank, args=(1,), nprocs=2)
     msg = str(err.value)
@@ -291,8 +298,8 @@ def test_exit_codes_and_signals_come_back_as_process_exited_exception():
     assert isinstance(context, cmp.ProcessContext) and len(context.pids()) == 2
     while not context.join():
         pass
-    context = cmp.start_processes(mp_helpers.fill_segment, args=(cr.zeros(1), 0.0), nprocs=1,
-                                  join=False, start_method="fork")
+    context = cmp.start_processes(mp_helpers.sleep_rank, args=(30,), nprocs=1, join=False,
+                                  start_method="fork")
     os.kill(context.pids()[0], signal.SIGKILL)
     with pytest.raises(cmp.ProcessExitedException,
                        match="^process 0 terminated with signal SIGKILL$") as err:

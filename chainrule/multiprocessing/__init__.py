@@ -16,17 +16,23 @@ from multiprocessing import *  # noqa: F403
 from . import reductions  # noqa: F401
 from ._shared_memory import new_shared  # noqa: F401
 from .reductions import init_reductions  # noqa: F401
-from .spawn import (  # noqa: F401
-    ENV_VAR_PARALLEL_START,
-    ProcessContext,
-    ProcessExitedException,
-    ProcessRaisedException,
-    SpawnContext,
-    spawn,
-    start_processes,
-)
 
-__all__ = ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies"]
+_SPAWN_NAMES = ("ENV_VAR_PARALLEL_START", "ProcessContext", "ProcessException",
+                "ProcessExitedException", "ProcessRaisedException", "SpawnContext", "spawn",
+                "start_processes")
+
+
+def __getattr__(name):
+    # spawn's machinery (logging, tempfile, connection waits) loads on first use, keeping
+    # `import chainrule` light; the reducers above must be registered at import.
+    if name in _SPAWN_NAMES:
+        from . import _spawn
+        return getattr(_spawn, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["set_sharing_strategy", "get_sharing_strategy", "get_all_sharing_strategies",
+           *_SPAWN_NAMES]
 __all__ += multiprocessing.__all__
 
 if sys.platform in ("darwin", "win32"):
