@@ -419,3 +419,22 @@ def test_an_iterator_collected_in_a_reference_cycle_stops_its_workers_at_once():
     for w in workers:
         w.join(2.0)
     assert not any(w.is_alive() for w in workers)
+
+
+def test_worker_info_is_torch_s_frozen_record():
+    from torch.utils.data._utils.worker import WorkerInfo as TWorkerInfo
+    ref = TWorkerInfo(id=1, num_workers=2, seed=3, dataset=None)
+    mine = cworker.WorkerInfo(id=1, num_workers=2, seed=3, dataset=None)
+    assert repr(mine) == repr(ref)
+    import dataclasses
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'id'"):
+        ref.id = 0
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'id'"):
+        mine.id = 0
+
+
+def test_a_context_object_selects_the_start_method():
+    ctx = cr.multiprocessing.get_context("fork")
+    loader = cdata.DataLoader(Rows(3), num_workers=1, multiprocessing_context=ctx)
+    assert loader.multiprocessing_context is ctx
+    assert [b[0, 0].item() for b in loader] == [0, 1, 2]
