@@ -48,6 +48,7 @@ from ._legacy import LEGACY_TYPES as _LEGACY_TYPES  # noqa: E402
 from .storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402
 from . import random  # noqa: E402
 from . import special  # noqa: E402
+from . import multiprocessing  # noqa: E402 - tensors cross processes via shared memory
 
 __version__ = "0.1.0"
 

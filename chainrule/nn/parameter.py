@@ -58,3 +58,8 @@ class Buffer(metaclass=_BufferMeta):
         t.persistent = persistent
         t._is_buffer = True
         return t
+
+
+from ..multiprocessing.reductions import register_tensor_class  # noqa: E402
+
+register_tensor_class(Parameter)  # sent between processes through shared memory

@@ -350,6 +350,10 @@ class Module:
     def cpu(self) -> Module:
         return self
 
+    def share_memory(self) -> Module:
+        """Move parameters, gradients and buffers to shared memory (``share_memory_``)."""
+        return self._apply(lambda t: t.share_memory_())
+
     # ------------------------------------------------------------------ state
     _save_to_state_dict = _state._save_to_state_dict
     state_dict = _state.state_dict
