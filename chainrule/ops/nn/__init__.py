@@ -7,6 +7,6 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import linear, loss
+from . import conv, linear, loss, padding
 
-FAMILIES = (linear, loss)
+FAMILIES = (linear, loss, conv, padding)
