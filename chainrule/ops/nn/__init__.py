@@ -7,6 +7,6 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import conv, linear, loss, padding
+from . import conv, linear, loss, padding, pooling, pooling_adaptive
 
-FAMILIES = (linear, loss, conv, padding)
+FAMILIES = (linear, loss, conv, padding, pooling, pooling_adaptive)
