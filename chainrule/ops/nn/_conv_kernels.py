@@ -116,8 +116,8 @@ def conv_input_grad(xp, g, w, spatial, stride, padding, dilation, groups):
         cols = xp.matmul(wm.transpose(0, 2, 1), g3)
     else:
         cols = xp.matmul(wm[0].T, g3[:, 0])
-    return col2im(xp, cols.reshape(n, c * prod(kernel), prod(g.shape[2:])), c, spatial, g.shape[2:], kernel,
-                  stride, padding, dilation)
+    cols = cols.reshape(n, c * prod(kernel), prod(g.shape[2:]))
+    return col2im(xp, cols, c, spatial, g.shape[2:], kernel, stride, padding, dilation)
 
 
 def conv_weight_grad(xp, g, x, kernel, stride, padding, dilation, groups):
