@@ -134,3 +134,19 @@ KNOWN_BUGS = {
                              "the in-place view work on branch diffb records torch's form"),
     },
 }
+
+
+def _unfold_samples(A):
+    return [S(A(2, 3, 5, 5), 2), S(A(2, 4, 4), (2, 3), 1, 1, 2),
+            S(A(1, 2, 6, 7), 3, (2, 1), (1, 0), (1, 2)), S(A(1, 1, 4, 4), 2, stride=2)]
+
+
+def _fold_samples(A):
+    return [S(A(2, 12, 16), (5, 5), 2), S(A(12, 4), (3, 4), (2, 3), 1, 1, 2),
+            S(A(1, 18, 12), (6, 7), 3, (2, 1), (1, 0), (1, 2)), S(A(1, 4, 4), 4, 2, stride=2)]
+
+
+ENTRIES += [
+    OpInfo("nn.functional.unfold", lambda m, *a, **k: _F(m).unfold(*a, **k), _unfold_samples),
+    OpInfo("nn.functional.fold", lambda m, *a, **k: _F(m).fold(*a, **k), _fold_samples),
+]

@@ -7,6 +7,6 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import conv, linear, loss, padding, pooling, pooling_adaptive
+from . import conv, grid, linear, loss, padding, pooling, pooling_adaptive, sampling
 
-FAMILIES = (linear, loss, conv, padding, pooling, pooling_adaptive)
+FAMILIES = (linear, loss, conv, padding, pooling, pooling_adaptive, sampling, grid)

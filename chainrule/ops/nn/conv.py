@@ -21,10 +21,11 @@ from ._conv_args import (
     conv_int_tuple,
     expand_param,
     same_padding,
+    scalar_word,
 )
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
-           "conv_transpose3d", "conv_tbc"]
+           "conv_transpose3d", "conv_tbc", "unfold", "fold"]
 
 
 # ---------------------------------------------------------------------------- forwards
@@ -324,3 +325,140 @@ def conv_tbc(input: Tensor, weight: Tensor, bias: Tensor, pad: int = 0) -> Tenso
         raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
     conv_dtype_check(input, weight, bias)
     return dispatch(CONV_TBC, (input, weight, bias), {"pad": int(pad)})
+
+
+# ---------------------------------------------------------------------------- fold/unfold
+_FOLD_PARAMS = ("kernel_size", "dilation", "padding", "stride")
+
+
+def _im2col(xp, x, kernel_size, dilation, padding, stride):
+    # torch takes an unbatched (C, H, W) input directly (one node, no unsqueeze)
+    batched = x.ndim == 4
+    cols, _ = K.im2col(xp, x if batched else x[None], kernel_size, stride, padding, dilation)
+    return xp.ascontiguousarray(cols[:, 0] if batched else cols[0, 0])
+
+
+def _col2im(xp, cols, output_size, kernel_size, dilation, padding, stride):
+    batched = cols.ndim == 3
+    cols = cols if batched else cols[None]
+    channels = cols.shape[1] // K.prod(kernel_size)
+    grid = tuple(K.out_size(n, k, s, p, p, d) for n, k, s, p, d in
+                 zip(output_size, kernel_size, stride, padding, dilation))
+    out = K.col2im(xp, cols, channels, output_size, grid, kernel_size, stride, padding,
+                   dilation)
+    return xp.ascontiguousarray(out if batched else out[0])
+
+
+IM2COL = op("im2col", _im2col, params=_FOLD_PARAMS,
+            vjps=(lambda F, g, x_shape, kernel_size, dilation, padding, stride:
+                  F.col2im(g, tuple(x_shape[-2:]), kernel_size, dilation, padding, stride),),
+            grad_fn="Im2ColBackward0")
+COL2IM = op("col2im", _col2im, params=("output_size",) + _FOLD_PARAMS,
+            vjps=(lambda F, g, kernel_size, dilation, padding, stride:
+                  F.im2col(g, kernel_size, dilation, padding, stride),),
+            grad_fn="Col2ImBackward0")
+
+
+def _pair_arg(value, what: str) -> tuple:
+    vals = tuple(int(v) for v in value) if isinstance(value, (tuple, list)) else \
+        (int(value),) * 2
+    if len(vals) == 1:
+        vals *= 2
+    if len(vals) != 2:
+        raise RuntimeError(f"It is expected {what} equals to 2, but got size {len(vals)}")
+    return vals
+
+
+def _fold_checks(kernel, dilation, padding, stride):
+    for vals, what, word in ((kernel, "kernel size", "kernel"), (stride, "stride", "stride"),
+                             (dilation, "dilation", "dilation")):
+        if any(v <= 0 for v in vals):
+            raise RuntimeError(f"{what} should be greater than zero, but got {word}_height: "
+                               f"{vals[0]} {word}_width: {vals[1]}")
+    if any(p < 0 for p in padding):
+        raise RuntimeError(f"padding should be non-negative, but got pad_height: {padding[0]} "
+                           f"pad_width: {padding[1]}")
+
+
+@expose(method=False, internal=True)
+def im2col(input: Tensor, kernel_size, dilation, padding, stride) -> Tensor:
+    """aten::im2col on a ``(N, C, H, W)`` or ``(C, H, W)`` input (Im2ColBackward0)."""
+    return dispatch(IM2COL, (input,), {"kernel_size": tuple(kernel_size),
+                                       "dilation": tuple(dilation), "padding": tuple(padding),
+                                       "stride": tuple(stride)})
+
+
+@expose(method=False, internal=True)
+def col2im(input: Tensor, output_size, kernel_size, dilation, padding, stride) -> Tensor:
+    """aten::col2im on a ``(N, C * K, L)`` or ``(C * K, L)`` input (Col2ImBackward0)."""
+    return dispatch(COL2IM, (input,), {"output_size": tuple(output_size),
+                                       "kernel_size": tuple(kernel_size),
+                                       "dilation": tuple(dilation), "padding": tuple(padding),
+                                       "stride": tuple(stride)})
+
+
+def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding local blocks of a ``(N, C, H, W)`` or ``(C, H, W)`` input as columns
+    ``(N, C * kH * kW, L)`` (im2col; Im2ColBackward0).
+
+    >>> import chainrule as torch
+    >>> torch.nn.functional.unfold(torch.arange(9.0).reshape(1, 1, 3, 3), 2)[0, :, 0].tolist()
+    [0.0, 1.0, 3.0, 4.0]
+    """
+    kernel, dil = _pair_arg(kernel_size, "kernel_size"), _pair_arg(dilation, "dilation")
+    pad, st = _pair_arg(padding, "padding"), _pair_arg(stride, "stride")
+    _fold_checks(kernel, dil, pad, st)
+    shape = tuple(input.shape)
+    if input.ndim < 3:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-input.ndim}, {input.ndim - 1}], but got 2)")
+    batched = input.ndim == 4
+    if input.ndim > 4 or any(s == 0 for s in shape[1 if batched else 0:]):
+        raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
+                           f"and other non-zero dimensions for input, but got: {list(shape)}")
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"im2col_out_cpu\" not implemented for "
+                                  f"'{scalar_word(input)}'")
+    blocks = [K.out_size(n, k, s, p, p, d) for n, k, s, p, d in
+              zip(shape[-2:], kernel, st, pad, dil)]
+    if any(b < 1 for b in blocks):
+        raise RuntimeError(f"Given input with spatial size ({shape[-2]}, {shape[-1]}), "
+                           f"kernel_size=({kernel[0]}, {kernel[1]}), dilation=({dil[0]}, "
+                           f"{dil[1]}), padding=({pad[0]}, {pad[1]}), calculated shape of the "
+                           f"array of sliding blocks as ({blocks[0]}, {blocks[1]}), but its "
+                           "components must be at least one.")
+    return im2col(input, kernel, dil, pad, st)
+
+
+def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sum columns ``(N, C * kH * kW, L)`` (or unbatched ``(C * kH * kW, L)``) back into an
+    ``(N, C, *output_size)`` image (col2im; Col2ImBackward0); the transpose of unfold."""
+    size = _pair_arg(output_size, "output_size")
+    kernel, dil = _pair_arg(kernel_size, "kernel_size"), _pair_arg(dilation, "dilation")
+    pad, st = _pair_arg(padding, "padding"), _pair_arg(stride, "stride")
+    _fold_checks(kernel, dil, pad, st)
+    shape = tuple(input.shape)
+    batched = input.ndim == 3
+    if input.ndim not in (2, 3) or any(s == 0 for s in shape[1 if batched else 0:]):
+        raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor for input with possibly 0 "
+                           f"batch size and non-zero dimensions for input, but got: "
+                           f"{list(shape)}")
+    rows, length = shape[-2], shape[-1]
+    kprod = kernel[0] * kernel[1]
+    if rows % kprod:
+        raise RuntimeError(f"Expected size of input's dimension {1 if batched else 0} to be "
+                           f"divisible by the product of kernel_size, but got input.size("
+                           f"{1 if batched else 0})={rows} and kernel_size=({kernel[0]}, "
+                           f"{kernel[1]}).")
+    blocks = [K.out_size(n, k, s, p, p, d) for n, k, s, p, d in zip(size, kernel, st, pad, dil)]
+    if blocks[0] * blocks[1] != length:
+        raise RuntimeError(f"Given output_size=({size[0]}, {size[1]}), kernel_size=({kernel[0]}, "
+                           f"{kernel[1]}), dilation=({dil[0]}, {dil[1]}), padding=({pad[0]}, "
+                           f"{pad[1]}), stride=({st[0]}, {st[1]}), expected size of input's "
+                           f"dimension {2 if batched else 1} to match the calculated number of "
+                           f"sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
+                           f"but got input.size({2 if batched else 1})={length}.")
+    if input._data.dtype.kind not in "fc":
+        raise NotImplementedError(f"\"col2im_out_cpu\" not implemented for "
+                                  f"'{scalar_word(input)}'")
+    return col2im(input, size, kernel, dil, pad, st)
