@@ -21,6 +21,8 @@ def _conv2d_samples(A):
         S(A(1, 2, 5, 5), A(3, 2, 3, 3), padding="valid", dilation=2),
         S(A(2, 3, 4, 4), A(5, 3, 1, 1), A(5)),                          # 1x1
         S(A(1, 2, 6, 6), A(2, 2, 2, 2), stride=2),                      # non-overlapping
+        S(A(5, 8, 4, 4), A(3, 8, 2, 2), A(3), stride=2, padding=1),     # per-offset GEMMs
+        S(A(6, 16, 3, 3), A(2, 16, 1, 1)),
     ]
 
 
@@ -51,6 +53,7 @@ def _conv_t2d_samples(A):
           groups=2),
         S(A(1, 2, 3, 4), A(2, 3, 2, 3), stride=(2, 1), dilation=(1, 2), output_padding=(1, 0)),
         S(A(1, 2, 3, 3), A(2, 2, 2, 2), stride=2),                     # non-overlapping
+        S(A(5, 3, 3, 3), A(3, 8, 2, 2), stride=2, padding=1, output_padding=1),
     ]
 
 

@@ -106,18 +106,46 @@ def conv_forward(xp, x, w, stride, padding, dilation, groups, out_shape=None):
 
 def conv_input_grad(xp, g, w, spatial, stride, padding, dilation, groups):
     """The gradient of ``conv_forward`` w.r.t. an input of spatial shape ``spatial`` (also
-    the transposed convolution of ``g``): GEMM with the weight's transpose, then col2im."""
+    the transposed convolution of ``g``). Two algorithms, picked by shape (measured in
+    bench/results/nn_conv.md): with many channel-kernel rows per sample, one GEMM per kernel
+    offset over the whole batch (``_input_grad_offsets``); otherwise a batched GEMM with
+    the weight's transpose, then col2im."""
     n, o = g.shape[:2]
     kernel = w.shape[2:]
     c = w.shape[1] * groups
+    k = prod(kernel)
+    if groups == 1 and c * k >= 32 and n > k and n * prod(g.shape[2:]):
+        return _input_grad_offsets(xp, g, w, spatial, stride, padding, dilation)
     wm = w.reshape(groups, o // groups, prod(w.shape[1:]))
     g3 = g.reshape(n, groups, o // groups, prod(g.shape[2:]))
     if groups > 1:
         cols = xp.matmul(wm.transpose(0, 2, 1), g3)
     else:
         cols = xp.matmul(wm[0].T, g3[:, 0])
-    cols = cols.reshape(n, c * prod(kernel), prod(g.shape[2:]))
+    cols = cols.reshape(n, c * k, prod(g.shape[2:]))
     return col2im(xp, cols, c, spatial, g.shape[2:], kernel, stride, padding, dilation)
+
+
+def _input_grad_offsets(xp, g, w, spatial, stride, padding, dilation):
+    """conv_input_grad as one ``(C, O) @ (O, N * L)`` GEMM per kernel offset, each added into
+    a channel-first buffer (fewer, larger GEMMs than one per sample)."""
+    n, o = g.shape[:2]
+    c = w.shape[1]
+    kernel = w.shape[2:]
+    out_shape = g.shape[2:]
+    g2 = xp.ascontiguousarray(xp.moveaxis(g, 1, 0)).reshape(o, -1)
+    padded = tuple(s + 2 * p for s, p in zip(spatial, padding))
+    gx = xp.zeros((c, n) + padded, dtype=g.dtype)
+    for offset in itertools.product(*[range(k) for k in kernel]):
+        part = xp.matmul(w[(slice(None), slice(None)) + offset].T, g2)
+        key = (slice(None), slice(None)) + tuple(
+            slice(q * d, q * d + s * (m - 1) + 1, s)
+            for q, d, s, m in zip(offset, dilation, stride, out_shape))
+        gx[key] += part.reshape((c, n) + tuple(out_shape))
+    if any(padding):
+        gx = gx[(slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in
+                                                   zip(padding, spatial))]
+    return xp.ascontiguousarray(xp.moveaxis(gx, 0, 1))
 
 
 def conv_weight_grad(xp, g, x, kernel, stride, padding, dilation, groups):

@@ -46,9 +46,35 @@ def _lowest(xp, dtype):
     return xp.iinfo(dtype).min
 
 
+def _kernel_first(xp, win, nd_lead, kernel):
+    """The windows ``(*lead, *kernel, *out)`` copied contiguous as ``(K, M)``: kernel offsets
+    first, so every offset is one contiguous row (strided reads of the view measured 20x
+    slower per pass than the one copy; bench/results/nn_conv.md)."""
+    nk = len(kernel)
+    order = (tuple(range(nd_lead, nd_lead + nk)) + tuple(range(nd_lead)) +
+             tuple(range(nd_lead + nk, win.ndim)))
+    return xp.ascontiguousarray(win.transpose(order)).reshape(prod(kernel), -1)
+
+
+def _inbounds(xp, spatial, kernel, stride, padding, dilation, out_shape, offset):
+    """Which windows have kernel ``offset`` inside the input (None: all of them)."""
+    mask = None
+    nd = len(kernel)
+    for i, (n, s, p, d, o, k) in enumerate(zip(spatial, stride, padding, dilation, out_shape,
+                                               offset)):
+        pos = xp.arange(o) * s - p + k * d
+        ok = (pos >= 0) & (pos < n)
+        if ok.all():
+            continue
+        ok = ok.reshape((1,) * i + (-1,) + (1,) * (nd - 1 - i))
+        mask = ok if mask is None else mask & ok
+    return mask
+
+
 def max_pool(xp, x, kernel, stride, padding, dilation, out_shape):
-    """(values, indices) of max pooling; ties keep the first position in window order and
-    NaN wins (the last NaN), as torch's kernel scans."""
+    """(values, indices) of max pooling; ties keep the first position in window order, an
+    all -inf window its first position inside the input, and NaN wins (the last NaN), as
+    torch's kernel scans."""
     nd = len(kernel)
     spatial = x.shape[x.ndim - nd:]
     lead = x.shape[:x.ndim - nd]
@@ -56,27 +82,36 @@ def max_pool(xp, x, kernel, stride, padding, dilation, out_shape):
     pads = [(p, max(0, (o - 1) * s + d * (k - 1) + 1 - n - p)) for n, k, s, p, d, o in
             zip(spatial, kernel, stride, padding, dilation, out_shape)]
     xpad = pad_fill(xp, x, pads, value=low)
-    win = windows(xp, xpad, kernel, stride, dilation, out_shape)
+    cols = _kernel_first(xp, windows(xp, xpad, kernel, stride, dilation, out_shape),
+                         len(lead), kernel)
+    best = xp.maximum.reduce(cols, axis=0) if cols.shape[0] else None
+    padded = any(lo or hi for lo, hi in pads)
+    offsets = list(itertools.product(*[range(k) for k in kernel]))
+    small = xp.int8 if len(offsets) < 128 else xp.int64
+    which = xp.zeros(best.shape, dtype=small)
+    found = xp.zeros(best.shape, dtype=bool)
+    grid_shape = tuple(lead) + tuple(out_shape)
+    for k, offset in enumerate(offsets):
+        hit = cols[k] == best
+        if padded:
+            ok = _inbounds(xp, spatial, kernel, stride, padding, dilation, out_shape, offset)
+            if ok is not None:
+                hit = (hit.reshape(grid_shape) & ok).reshape(-1)
+        if k:
+            which += (hit & ~found) * small(k)
+        found |= hit
+    if x.dtype.kind == "f" and not found.all():  # NaN windows: torch reports the last NaN
+        for k in range(len(offsets)):
+            nan = cols[k] != cols[k]
+            if nan.any():
+                which = xp.where(nan, small(k), which)
     plane = _plane_strides(spatial)
+    shifts = xp.array([sum(o * d * ps for o, d, ps in zip(offset, dilation, plane))
+                       for offset in offsets], dtype=xp.int64)
     starts = [xp.arange(o) * s - p for o, s, p in zip(out_shape, stride, padding)]
     base = _grid(xp, [st * ps for st, ps in zip(starts, plane)])
-    # The first in-bounds element of each window is the starting candidate (what torch
-    # reports when a window holds only -inf).
-    first = [st + ((-st).clip(0) + d - 1) // d * d for st, d in zip(starts, dilation)]
-    index = xp.empty(lead + tuple(out_shape), dtype=xp.int64)
-    index[...] = _grid(xp, [f * ps for f, ps in zip(first, plane)])
-    best = xp.full(lead + tuple(out_shape), low, dtype=x.dtype)
-    floating = x.dtype.kind == "f"
-    head = (slice(None),) * len(lead)
-    for offset in itertools.product(*[range(k) for k in kernel]):
-        cand = win[head + offset]
-        better = cand > best
-        if floating:
-            better |= cand != cand
-        xp.copyto(best, cand, where=better)
-        shift = sum(o * d * ps for o, d, ps in zip(offset, dilation, plane))
-        xp.copyto(index, base + shift, where=better)
-    return best, index
+    index = xp.take(shifts, which).reshape(grid_shape) + base
+    return best.reshape(grid_shape), index
 
 
 def scatter_to_plane(xp, g, index, spatial, unique: bool):
