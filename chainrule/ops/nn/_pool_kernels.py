@@ -187,9 +187,9 @@ def avg_pool(xp, x, kernel, stride, padding, ceil_mode, count_include_pad, divis
     total = _sum_windows(xp, xpad, kernel, stride, out_shape, lead)
     div = avg_divisor(xp, spatial, kernel, stride, padding, out_shape, count_include_pad,
                       divisor_override, x.dtype if x.dtype.kind == "f" else xp.float64)
-    if x.dtype.kind != "f":
-        return (total // div).astype(x.dtype) if not divisor_override else \
-            (total // divisor_override).astype(x.dtype)
+    if x.dtype.kind != "f":  # integers: the quotient truncated toward zero, as C++ divides
+        div = divisor_override or div.astype(total.dtype)
+        return (xp.sign(total) * (xp.abs(total) // div)).astype(x.dtype)
     return total / div
 
 

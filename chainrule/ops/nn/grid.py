@@ -15,7 +15,7 @@ import warnings
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from . import _grid_kernels as G
-from ._conv_args import _CPP
+from ._conv_args import scalar_word
 
 __all__ = ["grid_sample", "affine_grid"]
 
@@ -129,12 +129,12 @@ def _check(input, grid, interpolation_mode):
     """torch's ``check_grid_sampler_common`` and the 2-d / 3-d checks."""
     di, dg = input._data.dtype, grid._data.dtype
     if di != dg:
-        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but "
-                           f"input has {_CPP.get(di.name, di.name)} and grid has "
-                           f"{_CPP.get(dg.name, dg.name)}")
+        raise RuntimeError(f"expected scalar type {scalar_word(input)} but found "
+                           f"{scalar_word(grid)}")
     ishape, gshape = list(input.shape), list(grid.shape)
     if input.ndim != grid.ndim or input.ndim not in (4, 5):
-        raise RuntimeError(f"grid_sampler(): expected 4D or 5D input and grid with same number "
+        ranks = f"{input.ndim}D" if input.ndim in (4, 5) else "4D or 5D"
+        raise RuntimeError(f"grid_sampler(): expected {ranks} input and grid with same number "
                            f"of dimensions, but got input with sizes {ishape} and grid with "
                            f"sizes {gshape}")
     if ishape[0] != gshape[0]:
@@ -247,30 +247,27 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         align_corners = False
     if theta._data.dtype.kind != "f":
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = list(size)
+    given, size = size, list(size)
     shape = tuple(theta.shape)
     if len(size) == 4:
         if theta.ndim != 3 or shape[-2] != 2 or shape[-1] != 3:
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{_size_word(size)}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.ndim != 3 or shape[-2] != 3 or shape[-1] != 4:
             raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{_size_word(size)}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-3:]
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {_size_word(size)}.")
+                                  f"affine transforms, respectively. Got size {given}.")
     if align_corners and min(spatial) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
                       "grids when align_corners=True. This is not an intended use case of "
                       "affine_grid. See the documentation of affine_grid for details.",
                       stacklevel=2)
     elif min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {_size_word(size)}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     return affine_grid_generator(theta, size, align_corners)
 
-
-def _size_word(size) -> str:
-    return str(size)

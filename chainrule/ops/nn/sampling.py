@@ -234,8 +234,9 @@ def _check_sizes(input, output_size):
     if any(s <= 0 for s in spatial) or any(o <= 0 for o in output_size):
         words = ", ".join(f"{c}: {v}" for c, v in zip(labels, spatial))
         outs = ", ".join(f"{c}: {v}" for c, v in zip(labels, output_size))
+        joint = " and" if len(output_size) == 1 else ""
         raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
-                           f"({words}) output ({outs})")
+                           f"({words}){joint} output ({outs})")
 
 
 @expose(method=False, internal=True)
