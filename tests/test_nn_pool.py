@@ -103,6 +103,22 @@ ERRORS = {
                                                           m.tensor([[[0, 50]]]), 2),
     "unpool rank": lambda m, F: F.max_unpool2d(T(m, A(2, 2)), m.zeros(2, 2, dtype=m.int64),
                                                2),
+    "fractional too big h": lambda m, F: F.fractional_max_pool2d(
+        T(m, X), (3, 2), output_size=(6, 3), _random_samples=m.rand(2, 3, 2)),
+    "fractional too big w": lambda m, F: F.fractional_max_pool2d(
+        T(m, X), (2, 3), output_size=(3, 6), _random_samples=m.rand(2, 3, 2)),
+    "fractional 3d too big": lambda m, F: F.fractional_max_pool3d(
+        T(m, A(1, 1, 4, 4, 4)), 2, output_size=(4, 2, 2), _random_samples=m.rand(1, 1, 3)),
+    "fractional rank": lambda m, F: F.fractional_max_pool2d(T(m, A(7, 7)), 2, output_size=3),
+    "fractional 3d rank": lambda m, F: F.fractional_max_pool3d(T(m, A(7, 7)), 2,
+                                                               output_size=3),
+    "fractional no size": lambda m, F: F.fractional_max_pool2d(T(m, X), 2),
+    "fractional samples": lambda m, F: F.fractional_max_pool2d(
+        T(m, X), 2, output_size=3, _random_samples=m.rand(2, 4, 2)),
+    "fractional float ratio": lambda m, F: F.fractional_max_pool2d(T(m, X), 2,
+                                                                   output_ratio=0.5),
+    "fractional empty": lambda m, F: F.fractional_max_pool2d(T(m, A(1, 0, 7, 7)), 2,
+                                                             output_size=3),
 }
 
 
@@ -220,3 +236,18 @@ def test_adaptive_configurations_match_torch(nd, out, batched, use_max, seed):
     a = np.random.default_rng(seed).standard_normal(shape)
     name = f"adaptive_{'max' if use_max else 'avg'}_pool{nd}d"
     compare_values_and_grads(lambda m, F, x: getattr(F, name)(x, size), [a], seed=seed)
+
+
+def test_fractional_without_samples_draws_from_chainrules_generator():
+    x = chainrule.tensor(A(2, 3, 9, 9), requires_grad=True)
+    chainrule.manual_seed(0)
+    out, idx = chainrule.nn.functional.fractional_max_pool2d(x, 2, output_size=4,
+                                                             return_indices=True)
+    chainrule.manual_seed(0)
+    again = chainrule.nn.functional.fractional_max_pool2d(x, 2, output_size=4)
+    assert tuple(out.shape) == (2, 3, 4, 4) and out.grad_fn.name() == \
+        "FractionalMaxPool2DBackward0"
+    np.testing.assert_array_equal(out.detach().numpy(), again.detach().numpy())
+    flat = x.detach().numpy().reshape(2, 3, -1)
+    np.testing.assert_array_equal(np.take_along_axis(flat, idx.numpy().reshape(2, 3, -1), 2),
+                                  out.detach().numpy().reshape(2, 3, -1))

@@ -160,3 +160,24 @@ ENTRIES = [
     OpInfo("nn.functional.max_unpool3d", lambda m, *a, **k: _F(m).max_unpool3d(*a, **k),
            _unpool3d),
 ]
+
+
+_SAMPLES = np.random.default_rng(7).random((2, 3, 3))
+
+
+def _fractional(nd):
+    def fn(m, x, kernel, out=None, ratio=None):
+        lead = x.shape[0] if x.ndim == nd + 2 else 1
+        samples = m.tensor(_SAMPLES[:lead, :x.shape[-nd - 1], :nd].copy(), dtype=x.dtype)
+        f = getattr(m.nn.functional, f"fractional_max_pool{nd}d")
+        return f(x, kernel, out, ratio, True, samples)
+    return fn
+
+
+ENTRIES += [
+    OpInfo("nn.functional.fractional_max_pool2d", _fractional(2),
+           lambda A: [S(A(2, 3, 7, 8), (2, 3), (3, 4)), S(A(3, 9, 9), 2, 5),
+                      S(A(1, 2, 6, 6), 3, 1), S(A(1, 2, 8, 6), 2, None, (0.5, 0.7))]),
+    OpInfo("nn.functional.fractional_max_pool3d", _fractional(3),
+           lambda A: [S(A(1, 2, 5, 6, 7), (2, 2, 3), (3, 2, 4)), S(A(2, 4, 4, 4), 2, 2)]),
+]

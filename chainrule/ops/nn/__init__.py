@@ -7,6 +7,26 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import conv, grid, linear, loss, padding, pooling, pooling_adaptive, sampling
+from . import (
+    conv,
+    grid,
+    linear,
+    loss,
+    padding,
+    pooling,
+    pooling_adaptive,
+    pooling_fractional,
+    sampling,
+)
 
-FAMILIES = (linear, loss, conv, padding, pooling, pooling_adaptive, sampling, grid)
+FAMILIES = (
+    linear,
+    loss,
+    conv,
+    padding,
+    pooling,
+    pooling_adaptive,
+    pooling_fractional,
+    sampling,
+    grid,
+)
