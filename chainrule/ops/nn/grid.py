@@ -17,7 +17,12 @@ from .._registry import dispatch, expose, op
 from . import _grid_kernels as G
 from ._conv_args import scalar_word
 
-__all__ = ["grid_sample", "affine_grid"]
+__all__ = ["grid_sample", "affine_grid", "GRID_SAMPLE_INTERPOLATION_MODES",
+           "GRID_SAMPLE_PADDING_MODES"]
+
+# torch's name -> enum tables (nn.functional shows them)
+GRID_SAMPLE_INTERPOLATION_MODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
+GRID_SAMPLE_PADDING_MODES = {"zeros": 0, "border": 1, "reflection": 2}
 
 _PARAMS = ("interpolation_mode", "padding_mode", "align_corners")
 
@@ -185,8 +190,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    mode_enum = {"bilinear": 0, "nearest": 1, "bicubic": 2}[mode]
-    pad_enum = {"zeros": 0, "border": 1, "reflection": 2}[padding_mode]
+    mode_enum = GRID_SAMPLE_INTERPOLATION_MODES[mode]
+    pad_enum = GRID_SAMPLE_PADDING_MODES[padding_mode]
     return grid_sampler(input, grid, mode_enum, pad_enum, align_corners)
 
 
