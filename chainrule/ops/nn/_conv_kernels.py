@@ -107,14 +107,16 @@ def conv_forward(xp, x, w, stride, padding, dilation, groups, out_shape=None):
 def conv_input_grad(xp, g, w, spatial, stride, padding, dilation, groups):
     """The gradient of ``conv_forward`` w.r.t. an input of spatial shape ``spatial`` (also
     the transposed convolution of ``g``). Two algorithms, picked by shape (measured in
-    bench/results/nn_conv.md): with many channel-kernel rows per sample, one GEMM per kernel
-    offset over the whole batch (``_input_grad_offsets``); otherwise a batched GEMM with
-    the weight's transpose, then col2im."""
+    bench/results/nn_conv.md): when each sample's GEMM is small (under ~1M multiply-adds)
+    but has many channel-kernel rows, one GEMM per kernel offset over the whole batch
+    (``_input_grad_offsets``: fewer, larger GEMMs); otherwise a batched GEMM with the
+    weight's transpose, then col2im."""
     n, o = g.shape[:2]
     kernel = w.shape[2:]
     c = w.shape[1] * groups
     k = prod(kernel)
-    if groups == 1 and c * k >= 32 and n > k and n * prod(g.shape[2:]):
+    per_sample = c * k * o * prod(g.shape[2:])  # multiply-adds of one sample's GEMM
+    if groups == 1 and c * k >= 32 and n > k and 0 < per_sample < 1_000_000:
         return _input_grad_offsets(xp, g, w, spatial, stride, padding, dilation)
     wm = w.reshape(groups, o // groups, prod(w.shape[1:]))
     g3 = g.reshape(n, groups, o // groups, prod(g.shape[2:]))

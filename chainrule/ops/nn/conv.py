@@ -42,8 +42,8 @@ def _convolution(xp, input, weight, bias, stride, padding, dilation, transposed,
         out = K.conv_input_grad(xp, input, weight, spatial, stride, padding, dilation, groups)
     else:
         out = K.conv_forward(xp, input, weight, stride, padding, dilation, groups)
-    if bias is not None:
-        out = out + bias.reshape((1, -1) + (1,) * (out.ndim - 2))
+    if bias is not None:  # ``out`` is always a fresh array: add in place
+        out += bias.reshape((1, -1) + (1,) * (out.ndim - 2))
     return out
 
 
@@ -171,6 +171,9 @@ def convolution_backward(grad_output: Tensor, input: Tensor, weight: Tensor, bia
     return dispatch(CONVOLUTION_BACKWARD, (grad_output, input, weight), params)
 
 
+_SAME_WARNED = False
+
+
 def _batchify(input, nd: int, name: str):
     if not isinstance(input, Tensor):
         return input, True
@@ -200,9 +203,12 @@ def _conv_nd(nd, name, input, weight, bias, stride, padding, dilation, groups):
             kernel = weight.shape[2:]
             padding, extra = same_padding(kernel, dilation, nd)
             if extra is not None:
-                warnings.warn("Using padding='same' with even kernel lengths and odd "
-                              "dilation may require a zero-padded copy of the input be "
-                              "created", stacklevel=3)
+                global _SAME_WARNED
+                if not _SAME_WARNED:  # torch warns once a process (TORCH_WARN_ONCE)
+                    _SAME_WARNED = True
+                    warnings.warn("Using padding='same' with even kernel lengths and odd "
+                                  "dilation may require a zero-padded copy of the input be "
+                                  "created", stacklevel=3)
                 from .padding import constant_pad_nd
                 x = constant_pad_nd(x, extra, 0)
         else:
