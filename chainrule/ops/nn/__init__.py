@@ -7,6 +7,30 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import activation, dropout, linear, loss
+from . import (
+    activation,
+    conv,
+    dropout,
+    grid,
+    linear,
+    loss,
+    padding,
+    pooling,
+    pooling_adaptive,
+    pooling_fractional,
+    sampling,
+)
 
-FAMILIES = (activation, dropout, linear, loss)
+FAMILIES = (
+    activation,
+    dropout,
+    linear,
+    loss,
+    conv,
+    padding,
+    pooling,
+    pooling_adaptive,
+    pooling_fractional,
+    sampling,
+    grid,
+)
