@@ -129,14 +129,6 @@ ENTRIES = [
     for mode in ("constant", "reflect", "replicate", "circular")
 ]
 
-KNOWN_BUGS = {
-    "nn.functional.pad_circular": {
-        "test_graph": (None, "chainrule's copy_ into a view records CopySlices over a "
-                             "CopyBackwards node, where torch's CopySlices points straight at "
-                             "the source (the graphs are equal with CopyBackwards collapsed); "
-                             "the in-place view work on branch diffb records torch's form"),
-    },
-}
 
 
 def _unfold_samples(A):
