@@ -58,7 +58,7 @@ def same_structure(mine, ref, path="sd"):
         for i, (a, b) in enumerate(zip(mine, ref)):
             same_structure(a, b, f"{path}[{i}]")
     elif isinstance(ref, float):
-        assert np.isclose(mine, ref, rtol=1e-6, atol=0) or mine == ref, f"{path}: {mine} vs {ref}"
+        assert np.isclose(mine, ref, rtol=1e-6, atol=0, equal_nan=True), f"{path}: {mine} vs {ref}"
     else:
         assert mine == ref, f"{path}: {mine!r} vs {ref!r}"
 

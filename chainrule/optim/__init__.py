@@ -20,3 +20,8 @@ from .sparse_adam import SparseAdam
 
 __all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
            "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam", "lr_scheduler", "swa_utils"]
+
+# torch.optim keeps its submodules out of the package namespace (``torch.optim.adam`` is an
+# AttributeError; ``import torch.optim.adam`` still works)
+del adadelta, adagrad, adam, adamax, adamw, asgd, lbfgs, nadam, optimizer, radam  # noqa: F821
+del rmsprop, rprop, sgd, sparse_adam  # noqa: F821

@@ -148,7 +148,7 @@ class LBFGS(Optimizer):
             if p.grad is None:
                 view = C.zeros(p.numel(), dtype=p.dtype)
             else:
-                view = p.grad.view(-1)
+                view = p.grad.reshape(-1)
             if view.is_complex():
                 view = view_as_real(view).view(-1)
             views.append(view)
