@@ -162,3 +162,51 @@ def test_default_dtype_float64_makes_float64_steps():
     finally:
         torch.set_default_dtype(torch.float32)
         cr.set_default_dtype(cr.float32)
+
+
+COMPLEX_CASES = [("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+                 ("Adam", {"lr": 0.1, "amsgrad": True, "weight_decay": 0.1}),
+                 ("AdamW", {"lr": 0.1}), ("RMSprop", {"centered": True, "momentum": 0.5}),
+                 ("RMSprop", {}), ("Adagrad", {"initial_accumulator_value": 0.1}),
+                 ("Adadelta", {"weight_decay": 0.1}), ("Adamax", {}), ("NAdam", {}),
+                 ("RAdam", {}), ("ASGD", {"t0": 2}), ("Rprop", {})]
+
+
+@pytest.mark.parametrize("dtype", ["complex128", "complex64"])
+@pytest.mark.parametrize("name,kwargs", COMPLEX_CASES, ids=[f"{n}{k}" for n, k in COMPLEX_CASES])
+def test_complex_parameters_step_on_their_real_view_like_torch(name, kwargs, dtype):
+    import numpy as np
+    rng = np.random.default_rng(0)
+    p0 = rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3))
+    grads = [rng.standard_normal((2, 3)) + 1j * rng.standard_normal((2, 3)) for _ in range(8)]
+    out = []
+    for lib in (torch, cr):
+        p = lib.nn.Parameter(lib.tensor(p0, dtype=getattr(lib, dtype)))
+        opt = getattr(lib.optim, name)([p], **kwargs)
+        for g in grads:
+            p.grad = lib.tensor(g, dtype=getattr(lib, dtype))
+            opt.step()
+        out.append((p.detach().numpy().copy(), opt.state_dict()))
+    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == "complex128" else {"rtol": 1e-4,
+                                                                        "atol": 1e-5}
+    np.testing.assert_allclose(out[1][0], out[0][0], **tol)
+    same_structure(out[1][1], out[0][1])
+
+
+def test_lbfgs_with_a_complex_parameter():
+    import numpy as np
+    out = []
+    for lib in (torch, cr):
+        p = lib.nn.Parameter(lib.tensor([1 + 2j, -0.5 + 1j], dtype=lib.complex128))
+        opt = lib.optim.LBFGS([p], line_search_fn="strong_wolfe")
+        target = lib.tensor([0.3 - 1j, 2 + 0.5j], dtype=lib.complex128)
+
+        def closure(p=p, opt=opt, target=target):
+            opt.zero_grad()
+            loss = ((p - target).abs() ** 2).sum() + ((p - target).abs() ** 4).sum() * 0.1
+            loss.backward()
+            return loss
+        for _ in range(2):
+            opt.step(closure)
+        out.append(p.detach().numpy().copy())
+    np.testing.assert_allclose(out[1], out[0], rtol=1e-9, atol=1e-12)
