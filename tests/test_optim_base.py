@@ -213,7 +213,7 @@ def test_a_subclass_gets_step_hooks_and_base_state():
 
 
 def test_optim_namespace_matches_torch():
-    names = {"ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam",
+    names = {"ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "Muon", "NAdam",
              "Optimizer", "RAdam", "RMSprop", "Rprop", "SGD", "SparseAdam", "lr_scheduler",
              "swa_utils"}
     assert names <= set(torch.optim.__all__)

@@ -91,6 +91,10 @@ CASES = [
     ("Rprop", {"lr": 0.01}, None),
     ("Rprop", {"lr": 0.01, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.05)}, G2),
     ("Rprop", {"lr": 0.01, "maximize": True}, None),
+    ("Adafactor", {}, None),
+    ("Adafactor", {"lr": 0.05, "beta2_decay": -0.5, "eps": (1e-4, 1e-2), "d": 2.0,
+                   "weight_decay": 0.1}, G2),
+    ("Adafactor", {"lr": 0.02, "maximize": True, "eps": (None, 1e-4)}, None),
 ]
 
 
@@ -135,7 +139,7 @@ def test_optimizer_matches_torch_with_state_dict_round_trip(case, dtype):
     same_structure(om.state_dict(), ot.state_dict())
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+@pytest.mark.parametrize("name", ["Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Adafactor",
                                   "NAdam", "RAdam", "ASGD", "Rprop", "SGD"])
 def test_default_repr_and_defaults_match_torch(name):
     pt, pm = Problem(torch, "float32"), Problem(cr, "float32")

@@ -3,6 +3,8 @@ torch.optim."""
 from __future__ import annotations
 
 from . import lr_scheduler, swa_utils
+from ._adafactor import Adafactor
+from ._muon import Muon
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -18,8 +20,12 @@ from .rprop import Rprop
 from .sgd import SGD
 from .sparse_adam import SparseAdam
 
-__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "NAdam",
-           "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam", "lr_scheduler", "swa_utils"]
+__all__ = ["ASGD", "LBFGS", "SGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax",
+           "Muon", "NAdam", "Optimizer", "RAdam", "RMSprop", "Rprop", "SparseAdam",
+           "lr_scheduler", "swa_utils"]
+
+Adafactor.__module__ = "chainrule.optim"
+Muon.__module__ = "chainrule.optim"
 
 # torch.optim keeps its submodules out of the package namespace (``torch.optim.adam`` is an
 # AttributeError; ``import torch.optim.adam`` still works)
