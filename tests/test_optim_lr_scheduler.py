@@ -141,7 +141,7 @@ def test_scheduler_lrs_match_torch_with_state_dict_round_trip(case):
         out[lib, "opt"] = opt.state_dict()
         out[lib, "groups"] = [{k: v for k, v in g.items() if k != "params"}
                               for g in opt.param_groups]
-    assert out[cr, "sd"].keys() == out[torch, "sd"].keys()
+    assert list(out[cr, "sd"]) == list(out[torch, "sd"])
     _same_values(out[cr, "sd"], out[torch, "sd"])
     assert out[cr, "groups"] == out[torch, "groups"] or _same_values(out[cr, "groups"],
                                                                      out[torch, "groups"])
@@ -162,7 +162,7 @@ def test_scheduler_lrs_match_torch_with_state_dict_round_trip(case):
 
 def _same_values(mine, ref):
     if isinstance(ref, dict):
-        assert mine.keys() == ref.keys()
+        assert list(mine) == list(ref), (list(mine), list(ref))
         for k in ref:
             _same_values(mine[k], ref[k])
     elif isinstance(ref, (list, tuple)):

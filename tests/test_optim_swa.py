@@ -214,3 +214,17 @@ def test_update_bn_without_batchnorm_does_nothing():
     model.eval()
     cr.optim.swa_utils.update_bn([cr.ones(1, 2)], model)
     assert not model.training
+
+
+def test_swa_multi_avg_fn_on_integer_tensors_raises_like_torch():
+    for n in (1, "tensor"):
+        def run(lib, n=n):
+            f = lib.optim.swa_utils.get_swa_multi_avg_fn()
+            f([lib.tensor([3, 4])], [lib.tensor([5, 9])], lib.tensor(1) if n == "tensor" else n)
+        raises_like(lambda: run(torch), lambda: run(cr))
+    outs = []
+    for lib in (torch, cr):
+        a = [lib.tensor([3, 4])]
+        lib.optim.swa_utils.get_ema_multi_avg_fn(0.5)(a, [lib.tensor([6, 9])], 1)
+        outs.append(a[0].tolist())
+    assert outs[0] == outs[1]

@@ -57,13 +57,22 @@ def get_swa_multi_avg_fn() -> Callable:
             for p_avg, p_model in zip(averaged_param_list, current_param_list):
                 lerp_(p_avg, p_model, 1 / (num_averaged + 1))
         else:
-            for p_avg, p_model in zip(averaged_param_list, current_param_list):
-                diff = p_model - p_avg
-                if isinstance(num_averaged, Tensor):
-                    p_avg.add_(diff / (num_averaged + 1))
-                else:
-                    p_avg.add_(diff, alpha=1.0 / (num_averaged + 1))
+            # torch's foreach kernels refuse integer tensors here (for lack of an integer
+            # division), with these errors
+            if isinstance(num_averaged, Tensor):
+                raise RuntimeError(_ADDCDIV_INT)
+            raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                               "floating point number.")
     return swa_update
+
+
+_ADDCDIV_INT = (
+    "Integer division with addcdiv is no longer supported, and in a future  release addcdiv "
+    "will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can "
+    "be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for "
+    "integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+    "addcdiv behavior is just the latter implementation: (input + value * tensor1 / "
+    "tensor2), for all dtypes.")
 
 
 def get_ema_avg_fn(decay: float = 0.999) -> Callable:
