@@ -149,3 +149,46 @@ def test_load_state_dict_errors():
                 {"state": {}, "param_groups": [{"params": [0]}]}]:
         raises_like(lambda b=bad: opt_t.load_state_dict(b),
                     lambda b=bad: opt_m.load_state_dict(b))
+
+
+FOREACH = ["Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
+           "ASGD", "Rprop"]
+
+
+@pytest.mark.parametrize("with_grads", [True, False])
+@pytest.mark.parametrize("flag", ["differentiable", "capturable"])
+@pytest.mark.parametrize("name", FOREACH)
+def test_foreach_kernels_refuse_like_torch(name, flag, with_grads):
+    """foreach=True runs torch's multi-tensor kernels, which refuse autograd and (on the CPU)
+    capturable state, each in its own order of checks."""
+    if flag == "capturable" and name == "Adagrad":
+        return  # Adagrad has no capturable option
+    def run(lib):
+        p = params(lib)
+        opt = getattr(lib.optim, name)(p, foreach=True, **{flag: True})
+        if with_grads:
+            for q in p:
+                q.grad = lib.ones_like(q)
+        opt.step()
+        return [q.tolist() for q in p]
+    try:
+        ref = run(torch)
+    except Exception:
+        raises_like(lambda: run(torch), lambda: run(cr))
+    else:
+        assert run(cr) == ref
+
+
+def test_fused_adam_ignores_capturable_as_torch():
+    out = []
+    for lib in (torch, cr):
+        p = params(lib)
+        opt = lib.optim.Adam(p, lr=0.1, fused=True, capturable=True)
+        for k in range(3):
+            for q in p:
+                q.grad = lib.ones_like(q) * (k - 1.5)
+            opt.step()
+        out.append([q.tolist() for q in p])
+    import numpy as np
+    for a, b in zip(out[1], out[0]):
+        np.testing.assert_allclose(a, b, rtol=1e-6)

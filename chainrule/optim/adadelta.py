@@ -13,6 +13,7 @@ from .optimizer import (
     _check_capturable,
     _check_lr,
     _check_nonneg,
+    _foreach_refusals,
     _get_scalar_dtype,
     _tensor_step_state,
     _to_scalar,
@@ -73,6 +74,7 @@ class Adadelta(Optimizer):
                     state["step"] = C.zeros((), dtype=_get_scalar_dtype())
                     state["square_avg"] = C.zeros_like(p)
                     state["acc_delta"] = C.zeros_like(p)
+            _foreach_refusals(group, len(params), "diff cap empty")
             if group["capturable"] and params:
                 _check_capturable(supports_xla=False)
             lr = _to_scalar(group["lr"])

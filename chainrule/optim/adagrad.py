@@ -13,6 +13,7 @@ from .optimizer import (
     _check_lr,
     _check_nonneg,
     _device_dtype_check_for_fused,
+    _foreach_refusals,
     _fused_foreach_checks,
     _get_scalar_dtype,
     _get_value,
@@ -101,6 +102,7 @@ class Adagrad(Optimizer):
                     if group["fused"]:
                         _device_dtype_check_for_fused(p)
                     self._init_state(state, p, group, self.defaults["initial_accumulator_value"])
+            _foreach_refusals(group, len(params), "diff empty")
             _adagrad(params, [self.state[p] for p in params], group)
         return loss
 

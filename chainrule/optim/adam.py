@@ -13,6 +13,7 @@ from .optimizer import (
     _check_capturable,
     _check_differentiable_step,
     _device_dtype_check_for_fused,
+    _foreach_refusals,
     _get_scalar_dtype,
     _get_value,
     _tensor_step_state,
@@ -139,10 +140,13 @@ class Adam(Optimizer):
             beta1, beta2 = group["betas"]
             self._init_group(group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
                              steps)
+            _foreach_refusals(group, len(params), "empty cap diff")
             _adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps,
                   amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
                   weight_decay=group["weight_decay"], eps=group["eps"],
-                  maximize=group["maximize"], capturable=group["capturable"],
+                  maximize=group["maximize"],
+                  # torch's fused kernel ignores capturable (and computes the plain update)
+                  capturable=group["capturable"] and not group["fused"],
                   differentiable=group["differentiable"],
                   decoupled_weight_decay=group["decoupled_weight_decay"])
         return loss

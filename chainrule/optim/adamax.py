@@ -14,6 +14,7 @@ from .optimizer import (
     _check_capturable,
     _check_lr,
     _check_nonneg,
+    _foreach_refusals,
     _get_scalar_dtype,
     _get_value,
     _tensor_step_state,
@@ -74,6 +75,7 @@ class Adamax(Optimizer):
                     state["step"] = C.tensor(0.0, dtype=_get_scalar_dtype())
                     state["exp_avg"] = C.zeros_like(p)
                     state["exp_inf"] = C.zeros_like(p)
+            _foreach_refusals(group, len(params), "diff empty cap")
             beta1, beta2 = group["betas"]
             lr = _to_scalar(group["lr"])
             eps, weight_decay = group["eps"], group["weight_decay"]

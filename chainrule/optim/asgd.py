@@ -13,6 +13,7 @@ from .optimizer import (
     _check_capturable,
     _check_lr,
     _check_nonneg,
+    _foreach_refusals,
     _get_scalar_dtype,
     _get_value,
     _tensor_step_state,
@@ -75,6 +76,8 @@ class ASGD(Optimizer):
                                                dtype=_get_scalar_dtype()).clone().detach()
                     state["mu"] = C.ones((), dtype=_get_scalar_dtype())
                     state["ax"] = C.zeros_like(p)
+            _foreach_refusals(group, len(params), "empty diff cap",
+                              "params, mus, etas, and state_steps")
             _asgd(params, [self.state[p] for p in params], group)
         return loss
 

@@ -14,6 +14,7 @@ from .optimizer import (
     _check_capturable,
     _check_lr,
     _check_nonneg,
+    _foreach_refusals,
     _get_scalar_dtype,
     _get_value,
     _tensor_step_state,
@@ -76,6 +77,8 @@ class NAdam(Optimizer):
                     state["mu_product"] = C.tensor(1.0, dtype=_get_scalar_dtype())
                     state["exp_avg"] = C.zeros_like(p)
                     state["exp_avg_sq"] = C.zeros_like(p)
+            _foreach_refusals(group, len(params), "empty diff cap",
+                              "params, mu_products, and state_steps")
             _nadam(params, [self.state[p] for p in params], group)
         return loss
 

@@ -105,6 +105,22 @@ def _check_capturable(names: str = "params and state_steps", supports_xla: bool 
                          f"{devices}.")
 
 
+def _foreach_refusals(group: dict, n_params: int, order: str, names: str = "params and "
+                      "state_steps", supports_xla: bool = False) -> None:
+    """With ``foreach=True`` torch runs its multi-tensor kernels, which refuse
+    ``differentiable=True`` and (on the CPU) ``capturable=True``; ``order`` is the order of
+    their checks, with ``empty`` where they return early for no parameters."""
+    if not group.get("foreach"):
+        return
+    for check in order.split():
+        if check == "empty" and n_params == 0:
+            return
+        if check == "diff" and group.get("differentiable"):
+            raise AssertionError("_foreach ops don't support autograd")
+        if check == "cap" and group.get("capturable") and n_params:
+            _check_capturable(names, supports_xla)
+
+
 def _check_differentiable_step(group: dict, state: dict) -> None:
     if group["differentiable"] and state["step"].requires_grad:
         raise RuntimeError("`requires_grad` is not supported for `step` in differentiable mode")

@@ -14,6 +14,7 @@ from .optimizer import (
     _check_capturable,
     _check_lr,
     _check_nonneg,
+    _foreach_refusals,
     _get_scalar_dtype,
     _get_value,
     _tensor_step_state,
@@ -71,6 +72,7 @@ class RAdam(Optimizer):
                     state["step"] = C.tensor(0.0, dtype=_get_scalar_dtype())
                     state["exp_avg"] = C.zeros_like(p)
                     state["exp_avg_sq"] = C.zeros_like(p)
+            _foreach_refusals(group, len(params), "empty diff cap")
             _radam(params, [self.state[p] for p in params], group)
         return loss
 

@@ -13,6 +13,7 @@ from .optimizer import (
     _check_capturable,
     _check_lr,
     _check_nonneg,
+    _foreach_refusals,
     _get_scalar_dtype,
     _tensor_step_state,
     _to_scalar,
@@ -82,6 +83,8 @@ class RMSprop(Optimizer):
                         state["momentum_buffer"] = C.zeros_like(p)
                     if group["centered"]:
                         state["grad_avg"] = C.zeros_like(p)
+            _foreach_refusals(group, sum(p.grad is not None for p in group["params"]),
+                              "empty diff cap", supports_xla=True)
             _rmsprop(group, [self.state[p] for p in group["params"] if p.grad is not None],
                      [p for p in group["params"] if p.grad is not None])
         return loss

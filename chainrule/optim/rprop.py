@@ -12,6 +12,7 @@ from .optimizer import (
     Optimizer,
     _check_capturable,
     _check_lr,
+    _foreach_refusals,
     _get_scalar_dtype,
     _get_value,
     _tensor_step_state,
@@ -69,6 +70,7 @@ class Rprop(Optimizer):
                     lr = group["lr"]
                     state["step_size"] = C.full_like(
                         p.grad, complex(lr, lr) if p.is_complex() else _get_value(_to_scalar(lr)))
+            _foreach_refusals(group, len(params), "empty diff cap", supports_xla=True)
             _rprop(params, [self.state[p] for p in params], group)
         return loss
 
