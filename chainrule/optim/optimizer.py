@@ -224,21 +224,23 @@ class Optimizer:
         """Wrap ``step`` so that the global and per-optimizer step hooks run around it."""
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            self, *_ = args
-            for pre_hook in chain(_global_optimizer_pre_hooks.values(),
-                                  self._optimizer_step_pre_hooks.values()):
-                result = pre_hook(self, args, kwargs)
-                if result is not None:
-                    if isinstance(result, tuple) and len(result) == 2:
-                        args, kwargs = result
-                    else:
-                        raise RuntimeError(f"{func} must return None or a tuple of (new_args, "
-                                           f"new_kwargs), but got {result}.")
+            self = args[0]
+            if _global_optimizer_pre_hooks or self._optimizer_step_pre_hooks:
+                for pre_hook in chain(_global_optimizer_pre_hooks.values(),
+                                      self._optimizer_step_pre_hooks.values()):
+                    result = pre_hook(self, args, kwargs)
+                    if result is not None:
+                        if isinstance(result, tuple) and len(result) == 2:
+                            args, kwargs = result
+                        else:
+                            raise RuntimeError(f"{func} must return None or a tuple of "
+                                               f"(new_args, new_kwargs), but got {result}.")
             out = func(*args, **kwargs)
             self._optimizer_step_code()
-            for post_hook in chain(self._optimizer_step_post_hooks.values(),
-                                   _global_optimizer_post_hooks.values()):
-                post_hook(self, args, kwargs)
+            if self._optimizer_step_post_hooks or _global_optimizer_post_hooks:
+                for post_hook in chain(self._optimizer_step_post_hooks.values(),
+                                       _global_optimizer_post_hooks.values()):
+                    post_hook(self, args, kwargs)
             return out
         return wrapper
 
