@@ -5,8 +5,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._tensor import Tensor
-from ..autograd.grad_mode import enable_grad, set_grad_enabled
-from .optimizer import Optimizer
+from ..autograd.grad_mode import enable_grad
+from ._ops import addcmul_
+from .optimizer import (
+    Optimizer,
+    _device_dtype_check_for_fused,
+    _fused_foreach_checks,
+    _to_scalar,
+    _use_grad_for_differentiable,
+)
 
 __all__ = ["SGD"]
 
@@ -41,10 +48,9 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
         if fused:
-            if differentiable:
-                raise RuntimeError("`fused` does not support `differentiable`")
-            if foreach:
-                raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+            self._step_supports_amp_scaling = True
+            self._need_device_dtype_check_for_fused = True
+            _fused_foreach_checks(differentiable, fused, foreach)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
@@ -55,6 +61,7 @@ class SGD(Optimizer):
             group.setdefault("differentiable", False)
             group.setdefault("fused", False)
 
+    @_use_grad_for_differentiable
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()``'s loss."""
         loss = None
@@ -62,31 +69,51 @@ class SGD(Optimizer):
             with enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            with set_grad_enabled(bool(group["differentiable"])):
-                self._update_group(group)
+            params, grads, bufs = [], [], []
+            momentum = group["momentum"]
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
+                    _device_dtype_check_for_fused(p)
+                    self._need_device_dtype_check_for_fused = False
+                params.append(p)
+                grads.append(grad)
+                if momentum != 0:
+                    bufs.append(self.state[p].get("momentum_buffer"))
+            _sgd(params, grads, bufs, lr=group["lr"], momentum=momentum,
+                 dampening=group["dampening"], weight_decay=group["weight_decay"],
+                 nesterov=group["nesterov"], maximize=group["maximize"])
+            if momentum != 0:
+                for p, buf in zip(params, bufs):
+                    self.state[p]["momentum_buffer"] = buf
         return loss
 
-    def _update_group(self, group: dict[str, Any]) -> None:
-        lr = group["lr"]
-        lr = lr.item() if isinstance(lr, Tensor) and not lr.requires_grad else lr
-        momentum, dampening = group["momentum"], group["dampening"]
-        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            grad = p.grad if not group["maximize"] else -p.grad
-            if weight_decay != 0:
-                grad = grad.add(p, alpha=weight_decay)
-            if momentum != 0:
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = grad.detach().clone()
-                else:
-                    buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-                state["momentum_buffer"] = buf
-                grad = grad.add(buf, alpha=momentum) if nesterov else buf
-            if isinstance(lr, Tensor):
-                p.sub_(grad * lr)
+
+def _sgd(params: list, grads: list, bufs: list, *, lr: Any, momentum: float, dampening: float,
+         weight_decay: Any, nesterov: bool, maximize: bool) -> None:
+    """torch's single-tensor SGD; ``bufs`` is updated in place (None -> a new buffer)."""
+    lr = _to_scalar(lr)
+    lr_graph = isinstance(lr, Tensor) and lr.requires_grad
+    if isinstance(lr, Tensor) and not lr_graph:
+        lr = lr.item()
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        if weight_decay != 0:
+            if isinstance(weight_decay, Tensor) and weight_decay.requires_grad:
+                grad = addcmul_(grad, param.clone(), weight_decay)
             else:
-                p.add_(grad, alpha=-lr)
+                grad = grad.add(param, alpha=weight_decay)
+        if momentum != 0:
+            buf = bufs[i]
+            if buf is None:
+                buf = grad.detach().clone()
+                bufs[i] = buf
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+            grad = grad.add(buf, alpha=momentum) if nesterov else buf
+        if lr_graph:
+            addcmul_(param, grad, lr, value=-1)
+        else:
+            param.add_(grad, alpha=-lr)
