@@ -148,11 +148,18 @@ DIV_MODE = binary("div_mode", _div_mode, da=_div_mode_grad, db=_div_mode_grad,
 FLOOR_DIVIDE = binary("floor_divide", lambda xp, a, b: _div_mode(xp, a, b, "floor"), **BCAST)
 
 
-def _check_alpha(input, other, alpha):
+def _check_alpha(input, other, alpha, name="add"):
+    """``alpha`` as the Python number torch reads it: a 0-d tensor that needs no grad counts as
+    its value (torch's Scalar conversion); integer inputs refuse a float."""
+    if isinstance(alpha, Tensor):
+        if alpha._rg or alpha._data.ndim:
+            raise TypeError(f"{name}(): argument 'alpha' must be Number, not Tensor")
+        alpha = alpha._data.item()
     if isinstance(alpha, float) and all(
             not isinstance(t, Tensor) or t._data.dtype.kind in "biu" for t in (input, other)):
         raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
                            "point number.")
+    return alpha
 
 
 @expose
@@ -160,7 +167,7 @@ def add(input, other, *, alpha=1):
     """input + alpha * other, with broadcasting and torch's type promotion."""
     if alpha == 1 and alpha.__class__ is int:
         return dispatch2(ADD, input, other)
-    _check_alpha(input, other, alpha)
+    alpha = _check_alpha(input, other, alpha)
     return dispatch(ADD, (input, other), {"alpha": alpha})
 
 
@@ -171,7 +178,7 @@ def sub(input, other, *, alpha=1):
         return rsub(other, input, alpha=alpha)
     if alpha == 1 and alpha.__class__ is int:
         return dispatch2(SUB, input, other)
-    _check_alpha(input, other, alpha)
+    alpha = _check_alpha(input, other, alpha, "sub")
     return dispatch(SUB, (input, other), {"alpha": alpha})
 
 
