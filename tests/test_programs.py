@@ -233,6 +233,10 @@ def apply_step(lib, env, step):
             return None
         if op == "hook":
             s = p["s"]
+            if a[0]._base is not None and a[0]._version > 0:
+                # torch 2.13 segfaults registering a hook on a view whose base was modified
+                # in place (in PyFunctionTensorPreHook); both libraries skip such a hook.
+                return None
             a[0].register_hook(lambda g, s=s: g * s)
             return None
         raise AssertionError(op)
