@@ -8,5 +8,7 @@ is one new module added to ``FAMILIES``.
 from __future__ import annotations
 
 from . import linear, loss
+from . import normalization
 
 FAMILIES = (linear, loss)
+FAMILIES += (normalization,)

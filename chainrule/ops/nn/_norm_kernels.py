@@ -1,0 +1,212 @@
+"""Array kernels of the normalisation ops (layer, batch and group norm) and the F-written
+formulas of their double backward.
+
+Every kernel sees its input in a canonical layout: layer norm as rows ``(M, K)``
+(statistics per row), batch norm as ``(N, C, L)`` (statistics per channel over N and L),
+group norm as ``(N, G, D)`` (statistics per (sample, group)). Sums over contiguous
+trailing axes are matrix-vector products with a vector of ones: BLAS beats NumPy's
+pairwise reduction by about 2x there (bench/nn_norm.py). Half precision is computed in
+float32 (torch's opmath type) and rounded once at the end.
+"""
+from __future__ import annotations
+
+_ONES: dict = {}
+
+
+def ones(xp, n: int, dtype):
+    """A read-only vector of ``n`` ones (cached: the reductions below reuse it)."""
+    key = (n, dtype, xp)
+    v = _ONES.get(key)
+    if v is None:
+        v = xp.ones(n, dtype=dtype)
+        v.flags.writeable = False
+        if len(_ONES) > 64:
+            _ONES.clear()
+        _ONES[key] = v
+    return v
+
+
+def work_dtype(xp, dtype):
+    """The dtype a kernel computes in: float32 for half precision, else the input's."""
+    return xp.dtype("float32") if dtype.itemsize == 2 else dtype
+
+
+def row_sum(xp, a):
+    """Sums of the rows of a 2-D array ``(M, K) -> (M,)``."""
+    if a.shape[1] == 0:
+        return xp.zeros(a.shape[0], dtype=a.dtype)
+    return a @ ones(xp, a.shape[1], a.dtype)
+
+
+def col_sum(xp, a):
+    """Sums of the columns of a 2-D array ``(M, K) -> (K,)``."""
+    if a.shape[0] == 0:
+        return xp.zeros(a.shape[1], dtype=a.dtype)
+    return ones(xp, a.shape[0], a.dtype) @ a
+
+
+def _inv_std(xp, var, eps):
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return 1.0 / xp.sqrt(var + var.dtype.type(eps))
+
+
+def _mean_of(xp, total, n):
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        return total / total.dtype.type(n) if n else total * xp.nan
+
+
+# ---------------------------------------------------------------------------- rows (M, K)
+def rows_stats(xp, x2, eps):
+    """(mean, rstd, centred x) of each row (biased variance, torch's)."""
+    k = x2.shape[1]
+    mean = _mean_of(xp, row_sum(xp, x2), k)
+    xc = x2 - mean[:, None]
+    var = _mean_of(xp, xp.einsum("ij,ij->i", xc, xc), k)
+    return mean, _inv_std(xp, var, eps), xc
+
+
+def rows_backward(xp, g2, x2, mean, rstd, w, need_x, need_w, need_b):
+    """(grad x, grad weight, grad bias) of ``y = (x - mean) * rstd * w + b`` per row, the
+    weight and bias along the row."""
+    k = x2.shape[1]
+    xhat = x2 - mean[:, None]
+    xhat *= rstd[:, None]
+    gx = gw = gb = None
+    if need_x:
+        gxh = g2 * w if w is not None else g2
+        a = _mean_of(xp, row_sum(xp, gxh), k)
+        c = _mean_of(xp, xp.einsum("ij,ij->i", gxh, xhat), k)
+        gx = gxh - a[:, None]
+        gx -= xhat * c[:, None]
+        gx *= rstd[:, None]
+    if need_w:
+        gw = col_sum(xp, g2 * xhat)
+    if need_b:
+        gb = col_sum(xp, g2)
+    return gx, gw, gb
+
+
+# ---------------------------------------------------------------------------- channels (N, C, L)
+def _channel_sum(xp, a3):
+    """Per-channel sums of ``(N, C, L) -> (C,)``."""
+    n, c, length = a3.shape
+    if n == 0 or length == 0:
+        return xp.zeros(c, dtype=a3.dtype)
+    return col_sum(xp, row_sum(xp, a3.reshape(n * c, length)).reshape(n, c))
+
+
+def _channel_dot(xp, a3, b3):
+    n, c, length = a3.shape
+    if n == 0 or length == 0:
+        return xp.zeros(c, dtype=a3.dtype)
+    return xp.einsum("ncl,ncl->c", a3, b3)
+
+
+def channel_stats(xp, x3, eps):
+    """(mean, invstd, biased var, unbiased var, centred x) per channel of ``(N, C, L)``."""
+    m = x3.shape[0] * x3.shape[2]
+    mean = _mean_of(xp, _channel_sum(xp, x3), m)
+    xc = x3 - mean[None, :, None]
+    ssq = _channel_dot(xp, xc, xc)
+    var = _mean_of(xp, ssq, m)
+    with xp.errstate(divide="ignore", invalid="ignore"):
+        unbiased = ssq / ssq.dtype.type(m - 1) if m > 1 else ssq * xp.inf
+    return mean, _inv_std(xp, var, eps), unbiased, xc
+
+
+def channel_backward(xp, g3, x3, mean, invstd, w, train, need_x, need_w, need_b):
+    """(grad x, grad weight, grad bias) of batch norm on ``(N, C, L)``: with the batch's
+    statistics (``train``) or with fixed ones (evaluation)."""
+    m = x3.shape[0] * x3.shape[2]
+    xc = x3 - mean[None, :, None]
+    sum_g = _channel_sum(xp, g3)
+    dot = _channel_dot(xp, g3, xc)
+    scale = invstd if w is None else invstd * w
+    gx = gw = gb = None
+    if need_x:
+        if train:
+            proj = _mean_of(xp, dot, m) * invstd * invstd
+            gx = g3 - _mean_of(xp, sum_g, m)[None, :, None]
+            gx -= xc * proj[None, :, None]
+            gx *= scale[None, :, None]
+        else:
+            gx = g3 * scale[None, :, None]
+    if need_w:
+        gw = dot * invstd
+    if need_b:
+        gb = sum_g
+    return gx, gw, gb
+
+
+# ---------------------------------------------------------------------------- groups (N, G, D)
+def group_backward(xp, g, x, mean, rstd, w, n, c, length, groups, need_x, need_w, need_b):
+    """(grad x, grad weight, grad bias) of group norm; ``x``/``g`` as ``(N, C, L)``,
+    statistics ``(N, G)``, weight per channel."""
+    d = (c // groups) * length
+    x4 = x.reshape(n, groups, c // groups, length)
+    g4 = g.reshape(n, groups, c // groups, length)
+    xhat = x4 - mean[:, :, None, None]
+    xhat *= rstd[:, :, None, None]
+    gx = gw = gb = None
+    if need_x:
+        gxh = g4 * w.reshape(1, groups, c // groups, 1) if w is not None else g4
+        gxh3 = gxh.reshape(n * groups, d)
+        xh3 = xhat.reshape(n * groups, d)
+        a = _mean_of(xp, row_sum(xp, gxh3), d)
+        b = _mean_of(xp, xp.einsum("ij,ij->i", gxh3, xh3), d)
+        gx = gxh3 - a[:, None]
+        gx -= xh3 * b[:, None]
+        gx *= rstd.reshape(-1)[:, None]
+        gx = gx.reshape(n, c, length)
+    if need_w:
+        gw = _channel_sum(xp, (g4 * xhat).reshape(n, c, length))
+    if need_b:
+        gb = _channel_sum(xp, g.reshape(n, c, length))
+    return gx, gw, gb
+
+
+# ---------------------------------------------------------------------------- double backward
+def project(F, v, xhat, axes, n):
+    """``v - mean(v) - xhat * mean(v * xhat)`` over ``axes`` (the normalisation's
+    transposed Jacobian, before the ``rstd`` factor)."""
+    return v - F.sum(v, axes, True) * (1.0 / n) - xhat * (F.sum(v * xhat, axes, True) * (1.0 / n))
+
+
+def double_grad_out(F, ggx, ggw_b, ggb_b, xhat, rstd, wb, axes, n, train):
+    """d<gg, (gx, gw, gb)>/d grad_out."""
+    out = None
+    if ggx is not None:
+        term = (rstd * project(F, ggx, xhat, axes, n)) if train else ggx * rstd
+        out = term * wb if wb is not None else term
+    if ggw_b is not None:
+        term = ggw_b * xhat
+        out = term if out is None else out + term
+    if ggb_b is not None:
+        out = ggb_b + (out if out is not None else xhat * 0.0)
+    return out
+
+
+def double_grad_weight(F, ggx, go, xhat, rstd, axes, n, train):
+    """d<gg, (gx, gw, gb)>/d weight (before summing over the non-weight axes)."""
+    if ggx is None:
+        return None
+    return go * (rstd * project(F, ggx, xhat, axes, n)) if train else go * ggx * rstd
+
+
+def double_grad_input(F, ggx, ggw_b, go, xhat, rstd, wb, axes, n, train):
+    """d<gg, (gx, gw, gb)>/d input, the statistics' dependence on the input included."""
+    out = None
+    gxh = go * wb if wb is not None else go
+    if ggx is not None and train:
+        inv = 1.0 / n
+        a_c = ggx - F.sum(ggx, axes, True) * inv
+        b_c = gxh - F.sum(gxh, axes, True) * inv
+        ma = F.sum(ggx * xhat, axes, True) * inv
+        mb = F.sum(gxh * xhat, axes, True) * inv
+        mab = F.sum(ggx * b_c, axes, True) * inv
+        out = (rstd * rstd) * (xhat * (3.0 * ma * mb - mab) - a_c * mb - b_c * ma)
+    if ggw_b is not None:
+        v = go * ggw_b
+        term = rstd * project(F, v, xhat, axes, n) if train else v * rstd
+        out = term if out is None else out + term
+    return out
