@@ -8,7 +8,7 @@ is one new module added to ``FAMILIES``.
 from __future__ import annotations
 
 from . import linear, loss
-from . import normalization
+from . import embedding, normalization
 
 FAMILIES = (linear, loss)
-FAMILIES += (normalization,)
+FAMILIES += (normalization, embedding)
