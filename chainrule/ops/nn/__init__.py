@@ -8,7 +8,7 @@ is one new module added to ``FAMILIES``.
 from __future__ import annotations
 
 from . import linear, loss
-from . import embedding, normalization
+from . import distance, embedding, normalization
 
 FAMILIES = (linear, loss)
-FAMILIES += (normalization, embedding)
+FAMILIES += (normalization, embedding, distance)
