@@ -75,7 +75,7 @@ def _pdist_forward(xp, x, p):
     return _pnorm(xp, x[i] - x[j], p, -1).astype(x.dtype, copy=False)
 
 
-def _pdist_backward_forward(xp, grad, x, p, pdist):
+def _pdist_backward_forward(xp, grad, x, pdist, p):
     n = x.shape[0]
     i, j = _pdist_pairs(xp, n)
     if i.size == 0:
@@ -92,14 +92,14 @@ def _no_pdist_derivative(F, g):
 
 
 PDIST = op("_pdist_forward", _pdist_forward, params=("p",), grad_fn="PdistBackward0",
-           vjps=(lambda F, g, x, out, p: F._pdist_backward(g, x, p, out),))
+           vjps=(lambda F, g, x, out, p: F._pdist_backward(g, x, out, p),))
 PDIST_BACKWARD = op("_pdist_backward", _pdist_backward_forward,
                     inputs=("grad", "x", "pdist"), params=("p",),
                     vjps=(_no_pdist_derivative,) * 3, grad_fn="PdistBackwardBackward0")
 
 
 @expose(method=False, internal=True)
-def _pdist_backward(grad: Tensor, x: Tensor, p: float, pdist: Tensor) -> Tensor:
+def _pdist_backward(grad: Tensor, x: Tensor, pdist: Tensor, p: float) -> Tensor:
     """The gradient of pdist (PdistBackwardBackward0, which has no derivative)."""
     return dispatch(PDIST_BACKWARD, (grad, x, pdist), {"p": float(p)})
 
@@ -138,7 +138,7 @@ def _cdist_forward(xp, x1, x2, p, compute_mode):
     return _pnorm(xp, diff, p, -1).astype(dtype, copy=False)
 
 
-def _cdist_backward_forward(xp, grad, x1, x2, p, cdist):
+def _cdist_backward_forward(xp, grad, x1, x2, cdist, p):
     batch = grad.shape[:-2]
     a = xp.broadcast_to(x1, batch + x1.shape[-2:])
     b = xp.broadcast_to(x2, batch + x2.shape[-2:])
@@ -160,8 +160,8 @@ def _contiguous(t):
 
 
 def _cdist_x2_rule(F, g, x1, x2, out, p):
-    return F._cdist_backward(_contiguous(F.transpose(g, -1, -2)), x2, x1, p,
-                             _contiguous(F.transpose(out, -1, -2)))
+    return F._cdist_backward(_contiguous(F.transpose(g, -1, -2)), x2, x1,
+                             _contiguous(F.transpose(out, -1, -2)), p)
 
 
 def _no_cdist_derivative(F, g):
@@ -170,7 +170,7 @@ def _no_cdist_derivative(F, g):
 
 CDIST = op("_cdist_forward", _cdist_forward, inputs=("x1", "x2"),
            params=("p", "compute_mode"), broadcasts=True, grad_fn="CdistBackward0",
-           vjps=(lambda F, g, x1, x2, out, p: F._cdist_backward(_contiguous(g), x1, x2, p, out),
+           vjps=(lambda F, g, x1, x2, out, p: F._cdist_backward(_contiguous(g), x1, x2, out, p),
                  _cdist_x2_rule))
 CDIST_BACKWARD = op("_cdist_backward", _cdist_backward_forward,
                     inputs=("grad", "x1", "x2", "cdist"), params=("p",),
@@ -178,7 +178,7 @@ CDIST_BACKWARD = op("_cdist_backward", _cdist_backward_forward,
 
 
 @expose(method=False, internal=True)
-def _cdist_backward(grad: Tensor, x1: Tensor, x2: Tensor, p: float, cdist: Tensor) -> Tensor:
+def _cdist_backward(grad: Tensor, x1: Tensor, x2: Tensor, cdist: Tensor, p: float) -> Tensor:
     """The gradient of cdist w.r.t. ``x1`` (CdistBackwardBackward0, no derivative)."""
     return dispatch(CDIST_BACKWARD, (grad, x1, x2, cdist), {"p": float(p)})
 
