@@ -8,7 +8,7 @@ is one new module added to ``FAMILIES``.
 from __future__ import annotations
 
 from . import linear, loss
-from . import distance, embedding, normalization
+from . import attention, distance, embedding, normalization
 
 FAMILIES = (linear, loss)
-FAMILIES += (normalization, embedding, distance)
+FAMILIES += (normalization, embedding, distance, attention)
