@@ -16,7 +16,7 @@ import math
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from ._attention_mha import multi_head_attention_forward
-from ._scalar import _scalar_mul
+from ._shared import _scalar_mul
 
 __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward"]
 

@@ -14,7 +14,7 @@ import math
 
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
-from ._scalar import _scalar_add
+from ._shared import _scalar_add
 from ._util import _numel
 
 __all__ = ["pairwise_distance", "cosine_similarity", "pdist", "bilinear"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _tls
 from .._registry import dispatch, expose, op
+from ._shared import dispatch_optional
 from ..scatter._kernels import add_rows
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
@@ -239,7 +240,9 @@ def _bag_forward(xp, weight, per_sample_weights, indices, offsets, mode, padding
         add_rows(xp, out, owner, rows)
         if mode == 1:
             out /= xp.maximum(counts, 1).astype(out.dtype)[:, None]
-    offset2bag = bag_of if bags else xp.zeros(0, dtype=xp.int64)
+    # torch's sum kernel without padding_idx leaves offset2bag empty
+    plain_sum = mode == 0 and padding_idx < 0
+    offset2bag = bag_of if bags and not plain_sum else xp.zeros(0, dtype=xp.int64)
     bag_size = counts.astype(xp.int64) if mode else xp.zeros(bags, dtype=xp.int64)
     if max_idx is None:
         max_idx = bag_size.copy()
@@ -363,7 +366,7 @@ def _embedding_bag_backward(grad: Tensor, per_sample_weights, weight, indices, o
     params = _bag_params(indices, offsets, mode, padding_idx, include_last_offset,
                          scale_grad_by_freq)
     params["weight"] = weight._data if isinstance(weight, Tensor) else weight
-    return dispatch(EMBEDDING_BAG_BACKWARD, (grad, per_sample_weights), params)
+    return dispatch_optional(EMBEDDING_BAG_BACKWARD, (grad, per_sample_weights), params)
 
 
 @expose(method=False, internal=True)
@@ -414,7 +417,7 @@ def _torch_embedding_bag(weight: Tensor, indices, offsets, scale_grad_by_freq: b
                          -1 if padding_idx is None else int(padding_idx),
                          bool(include_last_offset), bool(scale_grad_by_freq))
     params["weight_data"] = weight._data
-    outs = dispatch(EMBEDDING_BAG, (weight, per_sample_weights), params)
+    outs = dispatch_optional(EMBEDDING_BAG, (weight, per_sample_weights), params)
     for t in outs[1:]:  # the integer outputs never require grad
         t._rg = False
         t.grad_fn = None

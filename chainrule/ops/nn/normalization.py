@@ -16,7 +16,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from . import _norm_kernels as K
-from ._scalar import _scalar_add
+from ._shared import _scalar_add
 from ._util import _numel
 
 __all__ = ["layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm",
