@@ -38,6 +38,7 @@ def _flash_samples(A):
     return [S(A(*q), A(*kv), A(*kv)), S(A(*q), A(*kv), A(*kv), is_causal=True),
             S(A(*q), A(*kv), A(*kv), scale=0.3), S(A(*q), A(*kv), A(*kv), _bool(A, 4, 6)),
             S(A(*q), A(*kv), A(*kv), A(2, 1, 4, 6).tolist()),
+            S(A(*q), A(*kv), A(*kv), _bool(A, 4, 6), is_causal=True),
             S(A(2, 4, 3, 2), A(2, 2, 5, 2), A(2, 2, 5, 2), enable_gqa=True),
             S(A(1, 1, 1, 1), A(1, 1, 1, 1), A(1, 1, 1, 1))]
 

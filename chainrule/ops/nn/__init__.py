@@ -7,8 +7,7 @@ is one new module added to ``FAMILIES``.
 """
 from __future__ import annotations
 
-from . import linear, loss
-from . import attention, distance, embedding, normalization
+from . import attention, distance, embedding, linear, loss, normalization
 
 FAMILIES = (linear, loss)
 FAMILIES += (normalization, embedding, distance, attention)

@@ -232,6 +232,9 @@ def _math(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     base = abs(scale) if negative else scale
     factor = math.sqrt(base if base is not None else 1.0 / math.sqrt(q.shape[-1]))
     q = _scalar_mul(q, -factor if negative else factor)
+    if is_causal and attn_mask is not None:  # (the flash kernel takes both)
+        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
+                           "set when is_causal=True")
     if is_causal:
         length, src = q.shape[-2], k.shape[-2]
         xp = q.xp
@@ -271,9 +274,6 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     triangular mask, ``dropout_p`` dropout on the weights (chainrule's generator),
     ``enable_gqa`` grouped-query heads. torch's CPU backends and graphs (module doc)."""
     _validate(query, key, value, attn_mask)
-    if is_causal and attn_mask is not None:
-        raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not be "
-                           "set when is_causal=True")
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         return _empty_attention(query, key, value)
     if query._data.dtype.kind != "f":

@@ -384,24 +384,22 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
     if input1.ndim != input2.ndim:
         raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.ndim} "
                            f"and {input2.ndim}")
-    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
-        for i in range(input1.ndim - 1):
-            if input1.shape[i] != input2.shape[i]:
-                raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
-                                   f"{input1.shape[i]} and {input2.shape[i]}")
+    for i in range(input1.ndim - 1):
+        if input1.shape[i] != input2.shape[i]:
+            raise RuntimeError(f"bilinear(): input batch dimensions do not match at dim {i}: "
+                               f"got {input1.shape[i]} and {input2.shape[i]}")
+    for d, inp, which in ((1, input1, "input1"), (2, input2, "input2")):
+        if weight.ndim <= d:
+            raise IndexError(f"Dimension out of range (expected to be in range of "
+                             f"[{-weight.ndim}, {weight.ndim - 1}], but got {d})")
+        if inp.shape[-1] != weight.shape[d]:
+            raise RuntimeError(f"bilinear(): {which} size does not match weight size: got "
+                               f"{inp.shape[-1]} but expected {weight.shape[d]}")
     if weight.ndim != 3:
-        raise RuntimeError(f"bilinear(): weight must be three-dimensional, but got "
-                           f"{weight.ndim}")
-    if input1.shape[-1] != weight.shape[1]:
-        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
-                           f"{input1.shape[-1]} but expected {weight.shape[1]}")
-    if input2.shape[-1] != weight.shape[2]:
-        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
-                           f"{input2.shape[-1]} but expected {weight.shape[2]}")
-    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError("number of dimensions must match")
+    if bias is not None and bias.ndim and bias.shape[0] != weight.shape[0]:
         raise RuntimeError(f"bilinear(): bias size does not match weight size: got "
-                           f"{bias.shape[0] if bias.ndim else 0} but expected "
-                           f"{weight.shape[0]}")
+                           f"{bias.shape[0]} but expected {weight.shape[0]}")
     out_shape = tuple(input1.shape[:-1]) + (weight.shape[0],)
     a = input1.reshape(-1, input1.shape[-1])
     b = input2.reshape(-1, input2.shape[-1])

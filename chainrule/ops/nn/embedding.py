@@ -14,8 +14,8 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _tls
 from .._registry import dispatch, expose, op
-from ._shared import dispatch_optional
 from ..scatter._kernels import add_rows
+from ._shared import dispatch_optional
 
 __all__ = ["embedding", "embedding_bag", "one_hot"]
 
@@ -28,9 +28,10 @@ _INDEX_WORDS = {"float16": "HalfTensor", "float32": "FloatTensor", "float64": "D
 def _indices_array(indices, what: str, fn: str):
     data = indices._data if isinstance(indices, Tensor) else indices
     if data.dtype.name not in ("int64", "int32"):
+        got = "CPUBoolType" if data.dtype.kind == "b" else \
+            "torch." + _INDEX_WORDS.get(data.dtype.name, data.dtype.name)
         raise RuntimeError(f"Expected tensor for argument #1 '{what}' to have one of the "
-                           f"following scalar types: Long, Int; but got torch."
-                           f"{_INDEX_WORDS.get(data.dtype.name, data.dtype.name)} instead "
+                           f"following scalar types: Long, Int; but got {got} instead "
                            f"(while checking arguments for {fn})")
     return data
 
@@ -400,7 +401,7 @@ def _torch_embedding_bag(weight: Tensor, indices, offsets, scale_grad_by_freq: b
     if off.size and int(off[0]) != 0:
         raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the "
                            f"mini-batch has to start from position 0. However, got "
-                           f"{int(off[0])}")
+                           f"{int(off[0])}\n[ torch.LongTensor{{}} ]")
     if off.size and int(off[-1]) > n:
         raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} but "
                            f"got offsets[-1] of {int(off[-1])}")
