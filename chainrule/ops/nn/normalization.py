@@ -28,12 +28,14 @@ _WORDS = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "
 
 
 class _Stats:
-    """The statistics a forward computed (raw arrays), saved by its node for backward."""
+    """The statistics a forward computed (raw arrays), saved by its node for backward:
+    mean and inverse standard deviation, and the normalised (or centred) input the forward
+    made anyway, so backward need not make it again."""
 
-    __slots__ = ("mean", "rstd")
+    __slots__ = ("mean", "rstd", "normed")
 
     def __init__(self):
-        self.mean = self.rstd = None
+        self.mean = self.rstd = self.normed = None
 
 
 def _word(t: Tensor) -> str:
@@ -91,19 +93,22 @@ def _ln_forward(xp, x, weight, bias, normalized_shape, eps, stats):
     m = x.size // k if k else _numel(x.shape[:x.ndim - len(normalized_shape)])
     wd = K.work_dtype(xp, x.dtype)
     x2 = x.reshape(m, k).astype(wd, copy=False)
-    mean, rstd, y = K.rows_stats(xp, x2, eps)
-    y *= rstd[:, None]
+    mean, rstd, xhat = K.rows_stats(xp, x2, eps)
     if weight is not None:
-        y *= weight.reshape(k).astype(wd, copy=False)
-    if bias is not None:
-        y += bias.reshape(k).astype(wd, copy=False)
-    stats.mean, stats.rstd = mean, rstd
+        y = xhat * weight.reshape(k).astype(wd, copy=False)
+        if bias is not None:
+            y += bias.reshape(k).astype(wd, copy=False)
+    elif bias is not None:
+        y = xhat + bias.reshape(k).astype(wd, copy=False)
+    else:
+        y = xhat.copy()  # the output may be changed in place; xhat is kept for backward
+    stats.mean, stats.rstd, stats.normed = mean, rstd, xhat
     return _cast_back(xp, y, x.dtype).reshape(x.shape)
 
 
 def _ln_rule(F, g, x, weight, bias, stats, normalized_shape):
     return F.native_layer_norm_backward(g, x, stats.mean, stats.rstd, weight, bias,
-                                        normalized_shape, _MASK)
+                                        normalized_shape, _MASK, stats.normed)
 
 
 NATIVE_LAYER_NORM = op("native_layer_norm", _ln_forward, inputs=("x", "weight", "bias"),
@@ -112,14 +117,17 @@ NATIVE_LAYER_NORM = op("native_layer_norm", _ln_forward, inputs=("x", "weight", 
 
 
 def _ln_backward_forward(xp, grad_out, x, mean, rstd, weight, bias, normalized_shape,
-                         output_mask):
+                         output_mask, normed=None):
     k = _numel(normalized_shape)
     m = mean.shape[0]
     wd = K.work_dtype(xp, x.dtype)
-    x2 = x.reshape(m, k).astype(wd, copy=False)
+    mean, rstd = mean.reshape(m), rstd.reshape(m)
+    if normed is None:
+        normed = x.reshape(m, k).astype(wd) - mean[:, None]
+        normed *= rstd[:, None]
     g2 = grad_out.reshape(m, k).astype(wd, copy=False)
     w = None if weight is None else weight.reshape(k).astype(wd, copy=False)
-    gx, gw, gb = K.rows_backward(xp, g2, x2, mean.reshape(m), rstd.reshape(m), w,
+    gx, gw, gb = K.rows_backward(xp, g2, normed, rstd, w,
                                  output_mask[0], output_mask[1] and weight is not None,
                                  output_mask[2] and bias is not None)
     return (_out(xp, gx, x), _out(xp, gw, weight), _out(xp, gb, bias))
@@ -159,7 +167,7 @@ def _ln_dd(which):
 NATIVE_LAYER_NORM_BACKWARD = op(
     "native_layer_norm_backward", _ln_backward_forward,
     inputs=("grad_out", "x", "mean", "rstd", "weight", "bias"),
-    params=("normalized_shape", "output_mask"), num_outputs=3,
+    params=("normalized_shape", "output_mask", "normed"), num_outputs=3,
     vjps=(_ln_dd(0), _ln_dd(1), None, None, _ln_dd(2), None),
     grad_fn="NativeLayerNormBackwardBackward0")
 
@@ -167,13 +175,14 @@ NATIVE_LAYER_NORM_BACKWARD = op(
 @expose(method=False, internal=True)
 def native_layer_norm_backward(grad_out: Tensor, input: Tensor, mean, rstd,
                                weight: Tensor | None, bias: Tensor | None, normalized_shape,
-                               output_mask) -> tuple:
+                               output_mask, normed=None) -> tuple:
     """The gradients (input, weight, bias) of layer_norm
-    (NativeLayerNormBackwardBackward0)."""
+    (NativeLayerNormBackwardBackward0); ``normed`` is the forward's normalised input, when
+    kept (it spares recomputing it)."""
     return dispatch(NATIVE_LAYER_NORM_BACKWARD,
                     (grad_out, input, _as_tensor(mean), _as_tensor(rstd), weight, bias),
                     {"normalized_shape": tuple(normalized_shape),
-                     "output_mask": tuple(output_mask)})
+                     "output_mask": tuple(output_mask), "normed": normed})
 
 
 def _normalized_shape(normalized_shape, name="layer_norm") -> tuple:
@@ -244,17 +253,16 @@ def _bn_forward(xp, x, weight, bias, running_mean, running_var, training, moment
         invstd = K._inv_std(xp, running_var.astype(wd, copy=False), eps)
         xc = x3 - mean[None, :, None]
     scale = invstd if weight is None else invstd * weight.astype(wd, copy=False)
-    y = xc
-    y *= scale[None, :, None]
+    y = xc * scale[None, :, None]
     if bias is not None:
         y += bias.astype(wd, copy=False)[None, :, None]
-    stats.mean, stats.rstd = mean, invstd
+    stats.mean, stats.rstd, stats.normed = mean, invstd, xc
     return _cast_back(xp, y, x.dtype).reshape(x.shape)
 
 
 def _bn_rule(F, g, x, weight, stats, training, eps):
     return F.native_batch_norm_backward(g, x, weight, stats.mean, stats.rstd, training, eps,
-                                        _MASK)
+                                        _MASK, stats.normed)
 
 
 NATIVE_BATCH_NORM = op("native_batch_norm", _bn_forward, inputs=("x", "weight", "bias"),
@@ -264,13 +272,14 @@ NATIVE_BATCH_NORM = op("native_batch_norm", _bn_forward, inputs=("x", "weight", 
 
 
 def _bn_backward_forward(xp, grad_out, x, weight, save_mean, save_invstd, train, eps,
-                         output_mask):
+                         output_mask, normed=None):
     n, c, length = _bn_layout(x.shape)
     wd = K.work_dtype(xp, x.dtype)
-    x3 = x.reshape(n, c, length).astype(wd, copy=False)
+    if normed is None:
+        normed = x.reshape(n, c, length).astype(wd) - save_mean.astype(wd)[None, :, None]
     g3 = grad_out.reshape(n, c, length).astype(wd, copy=False)
     w = None if weight is None else weight.astype(wd, copy=False)
-    gx, gw, gb = K.channel_backward(xp, g3, x3, save_mean, save_invstd, w, train,
+    gx, gw, gb = K.channel_backward(xp, g3, normed, save_invstd, w, train,
                                     output_mask[0], output_mask[1] and weight is not None,
                                     output_mask[2])
     bias_like = weight if weight is not None else xp.empty(c, dtype=x.dtype)
@@ -305,7 +314,7 @@ def _bn_dd(which):
 NATIVE_BATCH_NORM_BACKWARD = op(
     "native_batch_norm_backward", _bn_backward_forward,
     inputs=("grad_out", "x", "weight", "save_mean", "save_invstd"),
-    params=("train", "eps", "output_mask"), num_outputs=3,
+    params=("train", "eps", "output_mask", "normed"), num_outputs=3,
     vjps=(_bn_dd(0), _bn_dd(1), _bn_dd(2), None, None),
     grad_fn="NativeBatchNormBackwardBackward0")
 
@@ -313,13 +322,13 @@ NATIVE_BATCH_NORM_BACKWARD = op(
 @expose(method=False, internal=True)
 def native_batch_norm_backward(grad_out: Tensor, input: Tensor, weight: Tensor | None,
                                save_mean, save_invstd, train: bool, eps: float,
-                               output_mask) -> tuple:
+                               output_mask, normed=None) -> tuple:
     """The gradients (input, weight, bias) of batch_norm
-    (NativeBatchNormBackwardBackward0)."""
+    (NativeBatchNormBackwardBackward0); ``normed`` is the forward's centred input, when kept."""
     return dispatch(NATIVE_BATCH_NORM_BACKWARD,
                     (grad_out, input, weight, _as_tensor(save_mean), _as_tensor(save_invstd)),
                     {"train": bool(train), "eps": float(eps),
-                     "output_mask": tuple(output_mask)})
+                     "output_mask": tuple(output_mask), "normed": normed})
 
 
 def _check_bn(input, weight, bias, running_mean, running_var, training):
@@ -385,14 +394,12 @@ def _gn_forward(xp, x, weight, bias, N, C, HxW, group, eps, stats):
     wd = K.work_dtype(xp, x.dtype)
     d = (C // group) * HxW
     x2 = x.reshape(N * group, d).astype(wd, copy=False)
-    mean, rstd, y = K.rows_stats(xp, x2, eps)
-    y *= rstd[:, None]
-    y = y.reshape(N, C, HxW)
-    if weight is not None:
-        y *= weight.astype(wd, copy=False)[None, :, None]
+    mean, rstd, xhat = K.rows_stats(xp, x2, eps)
+    y = xhat.reshape(N, C, HxW)
+    y = y * weight.astype(wd, copy=False)[None, :, None] if weight is not None else y.copy()
     if bias is not None:
         y += bias.astype(wd, copy=False)[None, :, None]
-    stats.mean, stats.rstd = mean.reshape(N, group), rstd.reshape(N, group)
+    stats.mean, stats.rstd, stats.normed = mean, rstd, xhat
     return _cast_back(xp, y, x.dtype).reshape(x.shape)
 
 
@@ -403,8 +410,7 @@ def _gn_rule(F, g, x, weight, stats, N, C, HxW, group, eps):
     xp = namespace_of(x)
     wd = K.work_dtype(xp, x.dtype)
     gx, gw, gb = K.group_backward(
-        xp, g.reshape(N, C, HxW).astype(wd, copy=False),
-        x.reshape(N, C, HxW).astype(wd, copy=False), stats.mean, stats.rstd,
+        xp, g.reshape(N, C, HxW).astype(wd, copy=False), stats.normed, stats.rstd,
         None if weight is None else weight.astype(wd, copy=False), N, C, HxW, group, True,
         weight is not None, True)
     return (_cast_back(xp, gx, x.dtype).reshape(x.shape),
