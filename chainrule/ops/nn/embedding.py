@@ -125,6 +125,8 @@ def _torch_embedding(weight: Tensor, indices, padding_idx: int = -1,
         raise RuntimeError("'weight' must be 2-D")
     data = _indices_array(indices, "indices", "embedding")
     _check_range(data, weight._data.shape[0])
+    if weight._rg:  # the node keeps its own copy: later in-place changes cannot alter it
+        data = data.copy()
     return dispatch(EMBEDDING, (weight,),
                     {"indices": data, "padding_idx": int(padding_idx),
                      "scale_grad_by_freq": bool(scale_grad_by_freq), "sparse": bool(sparse)})
@@ -414,7 +416,7 @@ def _torch_embedding_bag(weight: Tensor, indices, offsets, scale_grad_by_freq: b
     if per_sample_weights is not None and per_sample_weights._data.dtype != weight._data.dtype:
         raise RuntimeError(f"expected scalar type {_psw_word(weight)} but found "
                            f"{_psw_word(per_sample_weights)}")
-    params = _bag_params(data.reshape(-1).astype("int64", copy=False), off, int(mode),
+    params = _bag_params(data.reshape(-1).astype("int64"), off.copy(), int(mode),
                          -1 if padding_idx is None else int(padding_idx),
                          bool(include_last_offset), bool(scale_grad_by_freq))
     params["weight_data"] = weight._data
