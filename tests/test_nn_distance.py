@@ -49,6 +49,7 @@ def test_composites_take_torch_dtypes():
     same(lambda m: F(m).cosine_similarity(T(m, A, "int64"), T(m, A + 1, "int64")))
     same(lambda m: F(m).cosine_similarity(T(m, A), T(m, A, "float64")))
     same(lambda m: F(m).cosine_similarity(T(m, A), T(m, A, "int64")))
+    same(lambda m: F(m).cosine_similarity(T(m, A, "bool"), T(m, A)))
     same(lambda m: F(m).pairwise_distance(T(m, A, "int64"), T(m, A, "int64")))
     same(lambda m: F(m).pairwise_distance(T(m, A), T(m, B[:4], "float64")))
 

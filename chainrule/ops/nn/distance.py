@@ -262,12 +262,11 @@ def _cdist_mm(x1, x2):
 
 
 # ---------------------------------------------------------------------------- composites
-def _float_dtype_of(x1, x2):
-    from ..._dtypes import _BY_NP, get_default_dtype, result_type
+def _common_dtype(x1, x2):
+    from ..._dtypes import _BY_NP, result_type
     dims = [_BY_NP[t._data.dtype] for t in (x1, x2) if t.ndim]
     zeros = [_BY_NP[t._data.dtype] for t in (x1, x2) if not t.ndim]
-    common = result_type(dims, zeros, [])
-    return common, get_default_dtype()
+    return result_type(dims, zeros, [])
 
 
 @expose(method=False)
@@ -290,15 +289,13 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
     """The cosine of the angle between ``x1`` and ``x2`` along ``dim`` (inputs broadcast),
     each divided by its vector norm clamped to at least ``eps``, as torch composes it."""
-    common, default = _float_dtype_of(x1, x2)
+    common = _common_dtype(x1, x2)
     if not (common.is_floating_point or common.is_complex):
-        if x1._data.dtype.kind in "biu" and x2._data.dtype.kind in "biu":
-            x1, x2 = x1.to(default), x2.to(default)
-        else:
-            raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
-                               f"is {_WORDS.get(common.name, common.name)}")
-    else:
-        x1, x2 = x1.to(common), x2.to(common)
+        raise RuntimeError(f"expected common dtype to be floating point, yet common dtype "
+                           f"is {_WORDS.get(common.name, common.name)}")
+    # integral inputs (bool too) take the common dtype; floating ones stay as they are
+    x1 = x1.to(common) if x1._data.dtype.kind in "biu" else x1
+    x2 = x2.to(common) if x2._data.dtype.kind in "biu" else x2
     if tuple(x1.shape) != tuple(x2.shape):
         xp = x1.xp
         shape = tuple(xp.broadcast_shapes(tuple(x1.shape), tuple(x2.shape)))
