@@ -23,14 +23,23 @@ MUL_SCALAR = op("_scalar_mul", lambda xp, x, other: x * x.dtype.type(other),
 def _scalar_add(input: Tensor, other: float) -> Tensor:
     """``input + other`` for a Python number, recorded as torch's add.Scalar
     (AddBackward1)."""
-    return dispatch(ADD_SCALAR, (input,), {"other": other})
+    return dispatch(ADD_SCALAR, (_promoted(input, other),), {"other": other})
 
 
 @expose(method=False, internal=True)
 def _scalar_mul(input: Tensor, other: float) -> Tensor:
     """``input * other`` for a Python number, recorded as torch's mul.Scalar
     (MulBackward1)."""
-    return dispatch(MUL_SCALAR, (input,), {"other": other})
+    return dispatch(MUL_SCALAR, (_promoted(input, other),), {"other": other})
+
+
+def _promoted(input: Tensor, other) -> Tensor:
+    """An integer or bool tensor with a float scalar computes in the default float dtype
+    (torch's promotion for a wrapped scalar)."""
+    if input._data.dtype.kind in "biu" and isinstance(other, float):
+        from ..._dtypes import get_default_dtype
+        return input.to(get_default_dtype())
+    return input
 
 
 def dispatch_optional(op_, args: tuple, params: dict):
