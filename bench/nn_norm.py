@@ -108,13 +108,14 @@ def _build_numpy(case, data):
             xhat *= rstd[:, None]
             y = xhat * w
             y += b
+            tmp = g * xhat
+            gw, gb = ones_m @ tmp, ones_m @ g  # noqa: F841 - weight, bias grads
+            a, c = (g @ w) * inv, (tmp @ w) * inv
             gxh = g * w
-            a, c = (gxh @ ones) * inv, np.vecdot(gxh, xhat) * inv
-            proj = xhat * c[:, None]
+            np.multiply(xhat, c[:, None], out=tmp)
             gxh -= a[:, None]
-            gxh -= proj
+            gxh -= tmp
             gxh *= rstd[:, None]
-            gw, gb = ones_m @ (g * xhat), ones_m @ g  # noqa: F841 - weight, bias grads
             return gxh
     elif case == "emb":
         w, idx, g = data

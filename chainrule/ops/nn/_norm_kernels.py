@@ -77,8 +77,11 @@ def rows_stats(xp, x2, eps):
 
 def rows_backward(xp, g2, xhat, rstd, w, need_x, need_w, need_b):
     """(grad x, grad weight, grad bias) of ``y = xhat * w + b`` per row, ``xhat`` the
-    normalised rows, the weight and bias along the row. Two temporaries in all (fresh
-    large arrays cost page faults; the weight's product is reused for the projection)."""
+    normalised rows, the weight and bias along the row.
+
+    The row reductions of ``g * w`` are matrix-vector products with the weight itself
+    (``sum(g * w) = g @ w``, ``sum(g * w * xhat) = (g * xhat) @ w``), and ``g * xhat`` is
+    made once for the weight's gradient and reused: two temporaries in all."""
     k = xhat.shape[1]
     gx = gw = gb = None
     tmp = g2 * xhat if need_w or need_x else None
@@ -87,9 +90,14 @@ def rows_backward(xp, g2, xhat, rstd, w, need_x, need_w, need_b):
     if need_b:
         gb = col_sum(xp, g2)
     if need_x:
-        gxh = g2 * w if w is not None else g2.copy()
-        a = _mean_of(xp, row_sum(xp, gxh), k)
-        c = _mean_of(xp, row_dot(xp, gxh, xhat), k)
+        if w is not None:
+            a = _mean_of(xp, g2 @ w, k) if k else xp.zeros(g2.shape[0], g2.dtype)
+            c = _mean_of(xp, tmp @ w, k) if k else a
+            gxh = g2 * w
+        else:
+            a = _mean_of(xp, row_sum(xp, g2), k)
+            c = _mean_of(xp, row_sum(xp, tmp), k)
+            gxh = g2.copy()
         xp.multiply(xhat, c[:, None], out=tmp)
         gxh -= a[:, None]
         gxh -= tmp
