@@ -4,6 +4,7 @@ hand-written NumPy, single-threaded.
     python bench/nn_norm.py                 # all cases, writes bench/results/nn_norm.md
     python bench/nn_norm.py --quick         # 3 short repeats, writes nothing
     python bench/nn_norm.py --only ln,bn    # ln,emb,bn
+    python bench/nn_norm.py --interleaved   # all three in one process, round-robin
 
 Cases:
 
@@ -179,6 +180,33 @@ def worker(impl, case, repeats, min_time):
     print(json.dumps({"times": times}))
 
 
+def interleaved(case, rounds, min_time):
+    """All three in this one process, round-robin: the fairest comparison on a shared
+    machine (drift hits all alike), at the price of torch's objects sharing chainrule's
+    garbage collector (negligible for these array-bound steps)."""
+    import torch
+    torch.set_num_threads(1)
+    sys.path.insert(0, str(ROOT))
+    import chainrule
+    data = _data(case)
+    steps = {"chainrule": _build_lib(chainrule, case, data),
+             "torch": _build_lib(torch, case, data), "numpy": _build_numpy(case, data)}
+    calls = {}
+    for impl, step in steps.items():
+        step()
+        t0 = time.perf_counter()
+        step()
+        calls[impl] = max(1, int(min_time / max(time.perf_counter() - t0, 1e-9)))
+    times = {impl: [] for impl in steps}
+    for _ in range(rounds):
+        for impl, step in steps.items():
+            t0 = time.perf_counter()
+            for _ in range(calls[impl]):
+                step()
+            times[impl].append((time.perf_counter() - t0) / calls[impl])
+    return times
+
+
 # ---------------------------------------------------------------------------- driver
 def run_case(case, repeats, min_time, tmp):
     """Workers run round by round (chainrule, torch, numpy, ...): drift hits all alike."""
@@ -216,6 +244,8 @@ def main():
     ap.add_argument("--repeats", type=int, default=9)
     ap.add_argument("--min-time", type=float, default=0.3)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--interleaved", action="store_true",
+                    help="one process, round-robin (prints the table, writes nothing)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results" / "nn_norm.md"))
     args = ap.parse_args()
     if args.worker:
@@ -225,9 +255,13 @@ def main():
         args.repeats, args.min_time = 3, 0.05
     import tempfile
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.interleaved:
         for case in args.only.split(","):
-            rows.append((case, *run_case(case, args.repeats, args.min_time, tmp)))
+            rows.append((case, interleaved(case, 3 * args.repeats, args.min_time / 3), True))
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            for case in args.only.split(","):
+                rows.append((case, *run_case(case, args.repeats, args.min_time, tmp)))
     lines = ["| case | unit | chainrule | torch | numpy | cr/torch | cr/torch (min) | "
              "numpy/torch | check |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     failed = False
@@ -242,7 +276,7 @@ def main():
                      f"{med['numpy'] / med['torch']:.2f} | {'PASS' if ok else 'FAIL'} |")
     table = "\n".join(lines)
     print(table)
-    if not args.quick:
+    if not args.quick and not args.interleaved:
         import torch
         header = (f"# bench/nn_norm.py\n\nMachine: {platform.processor() or platform.machine()}"
                   f", {os.cpu_count()} CPUs, Python {platform.python_version()}, NumPy "
