@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from . import (
     activation,
+    attention,
     conv,
+    distance,
     dropout,
+    embedding,
     grid,
     linear,
     loss,
+    normalization,
     padding,
     pooling,
     pooling_adaptive,
@@ -33,4 +37,8 @@ FAMILIES = (
     pooling_fractional,
     sampling,
     grid,
+    normalization,
+    embedding,
+    distance,
+    attention,
 )
