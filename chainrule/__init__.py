@@ -48,6 +48,10 @@ from ._legacy import LEGACY_TYPES as _LEGACY_TYPES  # noqa: E402
 from .storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402
 from . import random  # noqa: E402
 from . import special  # noqa: E402
+from ._misc import (e, empty_permuted, has_lapack, has_mkl, has_openmp,  # noqa: E402
+                    has_spectral, inf, is_distributed, is_inference, is_same_size, is_signed,
+                    nan, newaxis, pi, set_flush_denormal)
+from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -80,6 +84,8 @@ def can_cast(from_, to) -> bool:
 
 
 globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor ...
+globals().update({_s.__name__: _s for _s in _LEGACY_STORAGES.values()})  # torch.FloatStorage ...
+from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin from here on
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
                  "version", "storage")
