@@ -16,8 +16,16 @@ import numpy as np
 
 from . import _dtypes, _memory
 from ._creation import _finish
-from ._factory import (c_type_name, check_options, dtype_arg, make, out_dtype, parse_size,
-                       scalar_type_name, torch_type_name)
+from ._factory import (
+    c_type_name,
+    check_options,
+    dtype_arg,
+    make,
+    out_dtype,
+    parse_size,
+    scalar_type_name,
+    torch_type_name,
+)
 from ._tensor import Tensor
 from ._tensor_api import _tensor_arg, is_nonzero
 

@@ -238,8 +238,8 @@ class Tensor:
             gd = self._grad_dtype
             want = self._data.dtype if gd is False else (None if gd is None else gd.np)
             if want is not None and value._data.dtype != want:
-                from ._factory import c_type_name, scalar_type_name
                 from ._dtypes import _BY_NP
+                from ._factory import c_type_name, scalar_type_name
                 raise RuntimeError(
                     f"attempting to assign a gradient with dtype "
                     f"'{c_type_name(_BY_NP[value._data.dtype])}' to a tensor with grad_dtype "

@@ -4,6 +4,7 @@ LerpBackward1, SqueezeBackward4), ``cov`` (a weighted mean, mm and a division) a
 ``corrcoef`` (cov normalised by its diagonal, clipped to [-1, 1])."""
 from __future__ import annotations
 
+import builtins
 import warnings
 
 from .._dtypes import type_name
@@ -199,3 +200,172 @@ def corrcoef(input: Tensor) -> Tensor:
         c.imag.clip_(-1, 1)
         return c
     return c.clip(-1, 1)
+
+
+# ---------------------------------------------------------------------------- histogramdd
+_HISTOGRAMDD_SIGNATURES = (
+    "\n * (Tensor input, int bins, tuple of floats range = None, Tensor weight = None, bool "
+    "density = False)\n * (Tensor input, tuple of ints bins, tuple of floats range = None, "
+    "Tensor weight = None, bool density = False)\n * (Tensor input, tuple of Tensors bins, "
+    "tuple of floats range = None, Tensor weight = None, bool density = False)\n")
+
+
+def _not_implemented(name: str, num_outputs: int = 1):
+    from .reduction._common import NotImplementedOp
+    return NotImplementedOp(f"{name}_values", "NotImplemented",
+                            f"derivative for aten::{name} is not implemented",
+                            num_outputs=num_outputs)
+
+
+_FROM_BIN_CTS = _not_implemented("_histogramdd_from_bin_cts")
+_FROM_BIN_TENSORS = _not_implemented("_histogramdd_from_bin_tensors")
+_BIN_EDGES = {}
+
+
+def _bin_edges_op(n: int):
+    if n not in _BIN_EDGES:
+        _BIN_EDGES[n] = _not_implemented("_histogramdd_bin_edges", n)
+    return _BIN_EDGES[n]
+
+
+@expose(method=False)
+def histogramdd(input: Tensor, bins, *, range=None, weight: Tensor | None = None,  # noqa: A002
+                density: bool = False):
+    """The N-dimensional histogram of the points in ``input``'s rows (its last dim holds the N
+    coordinates): ``bins`` a count for every dim, one count per dim, or one 1-D tensor of
+    edges per dim; ``range`` the (min, max) pairs of every dim; ``weight`` one per point;
+    ``density`` divides by the total and the bin volumes. Returns ``(hist, bin_edges)``."""
+    from .. import return_types
+    from .._factory import torch_type_name
+    from .sorting import _linspace
+    xp = input.xp
+    edge_tensors = isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor)
+    if not (isinstance(bins, int) or edge_tensors or (
+            isinstance(bins, (list, tuple)) and all(isinstance(b, int) for b in bins))):
+        raise TypeError(f"histogramdd() received an invalid combination of arguments - got "
+                        f"(Tensor, {torch_type_name(bins)}), but expected one of:"
+                        + _HISTOGRAMDD_SIGNATURES)
+    if input.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    data = input._data
+    if data.dtype.kind != "f":
+        raise NotImplementedError(f"\"histogramdd\" not implemented for "
+                                  f"'{type_name(data.dtype)}'")
+    n = data.shape[-1]
+    points = data.reshape(-1, n)
+    if weight is not None:
+        if tuple(weight.shape) != tuple(data.shape[:-1]):
+            raise RuntimeError("torch.histogramdd: if weight tensor is provided it should have "
+                               "the same shape as the input tensor excluding its innermost "
+                               f"dimension, but got input with shape {list(data.shape)} and "
+                               f"weight with shape {list(weight.shape)}")
+        if weight._data.dtype != data.dtype:
+            raise RuntimeError("torch.histogramdd: if weight tensor is provided, input tensor "
+                               "and weight tensor should have the same dtype, but got "
+                               f"input({_c(data.dtype)}), and weight({_c(weight._data.dtype)})")
+    if edge_tensors:
+        if len(bins) != n:
+            raise RuntimeError(f"torch.histogramdd: expected {n} sequences of bin edges for a "
+                               f"{n}-dimensional histogram but got {len(bins)}")
+        for d, b in enumerate(bins):
+            if b.ndim != 1:
+                raise RuntimeError("torch.histogramdd: bins tensor should have one dimension, "
+                                   f"but got {b.ndim} dimensions in the bins tensor for "
+                                   f"dimension {d}")
+            if b._data.dtype != data.dtype:
+                raise RuntimeError("torch.histogramdd: input tensor and bins tensors should "
+                                   "have the same dtype, but got input with dtype "
+                                   f"{_c(data.dtype)} and bins for dimension {d} with dtype "
+                                   f"{_c(b._data.dtype)}")
+            if b.numel() < 2:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got "
+                                   f"{b.numel() - 1} for dimension {d}")
+        edges = [b._data for b in bins]
+    else:
+        counts = [bins] * n if isinstance(bins, int) else list(bins)
+        if len(counts) != n:
+            raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                               "dimension of the input.")
+        lo, hi = [0.0] * n, [1.0] * n
+        if range is not None:
+            if len(range) != 2 * n:
+                raise RuntimeError(f"torch.histogramdd: for a {n}-dimensional histogram range "
+                                   f"should have {2 * n} elements, but got {len(range)}")
+            lo, hi = [float(v) for v in range[0::2]], [float(v) for v in range[1::2]]
+        elif points.size:
+            lo, hi = [float(v) for v in points.min(0)], [float(v) for v in points.max(0)]
+        for d in builtins.range(n):
+            if not (_finite(lo[d]) and _finite(hi[d])):
+                raise RuntimeError(f"torch.histogramdd: dimension {d}'s range [{_g(lo[d])}, "
+                                   f"{_g(hi[d])}] is not finite")
+            if lo[d] > hi[d]:
+                raise RuntimeError("torch.histogramdd: min should not exceed max, but got min "
+                                   f"{_g(lo[d])} max {_g(hi[d])} for dimension {d}")
+            if lo[d] == hi[d]:
+                lo[d], hi[d] = lo[d] - 0.5, hi[d] + 0.5
+        edges = []
+        for d, k in enumerate(counts):
+            e = _linspace(xp, lo[d], hi[d], k + 1, data.dtype)
+            if e.size == 0:
+                raise RuntimeError("torch.histogramdd: bins tensor should have at least 1 "
+                                   f"element, but got 0 elements in the bins tensor for "
+                                   f"dimension {d}")
+            if k < 1:
+                raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {k} for "
+                                   f"dimension {d}")
+            edges.append(e)
+    hist = _counts(xp, points, edges, None if weight is None else weight._data.reshape(-1))
+    hist = hist.astype(data.dtype)
+    if density:  # as torch: divided by the total, then by each bin's width, in place
+        hist = hist / hist.dtype.type(hist.sum(dtype=xp.float64))
+        for d, e in enumerate(edges):
+            shape = [1] * n
+            shape[d] = e.size - 1
+            hist = hist / xp.diff(e).reshape(shape)
+        hist = hist.astype(data.dtype)
+    inputs = (input, weight)
+    if edge_tensors:
+        result = _attach(_FROM_BIN_TENSORS, inputs + tuple(bins), hist)
+        bin_edges = tuple(bins)
+    else:
+        result = _attach(_FROM_BIN_CTS, inputs, hist)
+        bin_edges = _attach(_bin_edges_op(n), inputs, tuple(edges))
+        bin_edges = tuple(bin_edges) if isinstance(bin_edges, (tuple, list)) else (bin_edges,)
+    return return_types.histogramdd((result, bin_edges))
+
+
+def _attach(not_implemented, inputs, result):
+    from .reduction._common import attach
+    return attach(not_implemented, inputs, result)
+
+
+def _counts(xp, points, edges, weight):
+    """Weighted counts of ``points`` (one per row) in the cells of ``edges`` (one sorted array
+    per column); each last bin includes its right edge, points outside are left out."""
+    shape = tuple(e.size - 1 for e in edges)
+    keep = xp.ones(points.shape[0], dtype=bool)
+    cells = []
+    for d, e in enumerate(edges):
+        v = points[:, d]
+        keep &= (v >= e[0]) & (v <= e[-1])
+        cells.append(xp.minimum(xp.searchsorted(e, v, side="right") - 1, shape[d] - 1))
+    flat = xp.ravel_multi_index(tuple(xp.clip(c[keep], 0, None) for c in cells), shape)
+    w = None if weight is None else weight[keep].astype(xp.float64)
+    total = 1
+    for s in shape:
+        total *= s
+    return xp.bincount(flat, weights=w, minlength=total)[:total].reshape(shape)
+
+
+def _finite(v: float) -> bool:
+    return v == v and v not in (float("inf"), float("-inf"))
+
+
+def _g(v: float) -> str:
+    return "nan" if v != v else f"{v:g}"
+
+
+def _c(np_dtype) -> str:
+    from .._dtypes import _BY_NP
+    from .._factory import c_type_name
+    return c_type_name(_BY_NP[np_dtype])
