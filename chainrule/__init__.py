@@ -52,6 +52,8 @@ from ._misc import (e, empty_permuted, has_lapack, has_mkl, has_openmp,  # noqa:
                     has_spectral, inf, is_distributed, is_inference, is_same_size, is_signed,
                     nan, newaxis, pi, set_flush_denormal)
 from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
+from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E402
+                                   hamming_window, hann_window, kaiser_window)
 
 __version__ = "0.1.0"
 
