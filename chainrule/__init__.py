@@ -54,6 +54,7 @@ from ._misc import (e, empty_permuted, has_lapack, has_mkl, has_openmp,  # noqa:
 from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
 from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E402
                                    hamming_window, hann_window, kaiser_window)
+from .ops.linalg.lowrank import lobpcg, pca_lowrank, svd_lowrank  # noqa: E402
 
 __version__ = "0.1.0"
 
