@@ -55,6 +55,7 @@ from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
 from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E402
                                    hamming_window, hann_window, kaiser_window)
 from .ops.linalg.lowrank import lobpcg, pca_lowrank, svd_lowrank  # noqa: E402
+from ._dlpack import from_dlpack, to_dlpack  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -66,6 +67,7 @@ uint8, int8, int16, int32, int64 = (_dtypes.uint8, _dtypes.int8, _dtypes.int16, 
                                     _dtypes.int64)
 float16, float32, float64 = _dtypes.float16, _dtypes.float32, _dtypes.float64
 complex64, complex128 = _dtypes.complex64, _dtypes.complex128
+uint16, uint32, uint64 = _dtypes.uint16, _dtypes.uint32, _dtypes.uint64
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 cfloat, cdouble = complex64, complex128

@@ -301,7 +301,7 @@ def _c_name(np_dtype) -> str:
 def storage_type(self):
     """The legacy typed-storage class of this tensor's dtype (``torch.FloatStorage``)."""
     from .storage import LEGACY_STORAGES
-    return LEGACY_STORAGES[_dtypes._BY_NP[self._data.dtype]]
+    return LEGACY_STORAGES.get(_dtypes._BY_NP[self._data.dtype])  # None for uint16/32/64
 
 
 def as_subclass(self: Tensor, cls) -> Tensor:

@@ -271,4 +271,4 @@ def _legacy_storage(d):
                                         "__doc__": f"A legacy storage of {d!r} elements."})
 
 
-LEGACY_STORAGES = {d: _legacy_storage(d) for d in _dtypes.ALL}
+LEGACY_STORAGES = {d: _legacy_storage(d) for d in _dtypes.ALL if d not in _dtypes.LIMITED_UINTS}
