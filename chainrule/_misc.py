@@ -83,11 +83,14 @@ _RANGE_WARNING = ("torch.range is deprecated and will be removed in a future rel
                   "torch.arange, which produces values in [start, end).")
 
 
-def range(start, end, step=1, *, out=None, dtype=None, layout=None,  # noqa: A001
+def range(start=None, end=None, step=1, *, out=None, dtype=None, layout=None,  # noqa: A001
           device=None, pin_memory=False, requires_grad=False) -> Tensor:
     """Deprecated: values from ``start`` to ``end`` *inclusive* in steps of ``step`` (the
     default float dtype unless ``dtype``); use ``arange``."""
     warnings.warn(_RANGE_WARNING, UserWarning, stacklevel=2)
+    for name, v in (("start", start), ("end", end)):
+        if v is None:
+            raise TypeError(f'range() missing 1 required positional arguments: "{name}"')
     fname = "range"
     for i, (name, v) in enumerate((("start", start), ("end", end), ("step", step))):
         if isinstance(v, Tensor) and v._data.size == 1:

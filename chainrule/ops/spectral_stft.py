@@ -129,6 +129,17 @@ def _constant_pad(x: Tensor, left: int, right: int) -> Tensor:
 
 
 # ---------------------------------------------------------------------------- stft
+_WARNED: set = set()
+
+
+def _once(key: str) -> bool:
+    """torch's TORCH_WARN_ONCE: a warning given once per process."""
+    if key in _WARNED:
+        return False
+    _WARNED.add(key)
+    return True
+
+
 def _opt(v) -> str:
     return "None" if v is None else str(int(v))
 
@@ -149,14 +160,14 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
     Returns (batch,) freq x frames, complex (``return_complex`` must be given for real
     input; False gives view_as_real's layout, deprecated as in torch)."""
     if center and align_to_window is not None:
-        raise ValueError("stft align_to_window should only be set when center = false")
+        raise RuntimeError("stft align_to_window should only be set when center = false")
     if center:
         signal_dim = input.ndim
         pad = int(n_fft // 2)
         x = input.view([1] * (3 - signal_dim) + list(input.shape))
         input = _pad(x, pad, pad, pad_mode)
         input = input.view(input.shape[-signal_dim:])
-    if window is None:
+    if window is None and _once("stft window"):
         warnings.warn("A window was not provided. A rectangular window will be applied,which is "
                       "known to cause spectral leakage. Other windows such as torch.hann_window "
                       "or torch.hamming_window are recommended to reduce spectral leakage.To "
@@ -180,11 +191,12 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
             raise RuntimeError("stft requires the return_complex parameter be given for real "
                                "inputs, and will further require that return_complex=True in "
                                "a future PyTorch release.")
-        warnings.warn("stft with return_complex=False is deprecated. In a future pytorch "
-                      "release, stft will return complex tensors for all inputs, and "
-                      "return_complex=False will raise an error.\nNote: you can still call "
-                      "torch.view_as_real on the complex output to recover the old return "
-                      "format.", UserWarning, stacklevel=2)
+        if _once("stft return_complex"):
+            warnings.warn("stft with return_complex=False is deprecated. In a future pytorch "
+                          "release, stft will return complex tensors for all inputs, and "
+                          "return_complex=False will raise an error.\nNote: you can still call "
+                          "torch.view_as_real on the complex output to recover the old return "
+                          "format.", UserWarning, stacklevel=2)
     if input._data.dtype.kind not in "fc":
         raise error("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
@@ -249,15 +261,16 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
     hop = n_fft >> 2 if hop_length is None else hop_length
     win = n_fft if win_length is None else win_length
 
-    def error(message):
+    def error(message, sep=" : "):
         w = "None" if window is None else f"{_tensor_name(window)}{{{list(window.shape)}}}"
         return RuntimeError(
-            f"istft({_tensor_name(input)}{list(input.shape)}, n_fft={n_fft}, hop_length={hop}, "
-            f"win_length={win}, window={w}, center={int(center)}, normalized={int(normalized)}, "
-            f"onesided={_opt(onesided)}, length={'None' if length is None else length}, "
-            f"return_complex={int(return_complex)}) : {message}")
+            f"istft(CPU{type_name(input._data.dtype)}Type{list(input.shape)}, n_fft={n_fft}, "
+            f"hop_length={hop}, win_length={win}, window={w}, center={int(center)}, normalized="
+            f"{int(normalized)}, onesided={_opt(onesided)}, length="
+            f"{'None' if length is None else length}, return_complex={int(return_complex)})"
+            f"{sep}{message}")
 
-    if window is None:
+    if window is None and _once("istft window"):
         warnings.warn("A window was not provided. A rectangular window will be applied.Please "
                       "provide the same window used by stft to make the inversion lossless.To "
                       "suppress this warning and use a rectangular window, explicitly set "
@@ -268,12 +281,12 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
     view_as_real, view_as_complex = PUBLIC["view_as_real"], PUBLIC["view_as_complex"]
     x = view_as_real(input.resolve_conj() if hasattr(input, "resolve_conj") else input)
     nd = x.ndim
+    frames, fft_size = x.size(-2), x.size(-3)
     if x.numel() == 0:
         raise error("input tensor cannot be empty.")
     if nd not in (3, 4):
         raise error("expected a tensor with 3 or 4 dimensions of real, or 2 or 3 dimensions of  "
                     f"complex, but got {nd}")
-    frames, fft_size = x.shape[-2], x.shape[-3]
     expected = n_fft + hop * (frames - 1)
     side = fft_size != n_fft if onesided is None else onesided
     if side and n_fft // 2 + 1 != fft_size:
@@ -283,9 +296,9 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
         raise error("expected the frequency dimension (3rd to the last) of the input tensor to "
                     f"match n_fft when onesided=False, but got {fft_size}")
     if not 0 < hop <= win:
-        raise RuntimeError("istft expected 0 < hop_length <= win_length")
+        raise error("expected 0 < hop_length <= win_length")
     if not 0 < win <= n_fft:
-        raise RuntimeError("istft expected 0 < win_length <= n_fft")
+        raise error("expected 0 < win_length <= n_fft")
     if window is not None and (window.ndim != 1 or window.shape[0] != win):
         raise error("Invalid window shape. window has to be 1D and length of `win_length`")
     w = window if window is not None else ones(win, dtype=x.dtype)
@@ -318,15 +331,15 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
     stop = min(expected, end if end >= 0 else expected + end)  # at::slice clamps the end
     y = y.narrow(1, start, max(stop - start, 0))
     envelope = envelope.narrow(1, start, max(stop - start, 0))
-    smallest = envelope.abs().min()
-    if bool(smallest._data < 1e-11):
-        raise error(f"window overlap add min: {float(smallest._data):g}")
+    if bool((envelope.abs().min()._data < 1e-11)):
+        raise error("window overlap add min: 1\n[ CPUBoolType{} ]", sep=" ")
     y = y / envelope
     if nd == 3:
         y = y.squeeze(0)
-    if end > expected:
+    if end > expected and _once("istft length"):
         warnings.warn("The length of signal is shorter than the length parameter. Result is "
                       "being padded with zeros in the tail. Please check your center and "
                       "hop_length settings.", UserWarning, stacklevel=2)
+    if end > expected:
         y = _constant_pad(y, 0, end - expected)
     return y

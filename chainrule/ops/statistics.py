@@ -16,11 +16,12 @@ _MODES = ("linear", "lower", "higher", "midpoint", "nearest")
 
 
 def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_nan: bool,
-              out, name: str) -> Tensor:
+              out, op_name: str) -> Tensor:
     from .._creation import scalar_tensor
+    name = "quantile"  # torch's messages say quantile() for nanquantile too
     if not isinstance(q, Tensor):
         if not 0 <= q <= 1:
-            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q}")
+            raise RuntimeError(f"{name}() q must be in the range [0, 1] but got {q:g}")
         q = scalar_tensor(q, dtype=input.dtype)
     if interpolation not in _MODES:
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
@@ -86,7 +87,7 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
         values.unsqueeze_(0).transpose_(0, -1).squeeze_(-1)
     if out is not None:
         from .shape._out import write_out
-        return write_out(name, out, values, (input, q))
+        return write_out(op_name, out, values, (input, q))
     return values
 
 

@@ -1,0 +1,607 @@
+"""The rest of the catalogue against torch, where the op table does not reach: errors,
+warnings, non-tensor results (constants, predicates, storages, DLPack), factories (windows,
+range, empty_permuted), the uint16/32/64 dtypes, and the few places chainrule differs from
+torch on purpose (as_strided_scatter's input gradient)."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from torch_compare import same  # noqa: E402
+
+import chainrule as cr  # noqa: E402
+from chainrule.autograd import gradcheck, gradgradcheck  # noqa: E402
+
+
+def _f32(lib, values):
+    return lib.tensor(values, dtype=lib.float32)
+
+
+# ---------------------------------------------------------------------------- function forms
+@pytest.mark.parametrize("name, args", [
+    ("clamp_", (-0.5, 0.5)), ("clamp_min_", (0.0,)), ("clamp_max_", (0.0,)),
+    ("clip_", (-0.1, 0.1)), ("fill_", (3.0,)), ("zero_", ()), ("detach_", ()),
+    ("as_strided_", ((2,), (2,))), ("resize_as_", (np.zeros((2, 2)),)),
+])
+def test_inplace_function_forms_modify_and_return_their_input(name, args):
+    for lib in (torch, cr):
+        x = _f32(lib, [-1.0, 0.5, 2.0, -0.2])
+        real = [lib.tensor(a) if isinstance(a, np.ndarray) else a for a in args]
+        out = getattr(lib, name)(x, *real)
+        assert out is x
+    same(lambda m: getattr(m, name)(_f32(m, [-1.0, 0.5, 2.0, -0.2]), *[
+        m.tensor(a) if isinstance(a, np.ndarray) else a for a in args]))
+
+
+def test_function_forms_refuse_non_tensors_as_torch():
+    for name in ("clamp_", "detach", "zero_", "fill_"):
+        same(lambda m: getattr(m, name)(3.0), message=False)
+
+
+def test_addmv_and_index_put_function_forms():
+    same(lambda m: m.addmv_(m.zeros(2), m.ones(2, 3), m.arange(3.0), beta=2, alpha=0.5))
+    same(lambda m: m.index_put_(m.zeros(4), (m.tensor([1, 1]),), m.tensor([1.0, 2.0]),
+                                accumulate=True))
+    same(lambda m: m.detach(m.ones(2, requires_grad=True) * 2))
+
+
+def test_fill_out_of_place_values_dtypes_and_errors():
+    same(lambda m: m.fill(m.tensor([1, 2]), 2.7))
+    same(lambda m: m.fill(m.tensor([1, 2]), m.tensor(2.7)))
+    same(lambda m: m.fill(m.tensor([1, 2], dtype=m.uint8), 300))
+    same(lambda m: m.fill(m.zeros(2), m.ones(2)))
+    x = cr.zeros(3)
+    assert cr.fill(x, 1.0) is not x and x.tolist() == [0.0, 0.0, 0.0]
+
+
+# ---------------------------------------------------------------------------- as_strided*
+def test_as_strided_inplace_node_and_errors():
+    same(lambda m: m.arange(6.0, requires_grad=True).mul(2).as_strided_((2, 2), (1, 2), 1))
+    same(lambda m: m.zeros(4).as_strided_((5,), (1,)))
+    same(lambda m: m.zeros(4).as_strided_((2,), (-1,)))
+    same(lambda m: m.zeros(4, requires_grad=True).as_strided_((2,), (1,)))
+
+
+def test_as_strided_scatter_gives_the_true_input_gradient():
+    # torch 2.13 keeps the window and zeroes the rest (its own gradcheck fails); chainrule
+    # zeroes the window, which gradcheck confirms (docs/differences.md)
+    x = cr.randn(3, 4, dtype=cr.float64, requires_grad=True)
+    s = cr.randn(2, 2, dtype=cr.float64, requires_grad=True)
+    f = lambda a, b: cr.as_strided_scatter(a, b, (2, 2), (1, 2), 1)  # noqa: E731
+    assert gradcheck(f, (x, s)) and gradgradcheck(f, (x, s))
+    g = np.arange(12.0).reshape(3, 4)
+    f(x, s).backward(cr.tensor(g))
+    expected = g.copy()
+    expected.reshape(-1)[[1, 2, 3, 4]] = 0
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+    tx = torch.zeros(3, 4, dtype=torch.float64, requires_grad=True)
+    torch.as_strided_scatter(tx, torch.zeros(2, 2, dtype=torch.float64), (2, 2), (1, 2),
+                             1).backward(torch.tensor(g))
+    assert not np.array_equal(tx.grad.numpy(), expected), "torch fixed it: update the docs"
+
+
+def test_as_strided_scatter_values_layouts_and_errors():
+    same(lambda m: m.as_strided_scatter(m.arange(6.0).reshape(2, 3).t(), m.tensor([9.0, 9.0]),
+                                        (2,), (2,)))
+    same(lambda m: m.as_strided_scatter(m.arange(3.0).expand(2, 3), m.tensor([9.0, 9.0]),
+                                        (2,), (2,)))
+    same(lambda m: m.as_strided_scatter(m.arange(4), m.tensor([9.0, 9.0]), (2,), (2,)))
+    same(lambda m: m.as_strided_scatter(m.zeros(3, 4), m.zeros(2, 2), (3, 2), (1, 2), 1))
+    same(lambda m: m.as_strided_scatter(m.zeros(3, 4), m.zeros(2, 2), (2, 2), (1, 2), 20))
+    same(lambda m: m.as_strided_scatter(m.zeros(3, 4, requires_grad=True).t(), m.zeros(2, 2),
+                                        (2, 2), (1, 2)),
+         message="as_strided_scatter is currently only supported for contiguous inputs")
+
+
+# ---------------------------------------------------------------------------- isin, nonzero
+def test_isin_promotes_and_refuses_as_torch():
+    same(lambda m: m.isin(m.tensor([0.1]), m.tensor([0.1], dtype=m.float64)))
+    same(lambda m: m.isin(m.tensor([0.1]), 0.1))
+    same(lambda m: m.isin(m.tensor([1, 2]), 2.0))
+    same(lambda m: m.isin(m.tensor([float("nan"), 1.0]), m.tensor([float("nan")])))
+    same(lambda m: m.isin(m.tensor([True]), m.tensor([True])))
+    same(lambda m: m.isin(m.tensor([1 + 1j]), m.tensor([1 + 1j])))
+    same(lambda m: m.isin(m.tensor([1, 2]), m.tensor([True])))
+    same(lambda m: m.isin(3, 4), message=False)
+    assert not cr.isin(cr.randn(3, requires_grad=True), cr.zeros(1)).requires_grad
+
+
+def test_nonzero_static_errors():
+    same(lambda m: m.nonzero_static(m.tensor([1]), size=-1))
+    same(lambda m: m.nonzero_static(m.tensor([1, 0, 2]), size=5, fill_value=-7))
+
+
+# ---------------------------------------------------------------------------- quantiles
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.quantile(x, 1.5), lambda m, x: m.quantile(x, -0.1),
+    lambda m, x: m.quantile(x, m.tensor([0.5, 1.2])),
+    lambda m, x: m.quantile(x, m.tensor([0.5], dtype=m.float64)),
+    lambda m, x: m.quantile(x.long(), 0.5), lambda m, x: m.quantile(x.half(), 0.5),
+    lambda m, x: m.quantile(x, 0.5, dim=2),
+    lambda m, x: m.quantile(x, 0.5, interpolation="foo"),
+    lambda m, x: m.quantile(x, m.tensor([[0.5]])), lambda m, x: m.quantile(m.zeros(0), 0.5),
+    lambda m, x: m.nanquantile(x, 2.0), lambda m, x: m.quantile(x, m.tensor([])),
+])
+def test_quantile_errors_and_edges(call):
+    same(lambda m: call(m, m.tensor([[1.0, 2.0], [3.0, 5.0]])))
+
+
+def test_quantile_nan_handling_and_out():
+    nan = float("nan")
+    same(lambda m: m.quantile(m.tensor([1.0, nan, 3.0]), 0.5))
+    same(lambda m: m.nanquantile(m.tensor([[1.0, nan, 3.0], [nan, nan, nan]]), 0.5, dim=1))
+    same(lambda m: m.quantile(m.arange(5.0), 0.625, interpolation="nearest"))
+    same(lambda m: m.quantile(m.arange(5.0), 0.5, out=m.zeros(())))
+
+
+# ---------------------------------------------------------------------------- cov, corrcoef
+@pytest.mark.parametrize("kw", [
+    {"fweights": [1.0, 2, 3, 4]}, {"fweights": [[1, 2, 3, 4]]}, {"fweights": [1, 2, 3]},
+    {"fweights": [1, -2, 3, 4]}, {"fweights": [True, True, True, True]},
+    {"aweights": [1, 2, 3, 4]}, {"aweights": [1.0, 2, 3]}, {"aweights": [1.0, -2, 3, 4]},
+    {"aweights": [0.0, 0, 0, 0]},
+])
+def test_cov_weight_errors(kw):
+    same(lambda m: m.cov(m.ones(3, 4), **{k: m.tensor(v) for k, v in kw.items()}))
+
+
+def test_cov_errors_and_degrees_of_freedom_warning():
+    same(lambda m: m.cov(m.ones(2, 2, 2)))
+    same(lambda m: m.cov(m.ones(2, 2).bool()))
+    same(lambda m: m.corrcoef(m.ones(2, 2, 2)))
+    for m in (torch, cr):
+        with pytest.warns(UserWarning, match="degrees of freedom is <= 0"):
+            out = m.cov(m.tensor([[1.0, 2.0], [0.0, 3.0]]), correction=2)
+        assert out.isinf().all()
+    same(lambda m: m.cov(m.zeros(2, 0)))
+    same(lambda m: m.corrcoef(m.tensor([1.0, 1.0, 1.0])))
+    same(lambda m: m.corrcoef(m.tensor([[1, 2, 4], [0, 1, 1]])))
+
+
+# ---------------------------------------------------------------------------- histogramdd
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.histogramdd(x, bins=[2]), lambda m, x: m.histogramdd(x.long(), bins=2),
+    lambda m, x: m.histogramdd(x, bins=[2, 2], range=[0.0, 1.0]),
+    lambda m, x: m.histogramdd(x, bins=[2, 2], weight=m.ones(3)),
+    lambda m, x: m.histogramdd(x, bins=[2, 2], weight=m.ones(4, dtype=m.float64)),
+    lambda m, x: m.histogramdd(x[:, 0], bins=2), lambda m, x: m.histogramdd(x, bins=[0, 2]),
+    lambda m, x: m.histogramdd(x, bins=(2, 2), range=(1.0, 0.0, 0.0, 1.0)),
+    lambda m, x: m.histogramdd(m.tensor([[float("nan"), 1.0]]), bins=2),
+    lambda m, x: m.histogramdd(x, bins=[m.tensor([0.0, 1, 2])]),
+    lambda m, x: m.histogramdd(x, bins=[m.tensor([[0.0, 1, 2]]), m.tensor([0.0, 1])]),
+    lambda m, x: m.histogramdd(x, bins=[m.tensor([0.0, 1], dtype=m.float64), m.tensor([0.0, 1])]),
+    lambda m, x: m.histogramdd(x, 2.5),
+    lambda m, x: m.histogramdd(x, bins=[2, 2], density=True, weight=m.zeros(4)),
+    lambda m, x: m.histogramdd(m.zeros(0, 2), bins=2),
+])
+def test_histogramdd_errors_and_edges(call):
+    def run(m):
+        r = call(m, m.tensor([[0.0, 1.0], [1.0, 0.0], [2.0, 0.0], [2.0, 2.0]]))
+        return (r.hist,) + tuple(r.bin_edges)
+    same(run)
+
+
+def test_histogramdd_backward_raises_as_torch():
+    same(lambda m: m.histogramdd(m.ones(3, 2, requires_grad=True), bins=2).hist.sum()
+         .backward())
+
+
+# ---------------------------------------------------------------------------- gradient
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.gradient(x, spacing=[2.0]), lambda m, x: m.gradient(x, spacing=[2, 3], dim=[1]),
+    lambda m, x: m.gradient(x, edge_order=3), lambda m, x: m.gradient(x[:2], edge_order=2),
+    lambda m, x: m.gradient(x.to(m.uint8)), lambda m, x: m.gradient(x, dim=2),
+    lambda m, x: m.gradient(x, dim=[0, 0]), lambda m, x: m.gradient(x, spacing=m.tensor([0.0, 1, 3])),
+    lambda m, x: m.gradient(x, spacing=[m.tensor([[0.0, 1, 3]])], dim=0),
+    lambda m, x: m.gradient(m.tensor(3.0)), lambda m, x: m.gradient(x.long(), spacing=2.5),
+    lambda m, x: m.gradient(x, spacing=m.tensor(2.0)),
+])
+def test_gradient_errors_and_edges(call):
+    same(lambda m: call(m, m.tensor([[1.0, 2, 4, 8], [10, 20, 40, 80], [1, 1, 1, 1]])))
+
+
+# ---------------------------------------------------------------------------- vander
+def test_vander_errors_and_torchs_backward_failure():
+    same(lambda m: m.vander(m.tensor([1.0, 2.0]), N=-1))
+    same(lambda m: m.vander(m.tensor([[1.0]])))
+    same(lambda m: m.vander(m.tensor([True, False])))
+    same(lambda m: m.linalg.vander(m.tensor([1.0, 2.0]), N=1))
+    same(lambda m: m.linalg.vander(m.tensor([True])))
+    same(lambda m: m.linalg.vander(m.tensor([1.0]).half()))
+    same(lambda m: m.linalg.vander(m.tensor(2.0)))
+    # torch's vander overwrites its cumprod's input in place: backward fails in both
+    same(lambda m: m.vander(m.tensor([1.0, 2.0, 3.0], requires_grad=True)).sum().backward(),
+         message="one of the variables needed for gradient computation has been modified")
+
+
+# ---------------------------------------------------------------------------- geqrf, ormqr
+def test_geqrf_and_ormqr_errors():
+    same(lambda m: m.geqrf(m.randn(3)))
+    same(lambda m: m.geqrf(m.ones(3, 3).long()))
+    same(lambda m: m.geqrf(m.ones(3, 2, requires_grad=True)).a.sum().backward())
+    a, tau = torch.geqrf(torch.randn(4, 3))
+    args = [(a, tau, torch.randn(3, 2)), (a, tau, torch.randn(4, 2), False),
+            (a, tau[:2], torch.randn(4, 2)), (a, torch.randn(4), torch.randn(4, 2)),
+            (a, tau, torch.randn(4, 2).double()), (a[0], tau, torch.randn(4, 2)),
+            (a, tau, torch.randn(4)), (a.long(), tau.long(), torch.randn(4, 2).long()),
+            (a, tau.unsqueeze(0), torch.randn(4, 2))]
+    for arg in args:
+        same(lambda m: m.ormqr(*[m.tensor(v.numpy()) if isinstance(v, torch.Tensor) else v
+                                 for v in arg]))
+
+
+def test_ormqr_matches_householder_product():
+    a, tau = cr.geqrf(cr.randn(5, 3, dtype=cr.float64))
+    q = cr.linalg.householder_product(a, tau)
+    np.testing.assert_allclose(cr.ormqr(a, tau, cr.eye(5, dtype=cr.float64))[:, :3].numpy(),
+                               q.numpy(), atol=1e-12)
+
+
+# ---------------------------------------------------------------------------- lowrank
+def test_svd_lowrank_and_pca_lowrank_recover_a_low_rank_matrix():
+    rng = np.random.default_rng(0)
+    A = rng.standard_normal((9, 3)) @ rng.standard_normal((3, 7))
+    for a in (A, A.T):
+        U, S, V = cr.svd_lowrank(cr.tensor(a), q=4)
+        np.testing.assert_allclose(((U * S) @ V.mT).numpy(), a, atol=1e-10)
+        np.testing.assert_allclose(S.numpy()[:3], np.linalg.svd(a, compute_uv=False)[:3])
+    _, S, V = cr.pca_lowrank(cr.tensor(A), q=3)
+    _, tS, _ = torch.pca_lowrank(torch.tensor(A), q=3)
+    np.testing.assert_allclose(S.numpy(), tS.numpy(), rtol=1e-8)
+    x = cr.tensor(A, requires_grad=True)
+    cr.svd_lowrank(x, q=4)[1].sum().backward()
+    assert x.grad.shape == (9, 7)
+
+
+def test_lowrank_errors_and_lobpcg():
+    same(lambda m: m.pca_lowrank(m.ones(3, 4), q=5))
+    same(lambda m: m.pca_lowrank(m.ones(3, 4), niter=-1))
+    with pytest.raises(NotImplementedError, match="torch.lobpcg"):
+        cr.lobpcg(cr.eye(3))
+
+
+# ---------------------------------------------------------------------------- windows
+WINDOWS = {"hann_window": [()], "hamming_window": [(), (0.5,), (0.5, 0.3)],
+           "blackman_window": [()], "bartlett_window": [()],
+           "kaiser_window": [(), (3.0,)]}
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_window_values_against_torch(name, dtype):
+    for n in (0, 1, 2, 5, 8, 11):
+        for periodic in (True, False):
+            for extra in WINDOWS[name]:
+                t = getattr(torch, name)(n, periodic, *extra, dtype=getattr(torch, dtype))
+                c = getattr(cr, name)(n, periodic, *extra, dtype=getattr(cr, dtype))
+                assert str(c.dtype) == str(t.dtype) and tuple(c.shape) == tuple(t.shape)
+                np.testing.assert_allclose(c.numpy(), t.numpy(), rtol=2e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("name", sorted(WINDOWS))
+def test_window_options_and_errors(name):
+    same(lambda m: getattr(m, name)(6))
+    same(lambda m: getattr(m, name)(5, periodic=False, requires_grad=True))
+    same(lambda m: getattr(m, name)(5, dtype=m.float16))
+    same(lambda m: getattr(m, name)(5, dtype=m.int64))
+    same(lambda m: getattr(m, name)(5, dtype=m.uint8))
+    same(lambda m: getattr(m, name)(-1))
+    same(lambda m: getattr(m, name)(5.0))
+    same(lambda m: getattr(m, name)(True))
+    same(lambda m: getattr(m, name)(0, dtype=m.complex64))
+    same(lambda m: getattr(m, name)(1, dtype=m.complex64))
+    same(lambda m: getattr(m, name)(2, dtype=m.complex64))
+    same(lambda m: getattr(m, name)(3, periodic=1), message=False)
+    same(lambda m: getattr(m, name)(3, True, 1, 2, 3), message=False)
+
+
+def test_window_shape_parameters_need_periodic():
+    same(lambda m: m.kaiser_window(5, beta=3.0), message=False)
+    same(lambda m: m.hamming_window(5, beta=0.3), message=False)
+    same(lambda m: m.kaiser_window(5, periodic=False, beta=2.0))
+    same(lambda m: m.hamming_window(5, False, alpha=0.6))
+
+
+def test_float16_windows_are_close_to_torchs():
+    for name in WINDOWS:
+        t = getattr(torch, name)(8, dtype=torch.float16).float().numpy()
+        c = getattr(cr, name)(8, dtype=cr.float16).float().numpy()
+        np.testing.assert_allclose(c, t, atol=2e-3)
+
+
+# ---------------------------------------------------------------------------- stft, istft
+def _signal(m, n=20, **kw):
+    return m.tensor(np.sin(np.arange(n) * 0.7), dtype=m.float32, **kw)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, x: m.stft(x, 8),
+    lambda m, x: m.stft(x, 64, return_complex=True),
+    lambda m, x: m.stft(x, 8, hop_length=0, return_complex=True),
+    lambda m, x: m.stft(x, 8, win_length=9, return_complex=True),
+    lambda m, x: m.stft(x, 8, window=m.ones(5), return_complex=True),
+    lambda m, x: m.stft(x.long(), 8, return_complex=True),
+    lambda m, x: m.stft(m.ones(2, 2, 20), 8, return_complex=True),
+    lambda m, x: m.stft(x, 8, return_complex=True, onesided=True,
+                        window=m.ones(8, dtype=m.complex64)),
+    lambda m, x: m.stft(x, 8, pad_mode="foo", return_complex=True),
+    lambda m, x: m.stft(x, 8, align_to_window=False, return_complex=True),
+    lambda m, x: m.stft(x.half(), 8, return_complex=True),
+    lambda m, x: m.stft(x.double(), 8, window=m.ones(8), return_complex=True),
+    lambda m, x: m.stft(x, 8, window=m.ones(8, dtype=m.complex64)),
+    lambda m, x: m.stft(x, 8, win_length=6, center=False, align_to_window=True,
+                        return_complex=True),
+])
+def test_stft_errors_and_dtypes(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(lambda m: call(m, _signal(m)))
+
+
+def test_stft_warnings_are_given_once_as_torch_warns():
+    from chainrule.ops import spectral_stft
+    spectral_stft._WARNED.clear()
+    for match, call in [("A window was not provided", lambda: cr.stft(_signal(cr), 8,
+                                                                     return_complex=True)),
+                        ("return_complex=False is deprecated",
+                         lambda: cr.stft(_signal(cr), 8, window=cr.ones(8),
+                                         return_complex=False)),
+                        ("A window was not provided. A rectangular window will be applied.",
+                         lambda: cr.istft(cr.ones(5, 3, dtype=cr.complex64), 8))]:
+        with pytest.warns(UserWarning, match=match):
+            call()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            call()  # once per process, as TORCH_WARN_ONCE
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, s: m.istft(s.abs(), 8),
+    lambda m, s: m.istft(s[:0], 8),
+    lambda m, s: m.istft(s[0], 8),
+    lambda m, s: m.istft(s, 6),
+    lambda m, s: m.istft(s, 8, onesided=False),
+    lambda m, s: m.istft(s, 8, hop_length=9),
+    lambda m, s: m.istft(s, 8, win_length=9),
+    lambda m, s: m.istft(s, 8, window=m.ones(5)),
+    lambda m, s: m.istft(s, 8, window=m.zeros(8)),
+    lambda m, s: m.istft(s, 8, return_complex=True),
+    lambda m, s: m.istft(s, 8, window=m.hann_window(8), length=40),
+])
+def test_istft_errors_and_edges(call):
+    def run(m):
+        s = m.stft(_signal(m), 8, window=m.hann_window(8), return_complex=True)
+        return call(m, s)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(run, message=True)
+
+
+def test_istft_inverts_stft():
+    x = _signal(cr, 40)
+    w = cr.hann_window(8)
+    for hop in (2, 4):
+        y = cr.istft(cr.stft(x, 8, hop, window=w, return_complex=True), 8, hop, window=w,
+                     length=40)
+        np.testing.assert_allclose(y.numpy(), x.numpy(), atol=1e-6)
+
+
+# ---------------------------------------------------------------------------- names
+def test_constants_and_flags():
+    for name in ("e", "pi", "inf", "nan", "newaxis"):
+        t, c = getattr(torch, name), getattr(cr, name)
+        assert type(c) is type(t) and (c == t or (c != c and t != t))
+    assert cr.has_lapack and cr.has_spectral and not cr.has_mkl and not cr.has_openmp
+    assert cr.set_flush_denormal(True) is False
+    assert not hasattr(cr, "bfloat16") and not hasattr(cr, "complex32")
+
+
+def test_range_is_end_inclusive_and_deprecated():
+    for args, kw in [((1, 4), {}), ((1, 4, 0.5), {}), ((0, 1, 0.1), {}),
+                     ((1, 4), {"dtype": "int32"}), ((1.5, 4), {"dtype": "int64"}),
+                     ((4, 1, -1), {}), ((0, 0), {}), ((0, 1, 0.3), {"dtype": "float16"}),
+                     ((1, 4), {"requires_grad": True}), ((), {"start": 1, "end": 3})]:
+        def call(m, args=args, kw=kw):
+            k = {n: getattr(m, v) if n == "dtype" else v for n, v in kw.items()}
+            return m.range(*args, **k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            same(call)
+    for bad in [lambda m: m.range(1, 4, 0), lambda m: m.range(4, 1),
+                lambda m: m.range(1, float("inf")), lambda m: m.range(1, 4, dtype=m.bool),
+                lambda m: m.range(4)]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            same(bad)
+    with pytest.warns(UserWarning, match="torch.range is deprecated"):
+        cr.range(0, 1)
+
+
+def test_predicates():
+    same(lambda m: [m.is_signed(m.ones(1, dtype=d)) for d in
+                    (m.float32, m.uint8, m.bool, m.int8, m.complex64, m.uint16)])
+    same(lambda m: [m.ones(1, dtype=d).is_signed() for d in (m.int64, m.uint8)])
+    same(lambda m: (m.is_same_size(m.ones(2), m.zeros(2)), m.is_same_size(m.ones(2),
+                                                                         m.ones(3))))
+    same(lambda m: (m.is_inference(m.ones(1)), m.is_distributed(m.ones(1))))
+    with cr.inference_mode():
+        assert cr.is_inference(cr.ones(1))
+    same(lambda m: m.is_signed(3), message=False)
+    same(lambda m: (m.tensor([1.0]).is_nonzero(), m.tensor(0).is_nonzero()))
+    same(lambda m: m.tensor([]).is_nonzero())
+    same(lambda m: m.tensor([1, 2]).is_nonzero())
+
+
+def test_empty_permuted():
+    same(lambda m: (lambda e: (tuple(e.shape), e.stride(), str(e.dtype)))(
+        m.empty_permuted((2, 3, 4), (0, 2, 1))))
+    same(lambda m: (lambda e: (e.stride(), str(e.dtype), e.requires_grad))(
+        m.empty_permuted((2, 3), (1, 0), dtype=m.float64, requires_grad=True)))
+    same(lambda m: m.empty_permuted((2, 3), (0, 0)))
+    same(lambda m: m.empty_permuted((2, 3), (0,)))
+
+
+# ---------------------------------------------------------------------------- Tensor methods
+def test_sum_to_size_errors_and_identity():
+    same(lambda m: m.ones(2, 3).sum_to_size(3, 3))
+    same(lambda m: m.ones(2, 3).sum_to_size(1, 2, 3, 1))
+    same(lambda m: m.tensor([1, 2, 3]).sum_to_size(1))
+    x = cr.ones(2, 3)
+    assert x.sum_to_size(2, 3) is x
+
+
+def test_fill_diagonal_values_and_errors():
+    for shape, kw in [((3, 4), {}), ((5, 3), {"wrap": True}), ((7, 3), {"wrap": True}),
+                      ((7, 3), {}), ((2, 2, 2), {}), ((4, 4), {"wrap": True})]:
+        same(lambda m: m.zeros(*shape).fill_diagonal_(2.0, **kw))
+    same(lambda m: m.zeros(2, 3, 4).fill_diagonal_(1))
+    same(lambda m: m.zeros(2).fill_diagonal_(1))
+    same(lambda m: m.zeros(3, 3, dtype=m.int64).fill_diagonal_(7))
+
+
+def test_resize_is_deprecated_and_keeps_the_element_count():
+    for m in (torch, cr):
+        with pytest.warns(UserWarning, match="non-inplace resize is deprecated"):
+            r = m.zeros(2, 3).resize(3, 2)
+        assert tuple(r.shape) == (3, 2)
+        with pytest.warns(UserWarning, match="non-inplace resize_as is deprecated"):
+            m.zeros(2, 3).resize_as(m.zeros(6))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(lambda m: m.zeros(2, 3).resize(4))
+        same(lambda m: m.ones(2, 3, requires_grad=True).resize(3, 2).grad_fn.name())
+
+
+def test_set_variants_and_errors():
+    def sets(m, *args, **kw):
+        b = m.arange(6.0)
+        a = m.zeros(2)
+        a.set_(*args(m, b) if callable(args[0]) else args, **kw)
+        return a, a.stride(), a.data_ptr() == b.data_ptr()
+    same(lambda m: sets(m, lambda m, b: (b,)))
+    same(lambda m: sets(m, lambda m, b: (b.untyped_storage(), 1, (2, 2))))
+    same(lambda m: sets(m, lambda m, b: (b.untyped_storage(), 1, (2, 2), (1, 2))))
+    same(lambda m: sets(m, lambda m, b: (b, 1, (2,), (2,))))
+    same(lambda m: (lambda a: (a.set_(), a.shape))(m.zeros(3))[1])
+    same(lambda m: m.zeros(3).set_(m.zeros(2, dtype=m.int64)))
+    same(lambda m: m.zeros(2, requires_grad=True).set_(m.zeros(2)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same(lambda m: m.zeros(2, dtype=m.int64).set_(m.arange(6.0).storage()))
+    same(lambda m: m.zeros(2).set_(5), message=False)
+    a, b = cr.zeros(2), cr.arange(6.0)
+    v = a._version
+    a.set_(b)
+    b[0] = 100
+    assert a[0].item() == 100 and a._version == v + 1
+
+
+def test_storage_type_subclass_complex_and_small_methods():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert cr.zeros(2).storage_type() is cr.FloatStorage
+        assert cr.zeros(2, dtype=cr.int64).storage_type().__name__ == "LongStorage"
+        assert cr.zeros(2, dtype=cr.uint16).storage_type() is None
+    assert torch.zeros(2, dtype=torch.uint16).storage_type() is None
+
+    class Sub(cr.Tensor):
+        pass
+    y = (cr.ones(2, requires_grad=True) * 2).as_subclass(Sub)
+    assert type(y) is Sub and y.grad_fn.name() == "AliasBackward0"
+    same(lambda m: m.ones(2).as_subclass(int))
+    same(lambda m: (m.ones(2, requires_grad=True) * 2).cfloat())
+    same(lambda m: m.tensor([1, 2]).cdouble())
+    with pytest.raises(NotImplementedError, match="complex32"):
+        cr.ones(2).chalf()
+    with pytest.raises(NotImplementedError, match="functorch.dim"):
+        cr.ones(2).index((0,), None)
+    x = cr.ones(2)
+    assert x.const_data_ptr() == x.data_ptr() and x.name is None and x.to_dense() is x
+    same(lambda m: m.ones(2).to_dense(m.float64))
+    same(lambda m: (m.ones(2, 3).dense_dim(), m.ones(2, 3).sparse_dim()))
+    for name in ("is_coalesced", "coalesce"):
+        same(lambda m: getattr(m.ones(2), name)())
+    p = cr.zeros(2)
+    out = p.module_load(cr.ones(2))
+    assert out is not p and p.tolist() == [1.0, 1.0]
+    assert p.module_load(cr.ones(2) * 3, assign=True).tolist() == [3.0, 3.0]
+
+
+def test_grad_dtype_as_torch():
+    def run(m):
+        w = m.randn(2, requires_grad=True)
+        before = w.grad_dtype
+        w.grad_dtype = m.float64
+        (w * 2).sum().backward()
+        w.grad = None
+        w.grad_dtype = m.float16
+        (w * 2).sum().backward()
+        return str(before), str(w.grad_dtype), w.grad
+    same(run)
+    same(lambda m: str((m.ones(2, requires_grad=True) * 1).grad_dtype))
+    same(lambda m: setattr(m.ones(2, requires_grad=True) * 1, "grad_dtype", m.float64))
+    same(lambda m: setattr(m.ones(2, requires_grad=True), "grad_dtype", 3))
+    same(lambda m: setattr(m.ones(2, requires_grad=True), "grad", m.zeros(2, dtype=m.float64)))
+    same(lambda m: setattr(m.ones(2, requires_grad=True), "grad", m.zeros(3)))
+
+    def anything(m):
+        w = m.ones(2, requires_grad=True)
+        w.grad_dtype = None
+        w.grad = m.zeros(2, dtype=m.float64)
+        return w.grad_dtype, w.grad
+    same(anything)
+
+
+# ---------------------------------------------------------------------------- DLPack
+def test_dlpack_shares_memory_with_torch_and_numpy():
+    a = np.arange(3.0)
+    t = cr.from_dlpack(a)
+    a[0] = 9
+    assert t.tolist() == [9.0, 1.0, 2.0] and t.dtype is cr.float64
+    tt = torch.arange(4.0)
+    c = cr.from_dlpack(tt)
+    tt[0] = 7
+    assert c.tolist() == [7.0, 1.0, 2.0, 3.0]
+    c2 = cr.arange(3)
+    t2 = torch.from_dlpack(c2)
+    c2[1] = 5
+    assert t2.tolist() == [0, 5, 2]
+    assert torch.from_dlpack(cr.to_dlpack(cr.arange(3.0))).tolist() == [0.0, 1.0, 2.0]
+    capsule = torch.to_dlpack(torch.arange(3))
+    assert cr.from_dlpack(capsule).tolist() == [0, 1, 2]
+    with pytest.raises(RuntimeError, match="capsules can be consumed only once"):
+        cr.from_dlpack(capsule)
+    with pytest.raises(BufferError, match="Can't export tensors that require gradient"):
+        cr.to_dlpack(cr.zeros(2, requires_grad=True))
+    assert cr.zeros(2).__dlpack_device__() == (1, 0)
+    assert cr.from_dlpack(torch.arange(6.0).reshape(2, 3).t()).stride() == (1, 3)
+    import chainrule.utils.dlpack as dl
+    assert dl.from_dlpack(np.ones(2)).tolist() == [1.0, 1.0]
+
+
+# ---------------------------------------------------------------------------- uint16/32/64
+def test_limited_unsigned_dtypes():
+    for name in ("uint16", "uint32", "uint64"):
+        same(lambda m: m.tensor([1, 2, 3], dtype=getattr(m, name)))
+        same(lambda m: (getattr(m, name).is_signed, getattr(m, name).itemsize,
+                        getattr(m, name).is_floating_point, repr(getattr(m, name))))
+        same(lambda m: m.zeros(2, 2, dtype=getattr(m, name)).float())
+        same(lambda m: m.arange(3).to(getattr(m, name)))
+        same(lambda m: m.tensor([1, 2], dtype=getattr(m, name)) * 2.5)
+        same(lambda m: m.tensor([1], dtype=getattr(m, name), requires_grad=True))
+        for other in ("int8", "uint8", "int64", "bool", "complex64", "float16", "float64"):
+            same(lambda m: str(m.promote_types(getattr(m, name), getattr(m, other))))
+    same(lambda m: m.promote_types(m.uint16, m.uint32))
+    same(lambda m: m.tensor([1, 2], dtype=m.uint16) + m.tensor([1], dtype=m.uint8))
+    same(lambda m: m.tensor([-1], dtype=m.uint16))
+    same(lambda m: m.tensor([2 ** 64 - 1], dtype=m.uint64))
+    same(lambda m: m.full((2,), 70000, dtype=m.uint16))
+    same(lambda m: m.from_numpy(np.array([1, 2], dtype=np.uint32)))
+    same(lambda m: str(m.tensor([[1, 2], [300, 4]], dtype=m.uint32)))
+    same(lambda m: m.zeros(2, dtype=m.uint16).type())
+    assert str(cr.iinfo(cr.uint32)) == str(torch.iinfo(torch.uint32))
+    assert cr.tensor([5], dtype=cr.uint16).numpy().dtype == np.uint16
+    assert math.isclose(float(cr.iinfo(cr.uint64).max), float(torch.iinfo(torch.uint64).max))
