@@ -42,6 +42,9 @@ def _window(m):
 
 ENTRIES = [
     # ------------------------------------------------------------ torch.* in-place forms
+    OpInfo("torch.detach", lambda m, x: m.detach(x * 2), lambda A: [S(A(3)), S(A())],
+           grad=False),
+    OpInfo("torch.detach_", lambda m, x: m.detach_(x * 2), lambda A: [S(A(3))], grad=False),
     OpInfo("torch.clamp_", lambda m, x, *a, **k: m.clamp_(x * 1, *a, **k),
            lambda A: [S(A(3, 4), -0.5, 0.5), S(A(), min=0.1), S(A(5), max=0.2)]),
     OpInfo("torch.clamp_min_", lambda m, x, v: m.clamp_min_(x * 1, v),
@@ -62,9 +65,6 @@ ENTRIES = [
                       S(A(5), np.array([1, 1, 3]), A(3), accumulate=True)]),
     OpInfo("torch.resize_as_", lambda m, x, y: m.resize_as_(x.detach().clone(), y),
            lambda A: [S(A(3, 4), A(2, 6)), S(A(4), A(2, 2))], grad=False),
-    OpInfo("torch.detach", lambda m, x: m.detach(x * 2), lambda A: [S(A(3)), S(A())],
-           grad=False),
-    OpInfo("torch.detach_", lambda m, x: m.detach_(x * 2), lambda A: [S(A(3))], grad=False),
     OpInfo("fill", lambda m, x, v: m.fill(x, v),
            lambda A: [S(A(3, 4), 2.5), S(A(2, 3), A()), S(A(), 1.5)]),
     OpInfo("fill_empty", lambda m, x: m.fill(x, -1.0), lambda A: [S(A(0, 2))], gradcheck=False),
@@ -187,7 +187,7 @@ ENTRIES = [
            lambda A: [S(A(3, 4), 2.0), S(A(5, 2), 1.5, wrap=True), S(A(2, 2, 2), -1.0)]),
     OpInfo("Tensor.resize", lambda m, x, *a: x.resize(*a),
            lambda A: [S(A(2, 3), 3, 2), S(A(4), 2, 2)]),
-    OpInfo("Tensor.resize_as", lambda m, x, y: x.resize_as(y.detach()),
+    OpInfo("Tensor.resize_as", lambda m, x, y: x.resize_as(y),
            lambda A: [S(A(2, 3), A(6))]),
 ]
 
