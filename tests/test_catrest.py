@@ -605,3 +605,78 @@ def test_limited_unsigned_dtypes():
     assert str(cr.iinfo(cr.uint32)) == str(torch.iinfo(torch.uint32))
     assert cr.tensor([5], dtype=cr.uint16).numpy().dtype == np.uint16
     assert math.isclose(float(cr.iinfo(cr.uint64).max), float(torch.iinfo(torch.uint64).max))
+
+
+# ---------------------------------------------------------------------------- properties
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+SETTINGS = settings(max_examples=25, deadline=None)
+
+
+def _values_and_grads(f, a, seed):
+    results = []
+    for m in (torch, cr):
+        x = m.tensor(a, dtype=m.float64, requires_grad=True)
+        outs = f(m, x)
+        outs = outs if isinstance(outs, tuple) else (outs,)
+        gs = [np.random.default_rng(seed).standard_normal(tuple(o.shape)) for o in outs]
+        m.autograd.backward(list(outs), [m.tensor(g, dtype=m.float64) for g in gs])
+        results.append(([o.detach().numpy() for o in outs], x.grad.numpy()))
+    (t_out, t_grad), (c_out, c_grad) = results
+    for c, t in zip(c_out, t_out):
+        np.testing.assert_allclose(c, t, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(c_grad, t_grad, rtol=1e-10, atol=1e-12)
+
+
+@SETTINGS
+@given(shape=hnp.array_shapes(min_dims=0, max_dims=3, min_side=1, max_side=4), data=st.data(),
+       interpolation=st.sampled_from(["linear", "lower", "higher", "midpoint", "nearest"]),
+       keepdim=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_quantile_over_random_shapes_dims_and_qs(shape, data, interpolation, keepdim, seed):
+    nd = len(shape)
+    dim = data.draw(st.sampled_from([None] + list(range(-nd, nd)) if nd else [None, 0, -1]))
+    q = data.draw(st.one_of(st.floats(0, 1), st.lists(st.floats(0, 1), min_size=1,
+                                                      max_size=3)))
+    a = np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape) / 7.0
+
+    def f(m, x):
+        qq = q if isinstance(q, float) else m.tensor(q, dtype=m.float64)
+        return m.quantile(x, qq, dim=dim, keepdim=keepdim, interpolation=interpolation)
+    _values_and_grads(f, a, seed)
+
+
+@SETTINGS
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=3, max_side=5), data=st.data(),
+       edge_order=st.sampled_from([1, 2]), seed=st.integers(0, 2 ** 16))
+def test_gradient_over_random_shapes_and_dims(shape, data, edge_order, seed):
+    nd = len(shape)
+    dims = data.draw(st.lists(st.integers(0, nd - 1), unique=True, min_size=1, max_size=nd))
+    spacing = data.draw(st.sampled_from([None, 0.5, "list"]))
+    a = np.random.default_rng(seed).standard_normal(shape)
+
+    def f(m, x):
+        kw = {"dim": dims, "edge_order": edge_order}
+        if spacing == "list":
+            kw["spacing"] = [1.0 + d for d in dims]
+        elif spacing is not None:
+            kw["spacing"] = spacing
+        return m.gradient(x, **kw)
+    _values_and_grads(f, a, seed)
+
+
+@SETTINGS
+@given(variables=st.integers(1, 4), observations=st.integers(2, 6), correction=st.integers(0, 1),
+       weighted=st.booleans(), seed=st.integers(0, 2 ** 16))
+def test_cov_over_random_shapes_and_weights(variables, observations, correction, weighted, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((variables, observations))
+    fw = rng.integers(1, 4, observations)
+    aw = rng.uniform(0.1, 1.0, observations)
+
+    def f(m, x):
+        kw = {"fweights": m.tensor(fw), "aweights": m.tensor(aw)} if weighted else {}
+        return m.cov(x, correction=correction, **kw)
+    _values_and_grads(f, a, seed)

@@ -27,7 +27,7 @@ def _quantile(input: Tensor, q, dim, keepdim: bool, interpolation: str, ignore_n
         raise RuntimeError(f"{name}() interpolation must be one of linear, lower, higher, "
                            f"midpoint or nearest, but got {interpolation}")
     nd = input.ndim
-    wrapped = _wrap_dim(0 if dim is None else dim, nd)
+    wrapped = _wrap_dim(0 if dim is None else dim, nd) % max(nd, 1)  # a 0-d input's dim is 0
     if input.numel() == 0:
         raise RuntimeError(f"{name}() input tensor must be non-empty")
     if q.ndim > 1:

@@ -96,6 +96,7 @@ ENTRIES = [
            lambda A: [S(A(3, 4), 0.3, dim=1), S(A(3, 4), A(3, lo=0.0, hi=1.0), dim=0),
                       S(A(5), 0.5), S(A(2, 3), A(2, lo=0.0, hi=1.0)),
                       S(A(3, 4), 0.7, dim=-1, keepdim=True), S(A(), 0.5, dim=0),
+                      S(A(), 0.5, dim=-1, keepdim=True),
                       S(A(3, 4), 0.4, dim=0, interpolation="lower"),
                       S(A(3, 4), 0.4, dim=1, interpolation="higher"),
                       S(A(3, 4), 0.4, dim=1, interpolation="midpoint"),
