@@ -1,7 +1,7 @@
-"""The rest of the catalogue against torch, where the op table does not reach: errors,
-warnings, non-tensor results (constants, predicates, storages, DLPack), factories (windows,
-range, empty_permuted), the uint16/32/64 dtypes, and the few places chainrule differs from
-torch on purpose (as_strided_scatter's input gradient)."""
+"""The rest of the catalogue's ops against torch, where the op table does not reach: errors,
+warnings, the window factories, randomized low-rank factorisations, properties over random
+shapes, and the place chainrule differs from torch on purpose (as_strided_scatter's input
+gradient). Names, Tensor methods, DLPack and dtypes: tests/test_catrest_names.py."""
 import warnings
 
 import numpy as np
