@@ -49,6 +49,14 @@ from .storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402
 from . import random  # noqa: E402
 from . import special  # noqa: E402
 from . import multiprocessing  # noqa: E402 - tensors cross processes via shared memory
+from ._misc import (e, empty_permuted, has_lapack, has_mkl, has_openmp,  # noqa: E402
+                    has_spectral, inf, is_distributed, is_inference, is_same_size, is_signed,
+                    nan, newaxis, pi, set_flush_denormal)
+from .storage import LEGACY_STORAGES as _LEGACY_STORAGES  # noqa: E402
+from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E402
+                                   hamming_window, hann_window, kaiser_window)
+from .ops.linalg.lowrank import lobpcg, pca_lowrank, svd_lowrank  # noqa: E402
+from ._dlpack import from_dlpack, to_dlpack  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -60,6 +68,7 @@ uint8, int8, int16, int32, int64 = (_dtypes.uint8, _dtypes.int8, _dtypes.int16, 
                                     _dtypes.int64)
 float16, float32, float64 = _dtypes.float16, _dtypes.float32, _dtypes.float64
 complex64, complex128 = _dtypes.complex64, _dtypes.complex128
+uint16, uint32, uint64 = _dtypes.uint16, _dtypes.uint32, _dtypes.uint64
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 cfloat, cdouble = complex64, complex128
@@ -81,6 +90,8 @@ def can_cast(from_, to) -> bool:
 
 
 globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor ...
+globals().update({_s.__name__: _s for _s in _LEGACY_STORAGES.values()})  # torch.FloatStorage ...
+from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin from here on
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
                  "version", "storage")

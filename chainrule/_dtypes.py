@@ -25,7 +25,7 @@ class dtype:
         self._rank = rank          # order inside the category
         self.is_floating_point = category == 2
         self.is_complex = category == 3
-        self.is_signed = name not in ("bool", "uint8")
+        self.is_signed = name not in ("bool", "uint8", "uint16", "uint32", "uint64")
         self.itemsize = self.np.itemsize
 
     def __repr__(self) -> str:
@@ -53,8 +53,14 @@ float32 = dtype("float32", np.float32, 2, 1)
 float64 = dtype("float64", np.float64, 2, 2)
 complex64 = dtype("complex64", np.complex64, 3, 1)
 complex128 = dtype("complex128", np.complex128, 3, 2)
+# torch's "limited" unsigned types: they hold data and convert, but promote only with floats
+uint16 = dtype("uint16", np.uint16, 1, 4)
+uint32 = dtype("uint32", np.uint32, 1, 5)
+uint64 = dtype("uint64", np.uint64, 1, 6)
+LIMITED_UINTS = (uint16, uint32, uint64)
 
-ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128)
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128,
+       uint16, uint32, uint64)
 _BY_NP = {d.np: d for d in ALL}
 _BY_NAME = {d.name: d for d in ALL}
 # NumPy scalar types and dtypes both map to our dtype (one dict lookup on the hot path).
@@ -76,9 +82,16 @@ def from_numpy_dtype(np_dtype) -> dtype:
         return _BY_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
         raise TypeError(
-            f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only supported types "
-            "are: float64, float32, float16, complex64, complex128, int64, int32, int16, "
-            "int8, uint8, and bool.") from None
+            f"can't convert np.ndarray of type {_numpy_type_name(np_dtype)}. The only "
+            "supported types are: float64, float32, float16, complex64, complex128, int64, "
+            "int32, int16, int8, uint64, uint32, uint16, uint8, and bool.") from None
+
+
+def _numpy_type_name(np_dtype) -> str:
+    try:
+        return f"numpy.{np.dtype(np_dtype).type.__name__}"
+    except TypeError:
+        return str(np_dtype)
 
 
 def to_dtype(value) -> dtype:
@@ -130,6 +143,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
     hit = _PROMOTE_CACHE.get(key)
     if hit is not None:
         return hit
+    if (a._category == 1 and a._rank > 3) or (b._category == 1 and b._rank > 3):
+        _limited_promotion(a, b)  # uint16/32/64 (ranks above int64's)
     if a._category != b._category:
         hi, lo = (a, b) if a._category > b._category else (b, a)
         if hi.is_complex and lo.is_floating_point and lo is float64:
@@ -144,6 +159,16 @@ def promote_types(a: dtype, b: dtype) -> dtype:
         out = a if a._rank >= b._rank else b
     _PROMOTE_CACHE[key] = out
     return out
+
+
+def _limited_promotion(a: dtype, b: dtype) -> None:
+    """uint16/32/64 promote only with floating types (torch 2.13's rule)."""
+    limited = [d for d in (a, b) if d in LIMITED_UINTS]
+    other = b if limited[0] is a else a
+    if other.is_floating_point:
+        return
+    raise RuntimeError("Promotion for uint16, uint32, uint64 types is not supported, attempted "
+                       f"to promote {type_name(a)} and {type_name(b)}")
 
 
 def scalar_dtype(value) -> dtype:
@@ -232,11 +257,13 @@ def py_type_name(value) -> str:
 # C++ types its checked scalar conversions name.
 _TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
-               "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+               "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+               "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 _C_TYPES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
             "int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float",
             "float64": "double", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
+            "complex128": "c10::complex<double>", "uint16": "uint16_t", "uint32": "uint32_t",
+            "uint64": "uint64_t"}
 
 
 def type_name(d) -> str:

@@ -20,12 +20,14 @@ _PY_DTYPES = {float: _dtypes.float64, int: _dtypes.int64, bool: _dtypes.bool_,
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                  "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
                  "float64": "Double", "complex64": "ComplexFloat",
-                 "complex128": "ComplexDouble"}
+                 "complex128": "ComplexDouble", "uint16": "UInt16", "uint32": "UInt32",
+                 "uint64": "UInt64"}
 # the C++ type names torch's range checks print ("to - 1 is out of bounds for unsigned char")
 _C_NAMES = {"bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short",
             "int32": "int", "int64": "long int", "float16": "c10::Half", "float32": "float",
             "float64": "double", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>"}
+            "complex128": "c10::complex<double>", "uint16": "unsigned short",
+            "uint32": "unsigned int", "uint64": "unsigned long"}
 
 
 def scalar_type_name(d) -> str:
@@ -199,7 +201,8 @@ def write_out(fname: str, out: Tensor, data, warn_resize: bool = False) -> Tenso
 # the names torch's scalar-fill checks print (full, fill_value of *_like)
 _FILL_NAMES = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int32_t",
                "int64": "int64_t", "float16": "c10::Half", "float32": "float",
-               "float64": "double"}
+               "float64": "double", "uint16": "uint16_t", "uint32": "uint32_t",
+               "uint64": "uint64_t"}
 
 
 def check_fits(value, dtype, fill: bool = True):

@@ -52,6 +52,7 @@ class Tensor:
     _no_grad_view = False      # a view of a tensor requiring grad, made under no_grad
     __array_priority__ = 1000  # NumPy defers to Tensor: np.float64(2) * t is a Tensor (torch)
     _view_meta = None          # why this view may not be modified in place (ops/_views.py)
+    _grad_dtype = False        # a leaf's grad_dtype: False its own dtype, None any (_misc.py)
 
     def __new__(cls, *args, **kwargs):
         """``Tensor(data)`` or ``Tensor(*sizes)``: the legacy float32 constructor."""
@@ -230,9 +231,23 @@ class Tensor:
                 raise TypeError(f"assigned grad expected to be a Tensor or None but got grad "
                                 f"of type {type(value).__name__}")
             if value._data.shape != self._data.shape:
-                raise RuntimeError("assigned grad has data of a different size")
-            if value._data.dtype != self._data.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(f"attempting to assign a gradient of size "
+                                   f"'{list(value._data.shape)}' to a tensor of size "
+                                   f"'{list(self._data.shape)}'. Please ensure that the gradient "
+                                   "and the tensor are the same size")
+            gd = self._grad_dtype
+            want = self._data.dtype if gd is False else (None if gd is None else gd.np)
+            if want is not None and value._data.dtype != want:
+                from ._dtypes import _BY_NP
+                from ._factory import c_type_name, scalar_type_name
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{c_type_name(_BY_NP[value._data.dtype])}' to a tensor with grad_dtype "
+                    f"'{scalar_type_name(_BY_NP[want])}'. The gradient must match the tensor's "
+                    "grad_dtype (defaults to the tensor's dtype). You can set the tensor's "
+                    "grad_dtype attribute with a specific dtype, or None to allow any dtype. Set "
+                    "grad_dtype with caution. Diverging the dtypes of a tensor and its gradient "
+                    "may break downstream systems that assume they match.")
         self._grad = value
 
     @grad.deleter

@@ -199,7 +199,8 @@ def _to_array(values: list, target, shape):
     for v in values:
         v = _element(v, target, kind)
         if kind in "iu":
-            if isinstance(v, int) and not -(1 << 63) <= v < (1 << 63):
+            top = 1 << (64 if target.np == np.uint64 else 63)  # uint64 holds up to 2**64 - 1
+            if isinstance(v, int) and not -(1 << 63) <= v < top:
                 raise ValueError("Overflow when unpacking long long")
             v = check_fits(v, target, fill=False)
         out.append(v)

@@ -252,3 +252,23 @@ def typed_storage_of(tensor, warn: bool = True) -> TypedStorage:
 def is_storage(obj) -> bool:
     """True for a storage object."""
     return isinstance(obj, (UntypedStorage, TypedStorage))
+
+
+def _legacy_storage(d):
+    """torch's legacy typed-storage class of one dtype (``torch.FloatStorage``): what
+    ``Tensor.storage_type()`` returns; ``FloatStorage(n)`` or ``FloatStorage([1, 2])`` makes
+    one."""
+    def __init__(self, *args, device=None):
+        if len(args) == 1 and not isinstance(args[0], int):
+            values = np.asarray(args[0], dtype=d.np).reshape(-1)
+        else:
+            values = np.zeros(int(args[0]) if args else 0, dtype=d.np)
+        TypedStorage.__init__(self, UntypedStorage._over(values), d)
+    from ._legacy import type_name
+    name = type_name(d).replace("Tensor", "Storage")
+    return type(name, (TypedStorage,), {"__slots__": (), "__init__": __init__,
+                                        "__module__": "chainrule",
+                                        "__doc__": f"A legacy storage of {d!r} elements."})
+
+
+LEGACY_STORAGES = {d: _legacy_storage(d) for d in _dtypes.ALL if d not in _dtypes.LIMITED_UINTS}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 
+from .._dtypes import _BY_NP
 from .._tensor import Tensor
 from ..backend import namespace_of
 from .grad_mode import _tls
@@ -285,15 +286,17 @@ def _accumulate(var: Tensor, g, create_graph: bool, hooks: bool = True,
     stored fresh; later ones are added in place unless a graph is being built)."""
     if hooks and leaf_hooks and var._hooks:
         g = _run_leaf_hooks(var, g, create_graph)
-    dtype = var._data.dtype
+    gd = var._grad_dtype  # False: the leaf's own dtype; None: the gradient's; else that one
     old = var._grad
     if create_graph:
-        if g.dtype != var.dtype:
-            g = g.to(var.dtype)
+        dtype = var._data.dtype if gd is False else (g._data.dtype if gd is None else gd.np)
+        if g._data.dtype != dtype:
+            g = g.to(_BY_NP[dtype])
         var._grad = g if old is None else old + g
     else:
         if isinstance(g, Tensor):
             g = g._data
+        dtype = var._data.dtype if gd is False else (g.dtype if gd is None else gd.np)
         if old is None:
             xp = _xp_of(g)
             var._grad = Tensor._make(xp.array(g, dtype=dtype, copy=True))

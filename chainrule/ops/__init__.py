@@ -7,6 +7,8 @@ from . import sorting  # noqa: F401
 from . import random  # noqa: F401
 from . import strided  # noqa: F401
 from . import complex_ops, elementwise, integer, polynomials, special  # noqa: F401
+from . import inplace_forms, numeric, selection, statistics, strided_scatter  # noqa: F401
+from . import spectral_stft  # noqa: F401
 from ._broadcast import sum_to_shape
 from ._registry import INTERNAL, OPS, PUBLIC, dispatch, expose
 

@@ -117,6 +117,12 @@ def _int_list(value, what: str) -> tuple:
     return tuple(int(v) for v in out)
 
 
+# as_strided_: the same view taken in place (torch numbers its node apart: AsStridedBackward1).
+AS_STRIDED_INPLACE = op("as_strided_inplace", _forward, vjps=AS_STRIDED.vjps,
+                        params=("size", "stride", "storage_offset", "geometry"),
+                        grad_fn="AsStridedBackward1")
+
+
 @expose
 def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
     """A view of ``input``'s storage with the given sizes, strides and offset, all in
@@ -127,6 +133,11 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
     tensor([[1., 3.],
             [2., 4.]])
     """
+    return dispatch(AS_STRIDED, (input,), _params(input, size, stride, storage_offset))
+
+
+def _params(input: Tensor, size, stride, storage_offset) -> dict:
+    """as_strided's checked parameters, with the input's own geometry for the backward."""
     size, stride = _int_list(size, "size"), _int_list(stride, "stride")
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
@@ -153,9 +164,18 @@ def as_strided(input: Tensor, size, stride, storage_offset: int | None = None) -
                            f"offset {storage_offset}, and itemsize {item} requiring a storage "
                            f"size of {need} are out of bounds for storage of size {have}")
     geometry = (data.shape, _memory.element_strides(data), _memory.storage_offset(data))
-    return dispatch(AS_STRIDED, (input,), {"size": size, "stride": stride,
-                                           "storage_offset": storage_offset,
-                                           "geometry": geometry})
+    return {"size": size, "stride": stride, "storage_offset": storage_offset,
+            "geometry": geometry}
+
+
+def as_strided_(self: Tensor, size, stride, storage_offset: int | None = None) -> Tensor:
+    """In-place as_strided: this tensor takes the new sizes, strides and offset over its
+    storage (AsStridedBackward1)."""
+    from .shape.inplace_views import _apply
+    return _apply(self, AS_STRIDED_INPLACE, _params(self, size, stride, storage_offset))
+
+
+Tensor.as_strided_ = as_strided_
 
 
 def _replay_plan(arrays):

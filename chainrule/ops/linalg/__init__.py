@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     decompositions,
     einsum,
     functions,
+    householder,
     lu,
     norms,
     products,
