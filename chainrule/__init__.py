@@ -95,6 +95,7 @@ from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin f
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
                  "version", "storage")
+_LAZY_MODULES += ("viz",)  # chainrule.viz: graph drawing (matplotlib loads only when drawing)
 
 
 def __getattr__(name):
