@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 
+from .._dtypes import from_numpy_dtype
 from .._tensor import Tensor
 from ..autograd.graph import AccumulateGrad
 
@@ -61,6 +62,14 @@ def fmt_shape(shape) -> str:
 def dtype_name(dtype) -> str:
     text = str(dtype)
     return text[6:] if text.startswith("torch.") else text
+
+
+def _dtype_of(array):
+    """chainrule's dtype for a raw array (so metas from arrays and tensors compare equal)."""
+    try:
+        return from_numpy_dtype(array.dtype)
+    except (TypeError, KeyError):
+        return array.dtype
 
 
 def _meta_text(meta) -> str:
@@ -142,7 +151,7 @@ def _output_meta(fn, nr):
     if plan is not None and isinstance(saved, tuple):
         for slot, (kind, key) in enumerate(plan.sources):
             if kind == 1 and key == nr and _is_array(saved[slot]):
-                return tuple(saved[slot].shape), saved[slot].dtype
+                return tuple(saved[slot].shape), _dtype_of(saved[slot])
     return None
 
 
@@ -164,23 +173,21 @@ def _input_meta(fn, i, own):
     if isinstance(meta, (list, tuple)) and i < len(meta) and meta[i] is not None \
             and meta[i][0] is not None:
         return tuple(meta[i][0]), meta[i][1]
-    op = getattr(fn, "op", None)
-    if own is not None and op is not None and op.ufunc is not None and meta is None \
-            and op.num_outputs == 1 and not op.variadic:
-        return own
     shapes = getattr(fn, "_input_shapes", None)  # a custom Function: shapes only
     if isinstance(shapes, (list, tuple)) and i < len(shapes):
         return tuple(shapes[i]), None
     plan = getattr(fn, "_plan", None)
     saved = getattr(fn, "_saved", None)
     op = getattr(fn, "op", None)
-    if plan is None or not isinstance(saved, tuple) or op is None or op.variadic:
+    if plan is None or op is None or op.variadic:
         return None
-    for slot, (kind, key) in enumerate(plan.sources):
+    for slot, (kind, key) in enumerate(plan.sources if isinstance(saved, tuple) else ()):
         if kind == 0 and key == i and _is_array(saved[slot]):
-            return tuple(saved[slot].shape), saved[slot].dtype
+            return tuple(saved[slot].shape), _dtype_of(saved[slot])
         if kind == 3 and key == i and isinstance(saved[slot], tuple):
             return tuple(saved[slot]), None
+    if own is not None and op.ufunc is not None and meta is None and op.num_outputs == 1:
+        return own
     return None
 
 
