@@ -1,7 +1,7 @@
 """The demo (examples/train_digits.py): runs in quick mode, writes its outputs, and trains
 exactly as torch does from the same initial weights and batch order."""
-import subprocess
 import struct
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
