@@ -55,3 +55,13 @@ def test_demo_trains_as_torch_does_from_the_same_start():
     assert ours["test_acc"] == theirs["test_acc"]
     assert ours["test_acc"][-1] >= theirs["test_acc"][-1]
     assert len(graph) > 10
+
+
+def test_readme_first_command_runs_the_demo():
+    readme = (ROOT / "README.md").read_text()
+    first = readme.split("```bash\n", 1)[1].split("\n```", 1)[0]
+    assert "pip install -q -e '.[demo]'" in first and first.endswith("examples/train_digits.py")
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    demo = next(line for line in pyproject.splitlines() if line.startswith("demo ="))
+    assert all(name in demo for name in ("matplotlib", "scikit-learn", "tqdm"))
+    assert (ROOT / "docs" / "img" / "digits_training.png").exists()
