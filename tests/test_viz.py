@@ -278,11 +278,11 @@ def test_ten_thousand_nodes_fast(tmp_path):
     source, text = graph.source, graph.text()
     elapsed = time.perf_counter() - start
     assert len(graph) > 7500
-    assert elapsed < 5.0  # loose: about 0.3 s here
+    assert elapsed < 20.0  # loose (shared CI machines): about 0.3 s here
     lines = text.splitlines()
     assert len(lines) == len(graph.model.edges) + 1  # a line per edge, plus the output
     assert max(map(len, lines)) < 250  # indentation stops growing: linear, not a staircase
     start = time.perf_counter()
     ET.parse(graph.save(tmp_path / "big.svg", renderer="builtin"))
-    assert time.perf_counter() - start < 15.0  # loose: about 1 s here
+    assert time.perf_counter() - start < 60.0  # loose: about 1 s here
     assert source.count(" -> ") == len(graph.model.edges)
