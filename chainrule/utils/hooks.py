@@ -99,6 +99,11 @@ def _backward_hook_function():
 _BackwardHookFunction = None
 
 
+def _zeros_of(meta) -> Tensor:
+    from .._creation import zeros
+    return zeros(meta[0], dtype=meta[1])
+
+
 class BackwardHook:
     """Runs a module's full backward (pre-)hooks: the module's tensor inputs and outputs go
     through identity nodes; the output node's hook sees grad_output (and runs the pre-hooks),
@@ -127,6 +132,9 @@ class BackwardHook:
         def hook(grad_input, _):
             if self.grad_outputs is None:
                 return None
+            # torch's identity node materialises every gradient, reached input or not
+            grad_input = tuple(_zeros_of(t) if g is None else g
+                               for g, t in zip(grad_input, self._input_tensors))
             res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
             for user_hook in self.user_hooks:
                 out = user_hook(self.module, res, self.grad_outputs)
@@ -170,6 +178,7 @@ class BackwardHook:
         return out, tensors_idx
 
     def setup_input_hook(self, args):
+        self._input_tensors = [(tuple(a.shape), a.dtype) for a in args if isinstance(a, Tensor)]
         res, input_idx = self._apply_on_tensors(self._set_user_hook, args)
         self.n_inputs = len(args)
         self.input_tensors_index = input_idx
