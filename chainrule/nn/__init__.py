@@ -2,9 +2,24 @@
 from __future__ import annotations
 
 from . import functional, init
-from .modules import Identity, Linear, Module, ModuleList, MSELoss, ReLU, Sequential, Sigmoid, Tanh
+from .modules import (  # nnmod
+           Container,
+           Identity,
+           Linear,
+           Module,
+           ModuleDict,
+           ModuleList,
+           MSELoss,
+           ParameterDict,
+           ParameterList,
+           ReLU,
+           Sequential,
+           Sigmoid,
+           Tanh,
+)
 from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # nnmod
 
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
-__all__ += ["UninitializedBuffer", "UninitializedParameter"]  # nnmod
+__all__ += ["Container", "ModuleDict", "ParameterDict", "ParameterList",  # nnmod
+            "UninitializedBuffer", "UninitializedParameter"]
