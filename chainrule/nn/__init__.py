@@ -1,7 +1,11 @@
 """chainrule.nn: layers, losses, parameters and initialisation, mirroring torch.nn."""
 from __future__ import annotations
 
-from . import functional, init
+from . import (
+           functional,
+           init,
+           utils,  # nnmod: torch.nn.utils
+)
 from .modules import (  # nnmod
            Container,
            Identity,
@@ -22,4 +26,4 @@ from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedPara
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
 __all__ += ["Container", "ModuleDict", "ParameterDict", "ParameterList",  # nnmod
-            "UninitializedBuffer", "UninitializedParameter"]
+            "UninitializedBuffer", "UninitializedParameter", "utils"]
