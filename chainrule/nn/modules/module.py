@@ -17,7 +17,11 @@ from ..._tensor import Tensor
 from ..parameter import Buffer, Parameter
 from . import _convert, _hooks, _state
 from ._hooks import (  # noqa: F401 - torch.nn.modules.module exports these
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
     _global_buffer_registration_hooks,
+    _global_forward_hooks,
+    _global_forward_pre_hooks,
     _global_module_registration_hooks,
     _global_parameter_registration_hooks,
     register_module_backward_hook,
@@ -326,6 +330,12 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def _wrapped_call_impl(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.__dict__
+        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                or d["_backward_pre_hooks"] or _global_forward_pre_hooks
+                or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks or "_compiled_call_impl" in d):
+            return self.forward(*args, **kwargs)  # the common case: no hooks anywhere
         if self._compiled_call_impl is not None:
             return self._compiled_call_impl(*args, **kwargs)
         return self._call_impl(*args, **kwargs)
