@@ -789,3 +789,48 @@ def test_uninitialized_parameter_and_buffer():
     same(run)
     same(lambda m: m.nn.parameter.UninitializedParameter().shape)
     same(lambda m: m.nn.parameter.UninitializedParameter().share_memory_())
+
+
+def test_parameter_basics_and_deepcopy_drops_grad():
+    def run(m):
+        q = m.nn.Parameter(m.ones(2))
+        q.grad = m.ones(2)
+        c = copy.deepcopy(q)
+        model = m.nn.Linear(2, 2)
+        model(m.ones(1, 2)).sum().backward()
+        clone = copy.deepcopy(model)
+        b = m.nn.Buffer(m.ones(2), persistent=False)
+        return (type(c).__name__, c.grad, c.requires_grad, clone.weight.grad,
+                repr(m.nn.Parameter(m.ones(2, dtype=m.int64), requires_grad=False)),
+                repr(m.nn.Parameter()), type(b).__name__, isinstance(b, m.nn.Buffer),
+                isinstance(m.ones(1), m.nn.Buffer), isinstance(q.detach(), m.nn.Parameter),
+                type(q * 2).__name__, type(q.data).__name__)
+    same(run)
+    same(lambda m: m.nn.Parameter(m.ones(2, dtype=m.int64)))
+
+
+def test_share_memory_to_empty_and_bfloat16():
+    def run(m):
+        mod = m.nn.Linear(2, 2)
+        mod.share_memory()
+        return mod.weight.is_shared(), tuple(mod.to_empty(device="cpu").weight.shape)
+    same(run)
+    with pytest.raises(TypeError, match="bfloat16"):
+        cr.nn.Linear(1, 1).bfloat16()
+
+
+def test_register_buffer_override_without_persistent_argument():
+    def run(m):
+        class Custom(m.nn.Module):
+            def register_buffer(self, name, tensor):
+                super().register_buffer(name, tensor)
+
+        mod = Custom()
+        mod.a = m.nn.Buffer(m.ones(1))
+        out = [list(mod._buffers)]
+        try:
+            mod.b = m.nn.Buffer(m.ones(1), persistent=False)
+        except RuntimeError as e:
+            out.append(str(e))
+        return out
+    same(run)

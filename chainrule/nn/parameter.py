@@ -33,6 +33,12 @@ class Parameter(Tensor):
         p._set_requires_grad(requires_grad, "Only")
         return p
 
+    def __deepcopy__(self, memo):
+        # torch's: a fresh parameter on a copy of the data; the gradient is not copied
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.data.clone(), self.requires_grad)
+        return memo[id(self)]
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_parameter, (self._data, self._rg))
 

@@ -104,7 +104,15 @@ def _floating(method: str) -> Callable:
 float_ = _floating("float")
 double = _floating("double")
 half = _floating("half")
-bfloat16 = _floating("bfloat16")
+
+
+def bfloat16(self):
+    """Cast to bfloat16 where chainrule has it; NumPy has no bfloat16, so this raises."""
+    import chainrule
+    if not hasattr(chainrule, "bfloat16"):
+        raise TypeError("Module.bfloat16(): chainrule has no bfloat16 dtype (NumPy has none); "
+                        "use half() or float()")
+    return self._apply(lambda t: t.to(chainrule.bfloat16) if t.is_floating_point() else t)
 
 
 def share_memory(self):
