@@ -514,3 +514,60 @@ def test_nn_utils_names_like_torch():
         cmod = __import__(f"chainrule.nn.utils.{mod}", fromlist=["x"])
         for name in getattr(tmod, "__all__", []):
             assert hasattr(cmod, name), (mod, name)
+
+
+# ---------------------------------------------------------------------- prune
+def _prune(m):
+    return __import__(f"{m.__name__}.nn.utils.prune", fromlist=["x"])
+
+
+def test_prune_l1_ln_custom_global_and_remove():
+    def run(m):
+        prune = _prune(m)
+        lin = linear(m, 5, 4)
+        prune.l1_unstructured(lin, "weight", amount=0.3)
+        out = [list(lin.state_dict()), lin.weight_mask, lin.weight.detach(), prune.is_pruned(lin)]
+        prune.ln_structured(lin, "weight", amount=1, n=2, dim=0)
+        out.append(lin.weight_mask)
+        prune.custom_from_mask(lin, "bias", mask=m.tensor([1.0, 0.0, 1.0, 0.0]))
+        y = lin(inputs(m, (2, 5))).sum()
+        y.backward()
+        out += [lin.bias.detach(), lin.weight_orig.grad, lin.bias_orig.grad]
+        prune.remove(lin, "weight")
+        prune.remove(lin, "bias")
+        out += [list(lin.state_dict()), lin.weight.detach(), type(lin.weight).__name__,
+                prune.is_pruned(lin)]
+        a, b = linear(m, 3, 2, seed=1), linear(m, 2, 2, seed=2)
+        prune.global_unstructured([(a, "weight"), (b, "weight")],
+                                  pruning_method=prune.L1Unstructured, amount=4)
+        out += [a.weight_mask, b.weight_mask]
+        prune.identity(a, "bias")
+        out.append(a.bias_mask)
+        return out
+    same(run)
+
+
+def test_random_pruning_counts():
+    for m in (torch, cr):
+        prune = _prune(m)
+        lin = linear(m, 6, 5)
+        prune.random_unstructured(lin, "weight", amount=0.5)
+        assert int((lin.weight_mask == 0).sum()) == 15
+        prune.random_structured(lin, "weight", amount=2, dim=1)
+        assert int((lin.weight_mask.sum(0) == 0).sum()) >= 2
+
+
+@pytest.mark.parametrize("case", [
+    lambda m: _prune(m).l1_unstructured(linear(m), "weight", amount=1.5),
+    lambda m: _prune(m).l1_unstructured(linear(m), "weight", amount=-1),
+    lambda m: _prune(m).l1_unstructured(linear(m), "weight", amount="a"),
+    lambda m: _prune(m).l1_unstructured(linear(m), "weight", amount=100),
+    lambda m: _prune(m).ln_structured(linear(m), "bias", amount=1, n=2, dim=0),
+    lambda m: _prune(m).ln_structured(linear(m), "weight", amount=1, n=2, dim=4),
+    lambda m: _prune(m).remove(linear(m), "weight"),
+    lambda m: _prune(m).global_unstructured([(linear(m), "weight")],
+                                            pruning_method=_prune(m).LnStructured, amount=1,
+                                            n=1, dim=0),
+])
+def test_prune_errors(case):
+    same_error(case)
