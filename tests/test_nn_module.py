@@ -834,3 +834,38 @@ def test_register_buffer_override_without_persistent_argument():
             out.append(str(e))
         return out
     same(run)
+
+
+def test_full_backward_hook_forbids_in_place_on_hooked_inputs():
+    def run(m):
+        class InPlace(m.nn.Module):
+            def forward(self, x):
+                return x.mul_(2)
+        mod = InPlace()
+        mod.register_full_backward_hook(lambda *a: None)
+        mod(m.ones(2, requires_grad=True) * 1)
+    same_error(run)
+
+
+def test_full_backward_hook_under_double_backward_and_non_tensor_output_warning():
+    def run(m):
+        log = []
+        mod = m.nn.Tanh()
+        mod.register_full_backward_hook(lambda mod, gi, go: log.append(gi[0].requires_grad))
+        x = m.tensor([0.3, 0.4], requires_grad=True)
+        g, = m.autograd.grad(mod(x).sum(), x, create_graph=True)
+        g.sum().backward()
+
+        class AsDict(m.nn.Module):
+            def forward(self, x):
+                return {"a": x * 2}
+        d = AsDict()
+        d.register_full_backward_hook(lambda *a: None)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            try:
+                d(m.ones(1, requires_grad=True))
+            except RuntimeError:
+                pass
+        return log, x.grad, [str(x.message) for x in w]
+    same(run)
