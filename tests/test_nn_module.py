@@ -869,3 +869,27 @@ def test_full_backward_hook_under_double_backward_and_non_tensor_output_warning(
                 pass
         return log, x.grad, [str(x.message) for x in w]
     same(run)
+
+
+@pytest.mark.parametrize("kind", ["single", "chain", "nested", "two_nodes", "non_tensor_in"])
+def test_non_full_backward_hook_warnings_like_torch(kind):
+    def run(m):
+        class Mod(m.nn.Module):
+            def forward(self, x, *rest):
+                if kind == "single":
+                    return x * 2
+                if kind == "chain":
+                    return (x * 2).exp()
+                if kind == "nested":
+                    return [x * 2]
+                if kind == "two_nodes":
+                    return x * 2, x.exp()
+                return x * rest[0]
+        mod = Mod()
+        mod.register_backward_hook(lambda *a: None)
+        x = m.ones(1, requires_grad=True)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            mod(x, 3.0) if kind == "non_tensor_in" else mod(x)
+        return [(x.category.__name__, str(x.message)) for x in w]
+    same(run)
