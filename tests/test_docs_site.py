@@ -94,3 +94,12 @@ def test_mkdocs_build_strict(tmp_path):
     assert (tmp_path / "site" / "autograd" / "index.html").exists()
     assert (tmp_path / "site" / "api" / "viz" / "index.html").exists()
     shutil.rmtree(tmp_path / "site")
+
+
+def test_docstring_examples_are_fenced_for_the_site():
+    sys.path.insert(0, str(ROOT / "tools"))
+    pytest.importorskip("griffe", reason="griffe comes with mkdocstrings-python")
+    from griffe_doctest_fences import fence_doctests
+    text = "Intro.\n\n    >>> [1, 2]\n    [1, 2]\n\nAfter.\n```pycon\n>>> 1\n1\n```"
+    assert fence_doctests(text) == ("Intro.\n\n    ```pycon\n    >>> [1, 2]\n    [1, 2]\n"
+                                    "    ```\n\nAfter.\n```pycon\n>>> 1\n1\n```")
