@@ -1,9 +1,12 @@
 """chainrule.nn: layers, losses, parameters and initialisation, mirroring torch.nn."""
 from __future__ import annotations
 
-from . import functional, init
+from . import functional, init, utils
 from .modules import Identity, Linear, Module, ModuleList, MSELoss, ReLU, Sequential, Sigmoid, Tanh
+from .modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .parameter import Buffer, Parameter
 
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
+__all__ += ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase",
+            "utils"]

@@ -6,6 +6,8 @@ from .container import ModuleList, Sequential
 from .linear import Identity, Linear
 from .loss import MSELoss
 from .module import Module
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 
 __all__ = ["Identity", "Linear", "MSELoss", "Module", "ModuleList", "ReLU", "Sequential",
            "Sigmoid", "Tanh"]
+__all__ += ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
