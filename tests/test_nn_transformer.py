@@ -12,6 +12,17 @@ import chainrule
 RNG = np.random.default_rng(0)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _torch_single_thread():
+    """torch's fused RNN kernels crawl when their threads contend with other work on a
+    small machine; one thread keeps these tests fast. Restored afterwards."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def to_numpy(t):
     return np.asarray(t.detach().numpy() if hasattr(t, "detach") else t)
 
