@@ -534,3 +534,71 @@ def test_packed_sequence_to_and_dtype_methods(torch):
 ])
 def test_utils_errors_match_torch(torch, call):
     _raises_like(torch, lambda t: call(t.nn.utils.rnn, t))
+
+
+# ---------------------------------------------------------------------- torch.lstm & co
+@pytest.mark.parametrize("name,gates", [("lstm", 4), ("gru", 3), ("rnn_tanh", 1),
+                                        ("rnn_relu", 1)])
+@pytest.mark.parametrize("packed", [False, True])
+def test_functional_recurrences_match_torch(torch, name, gates, packed):
+    H = 3
+    arrays = [RNG.standard_normal(s) for s in ((gates * H, 2), (gates * H, H), (gates * H,),
+                                               (gates * H,))]
+    t_params = [torch.tensor(a, requires_grad=True) for a in arrays]
+    c_params = [chainrule.tensor(a, requires_grad=True) for a in arrays]
+    x = RNG.standard_normal((2, 4, 2))  # batch_first
+    h0 = RNG.standard_normal((1, 2, H))
+    tx, cx = leaf_pair(torch, x)
+    th, ch = leaf_pair(torch, h0)
+    t_hx, c_hx = ((th, th * 2), (ch, ch * 2)) if name == "lstm" else (th, ch)
+    if packed:
+        tp = torch.nn.utils.rnn.pack_padded_sequence(tx, [4, 2], batch_first=True)
+        cp = cr_rnn.pack_padded_sequence(cx, [4, 2], batch_first=True)
+        t_res = getattr(torch, name)(tp.data, tp.batch_sizes, t_hx, t_params, True, 1, 0.0,
+                                     True, False)
+        c_res = getattr(chainrule, name)(cp.data, cp.batch_sizes, c_hx, c_params, True, 1,
+                                         0.0, True, False)
+    else:
+        tx2, cx2 = tx.transpose(0, 1), cx.transpose(0, 1)
+        t_res = getattr(torch, name)(tx2, t_hx, t_params, True, 1, 0.0, True, False, False)
+        c_res = getattr(chainrule, name)(cx2, c_hx, c_params, True, 1, 0.0, True, False, False)
+    assert len(c_res) == len(t_res)
+    for a, b in zip(c_res, t_res):
+        assert_close(a, b, 1e-10)
+    ups = [RNG.standard_normal(tuple(t.shape)) for t in t_res]
+    sum((t * torch.tensor(g)).sum() for t, g in zip(t_res, ups)).backward()
+    sum((c * chainrule.tensor(g)).sum() for c, g in zip(c_res, ups)).backward()
+    for a, b in zip(c_params + [cx, ch], t_params + [tx, th]):
+        assert_close(a.grad, b.grad, 1e-10)
+
+
+@pytest.mark.parametrize("name,gates,pair_state", [("lstm_cell", 4, True), ("gru_cell", 3, False),
+                                                   ("rnn_tanh_cell", 1, False),
+                                                   ("rnn_relu_cell", 1, False)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_functional_cells_match_torch(torch, name, gates, pair_state, bias):
+    arrays = [RNG.standard_normal(s) for s in ((gates * 3, 2), (gates * 3, 3), (gates * 3,),
+                                               (gates * 3,))]
+    if not bias:
+        arrays = arrays[:2]
+    t_params = [torch.tensor(a, requires_grad=True) for a in arrays]
+    c_params = [chainrule.tensor(a, requires_grad=True) for a in arrays]
+    tx, cx = leaf_pair(torch, RNG.standard_normal((4, 2)))
+    th, ch = leaf_pair(torch, RNG.standard_normal((4, 3)))
+    t_hx, c_hx = ((th, th * 3), (ch, ch * 3)) if pair_state else (th, ch)
+    t_res = getattr(torch, name)(tx, t_hx, *t_params)
+    c_res = getattr(chainrule, name)(cx, c_hx, *c_params)
+    t_res = t_res if isinstance(t_res, tuple) else (t_res,)
+    c_res = c_res if isinstance(c_res, tuple) else (c_res,)
+    for a, b in zip(c_res, t_res):
+        assert_close(a, b, 1e-10)
+        assert type(a.grad_fn).__name__ == type(b.grad_fn).__name__
+    sum(t.sum() for t in t_res).backward()
+    sum(c.sum() for c in c_res).backward()
+    for a, b in zip(c_params + [cx, ch], t_params + [tx, th]):
+        assert_close(a.grad, b.grad, 1e-10)
+
+
+def test_lstm_cell_needs_two_states(torch):
+    _raises_like(torch, lambda t: t.lstm_cell(t.randn(2, 3), (t.randn(2, 4),), t.randn(16, 3),
+                                              t.randn(16, 4)))

@@ -1,6 +1,6 @@
 """Recurrent layers: RNN, LSTM, GRU and their single-step cells, with torch's parameter
 names, default initialisation, checks and printed form. The recurrence itself lives in
-``_rnn_impl.py``, composed of public ops."""
+``ops/nn/rnn.py``, composed of public ops."""
 from __future__ import annotations
 
 import math
@@ -10,10 +10,10 @@ from typing import Any
 
 from ..._creation import empty
 from ..._tensor import Tensor
+from ...ops.nn import rnn as _functional
 from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
-from ._rnn_impl import run_rnn
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
@@ -189,17 +189,9 @@ class RNNBase(Module):
         return input, None, None, None, input.dim() == 3
 
     def _recur(self, input, batch_sizes, hidden):
-        if batch_sizes is None:
-            if self.batch_first:
-                input = input.transpose(0, 1)
-            if input.shape[0] == 0:
-                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        output, finals = run_rnn(self.mode, input, batch_sizes, hidden, self._flat_weights,
-                                 self.bias, self.num_layers, self.dropout, self.training,
-                                 self.bidirectional, self.hidden_size, self.proj_size)
-        if batch_sizes is None and self.batch_first:
-            output.transpose_(0, 1)  # in place, as torch (TransposeBackward1)
-        return output, finals
+        return _functional.rnn_forward(self.mode, input, batch_sizes, hidden, self._flat_weights,
+                                       self.bias, self.num_layers, self.dropout, self.training,
+                                       self.bidirectional, self.batch_first)
 
     def _single_state_forward(self, input, hx):
         """RNN and GRU: one hidden state tensor."""
@@ -394,23 +386,6 @@ class RNNCellBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
-    def _check_cell(self, input: Tensor, hiddens: tuple) -> None:
-        if input.size(1) != self.input_size:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} "
-                               f"expected {self.input_size}")
-        for index, hx in enumerate(hiddens):
-            if input.size(0) != hx.size(0):
-                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match "
-                                   f"hidden{index} batch size {hx.size(0)}")
-            if hx.size(1) != self.hidden_size:
-                raise RuntimeError(f"hidden{index} has inconsistent hidden_size: got "
-                                   f"{hx.size(1)}, expected {self.hidden_size}")
-
-    def _gates(self, input: Tensor, hx: Tensor) -> tuple:
-        from .. import functional as F
-        return (F.linear(input, self.weight_ih, self.bias_ih),
-                F.linear(hx, self.weight_hh, self.bias_hh))
-
 
 class RNNCell(RNNCellBase):
     """One Elman step: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (or ReLU)."""
@@ -437,10 +412,9 @@ class RNNCell(RNNCellBase):
             hx = hx.unsqueeze(0)
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        self._check_cell(input, (hx,))
-        gi, gh = self._gates(input, hx)
-        act = torch.tanh if self.nonlinearity == "tanh" else torch.relu
-        ret = act(gi + gh)
+        cell = (_functional.rnn_tanh_cell if self.nonlinearity == "tanh"
+                else _functional.rnn_relu_cell)
+        ret = cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return ret if is_batched else ret.squeeze(0)
 
 
@@ -469,11 +443,8 @@ class LSTMCell(RNNCellBase):
             hx = (zeros, zeros)
         elif not is_batched:
             hx = (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
-        self._check_cell(input, tuple(hx))
-        gi, gh = self._gates(input, hx[0])
-        i, f, g, o = (gh + gi).chunk(4, 1)
-        cy = torch.sigmoid(f) * hx[1] + torch.sigmoid(i) * torch.tanh(g)
-        hy = torch.sigmoid(o) * torch.tanh(cy)
+        hy, cy = _functional.lstm_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
+                                       self.bias_hh)
         return (hy, cy) if is_batched else (hy.squeeze(0), cy.squeeze(0))
 
 
@@ -499,12 +470,6 @@ class GRUCell(RNNCellBase):
             hx = torch.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
         elif not is_batched:
             hx = hx.unsqueeze(0)
-        self._check_cell(input, (hx,))
-        gi, gh = self._gates(input, hx)
-        i_r, i_z, i_n = gi.chunk(3, 1)
-        h_r, h_z, h_n = gh.chunk(3, 1)
-        r = torch.sigmoid(i_r + h_r)
-        z = torch.sigmoid(i_z + h_z)
-        n = torch.tanh(i_n + r * h_n)
-        ret = (hx - n) * z + n
+        ret = _functional.gru_cell(input, hx, self.weight_ih, self.weight_hh, self.bias_ih,
+                                   self.bias_hh)
         return ret if is_batched else ret.squeeze(0)
