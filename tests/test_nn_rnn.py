@@ -602,3 +602,19 @@ def test_functional_cells_match_torch(torch, name, gates, pair_state, bias):
 def test_lstm_cell_needs_two_states(torch):
     _raises_like(torch, lambda t: t.lstm_cell(t.randn(2, 3), (t.randn(2, 4),), t.randn(16, 3),
                                               t.randn(16, 4)))
+
+
+@pytest.mark.parametrize("lengths", [[1], [3, 3, 3], [1, 1, 4], [5, 1, 3, 3, 2, 1], [2, 6]])
+def test_packed_random_lengths_bidirectional_lstm(torch, lengths):
+    tm, cm = make_pair(torch, "LSTM", 2, 3, num_layers=2, bidirectional=True, proj_size=2)
+    arrays = [RNG.standard_normal((n, 2)) for n in lengths]
+    tseqs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    cseqs = [chainrule.tensor(a, requires_grad=True) for a in arrays]
+    tp = torch.nn.utils.rnn.pack_sequence(tseqs, enforce_sorted=False)
+    cp = cr_rnn.pack_sequence(cseqs, enforce_sorted=False)
+    check_forward_backward(torch, tm, cm, (tp,), (cp,), tseqs, cseqs, 1e-10)
+    t_back = torch.nn.utils.rnn.unpack_sequence(tm(tp)[0])
+    c_back = cr_rnn.unpack_sequence(cm(cp)[0])
+    for a, b in zip(c_back, t_back):
+        assert_close(a, b, 1e-10)
+

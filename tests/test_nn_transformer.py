@@ -414,3 +414,17 @@ def test_float32_encoder_decoder(torch, norm_first, batch_first):
     ts, cs = pair(torch, src)
     tt, ct = pair(torch, tgt)
     compare(torch, tm(ts, tt), cm(cs, ct), [ts, tt], [cs, ct], tm, cm, tol=2e-5)
+
+
+def test_transformer_custom_encoder_and_decoder(torch):
+    class PassThrough(chainrule.nn.Module):
+        def forward(self, src, **kwargs):
+            return src
+
+    enc = PassThrough()
+    layer = chainrule.nn.TransformerDecoderLayer(8, 2, 16, 0.0)
+    dec = chainrule.nn.TransformerDecoder(layer, 1)
+    model = chainrule.nn.Transformer(8, 2, custom_encoder=enc, custom_decoder=dec)
+    assert model.encoder is enc and model.decoder is dec
+    src, tgt = chainrule.randn(5, 2, 8), chainrule.randn(3, 2, 8)
+    np.testing.assert_allclose(to_numpy(model(src, tgt)), to_numpy(dec(tgt, src)), rtol=1e-6)
