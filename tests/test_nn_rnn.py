@@ -411,6 +411,7 @@ def test_pack_padded_sequence_sorted_and_unsorted(torch):
             tp = torch.nn.utils.rnn.pack_padded_sequence(tx, t_len, enforce_sorted=enforce)
             cp = cr_rnn.pack_padded_sequence(cx, c_len, enforce_sorted=enforce)
             assert_close(cp.data, tp.data, 0)
+            assert type(cp.data.grad_fn).__name__ == type(tp.data.grad_fn).__name__
             assert cp.batch_sizes.tolist() == tp.batch_sizes.tolist()
             assert cp.batch_sizes.dtype == chainrule.int64
             for a, b in ((cp.sorted_indices, tp.sorted_indices),
@@ -618,3 +619,14 @@ def test_packed_random_lengths_bidirectional_lstm(torch, lengths):
     for a, b in zip(c_back, t_back):
         assert_close(a, b, 1e-10)
 
+
+
+def test_pack_padded_sequence_gradcheck_and_gradgradcheck():
+    x = chainrule.randn(3, 4, 2, dtype=chainrule.float64, requires_grad=True)
+
+    def pack(a):
+        return cr_rnn.pack_padded_sequence(a, [3, 4, 1], batch_first=True,
+                                           enforce_sorted=False).data
+
+    assert chainrule.autograd.gradcheck(pack, (x,))
+    assert chainrule.autograd.gradgradcheck(pack, (x,))

@@ -162,7 +162,8 @@ def pack_padded_sequence(input: Tensor, lengths: Tensor | list, batch_first: boo
     if len(sizes) > input.shape[0]:
         raise RuntimeError(f"the longest length {len(sizes)} is more than the {input.shape[0]} "
                            f"time steps of the padded input")
-    data = torch.cat([input[t, :b] for t, b in enumerate(sizes)])
+    from ...ops.nn.rnn import _pack_padded_sequence
+    data = _pack_padded_sequence(input, sizes)
     batch_sizes = torch.tensor(sizes, dtype=torch.int64)
     return PackedSequence(data, batch_sizes, sorted_indices, None)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..._tensor import Tensor
+from .._registry import dispatch, expose, op
 from .dropout import dropout as _dropout
 from .linear import linear as _linear
 
@@ -254,3 +255,45 @@ def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
     """One Elman step with ReLU: ``relu(x W_ih^T + b_ih + h W_hh^T + b_hh)``."""
     _check_cell(input, (hx,), w_ih, w_hh)
     return _torch().relu(_linear(input, w_ih, b_ih) + _linear(hx, w_hh, b_hh))
+
+
+# ---------------------------------------------------------------------- packing
+def _pack_rows(xp, x, batch_sizes):
+    """(T, B, *) time-major -> the packed data: step t's first batch_sizes[t] rows."""
+    return xp.concatenate([x[t, :b] for t, b in enumerate(batch_sizes)], axis=0)
+
+
+def _unpack_rows(xp, g, input_size, batch_sizes):
+    out = xp.zeros(tuple(input_size), dtype=g.dtype)
+    offset = 0
+    for t, b in enumerate(batch_sizes):
+        out[t, :b] = g[offset:offset + b]
+        offset += b
+    return out
+
+
+# the packing is linear: its backward scatters the rows back into zeros, whose backward
+# packs again (torch: PackPaddedSequenceBackward0 and _pack_padded_sequence_backward)
+PACK_PADDED_SEQUENCE = op(
+    "_pack_padded_sequence", _pack_rows, params=("batch_sizes",),
+    vjps=(lambda F, g, x_shape, batch_sizes:
+          F._pack_padded_sequence_backward(g, tuple(x_shape), batch_sizes),),
+    grad_fn="PackPaddedSequenceBackward0")
+PACK_PADDED_SEQUENCE_BACKWARD = op(
+    "_pack_padded_sequence_backward", _unpack_rows, params=("input_size", "batch_sizes"),
+    vjps=(lambda F, g, batch_sizes: F._pack_padded_sequence(g, batch_sizes),),
+    grad_fn="PackPaddedSequenceBackwardBackward0")
+
+
+@expose(method=False, internal=True)
+def _pack_padded_sequence(input: Tensor, batch_sizes) -> Tensor:
+    """The packed data of a time-major padded batch (T, B, *) whose step t holds
+    ``batch_sizes[t]`` sequences (PackPaddedSequenceBackward0)."""
+    return dispatch(PACK_PADDED_SEQUENCE, (input,), {"batch_sizes": tuple(batch_sizes)})
+
+
+@expose(method=False, internal=True)
+def _pack_padded_sequence_backward(grad: Tensor, input_size, batch_sizes) -> Tensor:
+    """The transpose of packing: the packed rows scattered into a zero (T, B, *) batch."""
+    return dispatch(PACK_PADDED_SEQUENCE_BACKWARD, (grad,),
+                    {"input_size": tuple(input_size), "batch_sizes": tuple(batch_sizes)})
