@@ -428,3 +428,23 @@ def test_transformer_custom_encoder_and_decoder(torch):
     assert model.encoder is enc and model.decoder is dec
     src, tgt = chainrule.randn(5, 2, 8), chainrule.randn(3, 2, 8)
     np.testing.assert_allclose(to_numpy(model(src, tgt)), to_numpy(dec(tgt, src)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("use_pad,use_causal", [(True, False), (False, True), (True, True)])
+def test_encoder_layer_eval_no_grad_matches_torch_fast_path(torch, use_pad, use_causal):
+    tm, cm = make_pair(torch, "TransformerEncoderLayer", 8, 2, 16, 0.0, batch_first=True)
+    tm.eval()
+    cm.eval()
+    x = RNG.standard_normal((3, 5, 8))
+    pad = np.zeros((3, 5), dtype=bool)
+    pad[1, 3:] = True
+    causal = np.triu(np.ones((5, 5), dtype=bool), 1)
+    masks = {}
+    if use_pad:
+        masks["src_key_padding_mask"] = pad
+    if use_causal:
+        masks["src_mask"] = causal
+    with torch.no_grad(), chainrule.no_grad():
+        t_out = tm(torch.tensor(x), **{k: torch.tensor(v) for k, v in masks.items()})
+        c_out = cm(chainrule.tensor(x), **{k: chainrule.tensor(v) for k, v in masks.items()})
+    assert_close(c_out, t_out, 1e-10)
