@@ -26,8 +26,8 @@ def _torch():
     return chainrule
 
 
-def _step_fn(mode: str, w_hh_t: Tensor, b_hh: Tensor | None, w_hr_t: Tensor | None,
-             hidden_size: int) -> Callable:
+def _step_fn(mode: str, w_hh_t: Tensor, b_hh: Tensor | None,
+             w_hr_t: Tensor | None) -> Callable:
     """One time step ``state -> state`` for the mode; ``x_t`` is the step's projected input
     (for RNN and LSTM it already holds both biases)."""
     torch = _torch()
@@ -107,7 +107,7 @@ def _run_direction(step: Callable, steps: list, batch_sizes: list | None, hidden
 
 def run_rnn(mode: str, input: Tensor, batch_sizes: list | None, hidden: tuple,
             weights: list, has_bias: bool, num_layers: int, dropout: float, training: bool,
-            bidirectional: bool, hidden_size: int, proj_size: int) -> tuple[Tensor, tuple]:
+            bidirectional: bool, proj_size: int) -> tuple[Tensor, tuple]:
     """The multi-layer recurrence: ``input`` is (T, B, F) when ``batch_sizes`` is None, else
     packed data (N, F); ``hidden`` holds the initial states, each (layers*dirs, B, *).
     Returns the last layer's output and the final states stacked as torch stacks them."""
@@ -134,7 +134,7 @@ def run_rnn(mode: str, input: Tensor, batch_sizes: list | None, hidden: tuple,
             steps = (projected.unbind(0) if batch_sizes is None
                      else projected.split(batch_sizes))
             step = _step_fn(mode, w_hh.t(), b_hh if mode == "GRU" else None,
-                            None if w_hr is None else w_hr.t(), hidden_size)
+                            None if w_hr is None else w_hr.t())
             state0 = tuple(h[index] for h in initial)
             outputs, state = _run_direction(step, list(steps), batch_sizes, state0,
                                             reverse=direction == 1)
@@ -164,7 +164,7 @@ def rnn_forward(mode: str, input: Tensor, batch_sizes: list | None, hidden: tupl
         if input.shape[0] == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
     output, finals = run_rnn(mode, input, batch_sizes, hidden, list(params), has_biases,
-                             num_layers, dropout, train, bidirectional, hidden_size, proj_size)
+                             num_layers, dropout, train, bidirectional, proj_size)
     if batch_sizes is None and batch_first:
         output.transpose_(0, 1)  # in place, as torch (TransposeBackward1)
     return output, finals
