@@ -630,3 +630,33 @@ def test_pack_padded_sequence_gradcheck_and_gradgradcheck():
 
     assert chainrule.autograd.gradcheck(pack, (x,))
     assert chainrule.autograd.gradgradcheck(pack, (x,))
+
+
+# ---------------------------------------------------------------------- hypothesis
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None)
+@given(lengths=st.lists(st.integers(1, 5), min_size=1, max_size=5),
+       batch_first=st.booleans(), mode=st.sampled_from(["GRU", "LSTM"]),
+       bidirectional=st.booleans())
+def test_packed_sequences_property(lengths, batch_first, mode, bidirectional):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(lengths))
+    arrays = [rng.standard_normal((n, 2)) for n in lengths]
+    t_pad = torch.nn.utils.rnn.pad_sequence([torch.tensor(a) for a in arrays], batch_first)
+    c_pad = cr_rnn.pad_sequence([chainrule.tensor(a) for a in arrays], batch_first)
+    assert_close(c_pad, t_pad, 0)
+    tx, cx = leaf_pair(torch, t_pad.numpy())
+    tp = torch.nn.utils.rnn.pack_padded_sequence(tx, lengths, batch_first, enforce_sorted=False)
+    cp = cr_rnn.pack_padded_sequence(cx, lengths, batch_first, enforce_sorted=False)
+    assert_close(cp.data, tp.data, 0)
+    assert cp.batch_sizes.tolist() == tp.batch_sizes.tolist()
+    tm, cm = make_pair(torch, mode, 2, 3, bidirectional=bidirectional)
+    check_forward_backward(torch, tm, cm, (tp,), (cp,), [tx], [cx], 1e-10)
+    c_back, c_len = cr_rnn.pad_packed_sequence(cp, batch_first, padding_value=-2.0)
+    t_back, t_len = torch.nn.utils.rnn.pad_packed_sequence(tp, batch_first, padding_value=-2.0)
+    assert_close(c_back, t_back, 0)
+    assert c_len.tolist() == t_len.tolist() == lengths
