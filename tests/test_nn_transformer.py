@@ -448,3 +448,26 @@ def test_encoder_layer_eval_no_grad_matches_torch_fast_path(torch, use_pad, use_
         t_out = tm(torch.tensor(x), **{k: torch.tensor(v) for k, v in masks.items()})
         c_out = cm(chainrule.tensor(x), **{k: chainrule.tensor(v) for k, v in masks.items()})
     assert_close(c_out, t_out, 1e-10)
+
+
+def test_fastpath_flag_controls_nested_zeroing(torch):
+    torch.manual_seed(0)
+    tm = torch.nn.TransformerEncoder(
+        torch.nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True), 1).double().eval()
+    cm = chainrule.nn.TransformerEncoder(
+        chainrule.nn.TransformerEncoderLayer(8, 2, 16, 0.0, batch_first=True), 1).double().eval()
+    cm.load_state_dict({k: chainrule.tensor(v.numpy()) for k, v in tm.state_dict().items()})
+    x = RNG.standard_normal((2, 4, 8))
+    pad = np.array([[False] * 4, [False, False, True, True]])
+    assert chainrule.backends.mha.get_fastpath_enabled() is torch.backends.mha.get_fastpath_enabled()
+    try:
+        for enabled in (False, True):
+            torch.backends.mha.set_fastpath_enabled(enabled)
+            chainrule.backends.mha.set_fastpath_enabled(enabled)
+            with torch.no_grad(), chainrule.no_grad():
+                t_out = tm(torch.tensor(x), src_key_padding_mask=torch.tensor(pad))
+                c_out = cm(chainrule.tensor(x), src_key_padding_mask=chainrule.tensor(pad))
+            assert_close(c_out, t_out, 1e-10)
+    finally:
+        torch.backends.mha.set_fastpath_enabled(True)
+        chainrule.backends.mha.set_fastpath_enabled(True)

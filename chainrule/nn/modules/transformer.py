@@ -198,8 +198,10 @@ class TransformerEncoder(Module):
     def _takes_nested_path(self, src, mask, src_key_padding_mask) -> bool:
         """Whether torch would convert ``src`` to a nested tensor (eval mode, no grad
         wanted, a left-aligned padding mask and no attention mask)."""
+        from ...backends import mha
         first = self.layers[0]
-        if (not getattr(self, "use_nested_tensor", False) or first.training or src.dim() != 3
+        if (not mha.get_fastpath_enabled() or not getattr(self, "use_nested_tensor", False)
+                or first.training or src.dim() != 3
                 or src_key_padding_mask is None or mask is not None):
             return False
         padded = src_key_padding_mask != 0
