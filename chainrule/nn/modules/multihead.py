@@ -15,14 +15,17 @@ from ...ops.nn._attention_mha import _canonical_mask
 from .. import functional as F
 from ..init import constant_, xavier_normal_, xavier_uniform_
 from ..parameter import Parameter
-from .linear import Linear
 from .module import Module
 
-__all__ = ["MultiheadAttention", "NonDynamicallyQuantizableLinear"]
+try:
+    from .linear import NonDynamicallyQuantizableLinear
+except ImportError:  # until helper "nnlayers"' linear.py is merged
+    from .linear import Linear
 
+    class NonDynamicallyQuantizableLinear(Linear):
+        """The output projection of MultiheadAttention: a Linear under torch's name."""
 
-class NonDynamicallyQuantizableLinear(Linear):
-    """The output projection of MultiheadAttention: a Linear under torch's name for it."""
+__all__ = ["MultiheadAttention"]
 
 
 def _none_or_dtype(input: Tensor | None):
