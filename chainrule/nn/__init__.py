@@ -7,3 +7,9 @@ from .parameter import Buffer, Parameter
 
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
+
+# --- layer modules: every class nn.modules exports ---
+from .modules import *  # noqa: E402, F403
+from .modules import __all__ as _modules_all  # noqa: E402
+
+__all__ = sorted(set(__all__) | set(_modules_all))

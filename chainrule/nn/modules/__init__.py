@@ -9,3 +9,30 @@ from .module import Module
 
 __all__ = ["Identity", "Linear", "MSELoss", "Module", "ModuleList", "ReLU", "Sequential",
            "Sigmoid", "Tanh"]
+
+# --- layer modules (torch's file names, so pickles find e.g. modules.conv.Conv2d) ---
+from . import activation, batchnorm, channelshuffle, conv, distance, dropout  # noqa: E402, I001
+from . import flatten, fold, instancenorm, linear, loss, normalization  # noqa: E402
+from . import padding, pixelshuffle, pooling, sparse, upsampling, utils  # noqa: E402, F401
+from .activation import *  # noqa: E402, F403
+from .batchnorm import *  # noqa: E402, F403
+from .channelshuffle import *  # noqa: E402, F403
+from .conv import *  # noqa: E402, F403
+from .distance import *  # noqa: E402, F403
+from .dropout import *  # noqa: E402, F403
+from .flatten import *  # noqa: E402, F403
+from .fold import *  # noqa: E402, F403
+from .instancenorm import *  # noqa: E402, F403
+from .linear import *  # noqa: E402, F403
+from .loss import *  # noqa: E402, F403
+from .normalization import *  # noqa: E402, F403
+from .padding import *  # noqa: E402, F403
+from .pixelshuffle import *  # noqa: E402, F403
+from .pooling import *  # noqa: E402, F403
+from .sparse import *  # noqa: E402, F403
+from .upsampling import *  # noqa: E402, F403
+
+__all__ = sorted(set(__all__).union(*(m.__all__ for m in (
+    activation, batchnorm, channelshuffle, conv, distance, dropout, flatten, fold,
+    instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling, sparse,
+    upsampling))))
