@@ -4,9 +4,11 @@ from __future__ import annotations
 from . import functional, init
 from .modules import Identity, Linear, Module, ModuleList, MSELoss, ReLU, Sequential, Sigmoid, Tanh
 from .parameter import Buffer, Parameter
+from .parameter import UninitializedBuffer, UninitializedParameter  # nnmod
 
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
+__all__ += ["UninitializedBuffer", "UninitializedParameter"]  # nnmod
 
 # --- layer modules: every class nn.modules exports ---
 from .modules import *  # noqa: E402, F403
