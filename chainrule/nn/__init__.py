@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from . import functional, init
 from .modules import Identity, Linear, Module, ModuleList, MSELoss, ReLU, Sequential, Sigmoid, Tanh
-from .parameter import Buffer, Parameter
-from .parameter import UninitializedBuffer, UninitializedParameter  # nnmod
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # nnmod
 
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
