@@ -255,6 +255,8 @@ def test_threshold_inplace_repr():
 
 
 # ------------------------------------------------------------------ errors
+SET_MESSAGES = [lambda lib: lib.nn.Conv2d(3, 4, 3, padding_mode="mirror"),
+                lambda lib: lib.nn.Conv2d(3, 4, 3, padding="full")]
 ERRORS = [
     lambda lib: lib.nn.Conv2d(3, 4, 3)(lib.randn(2, 3, 4)),
     lambda lib: lib.nn.Conv2d(3, 4, 3)(lib.randn(1, 2, 5, 5)),
@@ -262,9 +264,9 @@ ERRORS = [
     lambda lib: lib.nn.Conv2d(3, 4, 3, groups=2),
     lambda lib: lib.nn.Conv2d(4, 3, 3, groups=2),
     lambda lib: lib.nn.Conv2d(4, 4, 3, groups=0),
-    lambda lib: lib.nn.Conv2d(3, 4, 3, padding="full"),
+    SET_MESSAGES[1],
     lambda lib: lib.nn.Conv2d(3, 4, 3, padding="same", stride=2),
-    lambda lib: lib.nn.Conv2d(3, 4, 3, padding_mode="mirror"),
+    SET_MESSAGES[0],
     lambda lib: lib.nn.ConvTranspose2d(3, 4, 3, padding_mode="reflect"),
     lambda lib: lib.nn.ConvTranspose2d(3, 4, 3, stride=2)(lib.randn(1, 3, 4, 4),
                                                           output_size=[20, 20]),
@@ -309,7 +311,8 @@ ERRORS = [
 
 @pytest.mark.parametrize("fn", ERRORS, ids=[str(i) for i in range(len(ERRORS))])
 def test_layer_errors_match_torch(fn):
-    assert_same_error(fn)
+    # a message that prints a set: its order is fixed when torch's .pyc was compiled
+    assert_same_error(fn, exact=fn not in SET_MESSAGES)
 
 
 # ------------------------------------------------------------------ a conv net
