@@ -354,3 +354,28 @@ def test_conv_net_trains_like_torch():
     assert list(csd) == list(tsd)
     for k in tsd:
         np.testing.assert_allclose(_np(csd[k]), _np(tsd[k]), rtol=1e-3, atol=1e-5, err_msg=k)
+
+
+def test_cross_map_lrn2d_gradient_is_exact():
+    """chainrule's CrossMapLRN2d differentiates its own forward (torch's hand-written
+    backward does not; see docs/differences.md)."""
+    x = chainrule.randn(2, 5, 2, 2, dtype=chainrule.float64, requires_grad=True)
+    m = chainrule.nn.CrossMapLRN2d(3, alpha=0.1, k=2.0)
+    assert chainrule.autograd.gradcheck(m, (x,))
+
+
+@pytest.mark.parametrize("ctor", [
+    lambda nn: nn.Conv2d(2, 2, 2, padding_mode="circular", padding=1),
+    lambda nn: nn.ConvTranspose1d(2, 2, 2, stride=2),
+    lambda nn: nn.BatchNorm1d(2),
+    lambda nn: nn.GroupNorm(1, 2),
+    lambda nn: nn.Bilinear(2, 2, 1),
+    lambda nn: nn.PReLU(2),
+], ids=["conv2d-circular", "convT1d", "bn1d", "groupnorm", "bilinear", "prelu"])
+def test_layers_pass_gradcheck_in_float64(ctor):
+    m = ctor(chainrule.nn).double()
+    shape = {"Bilinear": [(3, 2), (3, 2)], "ConvTranspose1d": [(1, 2, 3)],
+             "BatchNorm1d": [(4, 2)], "PReLU": [(3, 2)]}.get(type(m).__name__, [(1, 2, 3, 3)])
+    xs = tuple(chainrule.randn(*s, dtype=chainrule.float64, requires_grad=True) for s in shape)
+    params = tuple(m.parameters())
+    assert chainrule.autograd.gradcheck(lambda *a: m(*a[:len(xs)]), xs + params)
