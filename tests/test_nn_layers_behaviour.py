@@ -379,3 +379,30 @@ def test_layers_pass_gradcheck_in_float64(ctor):
     xs = tuple(chainrule.randn(*s, dtype=chainrule.float64, requires_grad=True) for s in shape)
     params = tuple(m.parameters())
     assert chainrule.autograd.gradcheck(lambda *a: m(*a[:len(xs)]), xs + params)
+
+
+def test_adaptive_log_softmax_matches_torch():
+    def ctor(nn):
+        return nn.AdaptiveLogSoftmaxWithLoss(8, 10, cutoffs=[3, 6], div_value=2.0,
+                                             head_bias=True)
+    tm, cm = build_pair(ctor)
+    _load(cm, tm)
+    assert repr(cm) == repr(tm)
+    assert list(cm.state_dict()) == list(tm.state_dict())
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 8)).astype(np.float32)
+    y = np.array([0, 4, 9, 2, 7, 5])
+    res = []
+    for lib, m in ((torch, tm), (chainrule, cm)):
+        xt = lib.tensor(x, requires_grad=True)
+        out, loss = m(xt, lib.tensor(y))
+        loss.backward()
+        res.append([_np(out), _np(loss), _np(xt.grad), _np(m.head.weight.grad),
+                    _np(m.tail[1][0].weight.grad), _np(m.log_prob(lib.tensor(x))),
+                    _np(m.predict(lib.tensor(x))), _np(m(lib.tensor(x[0]),
+                                                         lib.tensor(y[0])).output)])
+    for c, t in zip(res[1], res[0]):
+        np.testing.assert_allclose(c, t, rtol=1e-4, atol=1e-6)
+    assert_same_error(lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 5, [3, 2]))
+    assert_same_error(lambda lib: ctor(lib.nn)(lib.randn(2, 8), lib.tensor([1, 10])))
+    assert_same_error(lambda lib: ctor(lib.nn)(lib.randn(2, 8), lib.tensor([[1]])))

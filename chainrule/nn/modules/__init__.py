@@ -11,10 +11,11 @@ __all__ = ["Identity", "Linear", "MSELoss", "Module", "ModuleList", "ReLU", "Seq
            "Sigmoid", "Tanh"]
 
 # --- layer modules (torch's file names, so pickles find e.g. modules.conv.Conv2d) ---
-from . import activation, batchnorm, channelshuffle, conv, distance, dropout  # noqa: E402, I001
-from . import flatten, fold, instancenorm, linear, loss, normalization  # noqa: E402
+from . import activation, adaptive, batchnorm, channelshuffle, conv, distance  # noqa: E402, I001
+from . import dropout, flatten, fold, instancenorm, linear, loss, normalization  # noqa: E402
 from . import padding, pixelshuffle, pooling, sparse, upsampling, utils  # noqa: E402, F401
 from .activation import *  # noqa: E402, F403
+from .adaptive import *  # noqa: E402, F403
 from .batchnorm import *  # noqa: E402, F403
 from .channelshuffle import *  # noqa: E402, F403
 from .conv import *  # noqa: E402, F403
@@ -33,6 +34,6 @@ from .sparse import *  # noqa: E402, F403
 from .upsampling import *  # noqa: E402, F403
 
 __all__ = sorted(set(__all__).union(*(m.__all__ for m in (
-    activation, batchnorm, channelshuffle, conv, distance, dropout, flatten, fold,
+    activation, adaptive, batchnorm, channelshuffle, conv, distance, dropout, flatten, fold,
     instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling, sparse,
     upsampling))))
