@@ -233,3 +233,35 @@ def test_repr_and_state_dict_match_torch(case):
     assert [n for n, _ in cm.named_parameters()] == [n for n, _ in tm.named_parameters()]
     assert [n for n, _ in cm.named_buffers()] == [n for n, _ in tm.named_buffers()]
     assert type(cm).__module__.replace("chainrule", "torch") == type(tm).__module__
+
+
+def _layer_classes():
+    import chainrule.nn as cnn
+    return [n for n in sorted(cnn.__all__) if isinstance(getattr(cnn, n), type)
+            and issubclass(getattr(cnn, n), cnn.Module) and hasattr(torch.nn, n)]
+
+
+@pytest.mark.parametrize("name", _layer_classes())
+def test_constructor_and_forward_signatures_are_torchs(name):
+    """Argument names, kinds, defaults and order of __init__ and forward equal torch's."""
+    import inspect
+
+    import chainrule.nn as cnn
+    for meth in ("__init__", "forward"):
+        ours, theirs = getattr(getattr(cnn, name), meth), getattr(getattr(torch.nn, name), meth)
+        sig = [(p.name, p.kind, p.default) for p in inspect.signature(ours).parameters.values()]
+        ref = [(p.name, p.kind, p.default)
+               for p in inspect.signature(theirs).parameters.values()]
+        assert sig == ref, meth
+
+
+def test_every_torch_layer_class_is_exported():
+    import chainrule.nn as cnn
+    elsewhere = {"Container", "DataParallel", "GRU", "GRUCell", "LSTM", "LSTMCell",
+                 "LinearCrossEntropyOptions", "ModuleDict", "MultiheadAttention",
+                 "ParameterDict", "ParameterList", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
+                 "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
+                 "TransformerEncoder", "TransformerEncoderLayer"}  # other helpers' areas
+    missing = [n for n in dir(torch.nn) if isinstance(getattr(torch.nn, n), type)
+               and not n.startswith("_") and n not in elsewhere and not hasattr(cnn, n)]
+    assert missing == []
