@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from nn_layer_pairs import A, Case, I, P, Pos, R, build_pair, compare_case, torch  # noqa: F401
 
+import chainrule
+
 X4 = R(2, 3, 6, 6)
 TE = ("train", "eval")  # layers whose output depends on the mode
 
@@ -258,10 +260,21 @@ def test_constructor_and_forward_signatures_are_torchs(name):
 def test_every_torch_layer_class_is_exported():
     import chainrule.nn as cnn
     elsewhere = {"Container", "DataParallel", "GRU", "GRUCell", "LSTM", "LSTMCell",
-                 "LinearCrossEntropyOptions", "ModuleDict", "MultiheadAttention",
+                 "ModuleDict", "MultiheadAttention",
                  "ParameterDict", "ParameterList", "RNN", "RNNBase", "RNNCell", "RNNCellBase",
                  "Transformer", "TransformerDecoder", "TransformerDecoderLayer",
                  "TransformerEncoder", "TransformerEncoderLayer"}  # other helpers' areas
     missing = [n for n in dir(torch.nn) if isinstance(getattr(torch.nn, n), type)
                and not n.startswith("_") and n not in elsewhere and not hasattr(cnn, n)]
     assert missing == []
+
+
+def test_linear_cross_entropy_options_validate_like_torch():
+    from nn_layer_pairs import assert_same_error
+    for lib in (torch, chainrule):
+        assert repr(lib.nn.LinearCrossEntropyOptions(batch_chunk_size=4)) == repr(
+            torch.nn.LinearCrossEntropyOptions(batch_chunk_size=4))
+    assert_same_error(lambda lib: lib.nn.LinearCrossEntropyOptions(acc_policy="fast"))
+    assert_same_error(lambda lib: lib.nn.LinearCrossEntropyOptions(chunking_method="x:2"))
+    assert_same_error(lambda lib: lib.nn.LinearCrossEntropyOptions(batch_chunk_size=0))
+    assert_same_error(lambda lib: lib.nn.LinearCrossEntropyOptions(acc_dtype=lib.int32))

@@ -12,7 +12,8 @@ __all__ = ["Identity", "Linear", "MSELoss", "Module", "ModuleList", "ReLU", "Seq
 
 # --- layer modules (torch's file names, so pickles find e.g. modules.conv.Conv2d) ---
 from . import activation, adaptive, batchnorm, channelshuffle, conv, distance  # noqa: E402, I001
-from . import dropout, flatten, fold, instancenorm, linear, loss, normalization  # noqa: E402
+from . import dropout, flatten, fold, instancenorm, linear, linear_cross_entropy_options  # noqa: E402
+from . import loss, normalization  # noqa: E402
 from . import padding, pixelshuffle, pooling, sparse, upsampling, utils  # noqa: E402, F401
 from .activation import *  # noqa: E402, F403
 from .adaptive import *  # noqa: E402, F403
@@ -25,6 +26,7 @@ from .flatten import *  # noqa: E402, F403
 from .fold import *  # noqa: E402, F403
 from .instancenorm import *  # noqa: E402, F403
 from .linear import *  # noqa: E402, F403
+from .linear_cross_entropy_options import *  # noqa: E402, F403
 from .loss import *  # noqa: E402, F403
 from .normalization import *  # noqa: E402, F403
 from .padding import *  # noqa: E402, F403
@@ -35,5 +37,5 @@ from .upsampling import *  # noqa: E402, F403
 
 __all__ = sorted(set(__all__).union(*(m.__all__ for m in (
     activation, adaptive, batchnorm, channelshuffle, conv, distance, dropout, flatten, fold,
-    instancenorm, linear, loss, normalization, padding, pixelshuffle, pooling, sparse,
-    upsampling))))
+    instancenorm, linear, linear_cross_entropy_options, loss, normalization, padding,
+    pixelshuffle, pooling, sparse, upsampling))))
