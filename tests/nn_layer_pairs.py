@@ -154,6 +154,8 @@ def compare_case(case: Case, mode: str) -> None:
         assert_close(cpg[name], tpg[name], case, f"grad of {name}")
     for (name, cb), (_, tb) in zip(cm.named_buffers(), tm.named_buffers()):
         assert_close(cb, tb, case, f"buffer {name}")
+    for (name, cp), (_, tp) in zip(cm.named_parameters(), tm.named_parameters()):
+        assert_close(cp, tp, case, f"parameter {name} after the call")  # e.g. max_norm
 
 
 def build_pair(ctor):

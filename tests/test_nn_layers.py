@@ -209,6 +209,17 @@ CASES = [
     Case("CircularPad2d", lambda nn: nn.CircularPad2d((1, 2, 2, 0)), (R(1, 2, 3, 3),)),
     Case("CircularPad3d", lambda nn: nn.CircularPad3d(1), (R(1, 1, 2, 2, 2),)),
     # ---------------------------------------------------------------- distances
+    # ---------------------------------------------------------------- float64 modules
+    Case("Conv2d-double", lambda nn: nn.Conv2d(3, 2, 3, padding=1), (X4,), double=True),
+    Case("BatchNorm2d-double", lambda nn: nn.BatchNorm2d(3), (X4,), double=True, modes=TE),
+    Case("LayerNorm-double", lambda nn: nn.LayerNorm(4), (R(2, 4),), double=True),
+    Case("Embedding-double", lambda nn: nn.Embedding(5, 2, max_norm=0.5), (A([0, 3, 3]),),
+         double=True),
+    Case("Upsample-recompute", lambda nn: nn.Upsample(scale_factor=1.7, mode="bilinear",
+                                                      recompute_scale_factor=True),
+         (R(1, 2, 3, 3),)),
+    Case("Softmax-implicit-dim", lambda nn: nn.Softmax(), (R(2, 3, 4),)),
+    Case("LogSoftmax-implicit-dim-1d", lambda nn: nn.LogSoftmax(), (R(4),)),
     Case("PairwiseDistance", lambda nn: nn.PairwiseDistance(p=1.5, keepdim=True),
          (R(3, 4), R(3, 4))),
     Case("CosineSimilarity", lambda nn: nn.CosineSimilarity(dim=0), (R(3, 4), R(3, 4))),

@@ -352,6 +352,7 @@ def test_conv_net_trains_like_torch():
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
     tsd, csd = tm.state_dict(), cm.state_dict()
     assert list(csd) == list(tsd)
+    assert dict(csd._metadata) == dict(tsd._metadata)  # BatchNorm's _version is 2
     for k in tsd:
         np.testing.assert_allclose(_np(csd[k]), _np(tsd[k]), rtol=1e-3, atol=1e-5, err_msg=k)
 
