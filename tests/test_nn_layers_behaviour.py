@@ -407,3 +407,17 @@ def test_adaptive_log_softmax_matches_torch():
     assert_same_error(lambda lib: lib.nn.AdaptiveLogSoftmaxWithLoss(4, 5, [3, 2]))
     assert_same_error(lambda lib: ctor(lib.nn)(lib.randn(2, 8), lib.tensor([1, 10])))
     assert_same_error(lambda lib: ctor(lib.nn)(lib.randn(2, 8), lib.tensor([[1]])))
+
+
+@pytest.mark.parametrize(("ctor", "shape"), [
+    (lambda nn: nn.Conv2d(2, 2, 2), (1, 2, 3, 3)),
+    (lambda nn: nn.BatchNorm1d(2), (4, 2)),
+    (lambda nn: nn.LayerNorm(3), (2, 3)),
+    (lambda nn: nn.InstanceNorm1d(2, affine=True), (2, 2, 3)),
+    (lambda nn: nn.Upsample(scale_factor=2, mode="bilinear"), (1, 1, 2, 2)),
+], ids=["conv2d", "batchnorm1d", "layernorm", "instancenorm1d", "upsample-bilinear"])
+def test_layers_pass_gradgradcheck_in_float64(ctor, shape):
+    m = ctor(chainrule.nn).double()
+    x = chainrule.randn(*shape, dtype=chainrule.float64, requires_grad=True)
+    params = tuple(m.parameters())
+    assert chainrule.autograd.gradgradcheck(lambda *a: m(a[0]), (x,) + params)
