@@ -306,6 +306,14 @@ ERRORS = [
     lambda lib: lib.nn.CircularPad2d(1)(lib.randn(2, 2)),
     lambda lib: lib.nn.Upsample(scale_factor=2)(lib.randn(3)),
     lambda lib: lib.nn.PReLU(3)(lib.randn(2, 4)),
+    lambda lib: lib.nn.BatchNorm1d(3)(lib.randn(1, 3)),
+    lambda lib: lib.nn.SyncBatchNorm(0)(lib.randn(2, 0)),
+    lambda lib: lib.nn.GLU()(lib.randn(2, 3)),
+    lambda lib: lib.nn.ChannelShuffle(3)(lib.randn(1, 4, 2, 2)),
+    lambda lib: lib.nn.Fold((4, 5), 2)(lib.randn(1, 12, 11)),
+    lambda lib: lib.nn.EmbeddingBag(5, 2)(lib.tensor([1, 2]), lib.tensor([0, 1]),
+                                          lib.ones(2)),
+    lambda lib: lib.nn.Bilinear(2, 3, 1)(lib.randn(4, 2), lib.randn(4, 2)),
 ]
 
 
@@ -421,3 +429,16 @@ def test_layers_pass_gradgradcheck_in_float64(ctor, shape):
     x = chainrule.randn(*shape, dtype=chainrule.float64, requires_grad=True)
     params = tuple(m.parameters())
     assert chainrule.autograd.gradgradcheck(lambda *a: m(a[0]), (x,) + params)
+
+
+def test_dropout_gradient_follows_its_mask():
+    x = chainrule.ones(50, 50, requires_grad=True)
+    y = chainrule.nn.Dropout(0.4)(x)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), y.detach().numpy())
+
+
+def test_instance_norm_warns_on_unused_num_features():
+    for lib in (torch, chainrule):
+        with pytest.warns(UserWarning, match="does not match num_features"):
+            lib.nn.InstanceNorm1d(4)(lib.randn(2, 3, 5))
