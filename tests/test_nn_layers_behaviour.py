@@ -442,3 +442,52 @@ def test_instance_norm_warns_on_unused_num_features():
     for lib in (torch, chainrule):
         with pytest.warns(UserWarning, match="does not match num_features"):
             lib.nn.InstanceNorm1d(4)(lib.randn(2, 3, 5))
+
+
+class _TokenNet:
+    """Embedding + LayerNorm + GELU MLP + per-token classifier: a transformer-style block
+    without attention, built in either library."""
+
+    def __new__(cls, nn):
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.emb = nn.Embedding(20, 8, padding_idx=0)
+                self.norm = nn.LayerNorm(8)
+                self.mlp = nn.Sequential(nn.Linear(8, 16), nn.GELU(approximate="tanh"),
+                                         nn.Dropout(0.0), nn.Linear(16, 8))
+                self.head = nn.Linear(8, 5)
+                self.conv = nn.Conv1d(8, 8, 3, padding=1, groups=2)
+
+            def forward(self, tokens):
+                h = self.emb(tokens)
+                h = h + self.mlp(self.norm(h))
+                h = h + self.conv(h.transpose(1, 2)).transpose(1, 2)
+                return self.head(h)
+        return Net()
+
+
+def test_token_model_trains_like_torch_with_adam():
+    tm, cm = build_pair(_TokenNet)
+    _load(cm, tm)
+    assert repr(cm) == repr(tm)
+    rng = np.random.default_rng(2)
+    tokens = rng.integers(0, 20, (4, 7))
+    labels = rng.integers(0, 5, (4, 7))
+    labels[tokens == 0] = -1
+    losses = []
+    for lib, m in ((torch, tm), (chainrule, cm)):
+        opt = lib.optim.Adam(m.parameters(), lr=1e-2)
+        crit = lib.nn.CrossEntropyLoss(ignore_index=-1)
+        run = []
+        for _ in range(3):
+            opt.zero_grad()
+            logits = m(lib.tensor(tokens))
+            loss = crit(logits.reshape(-1, 5), lib.tensor(labels).reshape(-1))
+            loss.backward()
+            opt.step()
+            run.append(loss.item())
+        losses.append(run)
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
+    np.testing.assert_allclose(_np(cm.emb.weight), _np(tm.emb.weight), rtol=1e-3, atol=1e-5)
+    assert not _np(cm.emb.weight)[0].any()
