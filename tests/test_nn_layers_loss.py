@@ -100,6 +100,17 @@ CASES += [
          id="MSE-legacy-sum"),
     Case("L1Loss", lambda nn: nn.L1Loss(reduce=False), (R(3, 4), R(3, 4)),
          id="L1-legacy-none"),
+    Case("CTCLoss", lambda nn: nn.CTCLoss(blank=3, reduction="sum"),
+         (_logp(5, 2, 4, axis=-1), A([1, 2, 0, 0, 1]), A([5, 4]), A([2, 3])),
+         id="CTC-concatenated-targets", rtol=1e-3),
+    Case("CrossEntropyLoss", lambda nn: nn.CrossEntropyLoss(weight=_w(nn), label_smoothing=0.3),
+         (R(2, 3, 2, 2), P(2, 3, 2, 2)), grad=(True, False), id="CE-probs-weight-kdim"),
+    Case("NLLLoss", lambda nn: nn.NLLLoss(ignore_index=2, reduction="mean"),
+         (_logp(2, 3, 4), I(3, 2, 4)), id="NLL-kdim-ignore"),
+    Case("BCEWithLogitsLoss", lambda nn: nn.BCEWithLogitsLoss(
+        pos_weight=_w(nn).reshape(3, 1, 1)), (R(2, 3, 2, 2), P(2, 3, 2, 2)),
+         id="BCEL-posweight-broadcast"),
+    Case("MultiMarginLoss", lambda nn: nn.MultiMarginLoss(), (R(3,), A(2)), id="MM-1d"),
     Case("LinearCrossEntropyLoss", lambda nn: nn.LinearCrossEntropyLoss(4, 3, bias=True),
          (R(5, 4), I(3, 5)), id="LinearCE"),
 ]
