@@ -491,3 +491,22 @@ def test_token_model_trains_like_torch_with_adam():
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
     np.testing.assert_allclose(_np(cm.emb.weight), _np(tm.emb.weight), rtol=1e-3, atol=1e-5)
     assert not _np(cm.emb.weight)[0].any()
+
+
+def test_instance_norm_rejects_running_stats_it_does_not_track():
+    def load(lib):
+        m = lib.nn.InstanceNorm1d(2)
+        m.load_state_dict({"running_mean": lib.zeros(2), "running_var": lib.ones(2)})
+    assert_same_error(load, exact=False)
+    messages = [str(outcome_of(load, lib)) for lib in (torch, chainrule)]
+    assert 'Unexpected running stats buffer(s) "running_mean" and "running_var" for ' \
+           'InstanceNorm1d with track_running_stats=False' in messages[1]
+    assert messages[1].split("\n\t")[1:] == messages[0].split("\n\t")[1:]
+
+
+def outcome_of(fn, lib):
+    try:
+        fn(lib)
+    except Exception as exc:  # noqa: BLE001 - compared
+        return exc
+    return None
