@@ -59,6 +59,10 @@ CASES = [
                                              dilation=(1, 2), groups=2, bias=False),
          (R(2, 4, 7, 6),)),
     Case("Conv2d-same", lambda nn: nn.Conv2d(3, 2, 4, padding="same", dilation=2), (X4,)),
+    Case("Conv2d-same-asymmetric", lambda nn: nn.Conv2d(3, 2, (4, 3), padding="same"), (X4,)),
+    Case("Conv1d-same-reflect", lambda nn: nn.Conv1d(3, 2, 2, padding="same",
+                                                     padding_mode="reflect"), (R(2, 3, 5),)),
+    Case("Conv3d-same", lambda nn: nn.Conv3d(2, 2, 2, padding="same"), (R(1, 2, 3, 3, 3),)),
     Case("Conv2d-valid", lambda nn: nn.Conv2d(3, 2, 3, padding="valid"), (X4,)),
     Case("Conv2d-reflect", lambda nn: nn.Conv2d(3, 2, 3, padding=2, padding_mode="reflect"),
          (X4,)),
@@ -246,6 +250,8 @@ def test_repr_and_state_dict_match_torch(case):
     assert [n for n, _ in cm.named_parameters()] == [n for n, _ in tm.named_parameters()]
     assert [n for n, _ in cm.named_buffers()] == [n for n, _ in tm.named_buffers()]
     assert type(cm).__module__.replace("chainrule", "torch") == type(tm).__module__
+    # and back: torch loads chainrule's state_dict strictly
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in csd.items()})
 
 
 def _layer_classes():
