@@ -57,6 +57,7 @@ from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E4
                                    hamming_window, hann_window, kaiser_window)
 from .ops.linalg.lowrank import lobpcg, pca_lowrank, svd_lowrank  # noqa: E402
 from ._dlpack import from_dlpack, to_dlpack  # noqa: E402
+from .serialization import load, save  # noqa: E402 - torch's zip format
 
 __version__ = "0.1.0"
 
@@ -94,7 +95,7 @@ globals().update({_s.__name__: _s for _s in _LEGACY_STORAGES.values()})  # torch
 from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin from here on
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
-                 "version", "storage")
+                 "version", "storage", "safetensors", "onnx")
 
 
 def __getattr__(name):
