@@ -11,6 +11,7 @@ module path and, for a file naming ``torch.nn.modules.linear.Linear``, under cha
 """
 from __future__ import annotations
 
+import _compat_pickle
 import codecs
 import pickle
 import struct
@@ -230,6 +231,11 @@ class Unpickler:
     def _global(self):
         module = self.readline()[:-1].decode("utf-8")
         name = self.readline()[:-1].decode("utf-8")
+        # protocol 2 writes Python 2 names (__builtin__.set); pickle maps them back
+        if (module, name) in _compat_pickle.NAME_MAPPING:
+            module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+        elif module in _compat_pickle.IMPORT_MAPPING:
+            module = _compat_pickle.IMPORT_MAPPING[module]
         self.stack.append(self._resolve(module, name))
 
     def _stack_global(self):

@@ -461,6 +461,7 @@ def _full_unpickler(pickle_module, file, persistent_load, args):
 
 def get_unsafe_globals_in_checkpoint(f) -> list:
     """The globals a checkpoint names that a weights-only load would refuse."""
+    import _compat_pickle
     import pickletools
     opened = open(os.fspath(f), "rb") if isinstance(f, (str, os.PathLike)) else f  # noqa: SIM115
     try:
@@ -475,7 +476,11 @@ def get_unsafe_globals_in_checkpoint(f) -> list:
     found = []
     for op, arg, _ in pickletools.genops(data):
         if op.name == "GLOBAL":
-            full = arg.replace(" ", ".")
+            module, name = arg.split(" ", 1)
+            if (module, name) in _compat_pickle.NAME_MAPPING:
+                module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+            module = _compat_pickle.IMPORT_MAPPING.get(module, module)
+            full = f"{module}.{name}"
             if full not in allowed and full not in user and full not in found:
                 found.append(full)
     return found
