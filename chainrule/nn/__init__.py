@@ -7,3 +7,8 @@ from .parameter import Buffer, Parameter
 
 __all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
            "Sequential", "Sigmoid", "Tanh", "functional", "init"]
+
+from . import parallel  # noqa: E402 - nn.parallel: DataParallel on the one CPU device
+from .parallel import DataParallel  # noqa: E402
+
+__all__ += ["DataParallel", "parallel"]
