@@ -115,6 +115,23 @@ class Storages:
         strides = tuple(s // item for s in arr.strides)
         return entry[3], offset, tuple(arr.shape), strides
 
+    def add_storage(self, storage, legacy: bool):
+        """The persistent id of a storage object saved on its own (``t.untyped_storage()``,
+        ``t.storage()``)."""
+        from .storage import TypedStorage
+        typed = isinstance(storage, TypedStorage)
+        untyped = storage._untyped if typed else storage
+        raw = untyped._bytes
+        d = storage.dtype if typed else _dtypes.uint8
+        flat = raw[: raw.size - raw.size % d.itemsize].view(d.np)
+        ref = self.add(flat, legacy)[0] if flat.size else self.add(flat.copy(), legacy)[0]
+        key = ref.pid[2]
+        if typed and d not in _dtypes.LIMITED_UINTS:
+            return ref.pid
+        from .storage import UntypedStorage
+        pid = ("storage", UntypedStorage, key, "cpu", raw.size)
+        return (*pid, None) if legacy else pid
+
 
 def _storage_class(d, limited: bool):
     from .storage import LEGACY_STORAGES, UntypedStorage
@@ -134,7 +151,12 @@ class TorchPickler(pickle._Pickler):
         self._names = _torch_names()
 
     def persistent_id(self, obj):
-        return obj.pid if type(obj) is _StorageRef else None
+        if type(obj) is _StorageRef:
+            return obj.pid
+        from .storage import TypedStorage, UntypedStorage
+        if isinstance(obj, (TypedStorage, UntypedStorage)):
+            return self._storages.add_storage(obj, self._legacy)
+        return None
 
     def reducer_override(self, obj):
         if isinstance(obj, Tensor):
@@ -215,6 +237,16 @@ def legacy_storage_keys_and_data(storages: Storages, keys, file) -> None:
 
 
 # ------------------------------------------------------------------ reading
+def storage_object(arr, storage_type):
+    """What a persistent id loads as: torch's TypedStorage over ``arr`` (UntypedStorage for
+    an untyped one); tensor rebuilds take the array back out."""
+    from .storage import TypedStorage, UntypedStorage
+    untyped = UntypedStorage._over(arr)
+    if storage_type.name == "UntypedStorage":
+        return untyped
+    return TypedStorage(untyped, _dtypes._BY_NP[arr.dtype])
+
+
 def np_dtype_of(storage_type):
     d = storage_type.dtype
     return np.dtype(np.uint16) if d.name == "bfloat16" and not hasattr(d, "np") else d.np

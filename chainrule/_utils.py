@@ -37,8 +37,22 @@ def _check_geometry(storage, storage_offset, size, stride) -> None:
             f"{storage.size} elements: the checkpoint is corrupt")
 
 
+def _flat_array(storage):
+    """The flat array under a storage object (or the array itself)."""
+    from .storage import TypedStorage, UntypedStorage
+    if isinstance(storage, TypedStorage):
+        storage = storage._untyped
+    if isinstance(storage, UntypedStorage):
+        storage = storage._owner
+    if not hasattr(storage, "__array_interface__") or getattr(storage, "ndim", 0) != 1:
+        raise pickle.UnpicklingError(f"expected a storage to rebuild a tensor on, got "
+                                     f"{type(storage).__name__}")
+    return storage
+
+
 def _rebuild_tensor(storage, storage_offset, size, stride) -> Tensor:
     """A tensor over ``storage`` (a flat array) with this geometry, sharing its memory."""
+    storage = _flat_array(storage)
     size, stride = tuple(size), tuple(stride)
     _check_geometry(storage, storage_offset, size, stride)
     if storage.size == 0 or 0 in size:
@@ -76,6 +90,7 @@ def _rebuild_tensor_v3(storage, storage_offset, size, stride, requires_grad, bac
                        dtype, metadata=None) -> Tensor:
     """torch's form for dtypes without a legacy storage class (uint16/32/64): an untyped
     storage of bytes read as ``dtype``."""
+    storage = _flat_array(storage)
     if storage.dtype != dtype.np:
         usable = storage.size - storage.size % dtype.itemsize
         storage = storage[:usable].view(dtype.np)

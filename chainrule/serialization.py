@@ -354,7 +354,7 @@ class _Loader:
         if key not in self.loaded:
             arr = self.read_storage(storage_type, str(key), int(numel))
             self.loaded[key] = self.restore(arr, storage_type.dtype, _ascii(location))
-        return self.loaded[key]
+        return _io.storage_object(self.loaded[key], storage_type)
 
     def unpickler(self, file, persistent_load):
         if self.weights_only:
@@ -407,7 +407,8 @@ def _load_legacy(f, shown, restore, weights_only, pickle_module, args):
             return root
         view_key, offset, size = view
         if view_key not in views:
-            views[view_key] = root[offset: offset + size]
+            flat = loader.loaded[root_key]
+            views[view_key] = _io.storage_object(flat[offset: offset + size], storage_type)
         return views[view_key]
 
     def header():

@@ -5,6 +5,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 import zipfile
 from collections import OrderedDict
 
@@ -486,3 +487,19 @@ def test_loads_a_torch_file_without_torch_installed(torch, tmp_path):
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_storages_saved_on_their_own_round_trip(torch):
+    x = torch.arange(4.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # TypedStorage is deprecated (in both libraries)
+        typed, ours_typed = x.storage(), chainrule.arange(4.0).storage()
+    got = chainrule.load(_save_torch(torch, {"t": typed, "x": x[1:]}))
+    assert isinstance(got["t"], chainrule.TypedStorage) and got["t"].tolist() == x.tolist()
+    assert got["t"].data_ptr() == got["x"].untyped_storage().data_ptr()
+    y = chainrule.tensor(ours_typed.tolist())
+    back = torch.load(_save_ours({"t": y.storage(), "x": y[2:]}))
+    assert back["t"].tolist() == y.tolist() and back["x"].tolist() == [2.0, 3.0]
+    assert back["x"].untyped_storage().data_ptr() == back["t"].data_ptr()
+    raw = chainrule.load(_save_ours({"s": y.untyped_storage()}))["s"]
+    assert isinstance(raw, chainrule.UntypedStorage) and raw.nbytes() == 16
