@@ -99,32 +99,42 @@ def save(obj, f, pickle_module=pickle, pickle_protocol: int = DEFAULT_PROTOCOL,
     and whole modules (loaded back with ``weights_only=False``) can be saved.
     """
     _check_save_filelike(f)
-    if isinstance(f, (str, os.PathLike)):
+    is_path = isinstance(f, (str, os.PathLike))
+    if is_path:
         f = os.fspath(f)
-        with open(f, "wb") as opened:
-            _save_to(obj, opened, os.path.basename(f), pickle_protocol,
-                     _use_new_zipfile_serialization, _disable_byteorder_record)
-        return
-    if not callable(getattr(f, "write", None)):
+        parent = os.path.dirname(f)
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(f"Parent directory {parent} does not exist.")
+    elif not callable(getattr(f, "write", None)):
         raise TypeError(f"Buffer of {str(type(f)).strip('<>')} has no callable attribute "
                         "'write'")
-    _save_to(obj, f, None, pickle_protocol, _use_new_zipfile_serialization,
-             _disable_byteorder_record)
+    # pickle first: an object that cannot be saved leaves no half-written file behind
+    write = _prepare(obj, os.path.basename(f) if is_path else None, pickle_protocol,
+                     _use_new_zipfile_serialization, _disable_byteorder_record)
+    if is_path:
+        with open(f, "wb") as opened:
+            write(opened)
+        return
+    write(f)
     if hasattr(f, "flush"):
         f.flush()
 
 
-def _save_to(obj, file, filename, protocol, zip_format, no_byteorder) -> None:
+def _prepare(obj, filename, protocol, zip_format, no_byteorder):
+    """Pickle ``obj``; returns the function that writes the file."""
     storages = _io.Storages()
     data = io.BytesIO()
     if not zip_format:
         for header in (_io.MAGIC_NUMBER, _io.PROTOCOL_VERSION, _legacy_sys_info()):
-            pickle.dump(header, file, protocol=protocol)
-        _io.TorchPickler(file, protocol, storages, legacy=True).dump(obj)
+            pickle.dump(header, data, protocol=protocol)
+        _io.TorchPickler(data, protocol, storages, legacy=True).dump(obj)
         keys = sorted(storages.keys())
-        pickle.dump(keys, file, protocol=protocol)
-        _io.legacy_storage_keys_and_data(storages, keys, file)
-        return
+        pickle.dump(keys, data, protocol=protocol)
+
+        def write_legacy(file):
+            file.write(data.getvalue())
+            _io.legacy_storage_keys_and_data(storages, keys, file)
+        return write_legacy
     _io.TorchPickler(data, protocol, storages).dump(obj)
     archive = "archive"
     if filename:
@@ -137,7 +147,7 @@ def _save_to(obj, file, filename, protocol, zip_format, no_byteorder) -> None:
     records += [(f"data/{key}", raw) for key, raw in storages.records()]
     records.append(("version", b"3\n"))
     records.append((".data/serialization_id", _serialization_id()))
-    _io.write_zip(file, archive, records)
+    return lambda file: _io.write_zip(file, archive, records)
 
 
 def _legacy_sys_info() -> dict:

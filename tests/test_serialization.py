@@ -446,7 +446,14 @@ def test_geometry_outside_the_storage_is_refused():
         chainrule.load(out)
 
 
-def test_bad_arguments():
+def test_bad_arguments(tmp_path):
+    with pytest.raises(RuntimeError, match="Parent directory .*missing does not exist"):
+        chainrule.save(chainrule.ones(1), tmp_path / "missing" / "x.pt")
+    with pytest.raises(IsADirectoryError):
+        chainrule.load(tmp_path)
+    with pytest.raises((pickle.PicklingError, AttributeError, TypeError)):
+        chainrule.save({"f": lambda: 1}, tmp_path / "lambda.pt")
+    assert not (tmp_path / "lambda.pt").exists()
     with pytest.raises(AttributeError, match="file-like object"):
         chainrule.save(chainrule.ones(1), 3)
     with pytest.raises(RuntimeError, match="explicit pickle_module"):
