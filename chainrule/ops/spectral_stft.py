@@ -61,13 +61,13 @@ def _c2r_grad(F, g, dim, normalization):
 
 
 FFT_R2C = op("stft_fft_r2c", _r2c, params=("dim", "normalization", "onesided"),
-             vjps=(_r2c_grad,), grad_fn="FftR2CBackward0")
+             vjps=(_r2c_grad,), grad_fn="FftR2CBackward0", holomorphic=False)
 FFT_C2C = op("stft_fft_c2c", _c2c, params=("dim", "normalization", "forward"),
              vjps=(lambda F, g, dim, normalization, forward:
                    F.stft_fft_c2c(g, dim, normalization, not forward),),
-             grad_fn="FftC2CBackward0")
+             grad_fn="FftC2CBackward0", holomorphic=False)
 FFT_C2R = op("stft_fft_c2r", _c2r, params=("dim", "normalization", "last_dim_size"),
-             vjps=(_c2r_grad,), grad_fn="FftC2RBackward0")
+             vjps=(_c2r_grad,), grad_fn="FftC2RBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
