@@ -121,3 +121,23 @@ def test_flush_close_context_manager_and_graph_warning(tmp_path):
     with pytest.raises(AssertionError, match="one element"):
         with warnings.catch_warnings():
             SummaryWriter(tmp_path / "y").add_scalar("bad", chainrule.ones(3))
+
+
+def test_pr_curve_audio_and_custom_scalars_match_torch(torch, tmp_path):
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 2, 50)
+    preds = rng.random(50).astype(np.float32)
+    sound = np.sin(np.linspace(0, 20, 800)).astype(np.float32)
+
+    def fill(w, lib):
+        w.add_pr_curve("pr", lib.tensor(labels), lib.tensor(preds), 0, num_thresholds=20)
+        w.add_pr_curve_raw("raw", [3, 2], [1, 0], [0, 1], [0, 1], [0.75, 1.0], [1.0, 0.66],
+                           1, num_thresholds=2)
+        w.add_audio("snd", lib.tensor(sound), 0, sample_rate=8000)
+        w.add_custom_scalars({"cat": {"both": ["Multiline", ["a", "b"]],
+                                      "band": ["Margin", ["m", "lo", "hi"]]}})
+    ours, ref = _write_both(torch, tmp_path, fill)
+    for tag in ("pr", "raw", "custom_scalars__config__"):
+        assert ours.Tensors(tag)[0].tensor_proto == ref.Tensors(tag)[0].tensor_proto
+    assert (ours.Audio("snd")[0].encoded_audio_string
+            == ref.Audio("snd")[0].encoded_audio_string)

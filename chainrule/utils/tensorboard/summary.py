@@ -193,3 +193,95 @@ def hparams(hparam_dict=None, metric_dict=None, hparam_domain_discrete=None):
     sei_summary = _plugin_summary(metadata.SESSION_END_INFO_TAG,
                                   data(session_end_info=sei, version=version))
     return exp_summary, ssi_summary, sei_summary
+
+
+def audio(tag, tensor, sample_rate=44100) -> Summary:
+    """A Summary holding one mono WAV clip (values in [-1, 1]; louder ones are clipped)."""
+    import wave
+    array = make_np(tensor).squeeze()
+    if abs(array).max() > 1:
+        print("warning: audio amplitude out of range, auto clipped.")
+        array = array.clip(-1, 1)
+    if array.ndim != 1:
+        raise AssertionError("input tensor should be 1 dimensional.")
+    array = (array * np.iinfo(np.int16).max).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as wave_write:
+        wave_write.setnchannels(1)
+        wave_write.setsampwidth(2)
+        wave_write.setframerate(sample_rate)
+        wave_write.writeframes(array.data)
+    clip = Summary.Audio(sample_rate=sample_rate, num_channels=1,
+                         length_frames=array.shape[-1], encoded_audio_string=out.getvalue(),
+                         content_type="audio/wav")
+    return Summary(value=[Summary.Value(tag=tag, audio=clip)])
+
+
+def custom_scalars(layout) -> Summary:
+    """The layout of the custom-scalars plugin: {category: {title: [kind, tags]}}."""
+    from tensorboard.plugins.custom_scalar import layout_pb2
+    categories = []
+    for category, charts_meta in layout.items():
+        charts = []
+        for title, (kind, tags) in charts_meta.items():
+            if kind == "Margin":
+                if len(tags) != 3:
+                    raise AssertionError("len(tags) != 3")
+                content = layout_pb2.MarginChartContent(series=[
+                    layout_pb2.MarginChartContent.Series(value=tags[0], lower=tags[1],
+                                                         upper=tags[2])])
+                charts.append(layout_pb2.Chart(title=title, margin=content))
+            else:
+                charts.append(layout_pb2.Chart(
+                    title=title, multiline=layout_pb2.MultilineChartContent(tag=tags)))
+        categories.append(layout_pb2.Category(title=category, chart=charts))
+    proto = TensorProto(dtype="DT_STRING",
+                        string_val=[layout_pb2.Layout(category=categories).SerializeToString()],
+                        tensor_shape=TensorShapeProto())
+    smd = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="custom_scalars"))
+    return Summary(value=[Summary.Value(tag="custom_scalars__config__", tensor=proto,
+                                        metadata=smd)])
+
+
+def _pr_summary(tag, data, num_thresholds) -> Summary:
+    from tensorboard.plugins.pr_curve.plugin_data_pb2 import PrCurvePluginData
+    content = PrCurvePluginData(version=0, num_thresholds=num_thresholds).SerializeToString()
+    smd = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="pr_curves",
+                                                                 content=content))
+    proto = TensorProto(dtype="DT_FLOAT", float_val=data.reshape(-1).tolist(),
+                        tensor_shape=TensorShapeProto(dim=[TensorShapeProto.Dim(size=n)
+                                                           for n in data.shape]))
+    return Summary(value=[Summary.Value(tag=tag, metadata=smd, tensor=proto)])
+
+
+def pr_curve_raw(tag, tp, fp, tn, fn, precision, recall, num_thresholds=127,
+                 weights=None) -> Summary:
+    data = np.stack([make_np(v) if isinstance(v, Tensor) else np.asarray(v)
+                     for v in (tp, fp, tn, fn, precision, recall)])
+    return _pr_summary(tag, data, min(num_thresholds, 127))
+
+
+def pr_curve(tag, labels, predictions, num_thresholds=127, weights=None) -> Summary:
+    num_thresholds = min(num_thresholds, 127)  # more breaks the protobuf (torch's limit)
+    return _pr_summary(tag, compute_curve(labels, predictions, num_thresholds, weights),
+                       num_thresholds)
+
+
+def compute_curve(labels, predictions, num_thresholds=None, weights=None) -> np.ndarray:
+    """(tp, fp, tn, fn, precision, recall) at each threshold (TensorBoard's pr_curve)."""
+    minimum_count = 1e-7
+    weights = 1.0 if weights is None else weights
+    bucket_indices = np.int32(np.floor(predictions * (num_thresholds - 1)))
+    float_labels = labels.astype(np.float64)
+    histogram_range = (0, num_thresholds - 1)
+    tp_buckets, _ = np.histogram(bucket_indices, bins=num_thresholds, range=histogram_range,
+                                 weights=float_labels * weights)
+    fp_buckets, _ = np.histogram(bucket_indices, bins=num_thresholds, range=histogram_range,
+                                 weights=(1.0 - float_labels) * weights)
+    tp = np.cumsum(tp_buckets[::-1])[::-1]
+    fp = np.cumsum(fp_buckets[::-1])[::-1]
+    tn = fp[0] - fp
+    fn = tp[0] - tp
+    precision = tp / np.maximum(minimum_count, tp + fp)
+    recall = tp / np.maximum(minimum_count, tp + fn)
+    return np.stack((tp, fp, tn, fn, precision, recall))

@@ -14,6 +14,7 @@ from tensorboard.compat.proto import event_pb2
 from tensorboard.compat.proto.event_pb2 import Event, SessionLog
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
+from . import summary as _summary
 from .summary import histogram, histogram_raw, hparams, image, scalar, tensor_proto, text
 
 __all__ = ["FileWriter", "SummaryWriter"]
@@ -189,6 +190,44 @@ class SummaryWriter:
 
     def add_text(self, tag, text_string, global_step=None, walltime=None) -> None:
         self._get_file_writer().add_summary(text(tag, text_string), global_step, walltime)
+
+    def add_audio(self, tag, snd_tensor, global_step=None, sample_rate=44100,
+                  walltime=None) -> None:
+        """A mono clip (1-D, values in [-1, 1])."""
+        self._get_file_writer().add_summary(_summary.audio(tag, snd_tensor, sample_rate),
+                                            global_step, walltime)
+
+    def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
+                     weights=None, walltime=None) -> None:
+        """A precision-recall curve from binary ``labels`` and ``predictions`` in [0, 1]."""
+        from ._convert import make_np
+        self._get_file_writer().add_summary(
+            _summary.pr_curve(tag, make_np(labels), make_np(predictions), num_thresholds,
+                              weights), global_step, walltime)
+
+    def add_pr_curve_raw(self, tag, true_positive_counts, false_positive_counts,
+                         true_negative_counts, false_negative_counts, precision, recall,
+                         global_step=None, num_thresholds=127, weights=None,
+                         walltime=None) -> None:
+        self._get_file_writer().add_summary(
+            _summary.pr_curve_raw(tag, true_positive_counts, false_positive_counts,
+                                  true_negative_counts, false_negative_counts, precision,
+                                  recall, num_thresholds, weights), global_step, walltime)
+
+    def add_custom_scalars_multilinechart(self, tags, category="default",
+                                          title="untitled") -> None:
+        self.add_custom_scalars({category: {title: ["Multiline", tags]}})
+
+    def add_custom_scalars_marginchart(self, tags, category="default",
+                                       title="untitled") -> None:
+        if len(tags) != 3:
+            raise AssertionError(f"Expected 3 tags, got {len(tags)}.")
+        self.add_custom_scalars({category: {title: ["Margin", tags]}})
+
+    def add_custom_scalars(self, layout) -> None:
+        """Charts that combine scalar tags: {category: {title: ["Multiline" | "Margin",
+        tags]}}."""
+        self._get_file_writer().add_summary(_summary.custom_scalars(layout))
 
     def add_graph(self, model, input_to_model=None, verbose=False,
                   use_strict_trace=True) -> None:
