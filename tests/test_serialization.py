@@ -395,15 +395,20 @@ def test_not_a_checkpoint_is_a_clear_error(tmp_path, content):
 
 
 class Evil:
+    marker = "pwned"
+
     def __reduce__(self):
-        return (os.system, ("echo pwned > /dev/null",))
+        return (os.system, (f"touch {self.marker}",))
 
 
 def test_disallowed_global_is_refused_and_not_run(torch, tmp_path):
     path = tmp_path / "evil.pt"
-    torch.save({"x": Evil()}, path)
+    evil = Evil()
+    evil.marker = str(tmp_path / "pwned")
+    torch.save({"x": evil}, path)
     with pytest.raises(pickle.UnpicklingError) as info:
         chainrule.load(path)
+    assert not (tmp_path / "pwned").exists()
     message = str(info.value)
     assert "posix.system" in message or "os.system" in message
     assert "evil.pt" in message
