@@ -276,7 +276,7 @@ class ZipReader:
         try:
             self.zf = zipfile.ZipFile(file)
             names = self.zf.namelist()
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
             raise RuntimeError(f"PytorchStreamReader failed reading zip archive: failed finding "
                                f"central directory: {shown} is truncated or corrupt "
                                f"({e})") from None
@@ -306,7 +306,7 @@ class ZipReader:
             return self.zf.read(self.prefix + name)
         except KeyError:
             raise RuntimeError(f"{self.shown} is corrupt: it has no record {name!r}") from None
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as e:
             raise RuntimeError(f"{self.shown} is corrupt: record {name!r} cannot be read "
                                f"({e})") from None
 
@@ -364,7 +364,7 @@ class ZipReader:
                         break
                     done += n
                 src.read(1)  # reach the end, so the CRC is checked
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as e:
             raise RuntimeError(f"{self.shown} is corrupt: record {name!r} cannot be read "
                                f"({e})") from None
         if done != len(view):

@@ -316,6 +316,7 @@ def _wo_message(message: str) -> str:
 
 _CORRUPT = (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError,
             UnicodeDecodeError, RecursionError, MemoryError)
+_DAMAGED = (ValueError, OverflowError, UnicodeDecodeError, IndexError, KeyError)
 
 
 def _load_from(opened, shown, mmap_path, map_location, weights_only, pickle_module, args):
@@ -339,7 +340,9 @@ def _load_from(opened, shown, mmap_path, map_location, weights_only, pickle_modu
         raise EOFError(f"Ran out of input while loading {shown}: the file is empty or "
                        f"truncated ({e})") from None
     except _CORRUPT as e:
-        if not weights_only:
+        # with weights_only=False a missing class stays the ImportError/AttributeError pickle
+        # raises; damaged bytes become one error naming the file
+        if not weights_only and not isinstance(e, _DAMAGED):
             raise
         raise pickle.UnpicklingError(f"{shown} is corrupt or not a checkpoint: "
                                      f"{type(e).__name__}: {e}") from None
