@@ -515,3 +515,21 @@ def test_storages_saved_on_their_own_round_trip(torch):
     assert back["x"].untyped_storage().data_ptr() == back["t"].data_ptr()
     raw = chainrule.load(_save_ours({"s": y.untyped_storage()}))["s"]
     assert isinstance(raw, chainrule.UntypedStorage) and raw.nbytes() == 16
+
+
+@pytest.mark.filterwarnings("ignore")  # damaged protocol bytes warn, as torch's loader does
+def test_damaged_files_raise_only_clean_errors():
+    import random
+    rng = random.Random(0)
+    raws = [_save_ours({"a": chainrule.arange(6.0).reshape(2, 3), "b": [1, 2.5, "x"]}).read(),
+            _save_ours({"a": chainrule.arange(6.0)}, _use_new_zipfile_serialization=False).read()]
+    for trial in range(300):
+        data = bytearray(raws[trial % 2])
+        for _ in range(rng.randint(1, 6)):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        if rng.random() < 0.2:
+            data = data[: rng.randrange(len(data))]
+        try:
+            chainrule.load(io.BytesIO(bytes(data)))
+        except (pickle.UnpicklingError, RuntimeError, EOFError):
+            pass
