@@ -17,8 +17,6 @@ from ._tensor import Tensor
 
 MAGIC_NUMBER = 0x1950A86A20F9469CFC6C
 PROTOCOL_VERSION = 1001
-_ALIGNMENT = 64
-_CHUNK = 1 << 26
 
 __all__ = ["MAGIC_NUMBER", "PROTOCOL_VERSION", "Storages", "TorchPickler", "ZipReader",
            "write_zip", "legacy_storage_keys_and_data", "fill_legacy_storages", "np_dtype_of"]
@@ -207,22 +205,9 @@ class TorchPickler(pickle._Pickler):
 
 # ------------------------------------------------------------------ zip writing
 def write_zip(file, archive: str, records) -> None:
-    """The records as a stored (uncompressed) zip, each record's data 64-byte aligned."""
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED,
-                         allowZip64=True) as zf:
-        for name, data in records:
-            view = memoryview(data).cast("B") if not isinstance(data, bytes) else data
-            size = len(view)
-            info = zipfile.ZipInfo(f"{archive}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_STORED
-            info.file_size = size
-            zip64 = size > zipfile.ZIP64_LIMIT
-            header = 30 + len(info.filename.encode("utf-8")) + 4 + (20 if zip64 else 0)
-            pad = (-(zf.fp.tell() + header)) % _ALIGNMENT
-            info.extra = struct.pack("<HH", 0x4246, pad) + b"Z" * pad
-            with zf.open(info, "w", force_zip64=zip64) as dst:
-                for i in range(0, size, _CHUNK):
-                    dst.write(view[i: i + _CHUNK])
+    """The records as torch's writer lays out an archive (see ``_zip_writer``)."""
+    from ._zip_writer import write_records
+    write_records(file, archive, records)
 
 
 def legacy_storage_keys_and_data(storages: Storages, keys, file) -> None:

@@ -158,23 +158,51 @@ def test_nested_containers_and_python_values(torch):
     assert isinstance(back["od"], OrderedDict)
 
 
-def test_file_layout_matches_torch(torch, tmp_path):
-    path = tmp_path / "model.ckpt.pt"
-    chainrule.save({"a": chainrule.ones(3)}, path)
-    torch.save({"a": torch.ones(3)}, tmp_path / "ref.ckpt.pt")
-    ours = zipfile.ZipFile(path)
-    ref = zipfile.ZipFile(tmp_path / "ref.ckpt.pt")
-    strip = [n.split("/", 1)[1] for n in ours.namelist()]
-    assert strip == [n.split("/", 1)[1] for n in ref.namelist()]
-    assert ours.namelist()[0].split("/")[0] == "model.ckpt"
-    for name in ("byteorder", "version", ".format_version", ".storage_alignment", "data/0"):
-        assert ours.read(f"model.ckpt/{name}") == ref.read(f"ref.ckpt/{name}")
-    with open(path, "rb") as fh:
-        raw = fh.read()
-    for info in ours.infolist():
-        n, m = np.frombuffer(raw[info.header_offset + 26: info.header_offset + 30], "<u2")
-        if info.filename.endswith("data/0"):
-            assert (info.header_offset + 30 + n + m) % 64 == 0
+def test_file_is_byte_identical_to_torchs_but_for_the_serialization_id(torch, tmp_path):
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "ref").mkdir()
+    chainrule.save({"a": chainrule.arange(6.0), "b": chainrule.ones(3, dtype=chainrule.int64),
+                    "p": chainrule.nn.Parameter(chainrule.ones(2))},
+                   tmp_path / "ours" / "model.ckpt.pt")
+    torch.save({"a": torch.arange(6.0), "b": torch.ones(3, dtype=torch.int64),
+                "p": torch.nn.Parameter(torch.ones(2))}, tmp_path / "ref" / "model.ckpt.pt")
+    ours = (tmp_path / "ours" / "model.ckpt.pt").read_bytes()
+    ref = (tmp_path / "ref" / "model.ckpt.pt").read_bytes()
+    assert len(ours) == len(ref)
+    ids = [zipfile.ZipFile(io.BytesIO(raw)).read("model.ckpt/.data/serialization_id")
+           for raw in (ours, ref)]
+    crcs = [zipfile.ZipFile(io.BytesIO(raw)).getinfo("model.ckpt/.data/serialization_id").CRC
+            for raw in (ours, ref)]
+    assert all(len(sid) == 40 and sid.isdigit() for sid in ids)
+    blank = [raw.replace(sid, b"#" * 40).replace(np.uint32(crc).tobytes(), b"####")
+             for raw, sid, crc in zip((ours, ref), ids, crcs)]
+    assert blank[0] == blank[1]
+
+
+def test_torchs_offset_calculation_and_debug_checks_accept_our_layout(torch, tmp_path,
+                                                                      monkeypatch):
+    # torch computes where each record's data starts from the layout miniz writes (the
+    # data descriptors, the padding); TORCH_SERIALIZATION_DEBUG=1 checks it against the file
+    monkeypatch.setenv("TORCH_SERIALIZATION_DEBUG", "1")
+    path = tmp_path / "d.pt"
+    for n in range(0, 40, 3):
+        chainrule.save({"a": chainrule.arange(float(n)),
+                        "b": chainrule.ones(3, dtype=chainrule.int64),
+                        "c": chainrule.ones(n + 1)}, path)
+        got = torch.load(path, mmap=True)
+        assert got["a"].tolist() == list(range(n)) and got["c"].tolist() == [1.0] * (n + 1)
+        assert torch.load(path)["b"].tolist() == [1, 1, 1]
+
+
+def test_zip64_records_read_back(torch, monkeypatch):
+    from chainrule import _zip_writer
+    monkeypatch.setattr(_zip_writer, "LIMIT", 100)  # as if every record were past 4 GiB
+    buf = _save_ours({"a": chainrule.arange(60.0), "b": chainrule.ones(3)})
+    assert zipfile.ZipFile(buf).testzip() is None
+    buf.seek(0)
+    assert chainrule.load(buf)["a"][-1].item() == 59.0
+    buf.seek(0)
+    assert torch.load(buf)["a"][-1].item() == 59.0
 
 
 # ---------------------------------------------------------------------------- models
