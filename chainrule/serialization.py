@@ -185,15 +185,18 @@ def default_restore_location(storage, location: str):
 def _restore_location(map_location):
     """A function (array, dtype, location) -> array applying ``map_location``."""
     from ._device import device
-    if map_location is None:
-        return lambda arr, dtype, loc: (_check_location(loc), arr)[1]
-    if isinstance(map_location, dict):
-        return lambda arr, dtype, loc: (_check_location(_ascii(map_location.get(loc, loc))),
-                                        arr)[1]
-    if isinstance(map_location, (str, bytes, device)):
-        target = _ascii(map_location) if not isinstance(map_location, device) \
-            else str(map_location)
-        return lambda arr, dtype, loc: (_check_location(target), arr)[1]
+    if map_location is None or isinstance(map_location, (dict, str, bytes, device)):
+        if isinstance(map_location, dict):
+            def where(loc):
+                return _location_name(map_location.get(loc, loc))
+        else:
+            def where(loc):
+                return loc if map_location is None else _location_name(map_location)
+
+        def restore(arr, dtype, loc):
+            _check_location(where(loc))
+            return arr
+        return restore
     if not callable(map_location):
         raise TypeError(f"map_location should be a str, torch.device, dict or callable, but got "
                         f"{type(map_location).__name__}")
@@ -217,6 +220,11 @@ def _restore_location(map_location):
 
 def _ascii(value) -> str:
     return value.decode("ascii") if isinstance(value, bytes) else value
+
+
+def _location_name(value) -> str:
+    """'cpu' for 'cpu', b'cpu' or device('cpu')."""
+    return _ascii(value) if isinstance(value, (str, bytes)) else str(value)
 
 
 # ------------------------------------------------------------------ load
@@ -256,13 +264,16 @@ def load(f, map_location=None, pickle_module=None, *, weights_only: bool | None 
     name = os.fspath(f) if is_path else getattr(f, "name", None)
     shown = repr(name) if isinstance(name, str) else "the file object"
     if is_path and os.fspath(f).endswith(".safetensors"):
-        if isinstance(map_location, dict) or (callable(map_location) and map_location is not None
-                                              and not isinstance(map_location, str)
-                                              and not hasattr(map_location, "type")):
-            raise RuntimeError("Loading safetensors file with dict or callable map_location is "
-                               "not supported. Use a device string or torch.device instead.")
+        from ._device import device
         from .safetensors import load_file
-        return load_file(os.fspath(f))
+        for kind, test in (("dict", isinstance(map_location, dict)),
+                           ("callable", callable(map_location)
+                            and not isinstance(map_location, (str, bytes, device)))):
+            if test:
+                raise RuntimeError(f"Loading safetensors file with {kind} map_location is not "
+                                   "supported. Use a device string or torch.device instead.")
+        where = "cpu" if map_location is None else _location_name(map_location)
+        return load_file(os.fspath(f), device=where)
     if mmap and not is_path:
         raise ValueError("f must be a file path in order to use the mmap argument")
 

@@ -118,3 +118,15 @@ def test_corrupt_data_raises_safetensor_error(data):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope"):
         cst.load_file(tmp_path / "nope.safetensors")
+
+
+def test_torch_load_of_a_safetensors_path_checks_map_location(tmp_path):
+    cst.save_file({"a": chainrule.ones(2)}, tmp_path / "x.safetensors")
+    path = str(tmp_path / "x.safetensors")
+    assert chainrule.load(path, map_location="cpu")["a"].tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="dict map_location"):
+        chainrule.load(path, map_location={"cpu": "cpu"})
+    with pytest.raises(RuntimeError, match="callable map_location"):
+        chainrule.load(path, map_location=lambda storage, loc: storage)
+    with pytest.raises(RuntimeError, match="CPU-only machine"):
+        chainrule.load(path, map_location="cuda")
