@@ -141,3 +141,21 @@ def test_pr_curve_audio_and_custom_scalars_match_torch(torch, tmp_path):
         assert ours.Tensors(tag)[0].tensor_proto == ref.Tensors(tag)[0].tensor_proto
     assert (ours.Audio("snd")[0].encoded_audio_string
             == ref.Audio("snd")[0].encoded_audio_string)
+
+
+def test_add_embedding_writes_torchs_projector_files(torch, tmp_path):
+    pytest.importorskip("PIL")
+    rng = np.random.default_rng(2)
+    mat = rng.standard_normal((4, 3)).astype(np.float32)
+    imgs = rng.random((4, 3, 5, 5)).astype(np.float32)
+
+    def fill(w, lib):
+        w.add_embedding(lib.tensor(mat), metadata=["a", "b", "c", "d"],
+                        label_img=lib.tensor(imgs), global_step=2, tag="points/x")
+        w.add_embedding(lib.tensor(mat), metadata=[[1, "p"], [2, "q"], [3, "r"], [4, "s"]],
+                        metadata_header=["n", "name"], tag="table")
+    _write_both(torch, tmp_path, fill)
+    for rel in ("projector_config.pbtxt", "00002/points%2fx/tensors.tsv",
+                "00002/points%2fx/metadata.tsv", "00002/points%2fx/sprite.png",
+                "00000/table/metadata.tsv"):
+        assert (tmp_path / "ours" / rel).read_bytes() == (tmp_path / "torch" / rel).read_bytes()

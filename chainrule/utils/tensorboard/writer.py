@@ -197,6 +197,49 @@ class SummaryWriter:
         self._get_file_writer().add_summary(_summary.audio(tag, snd_tensor, sample_rate),
                                             global_step, walltime)
 
+    @staticmethod
+    def _encode(rawstr: str) -> str:
+        return rawstr.replace("%", "%25").replace("/", "%2f").replace("\\", "%5c")
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
+                      metadata_header=None) -> None:
+        """Points (rows of ``mat``) for the projector, with optional labels and images."""
+        from google.protobuf import text_format
+        from tensorboard.plugins.projector.projector_config_pb2 import ProjectorConfig
+
+        from . import _embedding
+        from ._convert import make_np
+        mat = make_np(mat)
+        if global_step is None:
+            global_step = 0
+        subdir = f"{str(global_step).zfill(5)}/{self._encode(tag)}"
+        save_path = os.path.join(self._get_file_writer().get_logdir(), subdir)
+        if os.path.exists(save_path):
+            if not os.path.isdir(save_path):
+                raise NotADirectoryError(f"Path: `{save_path}` exists, but is a file. Cannot "
+                                         "proceed.")
+            print("warning: Embedding dir exists, did you set global_step for add_embedding()?")
+        else:
+            os.makedirs(save_path)
+        if metadata is not None:
+            if mat.shape[0] != len(metadata):
+                raise AssertionError("#labels should equal with #data points")
+            _embedding.make_tsv(metadata, save_path, metadata_header=metadata_header)
+        if label_img is not None:
+            if mat.shape[0] != make_np(label_img).shape[0]:
+                raise AssertionError("#images should equal with #data points")
+            _embedding.make_sprite(label_img, save_path)
+        if mat.ndim != 2:
+            raise AssertionError("mat should be 2D, where mat.size(0) is the number of data "
+                                 "points")
+        _embedding.make_mat(mat, save_path)
+        if not hasattr(self, "_projector_config"):
+            self._projector_config = ProjectorConfig()
+        self._projector_config.embeddings.extend([_embedding.get_embedding_info(
+            metadata, label_img, subdir, global_step, tag)])
+        _embedding.write_pbtxt(self._get_file_writer().get_logdir(),
+                               text_format.MessageToString(self._projector_config))
+
     def add_pr_curve(self, tag, labels, predictions, global_step=None, num_thresholds=127,
                      weights=None, walltime=None) -> None:
         """A precision-recall curve from binary ``labels`` and ``predictions`` in [0, 1]."""
