@@ -2,10 +2,18 @@
 from __future__ import annotations
 
 from .activation import ReLU, Sigmoid, Tanh
-from .container import ModuleList, Sequential
+from .container import (  # nnmod
+           Container,
+           ModuleDict,
+           ModuleList,
+           ParameterDict,
+           ParameterList,
+           Sequential,
+)
 from .linear import Identity, Linear
 from .loss import MSELoss
 from .module import Module
 
 __all__ = ["Identity", "Linear", "MSELoss", "Module", "ModuleList", "ReLU", "Sequential",
            "Sigmoid", "Tanh"]
+__all__ += ["Container", "ModuleDict", "ParameterDict", "ParameterList"]  # nnmod
