@@ -53,36 +53,13 @@ def batch_orders(n: int, batch_size: int, epochs: int, seed: int):
 
 
 # ------------------------------------------------------------------------------ the model
-class _Conv(nn.Module):
-    """Conv2d from a weight and a bias, for builds that predate nn.Conv2d (torch's keys
-    and torch's initialisation, so state_dicts move between the two)."""
-
-    def __init__(self, cin: int, cout: int, k: int, padding: int):
-        super().__init__()
-        self.padding = padding
-        self.weight = nn.Parameter(torch.empty(cout, cin, k, k))
-        self.bias = nn.Parameter(torch.empty(cout))
-        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        bound = 1 / math.sqrt(cin * k * k)
-        nn.init.uniform_(self.bias, -bound, bound)
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, padding=self.padding)
-
-
-def _conv(cin, cout, k, padding):
-    if hasattr(nn, "Conv2d"):
-        return nn.Conv2d(cin, cout, k, padding=padding)
-    return _Conv(cin, cout, k, padding)
-
-
 class DigitsNet(nn.Module):
     """conv(1->8) relu pool, conv(8->16) relu pool, linear(64->10): about 2,000 weights."""
 
     def __init__(self):
         super().__init__()
-        self.conv1 = _conv(1, 8, 3, padding=1)
-        self.conv2 = _conv(8, 16, 3, padding=1)
+        self.conv1 = nn.Conv2d(1, 8, 3, padding=1)
+        self.conv2 = nn.Conv2d(8, 16, 3, padding=1)
         self.fc = nn.Linear(16 * 2 * 2, 10)
 
     def forward(self, x):
