@@ -5,6 +5,7 @@ Use it as a drop-in: ``import chainrule as torch``.
 from __future__ import annotations
 
 import warnings as _warnings
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 # torch turns overflow and 0/0 into inf and nan silently; NumPy warns. Silence NumPy's
 # floating-point warnings where chainrule's own code raises them, and nowhere else.
@@ -99,6 +100,19 @@ from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin f
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing", "fft",
                  "version", "storage")
 _LAZY_MODULES += ("safetensors", "onnx")  # chainrule.safetensors, chainrule.onnx
+_LAZY_MODULES += ("viz",)  # chainrule.viz: graph drawing (matplotlib loads only when drawing)
+_LAZY_MODULES += ("__config__",)  # torch.__config__.show(); chainrule.show_config() prints it
+
+
+def show_config() -> None:
+    """Print chainrule's version, backend and the optional packages found (as
+    ``numpy.show_config()``; the text is ``chainrule.__config__.show()``)."""
+    import importlib
+    print(importlib.import_module(".__config__", __name__).show(), end="")
+
+
+if _TYPE_CHECKING:  # the names bound by globals().update above, for static tools
+    from ._names import *  # noqa: F403 - a stub-only module (tools/gen_stubs.py)
 
 
 def __getattr__(name):

@@ -202,7 +202,10 @@ def main() -> int:
             return 1
         return 0
     OUT.write_text(text)
-    return 0
+    # The same registry feeds chainrule/_names.pyi (the names static tools see): one command
+    # after adding ops keeps both current.
+    import subprocess
+    return subprocess.call([sys.executable, str(ROOT / "tools" / "gen_stubs.py")])
 
 
 if __name__ == "__main__":
