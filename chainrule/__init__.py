@@ -95,6 +95,13 @@ from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin f
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
                  "version", "storage")
+_LAZY_MODULES += ("func",)  # torch.func transforms (chainrule/func)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """torch.vmap: the same as ``torch.func.vmap``."""
+    from .func import vmap as _vmap
+    return _vmap(func, in_dims, out_dims, randomness, chunk_size=chunk_size)
 
 
 def __getattr__(name):

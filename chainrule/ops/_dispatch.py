@@ -5,6 +5,7 @@ A graph-capture mode hooks in through ``interceptor``.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 from .._dtypes import check_int_range
@@ -36,6 +37,30 @@ class _Interceptor:
 
 
 interceptor = _Interceptor
+
+
+class _Batching:
+    """vmap's hook (chainrule/func/_vmap): its op handler while a vmap is active, else None;
+    ``function`` handles the functions marked ``batched_function``."""
+
+    current = None
+    function = None
+
+
+batching = _Batching
+
+
+def batched_function(name: str, random: bool = False):
+    """Mark a public function whose Python code reads tensor data (or draws random numbers):
+    inside vmap it runs through vmap's function rules (or once per sample) instead."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if batching.current is not None:
+                return batching.function(name, fn, args, kwargs, random)
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _check_inference(args):
@@ -176,6 +201,7 @@ def dispatch2(op, a, b):
         same = _scalar_fits(ad.dtype.kind, b)
     xp = _NAMESPACES.get(ad.__class__)
     if (not same or interceptor.current is not None or xp is None or
+            (b_tensor and bd.__class__ is not ad.__class__) or  # a batched b (vmap)
             (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fc")):
         return dispatch(op, (a, b))
     try:
@@ -337,6 +363,10 @@ def dispatch(op, args: tuple, params: dict | None = None):
     """
     if interceptor.current is not None:
         return interceptor.current(op, args, params)
+    if batching.current is not None:  # inside vmap: batched arguments take their rules
+        result = batching.current(op, args, params)
+        if result is not NotImplemented:
+            return result
     if warnings.filters is not _WARNINGS_SEEN[0]:
         silence_numpy_warnings()
     if op.extra:

@@ -10,6 +10,7 @@ backward scatters ``-weight[target]`` into zeros, which log_softmax's backward t
 from __future__ import annotations
 
 from ...._tensor import Tensor
+from ..._dispatch import batched_function
 from ..._registry import dispatch, expose, op
 from .._compose import add_scalar, div_scalar, enum_of, mul_scalar, named, type_word
 from ._common import check_no_grad, param_tensor, raw, reduce_raw
@@ -180,6 +181,7 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
 
 
 @expose(method=False, internal=True)
+@batched_function("nll_loss")
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class indices ``target`` under log-probabilities
@@ -272,6 +274,7 @@ def _cross_entropy(input, target, weight, reduction, ignore_index, label_smoothi
 
 
 @expose(method=False, internal=True)
+@batched_function("cross_entropy")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
