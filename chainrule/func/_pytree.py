@@ -29,13 +29,22 @@ class TreeSpec:
     def __repr__(self) -> str:
         if self.kind is None:
             return "*"
-        name = self.context.__name__ if self.kind == "namedtuple" else self.kind
         inner = ",\n  ".join(repr(c) for c in self.children)
-        ctx = self.context if self.kind in ("dict", "OrderedDict") else None
-        return f"TreeSpec({name}, {ctx}, [{inner}])"
+        ctx = self.context if self.kind in ("dict", "OrderedDict", "namedtuple") else None
+        return f"TreeSpec({self.kind}, {ctx}, [{inner}])"
 
 
 LEAF = TreeSpec(None, None, ())
+
+
+class _Star:
+    def __repr__(self) -> str:
+        return "*"
+
+
+def pprint(spec: TreeSpec) -> str:
+    """torch's treespec_pprint: the tree with each leaf shown as ``*``."""
+    return repr(tree_unflatten([_Star()] * spec.num_leaves, spec))
 
 
 def _kind(tree):

@@ -8,7 +8,7 @@ import functools
 
 from .._tensor import Tensor
 from ._autodiff import backward, depth, detach_tree, make_input, nested
-from ._pytree import tree_flatten, tree_unflatten
+from ._pytree import pprint, tree_flatten, tree_unflatten
 from ._vmap import vmap
 from ._vmap._batched import level_size, to_front
 
@@ -140,7 +140,7 @@ def vjp(func, *primals, has_aux: bool = False):
         if cot_spec != out_spec:
             raise RuntimeError(f"Expected pytree structure of cotangents to be the same as "
                                f"pytree structure of outputs to the function. cotangents: "
-                               f"{cot_spec}, primal output: {out_spec}")
+                               f"{pprint(cot_spec)}, primal output: {pprint(out_spec)}")
         for c, o in zip(cot_leaves, out_leaves):
             if tuple(c.shape) != tuple(o.shape):
                 raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of "

@@ -50,6 +50,13 @@ class _Batching:
 batching = _Batching
 
 
+def vmapped(*args) -> bool:
+    """True when an argument is batched by vmap: a function whose warnings must keep their
+    stack level calls this inline (after ``batching.current is not None``) and then hands
+    itself to ``batching.function``, instead of being wrapped by ``batched_function``."""
+    return any(a.__class__.__name__ == "BatchedTensor" for a in args)
+
+
 def batched_function(name: str, random: bool = False):
     """Mark a public function whose Python code reads tensor data (or draws random numbers):
     inside vmap it runs through vmap's function rules (or once per sample) instead."""

@@ -52,7 +52,7 @@ def _stack_results(results, level):
         return wrap(stack(results), 0, level)
     if isinstance(first, tuple):
         out = tuple(wrap(stack([r[j] for r in results]), 0, level) for j in range(len(first)))
-        return type(first)(*out) if hasattr(first, "_fields") else out
+        return _retuple(first, out)
     raise RuntimeError(f"vmap: cannot batch a function returning {type(first).__name__}")
 
 
@@ -76,6 +76,11 @@ def function_handler(name, fn, args, kwargs, random):
     level = _top_level(args, kwargs)
     if not level:
         return fn(*args, **kwargs)
+
+    raw = fn
+
+    def fn(*a, **k):  # the function on values that may be batched at lower levels
+        return function_handler(name, raw, a, k, random)
     rule = _RULES.get(name)
     if rule is not None:
         out = rule(fn, args, kwargs, level)
@@ -85,7 +90,9 @@ def function_handler(name, fn, args, kwargs, random):
 
 
 # ---------------------------------------------------------------------------- randomness
-def _random(name, fn, args, kwargs):
+def _random(name, raw, args, kwargs):
+    def fn(*a, **k):  # lower-level batched arguments go round again
+        return function_handler(name, raw, a, k, False) if _top_level(a, k) else raw(*a, **k)
     active = levels()
     modes = {mode for _, _, mode in active}
     if "error" in modes:
@@ -99,7 +106,7 @@ def _random(name, fn, args, kwargs):
             x = args[0]
             return fn(zeros(tuple(x.shape), dtype=x.dtype), *args[1:], **kwargs)
         if name == "dropout":
-            return fn(*args, **kwargs)  # one mask of the sample's shape, shared
+            return raw(*args, **kwargs)  # one mask of the sample's shape, shared
         raise RuntimeError(f"vmap: {name} of a batched tensor with randomness='same' is not "
                            "supported by chainrule; use randomness='different'")
     if modes != {"different"}:
@@ -184,6 +191,167 @@ def _cross_entropy_rule(fn, args, kwargs, level):
                     reduction=bound.get("reduction", "mean"))
 
 
-_RULES = {"nll_loss": _nll_rule, "cross_entropy": _cross_entropy_rule}
+def _einsum_rule(fn, args, kwargs, level):
+    """einsum: the batch gets a subscript of its own, in front of every batched operand and
+    of the output (one einsum for the whole batch)."""
+    if kwargs or not args or not isinstance(args[0], str) or "->" not in args[0]:
+        return NotImplemented
+    equation = args[0].replace(" ", "")
+    operands = args[1:]
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    lhs, rhs = equation.split("->")
+    terms = lhs.split(",")
+    if len(terms) != len(operands):
+        return NotImplemented
+    used = set(equation)
+    label = next(c for c in "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA"
+                 if c not in used)
+    new_terms, new_ops = [], []
+    for term, t in zip(terms, operands):
+        if t.__class__ is BatchedTensor and t._level == level:
+            new_terms.append(label + term)
+            new_ops.append(front(t._value, t._bdim))
+        else:
+            new_terms.append(term)
+            new_ops.append(t)
+    out = fn(",".join(new_terms) + "->" + label + rhs, *new_ops)
+    return wrap(out, 0, level)
+
+
+def _wrap_result(out, level):
+    if isinstance(out, Tensor):
+        return wrap(out, 0, level)
+    wrapped = tuple(wrap(o, 0, level) for o in out)
+    return _retuple(out, wrapped)
+
+
+def _retuple(like, items):
+    """``items`` in ``like``'s tuple type (a namedtuple, a torch.return_types struct)."""
+    if type(like) is tuple:
+        return items
+    if hasattr(type(like), "_make"):
+        return type(like)(*items)
+    return type(like)(items)
+
+
+def _batched_at(t, level) -> bool:
+    return t.__class__ is BatchedTensor and t._level == level
+
+
+def _dim_rule(dim_pos, default, tensor_positions=(0,), flatten_none=False,
+              shared_ok=(0,)):
+    """Functions of (input, ..., dim, ...): the batch in front, ``dim`` shifted by one. The
+    tensors at ``tensor_positions`` are batched alike (a shared one is expanded); those not
+    in ``shared_ok`` must not be batched (index_select's index)."""
+    def rule(fn, args, kwargs, level):
+        args = list(args)
+        kwargs = dict(kwargs)
+        if kwargs.get("out") is not None or "other" in kwargs:
+            return NotImplemented
+        x = args[0]
+        nd = x.dim()
+        size = level_size(level)
+        for i, a in enumerate(args):
+            if i in tensor_positions:
+                if i not in shared_ok and _batched_at(a, level):
+                    return NotImplemented
+                if isinstance(a, Tensor):
+                    args[i] = _physical(a, level, size)
+            elif isinstance(a, Tensor) and _batched_at(a, level):
+                return NotImplemented
+        if any(isinstance(a, Tensor) for a in kwargs.values()):
+            return NotImplemented
+        if "dim" in kwargs:
+            dim = kwargs.pop("dim")
+        elif len(args) > dim_pos:
+            dim = args.pop(dim_pos)
+        else:
+            dim = default
+        if isinstance(dim, Tensor):
+            return NotImplemented
+        if dim is None:
+            if not flatten_none or kwargs.get("keepdim"):
+                return NotImplemented
+            out = fn(args[0].reshape(size, -1), 1, *args[1:], **kwargs)
+            return wrap(out[0] if isinstance(out, tuple) else out, 0, level)
+        if nd == 0 or not isinstance(dim, int):
+            return NotImplemented
+        d = dim % nd + 1
+        args.insert(dim_pos, d)
+        return _wrap_result(fn(*args, **kwargs), level)
+    return rule
+
+
+def _mse_rule(fn, args, kwargs, level):
+    names = ("input", "target", "size_average", "reduce", "reduction", "weight")
+    bound = dict(zip(names, args))
+    bound.update(kwargs)
+    if bound.get("size_average") is not None or bound.get("reduce") is not None or \
+            bound.get("weight") is not None:
+        return NotImplemented
+    size = level_size(level)
+    x, t = _physical(bound["input"], level, size), _physical(bound["target"], level, size)
+    if tuple(x.shape) != tuple(t.shape):
+        return NotImplemented
+    losses = fn(x, t, reduction="none")
+    reduction = bound.get("reduction", "mean")
+    if reduction == "none" or losses.dim() == 1:
+        return wrap(losses, 0, level)
+    dims = tuple(range(1, losses.dim()))
+    return wrap(losses.mean(dims) if reduction == "mean" else losses.sum(dims), 0, level)
+
+
+def _embedding_rule(fn, args, kwargs, level):
+    if len(args) > 1 and _batched_at(args[1], level) or _batched_at(kwargs.get("weight"), level):
+        return NotImplemented
+    args = list(args)
+    args[0] = _physical(args[0], level, level_size(level))
+    return _wrap_result(fn(*args, **kwargs), level)
+
+
+def _spatial_rule(spatial):
+    """conv and pooling: a batch of (N, C, *spatial) inputs is one (B * N, C, ...) call; a
+    batch of unbatched (C, *spatial) inputs one (B, C, ...) call. Weights must be shared."""
+    def rule(fn, args, kwargs, level):
+        for a in list(args[1:]) + list(kwargs.values()):
+            if _batched_at(a, level):
+                return NotImplemented
+        x = args[0]
+        size = level_size(level)
+        phys = _physical(x, level, size)
+        if x.dim() == spatial + 1:
+            return _wrap_result(fn(phys, *args[1:], **kwargs), level)
+        if x.dim() != spatial + 2:
+            return NotImplemented
+        n = x.shape[0]
+        out = fn(phys.reshape((size * n,) + tuple(phys.shape[2:])), *args[1:], **kwargs)
+        if isinstance(out, Tensor):
+            return wrap(out.reshape((size, n) + tuple(out.shape[1:])), 0, level)
+        return tuple(wrap(o.reshape((size, n) + tuple(o.shape[1:])), 0, level) for o in out)
+    return rule
+
+
+_RULES = {"nll_loss": _nll_rule, "cross_entropy": _cross_entropy_rule, "einsum": _einsum_rule,
+          "mse_loss": _mse_rule, "embedding": _embedding_rule,
+          "max": _dim_rule(1, None, flatten_none=True),
+          "min": _dim_rule(1, None, flatten_none=True),
+          "argmax": _dim_rule(1, None, flatten_none=True),
+          "argmin": _dim_rule(1, None, flatten_none=True),
+          "median": _dim_rule(1, None, flatten_none=True),
+          "nanmedian": _dim_rule(1, None, flatten_none=True),
+          "mode": _dim_rule(1, -1), "kthvalue": _dim_rule(2, -1), "sort": _dim_rule(1, -1),
+          "argsort": _dim_rule(1, -1), "topk": _dim_rule(2, -1), "cummax": _dim_rule(1, None),
+          "cummin": _dim_rule(1, None),
+          "gather": _dim_rule(1, None, (0, 2), shared_ok=(0, 2)),
+          "scatter": _dim_rule(1, None, (0, 2, 3), shared_ok=(0, 2, 3)),
+          "scatter_add": _dim_rule(1, None, (0, 2, 3), shared_ok=(0, 2, 3)),
+          "take_along_dim": _dim_rule(2, None, (0, 1), shared_ok=(0, 1)),
+          "index_select": _dim_rule(1, None, (0, 2), shared_ok=(0,))}
+for _n, _s in (("conv1d", 1), ("conv2d", 2), ("conv3d", 3), ("max_pool1d", 1),
+               ("max_pool2d", 2), ("max_pool3d", 3), ("max_pool1d_with_indices", 1),
+               ("max_pool2d_with_indices", 2), ("max_pool3d_with_indices", 3),
+               ("avg_pool1d", 1)):
+    _RULES[_n] = _spatial_rule(_s)
 
 del to_front

@@ -64,6 +64,8 @@ def shifted(*names):
         new_params = dict(params) if params else {}
         for n in names:
             v = new_params.get(n, op.defaults.get(n))
+            if op.name in _ALL_IF_NONE and (v is None or v == ()):
+                v = tuple(range(logical_ndim(values[0], bdims[0])))
             if v is None:
                 return NotImplemented, None
             new_params[n] = _shift(v)
@@ -225,6 +227,11 @@ _LEADING = ("linalg_inv_ex", "linalg_det", "linalg_slogdet", "linalg_cholesky_ex
             "cholesky", "linalg_qr", "linalg_matrix_exp", "linalg_eigh", "_linalg_eigvalsh",
             "linalg_svd", "_linalg_svdvals", "linalg_eig", "tril", "triu", "_linalg_triu",
             "_linalg_tril", "cholesky_inverse", "linalg_pinv")
+# Reductions whose dim None (or ()) means every dim of the sample.
+_ALL_IF_NONE = {"sum_dim", "sum_dim_cast", "mean", "mean_dim_cast", "nansum", "nansum_cast",
+                "any", "all", "amax", "amin", "aminmax", "var", "std", "var_mean", "std_mean",
+                "count_nonzero", "linalg_vector_norm", "_nn_vector_norm", "_linalg_amax",
+                "_linalg_amin", "logsumexp", "prod_dim", "prod_dim_cast"}
 _DIM_PARAMS = {
     "sum_dim": ("dim",), "sum_dim_cast": ("dim",), "mean": ("dim",), "mean_dim_cast": ("dim",),
     "prod_dim": ("dim",), "prod_dim_cast": ("dim",), "nansum": ("dim",),

@@ -10,7 +10,7 @@ backward scatters ``-weight[target]`` into zeros, which log_softmax's backward t
 from __future__ import annotations
 
 from ...._tensor import Tensor
-from ..._dispatch import batched_function
+from ..._dispatch import batching, vmapped
 from ..._registry import dispatch, expose, op
 from .._compose import add_scalar, div_scalar, enum_of, mul_scalar, named, type_word
 from ._common import check_no_grad, param_tensor, raw, reduce_raw
@@ -181,12 +181,15 @@ def _nll_loss_nd(input, target, weight, reduction, ignore_index):
 
 
 @expose(method=False, internal=True)
-@batched_function("nll_loss")
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_average=None,
              ignore_index: int = -100, reduce=None, reduction: str = "mean") -> Tensor:
     """Negative log likelihood of class indices ``target`` under log-probabilities
     ``input`` (N, C, d1, ...), (N, C) or (C,), with class weights and an ignored index
     (NllLossBackward0; NllLoss2DBackward0 for spatial input)."""
+    if batching.current is not None and vmapped(input, target, weight):
+        return batching.function("nll_loss", nll_loss, (input, target, weight, size_average,
+                                                        ignore_index, reduce, reduction), {},
+                                 False)
     red = enum_of(reduction, size_average, reduce)
     return _nll_loss_nd(input, target, weight, red, ignore_index)
 
@@ -274,13 +277,16 @@ def _cross_entropy(input, target, weight, reduction, ignore_index, label_smoothi
 
 
 @expose(method=False, internal=True)
-@batched_function("cross_entropy")
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   size_average=None, ignore_index: int = -100, reduce=None,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy between logits ``input`` and class indices or class probabilities
     ``target``: log_softmax then nll_loss (as torch records it), with class weights, an
     ignored index, label smoothing, K-dimensional and unbatched inputs."""
+    if batching.current is not None and vmapped(input, target, weight):
+        return batching.function("cross_entropy", cross_entropy,
+                                 (input, target, weight, size_average, ignore_index, reduce,
+                                  reduction, label_smoothing), {}, False)
     red = enum_of(reduction, size_average, reduce)
     return _cross_entropy(input, target, weight, red, ignore_index, label_smoothing)
 
