@@ -78,6 +78,8 @@ TABLE = {
                           0, True),
     "expand_flatten": (lambda m, x: x.expand(2, 4, 5).flatten(), [(3, 1, 5)], 0, True),
     "index_slice": (lambda m, x: x[1:, ::2] + x[0, None, ::2], [(3, 4, 5)], 0, True),
+    "advanced_index": (lambda m, x: x[[0, 2, 2]] + x[:, [1, 0, 1]].sum(), [(3, 4, 5)], 0,
+                       True),
     "select_narrow": (lambda m, x: x.select(1, 2) + x.narrow(1, 0, 1).squeeze(1),
                       [(3, 4, 5)], 0, True),
     "cat_stack": (lambda m, x, y: m.cat([x, y], 0).sum() + m.stack([x, y], -1).sum(1).sum(),
@@ -104,8 +106,12 @@ TABLE = {
                                (0, None), True),
     "max_pool": (lambda m, x: F(m).max_pool2d(x, 2), [(3, 1, 4, 4)], 0, True),
     "argmax_all": (lambda m, x: m.argmax(x) + m.max(x), [(3, 4, 5)], 0, True),
-    "conv2d_batched_weight_fallback": (lambda m, x, w: F(m).conv2d(x, w),
-                                       [(3, 1, 2, 5, 5), (3, 2, 2, 3, 3)], 0, False),
+    "conv2d_batched_weight": (lambda m, x, w, b: F(m).conv2d(x, w, b, padding=1),
+                              [(3, 2, 2, 5, 5), (3, 4, 2, 3, 3), (3, 4)], 0, True),
+    "conv1d_batched_weight_unbatched_input": (
+        lambda m, x, w: F(m).conv1d(x, w, stride=2), [(3, 2, 7), (3, 4, 2, 3)], 0, True),
+    "conv2d_groups_batched_weight": (lambda m, x, w: F(m).conv2d(x, w, groups=2),
+                                     [(2, 4, 5, 5), (3, 4, 2, 3, 3)], (None, 0), True),
     "cumprod_fallback_free": (lambda m, x: m.cumprod(x, 1), [(3, 4, 5)], 0, True),
     "kron": (lambda m, x, y: m.kron(x, y), [(3, 2, 2), (3, 2)], 0, True),
     "diag": (lambda m, x: m.diag(x), [(3, 4)], 0, True),
@@ -159,7 +165,7 @@ def test_vmap_matches_a_loop(name):
     close(out, cr.stack(loop))
 
 
-@pytest.mark.parametrize("name", ["sin", "exp_add_mul", "softmax", "matmul_shared", "linear",
+@pytest.mark.parametrize("name", ["sin", "exp_add_mul", "advanced_index", "select_narrow", "softmax", "matmul_shared", "linear",
                                   "layer_norm", "cross_entropy", "index_slice", "det_inv",
                                   "conv2d"])
 def test_vmap_gradients_flow(torch, name):

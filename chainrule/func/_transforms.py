@@ -251,12 +251,54 @@ def _logical_shape(leaf, lvls):
 
 
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
-    """The Jacobian of ``func`` w.r.t. ``argnums`` (torch.func.jacfwd). chainrule builds it
-    in reverse mode: the same matrix, column for column."""
+    """The Jacobian of ``func`` w.r.t. ``argnums`` column by column (torch.func.jacfwd): one
+    vmapped Jacobian-vector product over the inputs' basis, each product by the double-vjp
+    identity (so it costs a pass per input element, as forward mode does)."""
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
-    return jacrev(func, argnums, has_aux=has_aux)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from .. import eye
+        nums = _check_argnums(argnums, len(args))
+        entries: list = []
+        out_leaves, out_spec, aux, apply, create_graph = _linear_map(
+            func, args, has_aux, "jacfwd(f, ...)(*args)", nums, kwargs, entries)
+        infos = [info for _, _, infos in entries for info in infos]
+        in_shapes = [tuple(_logical_shape(leaf, lvls)) for leaf, lvls in infos]
+        sizes = [_numel(s) for s in in_shapes]
+        total = sum(sizes)
+        dtype = infos[0][0].dtype
+        basis = eye(total, dtype=dtype)
+        tangents, start = [], 0
+        for s, n in zip(in_shapes, sizes):
+            tangents.append(basis[:, start:start + n].reshape((total,) + s))
+            start += n
+        cols = vmap(lambda *t: tuple(apply(list(t), True)), randomness=randomness)(*tangents)
+        rows = []
+        for o, col in zip(out_leaves, cols):  # col: (total,) + out.shape
+            row, start = [], 0
+            for s, n in zip(in_shapes, sizes):
+                block = col[start:start + n].reshape((n, o.numel())).t()
+                row.append(block.reshape(tuple(o.shape) + s))
+                start += n
+            rows.append(row if create_graph else detach_tree(row))
+        jac = _jac_structure(rows, out_leaves, out_spec, entries, argnums)
+        if has_aux:
+            aux_leaves, aux_spec = tree_flatten(aux)
+            if not create_graph:
+                aux = tree_unflatten(detach_tree(aux_leaves), aux_spec)
+            return jac, aux
+        return jac
+    return wrapper
+
+
+def _numel(shape) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
 
 
 def hessian(func, argnums=0):
@@ -290,14 +332,17 @@ def _check_jvp_args(primals, tangents, api):
     return t_leaves
 
 
-def _linear_map(func, primals, has_aux, api):
+def _linear_map(func, primals, has_aux, api, nums=None, kwargs=None, entries_out=None):
     """Run ``func`` and build u -> vjp(u) with a graph, for the double-vjp trick: returns
     (out leaves, out spec, aux, apply(tangent leaves) -> jvp leaves)."""
     from .. import zeros_like
-    args, entries = _prepare(primals, tuple(range(len(primals))))
+    nums = tuple(range(len(primals))) if nums is None else nums
+    args, entries = _prepare(primals, nums)
+    if entries_out is not None:
+        entries_out.extend(entries)
     create_graph = _wants_graph(entries)
     with depth():
-        out = func(*args)
+        out = func(*args, **(kwargs or {}))
     out, aux = _split_aux(out, has_aux, api)
     out_leaves, out_spec = _flat_outputs(out, api)
     infos = [info for _, _, infos in entries for info in infos]

@@ -310,12 +310,40 @@ def _embedding_rule(fn, args, kwargs, level):
     return _wrap_result(fn(*args, **kwargs), level)
 
 
-def _spatial_rule(spatial):
+def _conv_batched_weight(fn, args, kwargs, level, spatial):
+    """conv with a batch of weights (per-sample gradients, ensembles): one grouped conv,
+    the batch folded into the channels (B * groups groups), as functorch does."""
+    names = ("input", "weight", "bias", "stride", "padding", "dilation", "groups")
+    bound = dict(zip(names, args))
+    bound.update(kwargs)
+    if set(bound) - set(names):
+        return NotImplemented
+    x, w, b = bound["input"], bound["weight"], bound.get("bias")
+    groups = bound.get("groups", 1)
+    size = level_size(level)
+    unbatched = x.dim() == spatial + 1
+    xb = _physical(x, level, size)                       # (B, [N,] C, *S)
+    if unbatched:
+        xb = xb.unsqueeze(1)
+    n, c = xb.shape[1], xb.shape[2]
+    xf = xb.movedim(0, 1).reshape((n, size * c) + tuple(xb.shape[3:]))
+    wb = _physical(w, level, size)                       # (B, O, C / groups, *K)
+    wf = wb.reshape((size * wb.shape[1],) + tuple(wb.shape[2:]))
+    bf = None if b is None else _physical(b, level, size).reshape(-1)
+    rest = {k: bound[k] for k in ("stride", "padding", "dilation") if k in bound}
+    out = fn(xf, wf, bf, groups=groups * size, **rest)   # (N, B * O, *S')
+    out = out.reshape((n, size, wb.shape[1]) + tuple(out.shape[2:])).movedim(1, 0)
+    return wrap(out.squeeze(1) if unbatched else out, 0, level)
+
+
+def _spatial_rule(spatial, name):
     """conv and pooling: a batch of (N, C, *spatial) inputs is one (B * N, C, ...) call; a
     batch of unbatched (C, *spatial) inputs one (B, C, ...) call. Weights must be shared."""
     def rule(fn, args, kwargs, level):
         for a in list(args[1:]) + list(kwargs.values()):
             if _batched_at(a, level):
+                if name.startswith("conv"):
+                    return _conv_batched_weight(fn, args, kwargs, level, spatial)
                 return NotImplemented
         x = args[0]
         size = level_size(level)
@@ -352,6 +380,6 @@ for _n, _s in (("conv1d", 1), ("conv2d", 2), ("conv3d", 3), ("max_pool1d", 1),
                ("max_pool2d", 2), ("max_pool3d", 3), ("max_pool1d_with_indices", 1),
                ("max_pool2d_with_indices", 2), ("max_pool3d_with_indices", 3),
                ("avg_pool1d", 1)):
-    _RULES[_n] = _spatial_rule(_s)
+    _RULES[_n] = _spatial_rule(_s, _n)
 
 del to_front

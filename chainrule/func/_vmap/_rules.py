@@ -116,14 +116,33 @@ def _basic_key(key) -> bool:
                not isinstance(k, bool) for k in items)
 
 
-def _index_rule(op, values, bdims, params, size, level):
-    key = params["key"]
-    if not _basic_key(key):
-        return NotImplemented, None
+def _front_key(key):
+    """``key`` with the batch's ``:`` in front, or None when that would move the batch: an
+    advanced component that is batched itself, or advanced components apart from each other
+    (NumPy then puts their dims first)."""
     key = key if isinstance(key, tuple) else (key,)
+    if not _basic_key(key):
+        from ._batched import LogicalArray
+        advanced = [i for i, k in enumerate(key) if not (
+            k is None or k is Ellipsis or isinstance(k, slice) or
+            isinstance(k, int) and not isinstance(k, bool))]
+        if any(k.__class__ is LogicalArray for k in key):
+            return None
+        if advanced[-1] - advanced[0] + 1 != len(advanced) or \
+                any(isinstance(key[i], int) for i in advanced):
+            return None
+    return (slice(None),) + key
+
+
+def _index_rule(op, values, bdims, params, size, level):
+    key = _front_key(params["key"])
+    if key is None:
+        return NotImplemented, None
     x = front(values[0], bdims[0])
     new = dict(params)
-    new["key"] = (slice(None),) + key
+    new["key"] = key
+    if "shape" in new:  # index_scatter: into zeros of the batch's shape
+        new["shape"] = (size,) + tuple(new["shape"])
     return dispatch(op, (x,), new), 0
 
 
@@ -280,6 +299,7 @@ def register() -> None:
         op.batch = rule
     table = {
         "where": _where_rule, "select": _index_rule, "slice": _index_rule,
+        "index": _index_rule, "index_scatter": _index_rule,
         "select_copy": _index_rule, "slice_copy": _index_rule,
         "view": _shape_prefix, "_unsafe_view": _shape_prefix, "_reshape_alias": _shape_prefix,
         "view_copy": _shape_prefix, "expand": _shape_prefix, "expand_copy": _shape_prefix,
