@@ -208,7 +208,6 @@ def dispatch2(op, a, b):
         same = _scalar_fits(ad.dtype.kind, b)
     xp = _NAMESPACES.get(ad.__class__)
     if (not same or interceptor.current is not None or xp is None or
-            (b_tensor and bd.__class__ is not ad.__class__) or  # a batched b (vmap)
             (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fc")):
         return dispatch(op, (a, b))
     try:
@@ -219,7 +218,8 @@ def dispatch2(op, a, b):
         else:
             out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
     except (ValueError, OverflowError, TypeError):
-        # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap
+        # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap; a
+        # batched b inside vmap (its stand-in array raises TypeError)
         return dispatch(op, (a, b))
     if out.__class__ is not xp.ndarray:
         out = xp.asarray(out)

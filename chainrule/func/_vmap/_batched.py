@@ -61,10 +61,15 @@ _CONTROL = ("vmap: It looks like you're attempting to use a Tensor in some data-
             "https://github.com/pytorch/pytorch/issues .")
 
 
+class BatchedDataError(RuntimeError, TypeError):
+    """Raised when code reads a batched tensor's data (a TypeError too, so that the
+    dispatcher's fast paths hand such a call to the general path, where vmap takes it)."""
+
+
 def _refuse(what: str):
     if what in ("item", "tolist"):
-        return RuntimeError(_ITEM)
-    return RuntimeError(
+        return BatchedDataError(_ITEM)
+    return BatchedDataError(
         f"vmap: this operation reads a batched tensor's data directly ({what}), which "
         "chainrule cannot do inside vmap; rewrite it with tensor operations, or move it out "
         "of the vmapped function")
