@@ -34,3 +34,6 @@ class Tanh(Module):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
+
+
+from .multihead import MultiheadAttention  # noqa
