@@ -337,3 +337,35 @@ def test_no_cost_outside_vmap():
     from chainrule.ops import _dispatch
     crf.vmap(cr.sin)(cr.ones(2))
     assert _dispatch.batching.current is None
+
+
+def test_inplace_ops_on_batched_tensors(torch):
+    x, y = arrays((3, 4), (4,))
+
+    def f(m):
+        def g(a, b):
+            c = a.clone()
+            c += b
+            c.mul_(2)
+            view = c[1:]
+            view.zero_()
+            c[0].fill_(7.0)
+            c[:2].copy_(b[:2])
+            return c.sin()
+        return g
+    close(crf.vmap(f(cr), in_dims=(0, None))(cr.tensor(x), cr.tensor(y)),
+          torch.vmap(f(torch), in_dims=(0, None))(torch.tensor(x), torch.tensor(y)))
+    with pytest.raises(RuntimeError) as ce:
+        crf.vmap(lambda a, b: b.add_(a), in_dims=(0, None))(cr.tensor(x), cr.tensor(y))
+    with pytest.raises(RuntimeError) as te:
+        torch.vmap(lambda a, b: b.add_(a), in_dims=(0, None))(torch.tensor(x), torch.tensor(y))
+    assert str(ce.value) == str(te.value)
+
+
+def test_inplace_under_vmap_is_differentiated(torch):
+    x, = arrays((3, 4))
+    c = cr.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    crf.vmap(lambda a: (a * 1).mul_(a).add_(1).sin_())(c).sum().backward()
+    torch.vmap(lambda a: (a * 1).mul_(a).add_(1).sin_())(t).sum().backward()
+    close(c.grad, t.grad)

@@ -41,10 +41,12 @@ interceptor = _Interceptor
 
 class _Batching:
     """vmap's hook (chainrule/func/_vmap): its op handler while a vmap is active, else None;
-    ``function`` handles the functions marked ``batched_function``."""
+    ``function`` handles the functions marked ``batched_function``, ``inplace`` in-place
+    ops on batched tensors."""
 
     current = None
     function = None
+    inplace = None
 
 
 batching = _Batching

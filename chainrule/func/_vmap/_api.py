@@ -9,6 +9,7 @@ from .._pytree import broadcast_prefix, tree_flatten, tree_unflatten
 from ._batched import BatchedTensor, _state, wrap
 from ._functions import function_handler
 from ._handler import handle
+from ._inplace import inplace_handler
 from ._rules_util import front
 
 __all__ = ["vmap"]
@@ -118,6 +119,7 @@ def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
     previous = _dispatch.batching.current
     _dispatch.batching.current = handle
     _dispatch.batching.function = function_handler
+    _dispatch.batching.inplace = inplace_handler
     try:
         batched = [leaf if d is None else wrap(leaf, d, level)
                    for leaf, d in zip(leaves, flat_dims)]
