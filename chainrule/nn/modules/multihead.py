@@ -15,15 +15,8 @@ from ...ops.nn._attention_mha import _canonical_mask
 from .. import functional as F
 from ..init import constant_, xavier_normal_, xavier_uniform_
 from ..parameter import Parameter
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
-
-try:
-    from .linear import NonDynamicallyQuantizableLinear
-except ImportError:  # until helper "nnlayers"' linear.py is merged
-    from .linear import Linear
-
-    class NonDynamicallyQuantizableLinear(Linear):
-        """The output projection of MultiheadAttention: a Linear under torch's name."""
 
 __all__ = ["MultiheadAttention"]
 

@@ -12,18 +12,11 @@ from ...ops.nn._attention_mha import _canonical_mask
 from .. import functional as F
 from ..init import xavier_uniform_
 from .container import ModuleList
+from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .multihead import MultiheadAttention, _none_or_dtype
-
-try:
-    from .normalization import LayerNorm
-except ImportError:  # until nn.LayerNorm is merged
-    from ._layer_standins import LayerNorm
-try:
-    from .dropout import Dropout
-except ImportError:  # until nn.Dropout is merged
-    from ._layer_standins import Dropout
+from .normalization import LayerNorm
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder",
            "TransformerEncoderLayer", "TransformerDecoderLayer"]
