@@ -113,6 +113,13 @@ def show_config() -> None:
 
 if _TYPE_CHECKING:  # the names bound by globals().update above, for static tools
     from ._names import *  # noqa: F403 - a stub-only module (tools/gen_stubs.py)
+_LAZY_MODULES += ("func",)  # torch.func transforms (chainrule/func)
+
+
+def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
+    """torch.vmap: the same as ``torch.func.vmap``."""
+    from .func import vmap as _vmap
+    return _vmap(func, in_dims, out_dims, randomness, chunk_size=chunk_size)
 
 
 def __getattr__(name):

@@ -5,6 +5,7 @@ A graph-capture mode hooks in through ``interceptor``.
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 from .._dtypes import check_int_range
@@ -36,6 +37,39 @@ class _Interceptor:
 
 
 interceptor = _Interceptor
+
+
+class _Batching:
+    """vmap's hook (chainrule/func/_vmap): its op handler while a vmap is active, else None;
+    ``function`` handles the functions marked ``batched_function``, ``inplace`` in-place
+    ops on batched tensors."""
+
+    current = None
+    function = None
+    inplace = None
+
+
+batching = _Batching
+
+
+def vmapped(*args) -> bool:
+    """True when an argument is batched by vmap: a function whose warnings must keep their
+    stack level calls this inline (after ``batching.current is not None``) and then hands
+    itself to ``batching.function``, instead of being wrapped by ``batched_function``."""
+    return any(a.__class__.__name__ == "BatchedTensor" for a in args)
+
+
+def batched_function(name: str, random: bool = False):
+    """Mark a public function whose Python code reads tensor data (or draws random numbers):
+    inside vmap it runs through vmap's function rules (or once per sample) instead."""
+    def decorate(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            if batching.current is not None:
+                return batching.function(name, fn, args, kwargs, random)
+            return fn(*args, **kwargs)
+        return wrapper
+    return decorate
 
 
 def _check_inference(args):
@@ -186,7 +220,8 @@ def dispatch2(op, a, b):
         else:
             out = (op._fast.get(xp) or op.raw(xp))(ad, bd)
     except (ValueError, OverflowError, TypeError):
-        # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap
+        # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap; a
+        # batched b inside vmap (its stand-in array raises TypeError)
         return dispatch(op, (a, b))
     if out.__class__ is not xp.ndarray:
         out = xp.asarray(out)
@@ -337,6 +372,10 @@ def dispatch(op, args: tuple, params: dict | None = None):
     """
     if interceptor.current is not None:
         return interceptor.current(op, args, params)
+    if batching.current is not None:  # inside vmap: batched arguments take their rules
+        result = batching.current(op, args, params)
+        if result is not NotImplemented:
+            return result
     if warnings.filters is not _WARNINGS_SEEN[0]:
         silence_numpy_warnings()
     if op.extra:

@@ -15,7 +15,7 @@ from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ..backend import _NAMESPACES
 from . import pointwise as P
-from ._dispatch import _scalar_fits
+from ._dispatch import _scalar_fits, batching, vmapped
 from ._registry import dispatch, expose, op
 from ._views import rebase_history, view_error
 
@@ -177,6 +177,8 @@ def inplace(fn):
     direct = _DIRECT.get(fn)
 
     def method(self, *args, **kwargs):
+        if batching.current is not None and vmapped(self, *args):
+            return batching.inplace("op", self, fn, args, kwargs)
         check_inplace(self, args)
         if args:  # _check_overlap, with its first test inlined (this is the optimizer's path)
             data = self._data
@@ -260,6 +262,8 @@ COPY = op("copy", lambda xp, x, src: xp.broadcast_to(src, x.shape).astype(x.dtyp
 def _fill(self, value):
     """Fill with ``value`` in place (a number, or a 0-d tensor whose gradient is the sum of
     this tensor's)."""
+    if batching.current is not None and vmapped(self, value):
+        return batching.inplace("fill", self, None, (value,), {})
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError("fill_ only supports 0-dimension value tensor but got tensor with "
@@ -275,6 +279,8 @@ def _fill(self, value):
 
 def _zero(self):
     """Fill with zeros in place."""
+    if batching.current is not None and vmapped(self):
+        return batching.inplace("zero", self, None, (), {})
     check_inplace(self)
     return _apply(lambda t: dispatch(ZERO, (t,)), self, (), {}, internal_check=False)
 
@@ -284,6 +290,8 @@ def _copy(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         from .._creation import tensor
         src = tensor(src)
+    if batching.current is not None and vmapped(self, src):
+        return batching.inplace("copy", self, None, (src,), {})
     check_inplace(self, (src,))
     _check_overlap(self, (src,))
     return _apply(lambda t, s: dispatch(COPY, (t, s)), self, (src,), {})

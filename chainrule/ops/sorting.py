@@ -12,6 +12,7 @@ import math
 
 from .._dtypes import _BY_NP, float32, float64, int32, int64
 from .._tensor import Tensor, _wrap_dim
+from ._dispatch import batched_function
 from ._registry import expose
 from .reduction import _stdsort as _std
 from .reduction._common import (
@@ -82,6 +83,7 @@ def _sort_index(input, dim, descending, stable=True):
 
 
 @expose
+@batched_function("sort")
 def sort(input, dim=-1, descending=False, *, stable=None, out=None):
     """``(values, indices)`` sorted along ``dim`` (SortBackward0; SortBackward1 when
     ``stable`` is given, torch's sort.stable). Ties keep their order with ``stable=True``,
@@ -97,6 +99,7 @@ def sort(input, dim=-1, descending=False, *, stable=None, out=None):
 
 
 @expose
+@batched_function("argsort")
 def argsort(input, dim=-1, descending=False, *, stable=False):
     """The indices that sort ``input`` along ``dim`` (as ``sort`` orders ties)."""
     return index_tensor(input.xp, _sort_index(input, dim, descending, stable)[1])
@@ -111,6 +114,7 @@ def msort(input, *, out=None):
 
 
 @expose
+@batched_function("topk")
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A002
     """``(values, indices)`` of the k largest (or smallest) elements along ``dim``
     (TopkBackward0), ties and ``sorted=False`` ordered as torch's CPU topk orders them."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor, _wrap_dim
 from ...autograd.grad_mode import _tls
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 
 
@@ -121,6 +122,7 @@ def _parse_args(args):
 
 
 @expose(method=False)
+@batched_function("einsum")
 def einsum(*args):
     """Einstein summation: ``einsum('ij,jk->ik', a, b)``, the sublist form
     ``einsum(a, [0, 1], b, [1, 2], [0, 2])``, ellipses and repeated subscripts."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from . import _conv_kernels as K
 from ._conv_args import (
@@ -233,6 +234,7 @@ def _conv_transpose_nd(nd, name, input, weight, bias, stride, padding, output_pa
 
 
 @expose(method=False)
+@batched_function("conv1d")
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """1-D cross-correlation over ``(N, C, L)`` or unbatched ``(C, L)`` input
@@ -241,6 +243,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 @expose(method=False)
+@batched_function("conv2d")
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """2-D cross-correlation over ``(N, C, H, W)`` or unbatched ``(C, H, W)`` input
@@ -254,6 +257,7 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, 
 
 
 @expose(method=False)
+@batched_function("conv3d")
 def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride=1, padding=0,
            dilation=1, groups: int = 1) -> Tensor:
     """3-D cross-correlation over ``(N, C, D, H, W)`` or unbatched ``(C, D, H, W)`` input

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import expose
 from ._compose import numpy_generator, type_word, warn
 
@@ -65,6 +66,7 @@ def _check_p(p):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
+@batched_function("dropout", random=True)
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,
             inplace: bool = False) -> Tensor:
     """Zero each element with probability ``p`` and scale the rest by 1 / (1 - p) in

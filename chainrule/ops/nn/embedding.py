@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _tls
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from ..scatter._kernels import add_rows
 from ._shared import dispatch_optional
@@ -168,6 +169,7 @@ def embedding_renorm_(input: Tensor, indices, max_norm: float, norm_type: float)
     return input
 
 
+@batched_function("embedding")
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
               max_norm: float | None = None, norm_type: float = 2.0,
               scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:

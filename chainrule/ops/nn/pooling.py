@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from . import _pool_kernels as K
 from ._pool_args import (
@@ -173,6 +174,7 @@ def _one(v, default=None):
 
 
 @expose(method=False)
+@batched_function("max_pool1d_with_indices")
 def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = False):
     """(values, indices) of 1-d max pooling: the 2-d op on ``input.unsqueeze(-2)``."""
@@ -185,6 +187,7 @@ def max_pool1d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 
 
 @expose(method=False)
+@batched_function("max_pool1d")
 def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """1-d max pooling over ``(N, C, L)`` or ``(C, L)`` (MaxPool2DWithIndicesBackward0 on the
@@ -196,6 +199,7 @@ def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 
 @expose(method=False, internal=True)
+@batched_function("max_pool2d_with_indices")
 def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = False):
     """(values, flat indices within each plane) of 2-d max pooling."""
@@ -203,6 +207,7 @@ def max_pool2d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 
 
 @expose(method=False)
+@batched_function("max_pool2d")
 def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """2-d max pooling over ``(N, C, H, W)`` or ``(C, H, W)`` (MaxPool2DWithIndicesBackward0);
@@ -217,6 +222,7 @@ def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
 
 
 @expose(method=False, internal=True)
+@batched_function("max_pool3d_with_indices")
 def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode: bool = False, return_indices: bool = False):
     """(values, flat indices within each volume) of 3-d max pooling."""
@@ -224,6 +230,7 @@ def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, 
 
 
 @expose(method=False)
+@batched_function("max_pool3d")
 def max_pool3d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
                ceil_mode: bool = False, return_indices: bool = False):
     """3-d max pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``
@@ -332,6 +339,7 @@ avg_pool3d, avg_pool3d_backward = _avg_public(3)
 
 
 @expose(method=False)
+@batched_function("avg_pool1d")
 def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True) -> Tensor:
     """1-d average pooling: avg_pool2d on ``input.unsqueeze(-2)``, squeezed back."""

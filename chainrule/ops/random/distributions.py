@@ -20,6 +20,7 @@ from ..._factory import (
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
 from ...backend import numpy_namespace as xp
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from . import _sample as K
 
@@ -78,6 +79,7 @@ def _finish(fname, result, out):
 
 
 @expose
+@batched_function("bernoulli", random=True)
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """0/1 samples, 1 with probability ``input`` (elementwise), or with probability ``p``
     for every element of a tensor shaped like ``input``."""
@@ -111,6 +113,7 @@ def _float_p(fname, p) -> float:
 
 
 @expose
+@batched_function("multinomial", random=True)
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
     """Indices of categories drawn with probabilities proportional to the rows of ``input``
     (with or without replacement); int64."""
@@ -188,6 +191,7 @@ def _check_std_tensor(std: Tensor) -> None:
 
 
 @expose(method=False)
+@batched_function("normal", random=True)
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
            device=None, pin_memory=False, requires_grad=False) -> Tensor:
     """Normal samples: ``normal(mean_tensor, std_tensor)``, ``normal(mean_tensor, std)``,
@@ -231,6 +235,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
 
 
 @expose(method=False)
+@batched_function("poisson", random=True)
 def poisson(input, generator=None) -> Tensor:
     """Poisson samples with the rates in ``input`` (its dtype)."""
     K.require_float("poisson_cpu", _dtypes._BY_NP[input._data.dtype], complex_ok=False)

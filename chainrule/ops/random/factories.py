@@ -18,6 +18,7 @@ from ..._factory import (
 )
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from . import _sample as K
 
 __all__ = ["rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like"]
@@ -58,6 +59,7 @@ def _factory(fname, size_args, size_kw, kernel, sampler, generator, out, dtype, 
     return make(data, requires_grad)
 
 
+@batched_function("rand", random=True)
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
          pin_memory=False, requires_grad=False, **kw) -> Tensor:
     """Uniform samples in [0, 1) (the default float dtype unless ``dtype``).
@@ -70,6 +72,7 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
                     generator, out, dtype, layout, device, pin_memory, requires_grad)
 
 
+@batched_function("randn", random=True)
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
           pin_memory=False, requires_grad=False, **kw) -> Tensor:
     """Standard normal samples (complex dtypes: variance 1/2 in each part, as torch)."""
@@ -133,6 +136,7 @@ def _check_randint(low, high, dtype):
     K.check_from_to(dtype, low, high - 1)
 
 
+@batched_function("randint", random=True)
 def randint(*args, generator=None, out=None, dtype=None, layout=None, device=None,
             pin_memory=False, requires_grad=False, **kw) -> Tensor:
     """Integers in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``
@@ -155,6 +159,7 @@ _RANDPERM_LIMITS = {"float16": (2049, "2049 for Half"), "float32": ((1 << 24) + 
                     "float64": ((1 << 53) + 1, "2^53+1 for Double")}
 
 
+@batched_function("randperm", random=True)
 def randperm(n, *args, generator=None, out=None, dtype=None, layout=None, device=None,
              pin_memory=False, requires_grad=False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype``)."""
@@ -192,6 +197,7 @@ def _like(fname, input, kernel, sample, generator, dtype, layout, device, pin_me
     return make(data, requires_grad)
 
 
+@batched_function("rand_like", random=True)
 def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
               pin_memory=False, requires_grad=False, memory_format=None) -> Tensor:
     """Uniform samples in [0, 1) shaped like ``input`` (of its dtype unless ``dtype``)."""
@@ -200,6 +206,7 @@ def rand_like(input, *, generator=None, dtype=None, layout=None, device=None,
                  device, pin_memory, requires_grad, memory_format)
 
 
+@batched_function("randn_like", random=True)
 def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                pin_memory=False, requires_grad=False, memory_format=None) -> Tensor:
     """Standard normal samples shaped like ``input``."""
@@ -208,6 +215,7 @@ def randn_like(input, *, generator=None, dtype=None, layout=None, device=None,
                  device, pin_memory, requires_grad, memory_format)
 
 
+@batched_function("randint_like", random=True)
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
                  device=None, pin_memory=False, requires_grad=False,
                  memory_format=None) -> Tensor:

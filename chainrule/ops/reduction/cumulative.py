@@ -10,6 +10,7 @@ index; logcumsumexp's is torch's sign-split, overflow-free formula.
 from __future__ import annotations
 
 from ..._tensor import Tensor, _wrap_dim
+from .._dispatch import batched_function
 from .._inplace import inplace
 from .._registry import dispatch, expose, op
 from ._common import (
@@ -179,12 +180,14 @@ def _cumextreme(name, o, input, dim, out, accumulate):
 
 
 @expose
+@batched_function("cummax")
 def cummax(input, dim, *, out=None):
     """``(values, indices)`` of the running maximum along ``dim`` (CummaxBackward0)."""
     return _cumextreme("cummax", CUMMAX, input, dim, out, lambda xp: xp.maximum.accumulate)
 
 
 @expose
+@batched_function("cummin")
 def cummin(input, dim, *, out=None):
     """``(values, indices)`` of the running minimum along ``dim`` (CumminBackward0)."""
     return _cumextreme("cummin", CUMMIN, input, dim, out, lambda xp: xp.minimum.accumulate)

@@ -11,6 +11,7 @@ mode, torch's quickselect for kthvalue).
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from ._common import (
     check_nonempty,
@@ -57,6 +58,7 @@ def _extreme(name, input, dim, keepdim, other, out, full_op, dim_op, arg, binary
 
 
 @expose
+@batched_function("max")
 def max(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001
     """The largest element (MaxBackward1), or ``(values, indices)`` along ``dim``
     (MaxBackward0; the first index among ties). ``max(x, other)`` is ``maximum``.
@@ -73,6 +75,7 @@ def max(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001
 
 
 @expose
+@batched_function("min")
 def min(input, dim=None, keepdim=False, *, out=None, other=None):  # noqa: A001
     """The smallest element (MinBackward1), or ``(values, indices)`` along ``dim``
     (MinBackward0). ``min(x, other)`` is ``minimum``."""
@@ -184,6 +187,7 @@ def _arg(name, fn, input, dim, keepdim, out):
 
 
 @expose
+@batched_function("argmax")
 def argmax(input, dim=None, keepdim=False, *, out=None):
     """The index of the largest element (of the flattened tensor, or along ``dim``); the
     first among ties, the first NaN if any."""
@@ -191,6 +195,7 @@ def argmax(input, dim=None, keepdim=False, *, out=None):
 
 
 @expose
+@batched_function("argmin")
 def argmin(input, dim=None, keepdim=False, *, out=None):
     """The index of the smallest element; the first among ties, the first NaN if any."""
     return _arg("argmin", input.xp.argmin, input, dim, keepdim, out)
@@ -258,6 +263,7 @@ def _median(name, input, dim, keepdim, out, full_op, dim_op, ignore_nan):
 
 
 @expose
+@batched_function("median")
 def median(input, dim=None, keepdim=False, *, out=None):
     """The lower median of all elements (MedianBackward0, NaN if any is NaN), or
     ``(values, indices)`` along ``dim`` (MedianBackward1)."""
@@ -265,6 +271,7 @@ def median(input, dim=None, keepdim=False, *, out=None):
 
 
 @expose
+@batched_function("nanmedian")
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """median ignoring NaN (NanmedianBackward0 / NanmedianBackward1)."""
     return _median("nanmedian", input, dim, keepdim, out, NANMEDIAN, NANMEDIAN_DIM, True)
@@ -293,6 +300,7 @@ def _mode_index(xp, x, dim):
 
 
 @expose
+@batched_function("mode")
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """``(values, indices)``: the most frequent value along ``dim`` (the smallest among
     equally frequent ones) and the index of its last occurrence (ModeBackward0)."""
@@ -376,6 +384,7 @@ def _kth_index(xp, x, k, dim):
 
 
 @expose
+@batched_function("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """``(values, indices)``: the k-th smallest element along ``dim`` (KthvalueBackward0)."""
     d = one_dim(dim, input.ndim)

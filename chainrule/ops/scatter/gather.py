@@ -8,6 +8,7 @@ gather's backward is a scatter_add into zeros, scatter_add's (and scatter's) bac
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from . import _kernels as K
 from ._common import (
@@ -281,6 +282,7 @@ def _finish(fn, result, out):
 
 # ---------------------------------------------------------------------------- public
 @expose
+@batched_function("gather")
 def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
            out: Tensor | None = None) -> Tensor:
     """Values of ``input`` along ``dim`` at ``index`` (GatherBackward0); the result has
@@ -297,6 +299,7 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False,
 
 
 @expose
+@batched_function("scatter")
 def scatter(input: Tensor, dim: int, index: Tensor, src=None, value=None, *,
             reduce: str | None = None, out: Tensor | None = None) -> Tensor:
     """A copy of ``input`` with ``src`` (a tensor) or ``value`` (a number) written along
@@ -349,6 +352,7 @@ def _check_legacy_reduce(reduce):
 
 
 @expose
+@batched_function("scatter_add")
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor, *,
                 out: Tensor | None = None) -> Tensor:
     """A copy of ``input`` with ``src`` added along ``dim`` at ``index``; repeated indices
@@ -394,6 +398,7 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
 
 
 @expose
+@batched_function("take_along_dim")
 def take_along_dim(input: Tensor, indices: Tensor, dim: int | None = None, *,
                    out: Tensor | None = None) -> Tensor:
     """``gather`` with NumPy's broadcasting of ``input`` and ``indices`` off ``dim``; with

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...backend import namespace_of
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from . import _kernels as K
 from ._common import (
@@ -255,6 +256,7 @@ def _finish(fn, result, out, dtype_message=None):
 
 # ---------------------------------------------------------------------------- public
 @expose
+@batched_function("index_select")
 def index_select(input: Tensor, dim: int, index: Tensor, *,
                  out: Tensor | None = None) -> Tensor:
     """The slices of ``input`` along ``dim`` at the positions in ``index`` (a vector);

@@ -10,6 +10,7 @@ backward scatters ``-weight[target]`` into zeros, which log_softmax's backward t
 from __future__ import annotations
 
 from ...._tensor import Tensor
+from ..._dispatch import batching, vmapped
 from ..._registry import dispatch, expose, op
 from .._compose import add_scalar, div_scalar, enum_of, mul_scalar, named, type_word
 from ._common import check_no_grad, param_tensor, raw, reduce_raw
@@ -185,6 +186,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, size_a
     """Negative log likelihood of class indices ``target`` under log-probabilities
     ``input`` (N, C, d1, ...), (N, C) or (C,), with class weights and an ignored index
     (NllLossBackward0; NllLoss2DBackward0 for spatial input)."""
+    if batching.current is not None and vmapped(input, target, weight):
+        return batching.function("nll_loss", nll_loss, (input, target, weight, size_average,
+                                                        ignore_index, reduce, reduction), {},
+                                 False)
     red = enum_of(reduction, size_average, reduce)
     return _nll_loss_nd(input, target, weight, red, ignore_index)
 
@@ -278,6 +283,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     """Cross entropy between logits ``input`` and class indices or class probabilities
     ``target``: log_softmax then nll_loss (as torch records it), with class weights, an
     ignored index, label smoothing, K-dimensional and unbatched inputs."""
+    if batching.current is not None and vmapped(input, target, weight):
+        return batching.function("cross_entropy", cross_entropy,
+                                 (input, target, weight, size_average, ignore_index, reduce,
+                                  reduction, label_smoothing), {}, False)
     red = enum_of(reduction, size_average, reduce)
     return _cross_entropy(input, target, weight, red, ignore_index, label_smoothing)
 

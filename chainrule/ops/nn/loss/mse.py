@@ -9,6 +9,7 @@ from __future__ import annotations
 import warnings
 
 from ...._tensor import Tensor
+from ..._dispatch import batching, vmapped
 from ..._registry import dispatch, expose, op
 from ...reduction import _mean
 from .._util import _broadcast_pair, _legacy_reduction, _numel, _type_word
@@ -62,6 +63,9 @@ MSE_LOSS_BACKWARD = op(
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor | None = None) -> Tensor:
     """Mean squared error (MseLossBackward0); ``reduction`` is 'mean', 'sum' or 'none'."""
+    if batching.current is not None and vmapped(input, target, weight):
+        return batching.function("mse_loss", mse_loss, (input, target, size_average, reduce,
+                                                        reduction, weight), {}, False)
     if target.shape != input.shape:
         warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
                       f"size ({input.shape}). This will likely lead to incorrect results due "
