@@ -12,6 +12,7 @@ import weakref
 
 from .._tensor import Tensor
 from .grad_mode import _tls, no_grad
+from ._saved_hooks import NodeHooks, current_hooks, on_node, pack_tensor, unpack_tensor
 from .graph import SAVED_FREED_MSG, ErrorNode, Node
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
@@ -43,6 +44,11 @@ class FunctionCtx:
                 vc = t._version_counter()
                 saved.append((t, vc, vc[0]))
         self._saved = saved
+        if NodeHooks.active:
+            hooks = current_hooks()
+            if hooks is not None:  # saved_tensors_hooks: keep what pack returns
+                self._saved = [s if s[0] is None else (_PackedOne(*pack_tensor(s[0], hooks)),
+                                                       None, 0) for s in saved]
 
     save_for_forward = save_for_backward
 
@@ -56,6 +62,9 @@ class FunctionCtx:
         for i, (t, vc, version) in enumerate(self._saved):
             if t is None:
                 out.append(None)
+                continue
+            if t.__class__ is _PackedOne:
+                out.append(unpack_tensor(t.packed, t.unpack))
                 continue
             node = self._node() if self._node is not None else None
             if vc[0] != version:
@@ -78,6 +87,15 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """With False, backward receives None (not zeros) for outputs that got no gradient."""
         self.materialize_grads = bool(value)
+
+
+class _PackedOne:
+    """A tensor saved by a custom Function through saved_tensors_hooks."""
+
+    __slots__ = ("packed", "unpack")
+
+    def __init__(self, packed, unpack):
+        self.packed, self.unpack = packed, unpack
 
 
 class BackwardCFunction(Node):

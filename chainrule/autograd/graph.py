@@ -11,7 +11,14 @@ from __future__ import annotations
 
 import itertools
 
-__all__ = ["Node", "AccumulateGrad", "ErrorNode", "SAVED_FREED_MSG"]
+from ._saved_hooks import (  # noqa: F401 - torch.autograd.graph's names
+    disable_saved_tensors_hooks,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
+
+__all__ = ["Node", "AccumulateGrad", "ErrorNode", "SAVED_FREED_MSG", "saved_tensors_hooks",
+           "save_on_cpu", "disable_saved_tensors_hooks"]
 
 _seq = itertools.count()
 
