@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import chainrule
-from chainrule.utils.checkpoint import CheckpointError, checkpoint, checkpoint_sequential
+from chainrule.utils.checkpoint import CheckpointError, checkpoint
 
 
 def _program(lib, use_reentrant, ckpt):

@@ -11,8 +11,8 @@ import functools
 import weakref
 
 from .._tensor import Tensor
+from ._saved_hooks import NodeHooks, current_hooks, pack_tensor, unpack_tensor
 from .grad_mode import _tls, no_grad
-from ._saved_hooks import NodeHooks, current_hooks, on_node, pack_tensor, unpack_tensor
 from .graph import SAVED_FREED_MSG, ErrorNode, Node
 
 __all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]

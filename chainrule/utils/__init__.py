@@ -1,5 +1,5 @@
 """chainrule.utils: data loading (``utils.data``) and DLPack interchange, as torch.utils."""
-from __future__ import annotations
+from __future__ import annotations  # noqa: I001 - one import line per helper, for merges
 
 from . import data, dlpack, hooks  # noqa: F401 - hooks: torch.utils.hooks (nnmod)
-from . import checkpoint  # noqa: F401, E402 - torch.utils.checkpoint (autotools)
+from . import checkpoint  # noqa: F401 - torch.utils.checkpoint (autotools)

@@ -19,8 +19,8 @@ import warnings
 from .. import _generator
 from .._tensor import Tensor
 from ..autograd.function import Function
-from ..autograd.graph import saved_tensors_hooks
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..autograd.graph import saved_tensors_hooks
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction",
            "detach_variable", "check_backward_validity", "noop_context_fn",
