@@ -19,6 +19,7 @@ import heapq
 from .._dtypes import _BY_NP
 from .._tensor import Tensor
 from ..backend import namespace_of
+from ._saved_hooks import NodeHooks
 from .grad_mode import _tls
 from .graph import AccumulateGrad
 
@@ -68,6 +69,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     # else can add to its gradients, which skip the heap and the buffer dict (a chain never
     # touches either).
     upcoming = upcoming_grads = None
+    anomaly = NodeHooks.anomaly
     try:
         while True:
             if upcoming is not None:
@@ -100,9 +102,14 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 grads = _run_tensor_hooks(node, grads, create_graph)
                 if node._pre_hooks:
                     grads = _run_pre_hooks(node, grads, create_graph)
-                outputs = node.apply(grads, create_graph, retain_graph)
+                if anomaly:
+                    outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
+                else:
+                    outputs = node.apply(grads, create_graph, retain_graph)
                 if node._hooks:
                     outputs = _run_post_hooks(node, outputs, grads, create_graph)
+            elif anomaly:  # detect_anomaly: the forward traceback on failure, NaN checks
+                outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
             else:
                 outputs = node.apply(grads, create_graph, retain_graph)
             new = new_grads = None
@@ -145,6 +152,11 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             if t.grad_fn is not None and g is not None:
                 _accumulate(t, g, create_graph, hooks=False)
     return None
+
+
+def _anomaly_apply(node, grads, create_graph, retain_graph):
+    from .anomaly_mode import anomaly_apply
+    return anomaly_apply(node, grads, create_graph, retain_graph)
 
 
 def _parents(root_nodes):

@@ -254,6 +254,9 @@ class Function(metaclass=FunctionMeta):
                                    "in-place operation.")
         edges = tuple(_edge(args[i]) for i in tensor_positions)  # before the node's seq
         node = cls._backward_cls()
+        if NodeHooks.anomaly:
+            from .anomaly_mode import record_traceback
+            record_traceback(node)
         node.ctx = ctx
         node._n_args = len(args)
         ctx._node = weakref.ref(node)  # node -> ctx is the strong direction (no cycle)
