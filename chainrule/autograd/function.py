@@ -15,7 +15,8 @@ from ._saved_hooks import NodeHooks, current_hooks, pack_tensor, unpack_tensor
 from .grad_mode import _tls, no_grad
 from .graph import SAVED_FREED_MSG, ErrorNode, Node
 
-__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
+           "InplaceFunction"]
 
 
 class FunctionCtx:
@@ -146,8 +147,8 @@ class BackwardCFunction(Node):
                 out.append(None)
                 continue
             if not isinstance(g, Tensor):
-                raise TypeError(f"function {self.name()} returned a gradient of type "
-                                f"{type(g).__name__} at index {pos}; expected a Tensor or None")
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__}) "
+                                   f"(chainrule: gradient {pos} returned by {self.name()})")
             shape = self._input_shapes[k]
             if tuple(g.shape) != shape:
                 try:
@@ -309,6 +310,14 @@ class Function(metaclass=FunctionMeta):
                         ctx._saved[i] = (alias, vc, version)
                         break
         return tuple(wired) if is_tuple else wired[0]
+
+
+class InplaceFunction(Function):
+    """Kept for backward compatibility (torch's): a Function that may work in place."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
 
 
 def _edge(t):

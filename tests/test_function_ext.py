@@ -1,0 +1,160 @@
+"""autograd.Function extensions and errors, autograd.Variable, graph utilities, vs torch."""
+import numpy as np
+import pytest
+
+import chainrule
+
+
+def _two_input_fn(lib, backward, forward=None):
+    class MyFn(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            return forward(ctx, x, y) if forward else x * y
+
+        @staticmethod
+        def backward(ctx, g):
+            return backward(ctx, g)
+    return MyFn
+
+
+BAD_BACKWARDS = {
+    "too_many": lambda lib: lambda c, g: (g, g, g),
+    "too_few": lambda lib: lambda c, g: g,
+    "wrong_shape": lambda lib: lambda c, g: (g.sum(0), g),
+    "unrelated_shape": lambda lib: lambda c, g: (lib.ones(4), g),
+    "smaller_shape": lambda lib: lambda c, g: (lib.ones(1, 3), g),
+    "not_a_tensor": lambda lib: lambda c, g: (3, g),
+}
+
+
+def _error(lib, case):
+    x = lib.ones(2, 3, requires_grad=True)
+    y = lib.ones(2, 3, requires_grad=True)
+    fn = _two_input_fn(lib, BAD_BACKWARDS[case](lib))
+    with pytest.raises(Exception) as err:
+        fn.apply(x, y).sum().backward()
+    return type(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_BACKWARDS))
+def test_bad_backward_errors_name_the_function(torch, case):
+    ours, theirs = _error(chainrule, case), _error(torch, case)
+    assert ours[0] is theirs[0]
+    assert ours[1].startswith(theirs[1])
+
+
+def test_save_for_backward_rejects_non_tensors(torch):
+    msgs = []
+    for lib in (chainrule, torch):
+        def fwd(ctx, x, y):
+            ctx.save_for_backward(x, 3)
+            return x * y
+        fn = _two_input_fn(lib, lambda c, g: (g, g), fwd)
+        with pytest.raises(TypeError) as err:
+            fn.apply(lib.ones(2, requires_grad=True), lib.ones(2))
+        msgs.append(str(err.value))
+    assert msgs[0] == msgs[1]
+
+
+def test_variable_returns_a_tensor(torch):
+    for lib in (chainrule, torch):
+        v = lib.autograd.Variable(lib.ones(2), requires_grad=True)
+        assert type(v) is lib.Tensor and v.requires_grad
+        assert isinstance(lib.zeros(1), lib.autograd.Variable)
+        assert not lib.autograd.Variable(lib.ones(2)).requires_grad
+
+
+def test_inplace_function_with_mark_dirty(torch):
+    out = []
+    for lib in (chainrule, torch):
+        class Double(lib.autograd.function.InplaceFunction):
+            @staticmethod
+            def forward(ctx, x, inplace=False):
+                if inplace:
+                    ctx.mark_dirty(x)
+                    return x.mul_(2)
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2, None
+
+        leaf = lib.tensor([1.0, 3.0], requires_grad=True)
+        a = leaf.clone()
+        b = Double.apply(a, True)
+        (b * b).sum().backward()
+        out.append((b is a, b.grad_fn.name(), a._version, leaf.grad.numpy()))
+        assert issubclass(Double, lib.autograd.Function)
+    assert out[0][:3] == out[1][:3]
+    np.testing.assert_allclose(out[0][3], out[1][3])
+
+
+def test_needs_input_grad_and_materialize_grads(torch):
+    out = []
+    for lib in (chainrule, torch):
+        seen = []
+
+        class M(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b, k):
+                seen.append(ctx.needs_input_grad)
+                ctx.set_materialize_grads(False)
+                return a * k, b * k
+
+            @staticmethod
+            def backward(ctx, g1, g2):
+                seen.append((g1 is None, g2 is None))
+                return g1, g2, None
+
+        a = lib.ones(2, requires_grad=True)
+        o1, _ = M.apply(a, lib.ones(2), 3.0)
+        o1.sum().backward()
+        out.append((seen, a.grad.tolist()))
+    assert out[0] == out[1]
+
+
+def test_once_differentiable_result_is_not_differentiable(torch):
+    out = []
+    for lib in (chainrule, torch):
+        class Sq(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a):
+                ctx.save_for_backward(a)
+                return a ** 2
+
+            @staticmethod
+            @lib.autograd.function.once_differentiable
+            def backward(ctx, g):
+                (a,) = ctx.saved_tensors
+                return 2 * a * g
+
+        a = lib.ones(2, requires_grad=True)
+        (g,) = lib.autograd.grad(Sq.apply(a).sum(), a, create_graph=True)
+        out.append((g.requires_grad, g.tolist()))
+    assert out[0] == out[1]
+
+
+def test_setup_context_form(torch):
+    grads = []
+    for lib in (chainrule, torch):
+        class Scale(lib.autograd.Function):
+            @staticmethod
+            def forward(a, k):
+                return a * k
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.k = inputs[1]
+                ctx.save_for_backward(inputs[0])
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * ctx.k, None
+
+        a = lib.ones(2, requires_grad=True)
+        Scale.apply(a, 3.0).sum().backward()
+        grads.append(a.grad.tolist())
+        if lib is chainrule:
+            t = chainrule.tensor([0.5, -2.0], dtype=chainrule.float64, requires_grad=True)
+            assert chainrule.autograd.gradcheck(lambda u: Scale.apply(u, 2.5), (t,))
+    assert grads[0] == grads[1]
