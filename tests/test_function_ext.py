@@ -158,3 +158,80 @@ def test_setup_context_form(torch):
             t = chainrule.tensor([0.5, -2.0], dtype=chainrule.float64, requires_grad=True)
             assert chainrule.autograd.gradcheck(lambda u: Scale.apply(u, 2.5), (t,))
     assert grads[0] == grads[1]
+
+
+def _multi_hook_log(lib):
+    G = lib.autograd.graph
+    a = lib.tensor([1.0, 2.0], requires_grad=True)
+    b = lib.tensor([3.0], requires_grad=True)
+    c = lib.tensor([5.0], requires_grad=True)
+    m = a * 2
+    log = []
+
+    def as_list(g):
+        return None if g is None else g.tolist()
+
+    h = G.register_multi_grad_hook((m, b, c), lambda gs: log.append(["all"] + [as_list(g)
+                                                                             for g in gs]))
+    h2 = G.register_multi_grad_hook((m,), lambda g: log.append(["any", g.tolist()]),
+                                    mode="any")
+    (m.sum() * b.sum()).backward(retain_graph=True)
+    (m.sum() * 3).backward(retain_graph=True)
+    h.remove()
+    h2.remove()
+    (m.sum() * b.sum()).backward()
+    return log
+
+
+def test_register_multi_grad_hook_matches_torch(torch):
+    assert sorted(map(str, _multi_hook_log(chainrule))) == \
+        sorted(map(str, _multi_hook_log(torch)))
+    for lib in (chainrule, torch):
+        with pytest.raises(ValueError, match="Expects mode to be one of"):
+            lib.autograd.graph.register_multi_grad_hook((lib.ones(1),), print, mode="bad")
+
+
+def test_gradient_edge_and_increment_version(torch):
+    for lib in (chainrule, torch):
+        G = lib.autograd.graph
+        a = lib.ones(2, requires_grad=True)
+        m = a * 2
+        e = G.get_gradient_edge(m)
+        assert isinstance(e, tuple) and e.node is m.grad_fn and e.output_nr == 0
+        assert G.get_gradient_edge(a).node.name() == "torch::autograd::AccumulateGrad"
+        assert G.GradientEdge._fields == ("node", "output_nr", "ownership_token")
+        with pytest.raises(RuntimeError, match="not possible to get the gradient edge"):
+            G.get_gradient_edge(lib.ones(2))
+        t = lib.ones(2)
+        v = t._version
+        G.increment_version(t)
+        G.increment_version([t, t])
+        assert t._version - v == 3
+
+
+def test_increment_version_invalidates_saved_tensor(torch):
+    msgs = []
+    for lib in (chainrule, torch):
+        a = lib.ones(2, requires_grad=True)
+        b = a * 1
+        y = (b * b).sum()
+        lib.autograd.graph.increment_version(b)
+        with pytest.raises(RuntimeError) as err:
+            y.backward()
+        msgs.append(str(err.value).split(". Hint")[0])
+    assert msgs[0] == msgs[1]
+
+
+def test_node_hook_handles(torch):
+    for lib in (chainrule, torch):
+        calls = []
+        a = lib.ones(2, requires_grad=True)
+        m = a * 2
+        h = m.grad_fn.register_hook(lambda gi, go: calls.append("post"))
+        h2 = m.grad_fn.register_prehook(lambda go: calls.append("pre"))
+        assert type(h).__name__ == "RemovableHandle"
+        m.sum().backward(retain_graph=True)
+        h.remove()
+        h2.remove()
+        m.sum().backward()
+        assert calls == ["pre", "post"]

@@ -15,6 +15,8 @@ formula is recorded, which is what makes higher derivatives work.
 from __future__ import annotations
 
 import heapq
+import itertools
+import threading
 
 from .._dtypes import _BY_NP
 from .._tensor import Tensor
@@ -24,6 +26,15 @@ from .grad_mode import _tls
 from .graph import AccumulateGrad
 
 __all__ = ["run_backward"]
+
+_task_ids = itertools.count()
+
+
+class _CurrentTask(threading.local):
+    value = None  # (id, root nodes, nodes leading to `inputs` or None) of the running pass
+
+
+_current_task = _CurrentTask()
 
 
 def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
@@ -55,6 +66,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         needed = _nodes_leading_to(targets, _parents(root_nodes))
     captured = [None] * (len(inputs) if inputs is not None else 0)
     restricted = inputs is not None
+    prev_task = _current_task.value  # for register_multi_grad_hook: which pass is this
+    _current_task.value = (next(_task_ids), root_nodes, needed)
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
@@ -144,6 +157,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 upcoming, upcoming_grads = new, new_grads
     finally:
         _tls.grad_enabled = prev_mode
+        _current_task.value = prev_task
     if not accumulate:
         return captured
     if inputs is not None:
