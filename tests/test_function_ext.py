@@ -235,3 +235,31 @@ def test_node_hook_handles(torch):
         h2.remove()
         m.sum().backward()
         assert calls == ["pre", "post"]
+
+
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_gradcheck_options_and_wrong_backward(torch, fast_mode):
+    verdicts = []
+    for lib in (chainrule, torch):
+        class WrongSquare(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x * x
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * 3 * x  # wrong: should be 2x
+
+        x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        good = lib.autograd.gradcheck(lambda t: (t.sin() * t), (x,), fast_mode=fast_mode,
+                                      nondet_tol=0.0, check_undefined_grad=False,
+                                      masked=None)
+        bad = lib.autograd.gradcheck(WrongSquare.apply, (x,), fast_mode=fast_mode,
+                                     raise_exception=False)
+        gg = lib.autograd.gradgradcheck(lambda t: t.exp() * t, (x,), fast_mode=fast_mode)
+        verdicts.append((good, bad, gg))
+        with pytest.raises(RuntimeError, match="Jacobian mismatch"):  # GradcheckError
+            lib.autograd.gradcheck(WrongSquare.apply, (x,), fast_mode=fast_mode)
+    assert verdicts[0] == verdicts[1] == (True, False, True)
