@@ -155,3 +155,32 @@ def test_retain_graph_recomputes_again():
     first = x.grad.clone()
     y.backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * first.numpy())
+
+
+def _nested(lib):
+    ck = lib.utils.checkpoint.checkpoint
+    x = lib.tensor([0.5, 1.0, 1.5], requires_grad=True)
+
+    def inner(t):
+        return (t.sin() * t).exp()
+
+    def outer(t):
+        return ck(inner, t.cos() * 2, use_reentrant=False).tanh() * t
+
+    ck(outer, x, use_reentrant=False).sum().backward()
+    return x.grad.numpy()
+
+
+def test_nested_checkpoints_match_torch(torch):
+    np.testing.assert_allclose(_nested(chainrule), _nested(torch), rtol=1e-5)
+
+
+def test_reentrant_refuses_autograd_grad(torch):
+    msgs = []
+    for lib in (chainrule, torch):
+        x = lib.ones(2, requires_grad=True)
+        y = lib.utils.checkpoint.checkpoint(lambda t: t.exp().sum(), x, use_reentrant=True)
+        with pytest.raises(RuntimeError) as err:
+            lib.autograd.grad(y, x)
+        msgs.append(str(err.value))
+    assert msgs[0] == msgs[1]

@@ -101,6 +101,14 @@ class CheckpointFunction(Function):
     @staticmethod
     def backward(ctx, *args):
         from ..autograd import backward as _backward
+        from ..autograd.engine import _current_task
+        task = _current_task.value
+        if task is not None and task[2] is not None:  # autograd.grad / backward(inputs=)
+            raise RuntimeError(
+                "When use_reentrant=True, torch.utils.checkpoint is incompatible"
+                " with .grad() or passing an `inputs` parameter to .backward()."
+                " To resolve this error, you can either set use_reentrant=False,"
+                " or call .backward() without passing the `inputs` argument.")
         inputs = list(ctx.inputs)
         for i, idx in enumerate(ctx.tensor_indices):
             inputs[idx] = ctx.saved_tensors[i]
