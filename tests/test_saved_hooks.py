@@ -116,3 +116,32 @@ def test_no_hook_no_cost_flag():
     with chainrule.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
         assert NodeHooks.active is True
     assert NodeHooks.active is False
+
+
+def test_custom_function_saved_output_is_packed_as_the_output(torch):
+    logs = []
+    for lib in (chainrule, torch):
+        class Exp(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(x, y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                _, y = ctx.saved_tensors
+                return g * y
+
+        log = []
+
+        def pack(t):
+            log.append((None if t.grad_fn is None else t.grad_fn.name(), t.requires_grad))
+            return t
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        with lib.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            y = Exp.apply(x)
+        y.sum().backward()
+        logs.append((log, x.grad.tolist()))
+    assert logs[0] == logs[1]

@@ -45,11 +45,6 @@ class FunctionCtx:
                 vc = t._version_counter()
                 saved.append((t, vc, vc[0]))
         self._saved = saved
-        if NodeHooks.active:
-            hooks = current_hooks()
-            if hooks is not None:  # saved_tensors_hooks: keep what pack returns
-                self._saved = [s if s[0] is None else (_PackedOne(*pack_tensor(s[0], hooks)),
-                                                       None, 0) for s in saved]
 
     save_for_forward = save_for_backward
 
@@ -309,6 +304,8 @@ class Function(metaclass=FunctionMeta):
                         alias._vc = vc
                         ctx._saved[i] = (alias, vc, version)
                         break
+            if NodeHooks.active and current_hooks() is not None:
+                _pack_saved(ctx, wired, current_hooks())
         return tuple(wired) if is_tuple else wired[0]
 
 
@@ -318,6 +315,17 @@ class InplaceFunction(Function):
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
+
+
+def _pack_saved(ctx, wired, hooks) -> None:
+    """saved_tensors_hooks: each saved tensor (a saved output as the wired output, as torch
+    hands it to pack) is replaced by what pack returns."""
+    for i, (t, _, _) in enumerate(ctx._saved):
+        if t is None:
+            continue
+        if i in ctx._output_slots:
+            t = wired[ctx._output_slots[i]]
+        ctx._saved[i] = (_PackedOne(*pack_tensor(t, hooks)), None, 0)
 
 
 def _edge(t):
