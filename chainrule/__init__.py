@@ -57,6 +57,8 @@ from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E4
                                    hamming_window, hann_window, kaiser_window)
 from .ops.linalg.lowrank import lobpcg, pca_lowrank, svd_lowrank  # noqa: E402
 from ._dlpack import from_dlpack, to_dlpack  # noqa: E402
+from .ops.nn.rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu,  # noqa: E402
+                         rnn_relu_cell, rnn_tanh, rnn_tanh_cell)
 
 __version__ = "0.1.0"
 

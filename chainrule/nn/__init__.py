@@ -1,29 +1,14 @@
-"""chainrule.nn: layers, losses, parameters and initialisation, mirroring torch.nn."""
+"""chainrule.nn: layers, losses, parameters and initialisation, mirroring torch.nn.
+
+Every module class is exported by ``nn.modules`` (its ``__all__``); this package adds the
+parameter classes and the ``functional``, ``init`` and ``utils`` submodules.
+"""
 from __future__ import annotations
 
-from . import (
-           functional,
-           init,
-           utils,  # nnmod: torch.nn.utils
-)
-from .modules import (  # nnmod
-           Container,
-           Identity,
-           Linear,
-           Module,
-           ModuleDict,
-           ModuleList,
-           MSELoss,
-           ParameterDict,
-           ParameterList,
-           ReLU,
-           Sequential,
-           Sigmoid,
-           Tanh,
-)
-from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter  # nnmod
+from . import functional, init, utils
+from .modules import *  # noqa: F403 - the module classes, as listed in modules.__all__
+from .modules import __all__ as _module_names
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 
-__all__ = ["Buffer", "Identity", "Linear", "MSELoss", "Module", "ModuleList", "Parameter", "ReLU",
-           "Sequential", "Sigmoid", "Tanh", "functional", "init"]
-__all__ += ["Container", "ModuleDict", "ParameterDict", "ParameterList",  # nnmod
-            "UninitializedBuffer", "UninitializedParameter", "utils"]
+__all__ = [*_module_names, "Buffer", "Parameter", "UninitializedBuffer",
+           "UninitializedParameter", "functional", "init", "utils"]

@@ -3,7 +3,7 @@ weight and spectral normalisation, BatchNorm fusion and the stateless call. (The
 helpers, ``nn.utils.rnn``, live in their own module.)"""
 from __future__ import annotations
 
-from . import parametrizations, parametrize, stateless
+from . import parametrizations, parametrize, rnn, stateless
 from .clip_grad import _clip_grads_with_norm_ as clip_grads_with_norm_
 from .clip_grad import _get_total_norm as get_total_norm
 from .clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
@@ -23,5 +23,5 @@ __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_
            "convert_conv2d_weight_memory_format", "convert_conv3d_weight_memory_format",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights", "get_total_norm", "parameters_to_vector",
-           "parametrizations", "parametrize", "remove_spectral_norm", "remove_weight_norm",
+           "parametrizations", "parametrize", "remove_spectral_norm", "rnn", "remove_weight_norm",
            "skip_init", "spectral_norm", "stateless", "vector_to_parameters", "weight_norm"]
