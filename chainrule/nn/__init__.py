@@ -12,3 +12,8 @@ from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedPara
 
 __all__ = [*_module_names, "Buffer", "Parameter", "UninitializedBuffer",
            "UninitializedParameter", "functional", "init", "utils"]
+
+from . import parallel  # noqa: E402 - nn.parallel: DataParallel on the one CPU device
+from .parallel import DataParallel  # noqa: E402
+
+__all__ += ["DataParallel", "parallel"]

@@ -161,20 +161,13 @@ def _by_dtype(self_params: list, model_params: list) -> list:
     return list(groups.values())
 
 
-def _batchnorm_class() -> type | None:
-    try:
-        from ..nn.modules.batchnorm import _BatchNorm
-    except ImportError:
-        return None
+def _batchnorm_class() -> type:
+    from ..nn.modules.batchnorm import _BatchNorm
     return _BatchNorm
 
 
-def _is_batchnorm(module: Module, cls: type | None) -> bool:
-    if cls is not None:
-        return isinstance(module, cls)
-    # until chainrule.nn has BatchNorm: any module with its running statistics and momentum
-    return (hasattr(module, "running_mean") and hasattr(module, "running_var")
-            and hasattr(module, "momentum") and hasattr(module, "reset_running_stats"))
+def _is_batchnorm(module: Module, cls: type) -> bool:
+    return isinstance(module, cls)
 
 
 @no_grad()
