@@ -96,6 +96,8 @@ def can_cast(from_, to) -> bool:
 globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor ...
 globals().update({_s.__name__: _s for _s in _LEGACY_STORAGES.values()})  # torch.FloatStorage ...
 from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin from here on
+from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: E402 - autotools
+                                    is_anomaly_enabled, set_anomaly_enabled)
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing", "fft",
                  "version", "storage")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import graph
+from .anomaly_mode import detect_anomaly, set_detect_anomaly  # autotools
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -15,6 +16,7 @@ from .graph import Node
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "gradgradcheck",
            "Function", "graph", "Node"]
+__all__ += ["detect_anomaly", "set_detect_anomaly", "Variable"]  # autotools
 
 
 def _as_tuple(x):
@@ -159,4 +161,7 @@ def __getattr__(name):
     if name == "Function":
         from .function import Function
         return Function
+    if name == "Variable":  # autotools
+        from .variable import Variable
+        return Variable
     raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")

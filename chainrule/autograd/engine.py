@@ -15,14 +15,26 @@ formula is recorded, which is what makes higher derivatives work.
 from __future__ import annotations
 
 import heapq
+import itertools
+import threading
 
 from .._dtypes import _BY_NP
 from .._tensor import Tensor
 from ..backend import namespace_of
+from ._saved_hooks import NodeHooks
 from .grad_mode import _tls
 from .graph import AccumulateGrad
 
 __all__ = ["run_backward"]
+
+_task_ids = itertools.count()
+
+
+class _CurrentTask(threading.local):
+    value = None  # (id, root nodes, nodes leading to `inputs` or None) of the running pass
+
+
+_current_task = _CurrentTask()
 
 
 def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
@@ -54,6 +66,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         needed = _nodes_leading_to(targets, _parents(root_nodes))
     captured = [None] * (len(inputs) if inputs is not None else 0)
     restricted = inputs is not None
+    prev_task = _current_task.value  # for register_multi_grad_hook: which pass is this
+    _current_task.value = (next(_task_ids), root_nodes, needed)
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
@@ -68,6 +82,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     # else can add to its gradients, which skip the heap and the buffer dict (a chain never
     # touches either).
     upcoming = upcoming_grads = None
+    anomaly = NodeHooks.anomaly
     try:
         while True:
             if upcoming is not None:
@@ -100,9 +115,14 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 grads = _run_tensor_hooks(node, grads, create_graph)
                 if node._pre_hooks:
                     grads = _run_pre_hooks(node, grads, create_graph)
-                outputs = node.apply(grads, create_graph, retain_graph)
+                if anomaly:
+                    outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
+                else:
+                    outputs = node.apply(grads, create_graph, retain_graph)
                 if node._hooks:
                     outputs = _run_post_hooks(node, outputs, grads, create_graph)
+            elif anomaly:  # detect_anomaly: the forward traceback on failure, NaN checks
+                outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
             else:
                 outputs = node.apply(grads, create_graph, retain_graph)
             new = new_grads = None
@@ -137,6 +157,7 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                 upcoming, upcoming_grads = new, new_grads
     finally:
         _tls.grad_enabled = prev_mode
+        _current_task.value = prev_task
     if not accumulate:
         return captured
     if inputs is not None:
@@ -145,6 +166,11 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
             if t.grad_fn is not None and g is not None:
                 _accumulate(t, g, create_graph, hooks=False)
     return None
+
+
+def _anomaly_apply(node, grads, create_graph, retain_graph):
+    from .anomaly_mode import anomaly_apply
+    return anomaly_apply(node, grads, create_graph, retain_graph)
 
 
 def _parents(root_nodes):

@@ -11,10 +11,12 @@ import functools
 import weakref
 
 from .._tensor import Tensor
+from ._saved_hooks import NodeHooks, current_hooks, pack_tensor, unpack_tensor
 from .grad_mode import _tls, no_grad
 from .graph import SAVED_FREED_MSG, ErrorNode, Node
 
-__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "BackwardCFunction", "once_differentiable",
+           "InplaceFunction"]
 
 
 class FunctionCtx:
@@ -57,6 +59,9 @@ class FunctionCtx:
             if t is None:
                 out.append(None)
                 continue
+            if t.__class__ is _PackedOne:
+                out.append(unpack_tensor(t.packed, t.unpack))
+                continue
             node = self._node() if self._node is not None else None
             if vc[0] != version:
                 from ..ops._registry import _modified_error
@@ -78,6 +83,15 @@ class FunctionCtx:
     def set_materialize_grads(self, value: bool) -> None:
         """With False, backward receives None (not zeros) for outputs that got no gradient."""
         self.materialize_grads = bool(value)
+
+
+class _PackedOne:
+    """A tensor saved by a custom Function through saved_tensors_hooks."""
+
+    __slots__ = ("packed", "unpack")
+
+    def __init__(self, packed, unpack):
+        self.packed, self.unpack = packed, unpack
 
 
 class BackwardCFunction(Node):
@@ -128,8 +142,8 @@ class BackwardCFunction(Node):
                 out.append(None)
                 continue
             if not isinstance(g, Tensor):
-                raise TypeError(f"function {self.name()} returned a gradient of type "
-                                f"{type(g).__name__} at index {pos}; expected a Tensor or None")
+                raise RuntimeError(f"expected Variable or None (got {type(g).__name__}) "
+                                   f"(chainrule: gradient {pos} returned by {self.name()})")
             shape = self._input_shapes[k]
             if tuple(g.shape) != shape:
                 try:
@@ -236,6 +250,9 @@ class Function(metaclass=FunctionMeta):
                                    "in-place operation.")
         edges = tuple(_edge(args[i]) for i in tensor_positions)  # before the node's seq
         node = cls._backward_cls()
+        if NodeHooks.anomaly:
+            from .anomaly_mode import record_traceback
+            record_traceback(node)
         node.ctx = ctx
         node._n_args = len(args)
         ctx._node = weakref.ref(node)  # node -> ctx is the strong direction (no cycle)
@@ -287,7 +304,28 @@ class Function(metaclass=FunctionMeta):
                         alias._vc = vc
                         ctx._saved[i] = (alias, vc, version)
                         break
+            if NodeHooks.active and current_hooks() is not None:
+                _pack_saved(ctx, wired, current_hooks())
         return tuple(wired) if is_tuple else wired[0]
+
+
+class InplaceFunction(Function):
+    """Kept for backward compatibility (torch's): a Function that may work in place."""
+
+    def __init__(self, inplace=False):
+        super().__init__()
+        self.inplace = inplace
+
+
+def _pack_saved(ctx, wired, hooks) -> None:
+    """saved_tensors_hooks: each saved tensor (a saved output as the wired output, as torch
+    hands it to pack) is replaced by what pack returns."""
+    for i, (t, _, _) in enumerate(ctx._saved):
+        if t is None:
+            continue
+        if i in ctx._output_slots:
+            t = wired[ctx._output_slots[i]]
+        ctx._saved[i] = (_PackedOne(*pack_tensor(t, hooks)), None, 0)
 
 
 def _edge(t):

@@ -11,7 +11,21 @@ from __future__ import annotations
 
 import itertools
 
-__all__ = ["Node", "AccumulateGrad", "ErrorNode", "SAVED_FREED_MSG"]
+from ._graph_utils import (  # noqa: F401 - torch.autograd.graph's names (autotools)
+    GradientEdge,
+    get_gradient_edge,
+    increment_version,
+    register_multi_grad_hook,
+)
+from ._saved_hooks import (  # noqa: F401 - torch.autograd.graph's names
+    disable_saved_tensors_hooks,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
+
+__all__ = ["Node", "AccumulateGrad", "ErrorNode", "SAVED_FREED_MSG", "saved_tensors_hooks",
+           "save_on_cpu", "disable_saved_tensors_hooks", "GradientEdge", "get_gradient_edge",
+           "increment_version", "register_multi_grad_hook"]
 
 _seq = itertools.count()
 
@@ -132,6 +146,8 @@ def _shared_nrs(nrs: tuple) -> tuple:
 
 
 class _RemovableHandle:
+    """The handle a hook registration returns (named RemovableHandle, as torch's)."""
+
     __slots__ = ("_list", "_item")
 
     def __init__(self, lst, item):
@@ -148,6 +164,9 @@ class _RemovableHandle:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+_RemovableHandle.__name__ = _RemovableHandle.__qualname__ = "RemovableHandle"
 
 
 class AccumulateGrad(Node):

@@ -10,6 +10,7 @@ import warnings
 
 from .._dtypes import check_int_range
 from .._tensor import Tensor
+from ..autograd._saved_hooks import NodeHooks, on_node
 from ..autograd.grad_mode import _tls
 from ..autograd.graph import _seq as _graph_seq
 from ..autograd.graph import _shared_nrs
@@ -132,6 +133,8 @@ def record(op, args, params, out_data, outs, xp=None):
         t._rg = True
         t.grad_fn = node
         t._output_nr = i
+    if NodeHooks.active:  # saved-tensor hooks or anomaly mode
+        on_node(node, args, outs)
     return node
 
 
@@ -158,7 +161,7 @@ def dispatch1(op, x):
     if x._rg and op.differentiable and _tls.grad_enabled:
         plan = op._plans.get(_TRUE1) or op.plan(_TRUE1)
         kind = plan.unary_kind
-        if kind == 3 or (kind == 1 and x._inference):
+        if kind == 3 or (kind == 1 and x._inference) or NodeHooks.active:
             r._rg = False
             record(op, (x,), None, out, (r,), xp)
             return r
@@ -272,6 +275,8 @@ def dispatch2(op, a, b):
         node._meta = meta
         r._rg = True
         r.grad_fn = node
+        if NodeHooks.active:  # saved-tensor hooks or anomaly mode
+            on_node(node, (a, b), (r,))
     return r
 
 

@@ -74,17 +74,22 @@ class OpNode(Node):
     def apply(self, grads, create_graph, retain_graph=True):
         saved = self._saved
         if saved is not None:
-            if saved is _FREED:
-                raise RuntimeError(SAVED_FREED_MSG)
-            v = self._versions  # flat: (counter, version seen, slot, tensor or None) * n
-            if v and (v[0][0] != v[1] or len(v) > 4):
-                self._check_versions(saved)
-            if create_graph:
-                saved = self._graph_values(saved)
-            if not retain_graph and (self._plan.holds_tensors or (
-                    self._keyed is not False and self._saves_arrays())):
-                self._saved = _FREED
-                self._versions = ()
+            if saved.__class__ is not tuple:  # freed, or packed by saved_tensors_hooks
+                if saved is _FREED:
+                    raise RuntimeError(SAVED_FREED_MSG)
+                saved = saved.unpack(create_graph)
+                if not retain_graph:
+                    self._saved = _FREED
+            else:
+                v = self._versions  # flat: (counter, version seen, slot, tensor or None) * n
+                if v and (v[0][0] != v[1] or len(v) > 4):
+                    self._check_versions(saved)
+                if create_graph:
+                    saved = self._graph_values(saved)
+                if not retain_graph and (self._plan.holds_tensors or (
+                        self._keyed is not False and self._saves_arrays())):
+                    self._saved = _FREED
+                    self._versions = ()
         F = graph_vocab if create_graph else self._F
         plan = self._plan
         if plan.holo:
