@@ -423,9 +423,14 @@ class Tensor:
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import format_tensor
         fn = self.grad_fn
+        tangent = None
+        if "_fw_tangent" in self.__dict__ or self._base is not None:  # a dual tensor's tangent
+            from .autograd.forward_ad import tangent_of
+            tangent = tangent_of(self)
         return format_tensor(self._data, self.dtype.name, requires_grad=self._rg,
                              grad_fn_name=None if fn is None else fn.name(),
-                             is_parameter=self._is_param)
+                             is_parameter=self._is_param,
+                             tangent_text=None if tangent is None else repr(tangent))
 
     __str__ = __repr__
 

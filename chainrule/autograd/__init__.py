@@ -1,7 +1,7 @@
 """chainrule.autograd: backward, grad, grad modes, custom Functions and gradcheck."""
 from __future__ import annotations
 
-from . import graph
+from . import forward_ad, graph
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -14,7 +14,7 @@ from .graph import Node
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "gradgradcheck",
-           "Function", "graph", "Node"]
+           "Function", "graph", "Node", "forward_ad"]
 
 
 def _as_tuple(x):

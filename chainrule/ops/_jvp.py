@@ -1,0 +1,170 @@
+"""Forward-mode rules: how an op's output tangent comes from its inputs' tangents.
+
+The forward-AD hook (installed at the dispatch point only while a ``dual_level`` is
+active, so ops pay nothing otherwise) runs the op, then its JVP. The rule is, in order:
+
+* the op's own ``jvp`` (an explicit rule, as derivatives.yaml's ``result:`` lines):
+  ``jvp(args, params, tangents, out)`` returns the output tangent(s), computed with public
+  ops on Tensors (``tangents[i]`` is None for an input without one);
+* ``LINEAR`` (and every view op): the op itself applied to the tangent of its one tensor
+  input, so the tangent of a view is the same view of the tangent;
+* otherwise the exact generic rule from the op's backward: the VJP ``u -> Jᵀu`` is linear
+  in ``u``, so ``J v`` is the gradient of ``<Jᵀu, v>`` with respect to ``u``, computed by a
+  second backward through the recorded first one. Every op whose backward can itself be
+  differentiated (the op table's gradgradcheck) gets its JVP this way; an op whose backward
+  cannot raises torch's NotImplementedError naming it, never a wrong tangent.
+"""
+from __future__ import annotations
+
+from .._tensor import Tensor
+from ..autograd import forward_ad as _fwd
+from ._dispatch import dispatch, interceptor
+
+LINEAR = "linear"
+
+
+def intercept(op, args, params):
+    """The forward-AD hook: run ``op``, then give its outputs their tangents."""
+    tangents = None
+    if op.differentiable:
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor):
+                t = _fwd.tangent_of(a)
+                if t is not None:
+                    if tangents is None:
+                        tangents = [None] * len(args)
+                    tangents[i] = t
+    interceptor.current = _fwd._STATE.previous
+    try:
+        out = _primal(op, args, params)
+        if tangents is not None:
+            _propagate(op, args, params, tangents, out)
+    finally:
+        interceptor.current = intercept
+    return out
+
+
+def _primal(op, args, params):
+    if any(a is None for a in args):  # an optional second input (ops/nn/_shared.py)
+        from .nn._shared import dispatch_optional
+        return dispatch_optional(op, args, params)
+    return dispatch(op, args, params)
+
+
+def _propagate(op, args, params, tangents, out):
+    outs = out if isinstance(out, tuple) else (out,)
+    if not any(o._data.dtype.kind in "fc" for o in outs):
+        return  # integer and bool results carry no tangent
+    rule = op.jvp
+    if rule is None and op.view:
+        rule = LINEAR
+    if rule == LINEAR:
+        result = _linear(op, args, params, tangents)
+    elif rule is not None:
+        result = rule(args, params, tangents, out)
+    else:
+        result = _from_backward(op, args, params, tangents, outs)
+    results = result if isinstance(result, tuple) else (result,)
+    for o, t in zip(outs, results):
+        if t is not None and o._data.dtype.kind in "fc":
+            _fwd.set_tangent(o, t)
+
+
+def _linear(op, args, params, tangents):
+    """A linear op's JVP is the op applied to the tangent (tensor inputs other than the
+    first are constants)."""
+    t = tangents[0]
+    if t is None:
+        return _zeros_like_outputs(op, args, params)
+    return _primal(op, (t,) + tuple(args[1:]), params)
+
+
+def _zeros_like_outputs(op, args, params):
+    from .. import zeros_like
+    out = _primal(op, args, params)
+    return tuple(zeros_like(o) for o in out) if isinstance(out, tuple) else zeros_like(out)
+
+
+def _not_supported(op) -> NotImplementedError:
+    return NotImplementedError(
+        f"Trying to use forward AD with {op.name} that does not support it because it has not "
+        "been implemented yet.\nPlease file an issue to PyTorch at "
+        "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we "
+        "can prioritize its implementation or submit a PR adding the implementation to "
+        "derivatives.yaml")
+
+
+def _from_backward(op, args, params, tangents, outs):
+    """``J v`` as the gradient of ``<Jᵀu, v>`` with respect to ``u`` (exact: linear in u)."""
+    from .. import zeros_like
+    from ..autograd import grad
+    from ..autograd.grad_mode import enable_grad, is_grad_enabled
+    # The tangent is itself differentiable when grad mode is on and a tangent requires grad.
+    keep_graph = is_grad_enabled() and any(t is not None and t._rg for t in tangents)
+    with enable_grad():
+        inputs, wrt = list(args), []
+        for i, t in enumerate(tangents):
+            if t is not None:
+                inputs[i] = args[i].detach().requires_grad_()
+                wrt.append(i)
+        douts = _primal(op, tuple(inputs), params)
+        douts = douts if isinstance(douts, tuple) else (douts,)
+        diff = [k for k, o in enumerate(douts) if o._rg]
+        if not diff:
+            return tuple(zeros_like(o) if o._data.dtype.kind in "fc" else None for o in outs)
+        us = [zeros_like(douts[k]).requires_grad_() for k in diff]
+        try:
+            vjps = grad([douts[k] for k in diff], [inputs[i] for i in wrt], us,
+                        create_graph=True, allow_unused=True)
+        except NotImplementedError:
+            raise
+        except RuntimeError as exc:
+            if "not implemented" in str(exc) or "does not support" in str(exc):
+                raise _not_supported(op) from None
+            raise
+        pairs = [(g, tangents[i]) for g, i in zip(vjps, wrt) if g is not None]
+        if any(not g._rg for g, _ in pairs):
+            raise _not_supported(op)
+        result = [None] * len(outs)
+        if pairs:
+            jv = grad([g for g, _ in pairs], us,
+                      [t if t.dtype == g.dtype else t.to(g.dtype) for g, t in pairs],
+                      create_graph=keep_graph, allow_unused=True)
+        else:
+            jv = (None,) * len(diff)
+        for k, j in zip(diff, jv):
+            result[k] = j if j is not None else zeros_like(outs[k])
+    if not keep_graph:
+        result = [r.detach() if r is not None else None for r in result]
+    return tuple(result)
+
+
+def write_tangent(self, result) -> None:
+    """After an in-place op wrote ``result`` into ``self``: ``self``'s tangent becomes
+    ``result``'s, written into the tangent ``self`` already has (or into a zero tangent
+    of its base, when ``self`` is a view), so every view's tangent follows."""
+    from .. import _memory
+    rt = _fwd.tangent_of(result)
+    if rt is None:
+        return
+    st = _fwd.tangent_of(self)
+    if st is None:
+        base = self._base
+        if base is None:
+            _fwd.set_tangent(self, _laid_out_like(self, rt))
+            return
+        _fwd.set_tangent(base, _laid_out_like(base, None))
+        st = _fwd.tangent_of(self)
+    _memory.writable(st._data)[...] = rt._data
+    st._bump_version()
+
+
+def _laid_out_like(t, value):
+    """A tangent with ``t``'s memory layout (so views of ``t`` map onto it): ``value``'s
+    numbers, or zeros."""
+    d = t._data
+    xp = t.xp
+    arr = xp.zeros_like(d) if value is None else xp.empty_like(d)
+    if value is not None:
+        arr[...] = value._data
+    return Tensor._make(arr)
