@@ -19,8 +19,8 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd import forward_ad as _fwd
 from ._dispatch import dispatch, interceptor
+from ._registry import LINEAR
 
-LINEAR = "linear"
 
 
 def intercept(op, args, params):
@@ -36,22 +36,32 @@ def intercept(op, args, params):
                     tangents[i] = t
     interceptor.current = _fwd._STATE.previous
     try:
+        # The generic rule runs the forward again: random ops must draw the same numbers.
+        rng = _rng_states(params) if tangents is not None and op.jvp is None and \
+            not op.view else None
         out = _primal(op, args, params)
         if tangents is not None:
-            _propagate(op, args, params, tangents, out)
+            _propagate(op, args, params, tangents, out, rng)
     finally:
         interceptor.current = intercept
     return out
 
 
 def _primal(op, args, params):
-    if any(a is None for a in args):  # an optional second input (ops/nn/_shared.py)
+    if len(args) == 2 and args[1] is None:  # an optional second input (ops/nn/_shared.py)
         from .nn._shared import dispatch_optional
         return dispatch_optional(op, args, params)
     return dispatch(op, args, params)
 
 
-def _propagate(op, args, params, tangents, out):
+def _rng_states(params):
+    from .._generator import Generator, default_generator
+    gens = [default_generator] + [v for v in (params or {}).values()
+                                  if isinstance(v, Generator)]
+    return [(g, g._gen.bit_generator.state) for g in gens]
+
+
+def _propagate(op, args, params, tangents, out, rng=None):
     outs = out if isinstance(out, tuple) else (out,)
     if not any(o._data.dtype.kind in "fc" for o in outs):
         return  # integer and bool results carry no tangent
@@ -63,7 +73,7 @@ def _propagate(op, args, params, tangents, out):
     elif rule is not None:
         result = rule(args, params, tangents, out)
     else:
-        result = _from_backward(op, args, params, tangents, outs)
+        result = _from_backward(op, args, params, tangents, outs, rng)
     results = result if isinstance(result, tuple) else (result,)
     for o, t in zip(outs, results):
         if t is not None and o._data.dtype.kind in "fc":
@@ -76,7 +86,14 @@ def _linear(op, args, params, tangents):
     t = tangents[0]
     if t is None:
         return _zeros_like_outputs(op, args, params)
-    return _primal(op, (t,) + tuple(args[1:]), params)
+    rest = tuple(args[1:])
+    try:
+        return _primal(op, (t,) + rest, params)
+    except RuntimeError:
+        if t._data.strides == args[0]._data.strides:
+            raise
+        # a view the tangent's layout does not allow: lay it out as the primal first
+        return _primal(op, (_laid_out_like(args[0], t),) + rest, params)
 
 
 def _zeros_like_outputs(op, args, params):
@@ -94,9 +111,9 @@ def _not_supported(op) -> NotImplementedError:
         "derivatives.yaml")
 
 
-def _from_backward(op, args, params, tangents, outs):
+def _from_backward(op, args, params, tangents, outs, rng):
     """``J v`` as the gradient of ``<Jᵀu, v>`` with respect to ``u`` (exact: linear in u)."""
-    from .. import zeros_like
+    from .. import ones_like, zeros_like
     from ..autograd import grad
     from ..autograd.grad_mode import enable_grad, is_grad_enabled
     # The tangent is itself differentiable when grad mode is on and a tangent requires grad.
@@ -107,12 +124,16 @@ def _from_backward(op, args, params, tangents, outs):
             if t is not None:
                 inputs[i] = args[i].detach().requires_grad_()
                 wrt.append(i)
+        for gen, state in rng or ():
+            gen._gen.bit_generator.state = state
         douts = _primal(op, tuple(inputs), params)
         douts = douts if isinstance(douts, tuple) else (douts,)
-        diff = [k for k, o in enumerate(douts) if o._rg]
+        diff = [k for k, o in enumerate(douts) if o._rg and o._data.dtype.kind in "fc"]
         if not diff:
             return tuple(zeros_like(o) if o._data.dtype.kind in "fc" else None for o in outs)
-        us = [zeros_like(douts[k]).requires_grad_() for k in diff]
+        # Any cotangent will do (the map is linear in it); ones tell a backward that gives
+        # zeros (floor, sign) from one that cannot be differentiated.
+        us = [ones_like(douts[k]).requires_grad_() for k in diff]
         try:
             vjps = grad([douts[k] for k in diff], [inputs[i] for i in wrt], us,
                         create_graph=True, allow_unused=True)
@@ -122,9 +143,15 @@ def _from_backward(op, args, params, tangents, outs):
             if "not implemented" in str(exc) or "does not support" in str(exc):
                 raise _not_supported(op) from None
             raise
-        pairs = [(g, tangents[i]) for g, i in zip(vjps, wrt) if g is not None]
-        if any(not g._rg for g, _ in pairs):
-            raise _not_supported(op)
+        pairs = []
+        for g, i in zip(vjps, wrt):
+            if g is None:
+                continue
+            if not g._rg:  # constant in u: zero, unless the backward is not differentiable
+                if g._data.any():
+                    raise _not_supported(op)
+                continue
+            pairs.append((g, tangents[i]))
         result = [None] * len(outs)
         if pairs:
             jv = grad([g for g, _ in pairs], us,
