@@ -189,7 +189,7 @@ def tangent_of(t):
     if base is None:
         return None
     base_tangent = base.__dict__.get("_fw_tangent")
-    if not base_tangent:
+    if base_tangent is None or base_tangent is _NO_TANGENT:
         return None
     return _untraced(lambda: view_of_tangent(t, base, base_tangent))
 

@@ -19,8 +19,7 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd import forward_ad as _fwd
 from ._dispatch import dispatch, interceptor
-from ._registry import LINEAR
-
+from ._registry import ELEMENTWISE, LINEAR
 
 
 def intercept(op, args, params):
@@ -70,6 +69,10 @@ def _propagate(op, args, params, tangents, out, rng=None):
         rule = LINEAR
     if rule == LINEAR:
         result = _linear(op, args, params, tangents)
+    elif rule == ELEMENTWISE and outs[0]._data.dtype.kind == "f":
+        result = _elementwise(op, args, params, tangents[0], out)
+    elif rule == ELEMENTWISE:  # complex: the backward conjugates, the generic rule does not
+        result = _from_backward(op, args, params, tangents, outs, rng)
     elif rule is not None:
         result = rule(args, params, tangents, out)
     else:
@@ -96,6 +99,24 @@ def _linear(op, args, params, tangents):
         return _primal(op, (_laid_out_like(args[0], t),) + rest, params)
 
 
+def _elementwise(op, args, params, t, out):
+    """``f'(x) * t``: the op's backward rule with the tangent as the incoming gradient."""
+    from ._registry import _rule_names
+    from ._vocab import graph_vocab
+    rule = op.vjps[0]
+    values = []
+    for name in _rule_names(rule):
+        if name == op.inputs[0]:
+            values.append(args[0])
+        elif name == "out":
+            values.append(out)
+        elif name.endswith("_shape"):
+            values.append(tuple(args[0]._data.shape))
+        else:
+            values.append((params or {}).get(name, op.defaults.get(name)))
+    return rule(graph_vocab, t, *values)
+
+
 def _zeros_like_outputs(op, args, params):
     from .. import zeros_like
     out = _primal(op, args, params)
@@ -109,6 +130,12 @@ def _not_supported(op) -> NotImplementedError:
         "https://github.com/pytorch/pytorch/issues/new?template=feature-request.yml so that we "
         "can prioritize its implementation or submit a PR adding the implementation to "
         "derivatives.yaml")
+
+
+def _undifferentiable(exc) -> bool:
+    """A backward that cannot itself be differentiated (torch's NotImplemented node)."""
+    text = str(exc)
+    return "derivative for" in text and "not implemented" in text
 
 
 def _from_backward(op, args, params, tangents, outs, rng):
@@ -137,12 +164,8 @@ def _from_backward(op, args, params, tangents, outs, rng):
         try:
             vjps = grad([douts[k] for k in diff], [inputs[i] for i in wrt], us,
                         create_graph=True, allow_unused=True)
-        except NotImplementedError:
-            raise
         except RuntimeError as exc:
-            if "not implemented" in str(exc) or "does not support" in str(exc):
-                raise _not_supported(op) from None
-            raise
+            raise _not_supported(op) if _undifferentiable(exc) else exc from None
         pairs = []
         for g, i in zip(vjps, wrt):
             if g is None:
@@ -154,9 +177,12 @@ def _from_backward(op, args, params, tangents, outs, rng):
             pairs.append((g, tangents[i]))
         result = [None] * len(outs)
         if pairs:
-            jv = grad([g for g, _ in pairs], us,
-                      [t if t.dtype == g.dtype else t.to(g.dtype) for g, t in pairs],
-                      create_graph=keep_graph, allow_unused=True)
+            try:
+                jv = grad([g for g, _ in pairs], us,
+                          [t if t.dtype == g.dtype else t.to(g.dtype) for g, t in pairs],
+                          create_graph=keep_graph, allow_unused=True)
+            except RuntimeError as exc:
+                raise _not_supported(op) if _undifferentiable(exc) else exc from None
         else:
             jv = (None,) * len(diff)
         for k, j in zip(diff, jv):
