@@ -215,3 +215,65 @@ def set_tangent(t, tangent) -> None:
     """Give ``t`` its tangent at the current level."""
     t.__dict__["_fw_tangent"] = tangent
     _STATE.duals.append(weakref.ref(t))
+
+
+# ---------------------------------------------------------------------------- custom Function
+class primal_only:
+    """Run a custom Function's forward on primals (its ``jvp`` gives the tangents)."""
+
+    def __init__(self, active: bool):
+        self.active = active
+
+    def __enter__(self):
+        if self.active:
+            from ..ops._dispatch import interceptor
+            self.saved = interceptor.current
+            interceptor.current = _STATE.previous
+
+    def __exit__(self, *exc):
+        if self.active:
+            from ..ops._dispatch import interceptor
+            interceptor.current = self.saved
+
+
+def input_tangents(args):
+    """The tangents ``jvp`` receives (zeros for a tensor without one, None for a
+    non-tensor), or None when no input is a dual."""
+    from .._tensor import Tensor
+    tangents = [tangent_of(a) if isinstance(a, Tensor) else None for a in args]
+    if all(t is None for t in tangents):
+        return None
+    return [t if t is not None or not isinstance(a, Tensor) else
+            _untraced(lambda a=a: a.detach().new_zeros(a.shape))
+            for a, t in zip(args, tangents)]
+
+
+def function_jvp(cls, ctx, tangents, outputs) -> None:
+    """Give a custom Function's outputs the tangents its ``jvp`` staticmethod returns."""
+    from .._tensor import Tensor
+    from .function import Function
+    if cls.jvp is Function.jvp:
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+    ctx._in_jvp = True
+    try:
+        result = _untraced(lambda: cls.jvp(ctx, *tangents))
+    finally:
+        ctx._in_jvp = False
+    results = result if isinstance(result, tuple) else (result,)
+    if len(results) != len(outputs):
+        raise RuntimeError(f"jvp() returned an incorrect number of tangents (expected "
+                           f"{len(outputs)}, got {len(results)})")
+    for o, t in zip(outputs, results):
+        if isinstance(o, Tensor) and t is not None and o._data.dtype.kind in "fc":
+            if tuple(t.shape) != tuple(o.shape):
+                raise RuntimeError(f"Function {cls.__name__} returned an invalid tangent: "
+                                   f"expected shape {list(o.shape)}, got {list(t.shape)}")
+            set_tangent(o, t)
+
+
+def primals(args):
+    """``args`` with each dual replaced by its primal (what a custom forward sees)."""
+    from .._tensor import Tensor
+    return tuple(unpack_dual(a).primal if isinstance(a, Tensor) and tangent_of(a) is not None
+                 else a for a in args)
