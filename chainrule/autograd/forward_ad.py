@@ -72,6 +72,7 @@ def exit_dual_level(*, level=None) -> None:
         t = ref()
         if t is not None:
             t.__dict__.pop("_fw_tangent", None)
+            t.__dict__.pop("_fw_out_tangents", None)
     _STATE.duals = []
     interceptor.current = _STATE.previous
     _STATE.previous = None
@@ -209,6 +210,16 @@ def view_of_tangent(view, base, base_tangent):
 
 def _address(a) -> int:
     return a.__array_interface__["data"][0]
+
+
+def set_node_tangent(node, nr: int, tangent) -> None:
+    """Remember the tangent of ``node``'s output ``nr`` (for a saved output, seen again by
+    a create_graph backward)."""
+    d = node.__dict__
+    if "_fw_out_tangents" not in d:
+        d["_fw_out_tangents"] = {}
+        _STATE.duals.append(weakref.ref(node))
+    d["_fw_out_tangents"][nr] = tangent
 
 
 def set_tangent(t, tangent) -> None:

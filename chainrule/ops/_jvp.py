@@ -78,9 +78,14 @@ def _propagate(op, args, params, tangents, out, rng=None):
     else:
         result = _from_backward(op, args, params, tangents, outs, rng)
     results = result if isinstance(result, tuple) else (result,)
-    for o, t in zip(outs, results):
+    for nr, (o, t) in enumerate(zip(outs, results)):
         if t is not None and o._data.dtype.kind in "fc":
             _fwd.set_tangent(o, t)
+            node = o.grad_fn
+            if node is not None and getattr(node, "_versions", None):
+                # the node may save this output: a create_graph backward (forward over
+                # reverse) then sees it with its tangent (ops/_node.py)
+                _fwd.set_node_tangent(node, nr, t)
 
 
 def _linear(op, args, params, tangents):
