@@ -148,13 +148,17 @@ def _from_backward(op, args, params, tangents, outs, rng):
     from .. import ones_like, zeros_like
     from ..autograd import grad
     from ..autograd.grad_mode import enable_grad, is_grad_enabled
-    # The tangent is itself differentiable when grad mode is on and a tangent requires grad.
-    keep_graph = is_grad_enabled() and any(t is not None and t._rg for t in tangents)
+    # The tangent is itself differentiable (reverse over forward) when grad mode is on and a
+    # tangent or a primal requires grad: the primals that do are then used as they are.
+    keep_graph = is_grad_enabled() and any(
+        t is not None and (t._rg or args[i]._rg) for i, t in enumerate(tangents))
     with enable_grad():
         inputs, wrt = list(args), []
         for i, t in enumerate(tangents):
             if t is not None:
-                inputs[i] = args[i].detach().requires_grad_()
+                # one alias per position: x @ x needs the two sides' gradients apart
+                inputs[i] = args[i].view_as(args[i]) if keep_graph and args[i]._rg else \
+                    args[i].detach().requires_grad_()
                 wrt.append(i)
         for gen, state in rng or ():
             gen._gen.bit_generator.state = state
