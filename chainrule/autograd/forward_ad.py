@@ -160,7 +160,8 @@ def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:
     tangent = tangent_of(tensor)
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
-    primal = _untraced(lambda: tensor.view(tuple(tensor._data.shape)))
+    from ..ops._jvp import UNPACK_PRIMAL, dispatch
+    primal = _untraced(lambda: dispatch(UNPACK_PRIMAL, (tensor,)))
     primal.__dict__["_fw_tangent"] = _NO_TANGENT
     return UnpackedDualTensor(primal, tangent)
 

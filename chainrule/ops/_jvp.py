@@ -19,7 +19,11 @@ from __future__ import annotations
 from .._tensor import Tensor
 from ..autograd import forward_ad as _fwd
 from ._dispatch import dispatch, interceptor
-from ._registry import ELEMENTWISE, LINEAR
+from ._registry import ELEMENTWISE, LINEAR, op
+
+# unpack_dual's primal: an alias of the dual (torch's node for it is "Identity").
+UNPACK_PRIMAL = op("unpack_dual_primal", lambda xp, x: x.view(), vjps=(lambda F, g: g,),
+                   view=True, grad_fn="Identity")
 
 
 def intercept(op, args, params):
