@@ -141,8 +141,17 @@ def make_dual(tensor, tangent, *, level=None):
                            f"size {list(tensor._data.shape)} while the given forward gradient "
                            f"is of size {list(tangent._data.shape)}.")
     dual = _untraced(lambda: tensor.view(tuple(tensor._data.shape)))
+    if _element_strides(tangent) != _element_strides(tensor):
+        # kept as is only with the primal's layout (so views of the dual map onto it)
+        from ..ops._jvp import _laid_out_like
+        tangent = _laid_out_like(tensor, tangent)
     set_tangent(dual, tangent)
     return dual
+
+
+def _element_strides(t) -> tuple:
+    d = t._data
+    return tuple(s // d.itemsize for n, s in zip(d.shape, d.strides) if n > 1)
 
 
 def unpack_dual(tensor, *, level=None) -> UnpackedDualTensor:

@@ -230,7 +230,7 @@ def _laid_out_like(t, value):
     numbers, or zeros."""
     d = t._data
     xp = t.xp
-    arr = xp.zeros_like(d) if value is None else xp.empty_like(d)
+    arr = xp.zeros_like(d) if value is None else xp.empty_like(d, dtype=value._data.dtype)
     if value is not None:
         arr[...] = value._data
     return Tensor._make(arr)
