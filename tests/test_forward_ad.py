@@ -272,3 +272,13 @@ def test_gradcheck_forward_ad():
     with pytest.raises(chainrule.autograd.gradcheck.__globals__["GradcheckError"],
                        match="Jacobian computed with forward mode mismatch"):
         gradcheck(WrongJvp.apply, (x,), check_forward_ad=True)
+
+
+def test_tangent_dtype_follows_torch():
+    def scenario(m):
+        fw = _fw(m)
+        with fw.dual_level():
+            x = fw.make_dual(m.ones(2), m.ones(2, dtype=m.float64))
+            return [fw.unpack_dual(y).tangent.dtype
+                    for y in (x.sin(), x * 2, x[0], x.exp(), m.ones(2) + x)]
+    _same_text(scenario)

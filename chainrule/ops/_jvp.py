@@ -202,6 +202,17 @@ def _from_backward(op, args, params, tangents, outs, rng):
             result[k] = j if j is not None else zeros_like(outs[k])
     if not keep_graph:
         result = [r.detach() if r is not None else None for r in result]
+    # a tangent of a wider dtype than its primal widens the output tangents (torch's
+    # formulas promote: cos(x) * t)
+    from .._dtypes import promote_types
+    wide = [t.dtype for t in tangents if t is not None]
+    for k, r in enumerate(result):
+        if r is not None:
+            dtype = r.dtype
+            for d in wide:
+                dtype = promote_types(dtype, d)
+            if dtype != r.dtype:
+                result[k] = r.to(dtype)
     return tuple(result)
 
 
