@@ -282,3 +282,12 @@ def test_tangent_dtype_follows_torch():
             return [fw.unpack_dual(y).tangent.dtype
                     for y in (x.sin(), x * 2, x[0], x.exp(), m.ones(2) + x)]
     _same_text(scenario)
+
+
+def test_docs_autograd_page_examples_run():
+    """The examples of docs/autograd.md (forward mode, the functional API) are doctests."""
+    import doctest
+    from pathlib import Path
+    page = Path(__file__).resolve().parent.parent / "docs" / "autograd.md"
+    result = doctest.testfile(str(page), module_relative=False, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
