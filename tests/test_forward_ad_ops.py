@@ -18,15 +18,10 @@ from op_db import OP_DB, build, known_bug  # noqa: E402
 import chainrule  # noqa: E402
 from chainrule.autograd import forward_ad as cfw  # noqa: E402
 
-_COMPLEX_MUL = ("the generic JVP differentiates the backward, and the complex rules' double "
-                "backward is wrong (op_db KNOWN_BUGS: mul/div of complex tensors do not "
-                "conjugate)")
 _KINK = ("a sample at a point where the derivative is not defined (torch's explicit JVP and "
          "the derivative of its backward differ there)")
-_KNOWN = {"polar": _COMPLEX_MUL, "angle_complex": _COMPLEX_MUL, "sgn_complex": _COMPLEX_MUL,
-          **dict.fromkeys(["logit_outside", "std_zero", "linalg.det_singular",
-                           "logcumsumexp_inf"],
-                          _KINK)}
+_KNOWN = dict.fromkeys(["logit_outside", "std_zero", "linalg.det_singular",
+                        "logcumsumexp_inf"], _KINK)
 
 
 def _cases():
