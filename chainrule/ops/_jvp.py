@@ -69,12 +69,15 @@ def _propagate(op, args, params, tangents, out, rng=None):
     if not any(o._data.dtype.kind in "fc" for o in outs):
         return  # integer and bool results carry no tangent
     rule = op.jvp
-    if rule is None and op.view:
-        rule = LINEAR
+    if rule is None:
+        if op.view:
+            rule = LINEAR
+        elif op.ufunc is not None and _real_elementwise(op, args, outs):
+            rule = ELEMENTWISE
     if rule == LINEAR:
         result = _linear(op, args, params, tangents)
     elif rule == ELEMENTWISE and outs[0]._data.dtype.kind == "f":
-        result = _elementwise(op, args, params, tangents[0], out)
+        result = _elementwise(op, args, params, tangents, out)
     elif rule == ELEMENTWISE:  # complex: the backward conjugates, the generic rule does not
         result = _from_backward(op, args, params, tangents, outs, rng)
     elif rule is not None:
@@ -108,22 +111,50 @@ def _linear(op, args, params, tangents):
         return _primal(op, (_laid_out_like(args[0], t),) + rest, params)
 
 
-def _elementwise(op, args, params, t, out):
-    """``f'(x) * t``: the op's backward rule with the tangent as the incoming gradient."""
+def _real_elementwise(op, args, outs) -> bool:
+    """An op that is a NumPy ufunc (so elementwise), without parameters, on real tensors
+    only: its Jacobian is diagonal (per input, up to broadcasting), hence symmetric, so
+    its backward rule applied to the tangent is its JVP."""
+    if op.num_outputs != 1 or op.params or op.extra or op.variadic or \
+            outs[0]._data.dtype.kind != "f":
+        return False
+    return all(not isinstance(a, Tensor) or a._data.dtype.kind in "fiub" for a in args)
+
+
+def _elementwise(op, args, params, tangents, out):
+    """``sum_i f_i'(x) * t_i``: each input's backward rule with its tangent (broadcast to
+    the output's shape) as the incoming gradient."""
     from ._registry import _rule_names
     from ._vocab import graph_vocab
-    rule = op.vjps[0]
-    values = []
-    for name in _rule_names(rule):
-        if name == op.inputs[0]:
-            values.append(args[0])
-        elif name == "out":
-            values.append(out)
-        elif name.endswith("_shape"):
-            values.append(tuple(args[0]._data.shape))
-        else:
-            values.append((params or {}).get(name, op.defaults.get(name)))
-    return rule(graph_vocab, t, *values)
+    total = None
+    shape = tuple(out._data.shape)
+    for i, t in enumerate(tangents):
+        rule = op.vjps[i] if i < len(op.vjps) else None
+        if t is None or rule is None:
+            continue
+        values = []
+        for name in _rule_names(rule):
+            if name in op.inputs:
+                values.append(args[op.inputs.index(name)])
+            elif name == "out":
+                values.append(out)
+            elif name.endswith("_shape") and name[:-6] in op.inputs:
+                a = args[op.inputs.index(name[:-6])]
+                values.append(tuple(a._data.shape) if isinstance(a, Tensor) else ())
+            else:
+                values.append((params or {}).get(name, op.defaults.get(name)))
+        if tuple(t._data.shape) != shape:
+            t = t.expand(shape)
+        term = rule(graph_vocab, t, *values)
+        if not isinstance(term, Tensor):
+            continue
+        if tuple(term._data.shape) != shape:
+            term = term.expand(shape)
+        total = term if total is None else total + term
+    if total is None:
+        from .. import zeros_like
+        return zeros_like(out)
+    return total
 
 
 def _zeros_like_outputs(op, args, params):
