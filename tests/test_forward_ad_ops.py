@@ -121,7 +121,8 @@ def test_forward_ad(op):
     torch_has_it = not isinstance(t_tan, Exception)
     # torch's JVP and VJP disagree at a few points (singular matrices, triangular inputs
     # whose JVP reads the whole matrix): there chainrule must match one of them
-    torch_consistent = torch_has_it and _torch_identity_holds(op, vs, t_tan, 1)
+    def torch_inconsistent():
+        return torch_has_it and not _torch_identity_holds(op, vs, t_tan, 1)
     rtol, atol = _tolerance(c_outs)
     # (a) <J v, u> = <v, Jᵀ u> with chainrule's own backward
     chainrule.manual_seed(0)
@@ -138,16 +139,20 @@ def test_forward_ad(op):
         rhs = sum(_real_dot(_np(g), v) for g, v in zip(grads, vs) if g is not None)
         identity = bool(np.isclose(lhs, rhs, rtol=rtol, atol=atol))
         if np.isfinite(lhs) and np.isfinite(rhs):  # with inf/nan: (b) alone
-            assert identity or (torch_has_it and not torch_consistent), \
+            assert identity or torch_inconsistent(), \
                 f"<Jv,u> {lhs} != <v,J^T u> {rhs}"
     # (b) torch's tangents, where torch has forward AD for the op
-    if not torch_has_it or (identity and not torch_consistent):
+    if not torch_has_it:
         return
-    for k, (c, t) in enumerate(zip(c_tan, t_tan)):
-        if t is None or c is None:
-            if t is not None:
-                assert not np.any(_np(t)), f"output {k}: torch has a tangent, chainrule none"
-            continue
-        assert tuple(c.shape) == tuple(t.shape), f"output {k}: tangent shape"
-        np.testing.assert_allclose(_np(c), _np(t), rtol=rtol, atol=atol, equal_nan=True,
-                                   err_msg=f"tangent of output {k}")
+    try:
+        for k, (c, t) in enumerate(zip(c_tan, t_tan)):
+            if t is None or c is None:
+                if t is not None:
+                    assert not np.any(_np(t)), f"output {k}: torch has a tangent, chainrule none"
+                continue
+            assert tuple(c.shape) == tuple(t.shape), f"output {k}: tangent shape"
+            np.testing.assert_allclose(_np(c), _np(t), rtol=rtol, atol=atol, equal_nan=True,
+                                       err_msg=f"tangent of output {k}")
+    except AssertionError:
+        if not (identity and torch_inconsistent()):
+            raise
