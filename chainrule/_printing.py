@@ -308,6 +308,7 @@ def format_tensor(
     grad_fn_name: str | None = None,
     is_parameter: bool = False,
     device_suffix: str | None = None,
+    tangent_text: str | None = None,
 ) -> str:
     """Return exactly what torch's ``repr(tensor)`` returns for a tensor holding ``data``.
 
@@ -316,7 +317,8 @@ def format_tensor(
     as in torch. ``is_parameter`` prefixes ``Parameter containing:``; the
     ``requires_grad`` flag is still taken from the argument (a Parameter normally
     passes True). ``device_suffix`` is a device string such as 'cuda:0' (or an
-    already formed "device='cuda:0'") shown first among the suffixes.
+    already formed "device='cuda:0'") shown first among the suffixes. ``tangent_text`` is a
+    dual tensor's tangent, printed last.
     """
     name = _ALIASES.get(dtype_name, dtype_name)
     np_dtype = _NUMPY_DTYPES.get(name)
@@ -351,6 +353,8 @@ def format_tensor(
         suffixes.append(f"grad_fn=<{grad_fn_name}>")
     elif requires_grad:
         suffixes.append("requires_grad=True")
+    if tangent_text is not None:  # a dual tensor (forward AD)
+        suffixes.append(f"tangent={tangent_text}")
 
     text = _add_suffixes(prefix + body, suffixes, indent)
     if is_parameter:

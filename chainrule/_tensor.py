@@ -427,9 +427,14 @@ class Tensor:
             name = None if fn is None else fn.name()
         except RuntimeError:  # a view whose base changed in a way it may not follow (torch)
             name = "Invalid"
+        tangent = None
+        if "_fw_tangent" in self.__dict__ or self._base is not None:  # a dual tensor's tangent
+            from .autograd.forward_ad import tangent_of
+            tangent = tangent_of(self)
         return format_tensor(self._data, self.dtype.name, requires_grad=self._rg,
                              grad_fn_name=name,
-                             is_parameter=self._is_param)
+                             is_parameter=self._is_param,
+                             tangent_text=None if tangent is None else repr(tangent))
 
     __str__ = __repr__
 

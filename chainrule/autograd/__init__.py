@@ -1,7 +1,7 @@
 """chainrule.autograd: backward, grad, grad modes, custom Functions and gradcheck."""
 from __future__ import annotations
 
-from . import graph
+from . import forward_ad, functional, graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # autotools
 from .grad_mode import (
     enable_grad,
@@ -15,7 +15,7 @@ from .graph import Node
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "gradgradcheck",
-           "Function", "graph", "Node"]
+           "Function", "graph", "Node", "forward_ad", "functional"]
 __all__ += ["detect_anomaly", "set_detect_anomaly", "Variable"]  # autotools
 
 
@@ -97,6 +97,56 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
                  inputs=inputs)
 
 
+def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``grad(is_grads_batched=True)``: the first dimension of each grad_output is a batch;
+    one backward per batch entry (a loop: chainrule has no vmap to vectorise it), stacked."""
+    from .. import stack, zeros_like
+    from .._size import Size
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    if grad_outputs is None or len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got "
+                           f"{0 if grad_outputs is None else len(grad_outputs)} gradients for "
+                           f"{len(outputs)} outputs")
+    sizes = set()
+    for i, (o, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is None or tuple(g.shape[1:]) != tuple(o.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of "
+                f"{Size(() if g is None else g.shape)} and output[{i}] has a shape of "
+                f"{Size(o.shape)}. If you only want some tensors in `grad_output` to be "
+                "considered batched, consider using vmap.")
+        sizes.add(g.shape[0])
+    if len(sizes) != 1:
+        raise RuntimeError("is_grads_batched=True: every grad_output must have the same batch "
+                           f"size (the first dimension), got {sorted(sizes)}")
+    batch = sizes.pop()
+    if retain_graph is None:
+        retain_graph = create_graph
+    rows = [grad(outputs, inputs, tuple(g[b] for g in grad_outputs),
+                 retain_graph=retain_graph or b < batch - 1, create_graph=create_graph,
+                 allow_unused=True) for b in range(batch)]
+    result = []
+    for i, t in enumerate(inputs):
+        column = [row[i] for row in rows]
+        if all(g is None for g in column):
+            if materialize_grads:
+                result.append(zeros_like(t).expand((batch,) + tuple(t.shape)).clone())
+                continue
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
+            result.append(None)
+            continue
+        result.append(stack([g if g is not None else zeros_like(t) for g in column]))
+    return tuple(result)
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False,
          materialize_grads=False):
@@ -110,13 +160,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """
     from .._tensor import Tensor
     from .engine import run_backward
-    if is_grads_batched:
-        raise NotImplementedError("is_grads_batched=True is not supported yet")
     if materialize_grads and allow_unused is False:
         raise ValueError("Expected allow_unused to be True or not passed when "
                          "materialize_grads=True, but got: allow_unused=False.")
     if allow_unused is None:
         allow_unused = materialize_grads
+    if is_grads_batched:
+        return _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     outputs = _as_tuple(outputs)
     inputs = _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)

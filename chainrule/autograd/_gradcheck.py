@@ -10,9 +10,12 @@ allow_unused=True)`` against one-hot output gradients, twice, so nondeterminism 
 caught. ``fast_mode=True`` compares ``v^T J u`` for random vectors instead of whole
 Jacobians, as torch's fast mode does.
 
-Not implemented (accepted for signature compatibility): forward-mode checks
-(``check_forward_ad``, ``check_batched_forward_grad``, ``check_fwd_over_rev`` raise
-NotImplementedError when True), ``check_batched_grad`` (there is no vmap; each row is
+``check_forward_ad=True`` also builds the Jacobian with forward mode (one JVP per input
+element) and compares it with the numerical one; ``gradgradcheck(check_fwd_over_rev=True)``
+does that for the function computing the first-order gradients.
+
+Not implemented (accepted for signature compatibility): ``check_batched_forward_grad``
+(raises NotImplementedError when True), ``check_batched_grad`` (there is no vmap; each row is
 already checked on its own), sparse and complex inputs, and the "undefined gradient"
 check (chainrule has no undefined gradients: a zero gradient is always materialised, and
 ``check_undefined_grad`` checks that zero output gradients give zero input gradients).
@@ -285,6 +288,36 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
     return True
 
 
+def _check_forward_ad(func, func_out, inputs, eps, rtol, atol) -> None:
+    """The Jacobian from forward mode (one JVP per input element, one-hot tangents) against
+    the numerical one."""
+    from . import forward_ad as fwAD
+    outs = _as_tuple(func_out)
+    numerical = _numerical_jacobian(func, inputs, outs, eps)
+    for i, (pos, inp) in enumerate(_diff_inputs(inputs)):
+        xp = inp.xp
+        n = inp._data.size
+        cols = [xp.zeros((n, o._data.size), dtype=o._data.dtype) for o in outs]
+        for d_idx in range(n):
+            onehot = xp.zeros(n, dtype=inp._data.dtype)
+            onehot[d_idx] = 1
+            with fwAD.dual_level():
+                args = list(inputs)
+                args[pos] = fwAD.make_dual(inp, _new(onehot.reshape(inp._data.shape)))
+                for k, o in enumerate(_as_tuple(func(*args))):
+                    t = fwAD.unpack_dual(o).tangent if _is_tensor(o) else None
+                    if t is not None:
+                        cols[k][d_idx] = t._data.reshape(-1)
+        for k, o in enumerate(outs):
+            if o._data.dtype.kind not in "fc":
+                continue
+            analytical, num = _new(cols[k]), numerical[i][k]
+            if not _allclose(analytical, num, rtol, atol):
+                raise GradcheckError(
+                    f"Jacobian computed with forward mode mismatch for output {k:d} with "
+                    f"respect to input {i:d},\nnumerical:{num}\nanalytical:{analytical}\n")
+
+
 def _test_backward_mul_by_grad_output(outputs, inputs):
     from .. import zeros_like
     from . import grad
@@ -329,12 +362,13 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError(
             "Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    if check_forward_ad or check_batched_forward_grad:
-        raise NotImplementedError("gradcheck: forward-mode AD checks are not supported yet "
-                                  "(check_forward_ad=True)")
+    if check_batched_forward_grad:
+        raise NotImplementedError("gradcheck: batched forward-mode checks are not supported yet "
+                                  "(check_batched_forward_grad=True)")
     try:
         return _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
-                                 check_grad_dtypes, check_backward_ad, fast_mode)
+                                 check_grad_dtypes, check_backward_ad, fast_mode,
+                                 check_forward_ad)
     except GradcheckError:
         if raise_exception:
             raise
@@ -342,7 +376,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
-                      check_grad_dtypes, check_backward_ad, fast_mode):
+                      check_grad_dtypes, check_backward_ad, fast_mode, check_forward_ad=False):
     tupled_inputs = _as_tuple(inputs)
     _check_inputs(tupled_inputs)
     func_out = func(*tupled_inputs)
@@ -350,9 +384,12 @@ def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined
     for o in outputs:
         if o.is_complex():
             raise NotImplementedError("gradcheck: complex outputs are not supported yet")
-    check = _fast_gradcheck if fast_mode else _slow_gradcheck
-    check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
-          nondet_tol)
+    if check_backward_ad:
+        check = _fast_gradcheck if fast_mode else _slow_gradcheck
+        check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+              nondet_tol)
+    if check_forward_ad:
+        _check_forward_ad(func, func_out, tupled_inputs, eps, rtol, atol)
     if not check_backward_ad:
         return True
     if outputs:

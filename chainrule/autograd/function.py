@@ -11,6 +11,7 @@ import functools
 import weakref
 
 from .._tensor import Tensor
+from . import forward_ad as _fw
 from ._saved_hooks import NodeHooks, current_hooks, pack_tensor, unpack_tensor
 from .grad_mode import _tls, no_grad
 from .graph import SAVED_FREED_MSG, ErrorNode, Node
@@ -46,10 +47,21 @@ class FunctionCtx:
                 saved.append((t, vc, vc[0]))
         self._saved = saved
 
-    save_for_forward = save_for_backward
+    def save_for_forward(self, *tensors) -> None:
+        """Keep ``tensors`` for the ``jvp`` staticmethod (forward mode), where
+        ``saved_tensors`` returns them."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError("save_for_forward expects all arguments to be tensors; but got "
+                                f"an argument of type {type(t).__name__}.")
+        self._forward_saved = tensors
+        if self._saved is None:
+            self.save_for_backward(*tensors)
 
     @property
     def saved_tensors(self) -> tuple:
+        if self.__dict__.get("_in_jvp"):
+            return tuple(self._forward_saved)
         if self._freed:
             raise RuntimeError(SAVED_FREED_MSG)
         if self._saved is None:
@@ -218,6 +230,12 @@ class Function(metaclass=FunctionMeta):
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward mode: the output tangents from the input tangents (``grad_inputs``)."""
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = FunctionCtx()
@@ -225,12 +243,14 @@ class Function(metaclass=FunctionMeta):
         needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
         ctx.needs_input_grad = needs
         new_style = cls.setup_context is not Function.setup_context
-        with no_grad():
+        fw_tangents = _fw.input_tangents(args) if _fw._STATE.level >= 0 else None
+        fargs = args if fw_tangents is None else _fw.primals(args)  # forward sees primals
+        with no_grad(), _fw.primal_only(fw_tangents is not None):
             if new_style:
-                output = cls.forward(*args, **kwargs)
-                cls.setup_context(ctx, args, output)
+                output = cls.forward(*fargs, **kwargs)
+                cls.setup_context(ctx, fargs, output)
             else:
-                output = cls.forward(ctx, *args, **kwargs)
+                output = cls.forward(ctx, *fargs, **kwargs)
         is_tuple = isinstance(output, tuple)
         outputs = output if is_tuple else (output,)
         for t in ctx._dirty:
@@ -241,6 +261,8 @@ class Function(metaclass=FunctionMeta):
         if not (_tls.grad_enabled and any(needs)):
             for t in ctx._dirty:
                 t._bump_version()
+            if fw_tangents is not None:  # forward mode: the Function's jvp
+                _fw.function_jvp(cls, ctx, fw_tangents, outputs)
             return output
         for t in ctx._dirty:
             if t._rg and t.grad_fn is None:
@@ -306,6 +328,8 @@ class Function(metaclass=FunctionMeta):
                         break
             if NodeHooks.active and current_hooks() is not None:
                 _pack_saved(ctx, wired, current_hooks())
+        if fw_tangents is not None:  # forward mode: the Function's jvp
+            _fw.function_jvp(cls, ctx, fw_tangents, wired)
         return tuple(wired) if is_tuple else wired[0]
 
 

@@ -9,6 +9,7 @@ from . import strided  # noqa: F401
 from . import complex_ops, elementwise, integer, polynomials, special  # noqa: F401
 from . import inplace_forms, numeric, selection, statistics, strided_scatter  # noqa: F401
 from . import spectral_stft  # noqa: F401
+from . import _jvp  # noqa: F401  (forward-mode rules, and unpack_dual's op)
 from ._broadcast import sum_to_shape
 from ._registry import INTERNAL, OPS, PUBLIC, dispatch, expose
 

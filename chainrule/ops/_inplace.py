@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import _memory
 from .._tensor import Tensor
+from ..autograd.forward_ad import _STATE as _FW_STATE
 from ..autograd.grad_mode import _tls
 from ..backend import _NAMESPACES
 from . import pointwise as P
@@ -79,6 +80,9 @@ def _write(self: Tensor, result: Tensor, internal_check: bool = True) -> Tensor:
         _adopt_output(fn, self)
         rebase_history(self, fn, result._output_nr)
     self._bump_version()
+    if _FW_STATE.level >= 0:  # forward AD: the tangent is written in place too
+        from ._jvp import write_tangent
+        write_tangent(self, result)
     return self
 
 
@@ -191,7 +195,7 @@ def inplace(fn):
         if direct is not None and len(args) == 1 and kwargs.keys() <= {"alpha"}:
             other = args[0]
             if not (_tls.grad_enabled and (self._rg or (isinstance(other, Tensor) and
-                                                        other._rg))):
+                                                        other._rg))) and _FW_STATE.level < 0:
                 if _direct(direct, self, other, kwargs.get("alpha", 1)):
                     return self
         return _apply(fn, self, args, kwargs)

@@ -67,8 +67,14 @@ class OpNode(Node):
         v = self._versions
         for i in range(0, len(v), 4):
             slot, t = v[i + 2], v[i + 3]
-            vals[slot] = t if t is not None else Tensor._make(saved[slot], True, self,
-                                                              self._plan.sources[slot][1])
+            if t is None:
+                nr = self._plan.sources[slot][1]
+                t = Tensor._make(saved[slot], True, self, nr)
+                tangents = self.__dict__.get("_fw_out_tangents")
+                if tangents is not None and nr in tangents:  # forward AD over a backward
+                    from ..autograd.forward_ad import set_tangent
+                    set_tangent(t, tangents[nr])
+            vals[slot] = t
         return vals
 
     def apply(self, grads, create_graph, retain_graph=True):

@@ -28,12 +28,19 @@ from ._node import _IN, _OUT, _PARAM, _SHAPE, OpNode, _make_runner, _modified_er
 from ._vocab import INTERNAL, OPS, PUBLIC, expose, graph_vocab, raw_vocab
 
 # The names op files use, in one import: declarations here, dispatch and names re-exported.
-__all__ = ["Op", "op", "unary", "binary", "linear", "dispatch", "dispatch1", "dispatch2",
+__all__ = ["Op", "LINEAR", "ELEMENTWISE", "op", "unary", "binary", "linear", "dispatch",
+           "dispatch1", "dispatch2",
            "record", "interceptor", "expose", "OPS", "PUBLIC", "INTERNAL", "graph_vocab",
            "raw_vocab", "OpNode", "_modified_error"]
 
 
 _DTYPE_RULES = (None, "promote", "float", "promote_float")
+# ``jvp=LINEAR``: the op is linear in its first input, so its JVP is the op applied to the
+# tangent (views get this without asking); see ops/_jvp.py.
+LINEAR = "linear"
+# ``jvp=ELEMENTWISE``: a one-input elementwise op with a real local derivative, so its
+# JVP is its backward rule applied to the tangent (``g * f'(x)`` with g the tangent).
+ELEMENTWISE = "elementwise"
 
 
 class Op:

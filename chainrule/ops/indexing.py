@@ -207,6 +207,7 @@ def setitem(self, key, value) -> None:
     FillBackward3) or copied into (CopyBackwards); with tensors or lists in the key it is
     index_put_ (IndexPutBackward0). On a view of a tensor in a graph the base records
     CopySlices (see ops/_views.py)."""
+    from ..autograd.forward_ad import _STATE as _FW_STATE
     from ..autograd.grad_mode import _tls
     from ._inplace import check_inplace
     value = _value_tensor(self, value)
@@ -215,7 +216,7 @@ def setitem(self, key, value) -> None:
         return  # torch: nothing to do
     if len(key) == 1 and key[0] is True:
         key = (None,)
-    if _tls.grad_enabled and (self._rg or value._rg):
+    if (_tls.grad_enabled and (self._rg or value._rg)) or _FW_STATE.level >= 0:
         sliced, tensor_key = _setitem_target(self, key)
         if tensor_key is None:
             _copy_to(sliced, value)

@@ -9,6 +9,7 @@ exposed as ``special_<name>`` (internal: they are ``chainrule.special.<name>``).
 from __future__ import annotations
 
 from .._tensor import Tensor
+from ..autograd.forward_ad import _STATE as _FW_STATE
 from ..autograd.grad_mode import _tls
 from . import _special_math as M
 from ._inplace import inplace
@@ -94,7 +95,7 @@ def special_ndtr(input: Tensor, *, out=None) -> Tensor:
         return write_out("special_ndtr", out, (input,), lambda: special_ndtr(input))
     x = floatify(input)
     value = in_float64(M.ndtr)(x.xp, x._data)
-    if not (x._rg and _tls.grad_enabled):
+    if not (x._rg and _tls.grad_enabled) and _FW_STATE.level < 0:  # (forward AD: composed)
         return Tensor._make(x.xp.asarray(value))
     t = dispatch(MUL_SCALAR, (x,), {"other": M.SQRT1_2})
     y = dispatch(ADD_SCALAR, (erf(t),), {"other": 1})

@@ -12,6 +12,7 @@ Also here: linalg.diagonal (DiagonalBackward0), the op einsum's repeated subscri
 from __future__ import annotations
 
 from ..._tensor import Tensor, _wrap_dim
+from ...autograd.forward_ad import _STATE as _FW_STATE
 from ...autograd.grad_mode import _tls
 from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
@@ -246,7 +247,7 @@ def _einsum(equation, operands):
             perm_of[lab] = perm_index
             perm_index += 1
 
-    if not any(t._rg for t in operands) or not _tls.grad_enabled:
+    if (not any(t._rg for t in operands) or not _tls.grad_enabled) and _FW_STATE.level < 0:
         fast = _einsum_numpy(operands, op_labels, perm_of, out_num_dim, perm_index, ell_index,
                              ell_num_dim)
         if fast is not None:

@@ -15,8 +15,9 @@ SvdT = U.return_type("svd", ("U", "S", "V"))
 
 
 def _needs_grad(A) -> bool:
+    from ...autograd.forward_ad import _STATE
     from ...autograd.grad_mode import _tls
-    return A._rg and _tls.grad_enabled
+    return (A._rg and _tls.grad_enabled) or _STATE.level >= 0  # forward AD: composed
 
 
 # ---------------------------------------------------------------------------- eigh

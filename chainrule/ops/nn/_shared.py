@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _tls
-from .._registry import dispatch, expose, op, record
+from .._registry import dispatch, expose, interceptor, op, record
 
 ADD_SCALAR = op("_scalar_add", lambda xp, x, other: x + x.dtype.type(other),
                 params=("other",), vjps=(lambda F, g: g,), grad_fn="AddBackward1")
@@ -46,8 +46,9 @@ def dispatch_optional(op_, args: tuple, params: dict):
     """``dispatch`` for an op of two tensor inputs where the second may be None: its edge
     is then None, as torch's."""
     first, second = args
-    if second is not None:
-        return dispatch(op_, args, params)
+    if second is not None or interceptor.current is not None:  # (forward AD's hook)
+        return dispatch(op_, args, params) if second is not None else \
+            interceptor.current(op_, args, params)
     xp = first.xp
     out = op_.forward(xp, first._data, None, **params)
     many = op_.num_outputs != 1

@@ -6,25 +6,26 @@ SqueezeBackward3/4/5, UnsqueezeBackward1)."""
 from __future__ import annotations
 
 from ..._tensor import Tensor, _wrap_dim
-from .._registry import dispatch, op
+from ...autograd.forward_ad import _STATE as _FW_STATE
+from .._registry import LINEAR, dispatch, op
 from .views import SQUEEZE_INPLACE_DIM, _squeeze_call
 
 T_INPLACE = op("t_inplace", lambda xp, x: x.T, vjps=(lambda F, g: F.t(g),),
-               grad_fn="TBackward1")
+               grad_fn="TBackward1", jvp=LINEAR)
 TRANSPOSE_INPLACE = op("transpose_inplace",
                        lambda xp, x, dim0, dim1: xp.swapaxes(x, dim0, dim1) if x.ndim
                        else x.view(),
                        vjps=(lambda F, g, dim0, dim1: F.transpose(g, dim0, dim1),),
-                       params=("dim0", "dim1"), grad_fn="TransposeBackward1")
+                       params=("dim0", "dim1"), grad_fn="TransposeBackward1", jvp=LINEAR)
 SQUEEZE_INPLACE = op("squeeze_inplace", lambda xp, x, dims: xp.squeeze(x, dims),
                      vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("dims",),
-                     grad_fn="SqueezeBackward3")
+                     grad_fn="SqueezeBackward3", jvp=LINEAR)
 SQUEEZE_INPLACE_DIMS = op("squeeze_inplace_dims", lambda xp, x, dims: xp.squeeze(x, dims),
                           vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),),
-                          params=("dims",), grad_fn="SqueezeBackward5")
+                          params=("dims",), grad_fn="SqueezeBackward5", jvp=LINEAR)
 UNSQUEEZE_INPLACE = op("unsqueeze_inplace", lambda xp, x, dim: xp.expand_dims(x, dim),
                        vjps=(lambda F, g, dim: F.squeeze(g, dim),), params=("dim",),
-                       grad_fn="UnsqueezeBackward1")
+                       grad_fn="UnsqueezeBackward1", jvp=LINEAR)
 
 
 def _apply(self: Tensor, op_, params=None) -> Tensor:
@@ -38,6 +39,11 @@ def _apply(self: Tensor, op_, params=None) -> Tensor:
     self._bump_version()
     if result.grad_fn is not None:
         self.grad_fn, self._output_nr, self._rg = result.grad_fn, 0, True
+    if _FW_STATE.level >= 0:  # forward AD: the tangent takes the new shape too
+        from ...autograd.forward_ad import set_tangent, tangent_of
+        tangent = tangent_of(result)
+        if tangent is not None:
+            set_tangent(self, tangent)
     return self
 
 

@@ -43,7 +43,8 @@ SQUEEZE_DIMS = op("squeeze_dims", lambda xp, x, dims: xp.squeeze(x, dims),
 # whose node is SqueezeBackward4.
 SQUEEZE_INPLACE_DIM = op("squeeze_inplace_dim", lambda xp, x, dims: xp.squeeze(x, dims),
                          vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),),
-                         params=("dims",), grad_fn="SqueezeBackward4")  # not a view: in place
+                         params=("dims",), grad_fn="SqueezeBackward4",  # not a view: in place
+                         jvp="linear")
 
 
 def _view(xp, x, shape):

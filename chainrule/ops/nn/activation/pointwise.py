@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ...._tensor import Tensor
 from ..._inplace import inplace
-from ..._registry import dispatch, expose, op
+from ..._registry import ELEMENTWISE, dispatch, expose, op
 from .._compose import check_float, type_word
 
 __all__ = ["hardtanh", "hardtanh_", "relu6", "leaky_relu", "leaky_relu_", "elu", "elu_",
@@ -289,7 +289,7 @@ def _no_double_backward(name):
 
 
 HARDSIGMOID = op("hardsigmoid", _hardsigmoid,
-                 vjps=(lambda F, g, x: F.hardsigmoid_backward(g, x),))
+                 vjps=(lambda F, g, x: F.hardsigmoid_backward(g, x),), jvp=ELEMENTWISE)
 # torch has no derivative for hardsigmoid_backward: its node is NotImplemented.
 HARDSIGMOID_BACKWARD = op("hardsigmoid_backward", _hardsigmoid_bw, inputs=("grad_output", "x"),
                           vjps=(_no_double_backward("hardsigmoid_backward"),
