@@ -129,6 +129,7 @@ def test_gradients_of_log_prob_and_entropy(name, what):
     assert o[0] == th[0], f"{name}.{what}: {o} vs {th}"
     if o[0] == "raise":
         return
+    assert o[1].grad_fn.name() == th[1].grad_fn.name(), f"{name}.{what} grad_fn"
     grads = cr.autograd.grad(o[1].sum(), ours, allow_unused=True)
     tgrads = torch.autograd.grad(th[1].sum(), theirs, allow_unused=True)
     for i, (a, b) in enumerate(zip(grads, tgrads)):
@@ -142,8 +143,9 @@ def test_gradients_of_log_prob_and_entropy(name, what):
 def test_samples_shapes_dtypes_and_moments(name):
     (d, _), (t, _) = _pair(name)
     cr.manual_seed(1)
-    s = d.sample((20000,))
-    ts = t.sample((20000,))
+    n = 1000 if name in HEAVY_TAILED else 20000  # only the support is checked for those
+    s = d.sample((n,))
+    ts = t.sample((n,))
     assert tuple(s.shape) == tuple(ts.shape) and str(s.dtype) == str(ts.dtype)
     assert not s.requires_grad
     assert tuple(d.sample().shape) == tuple(t.sample().shape)
