@@ -422,9 +422,9 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import format_tensor
-        fn = self.grad_fn
+        fn = self.grad_fn  # torch prints the node type's name (NotImplemented, CopySlices)
         return format_tensor(self._data, self.dtype.name, requires_grad=self._rg,
-                             grad_fn_name=None if fn is None else fn.name(),
+                             grad_fn_name=None if fn is None else type(fn).__name__,
                              is_parameter=self._is_param)
 
     __str__ = __repr__

@@ -128,11 +128,13 @@ STANDARD_GAMMA = op("_standard_gamma", lambda xp, x, generator: _gamma_draw(xp, 
                     params=("generator",),
                     vjps=(lambda F, g, x, out: g * F._standard_gamma_grad(x, out),),
                     grad_fn="StandardGammaBackward0")
-STANDARD_GAMMA_GRAD = op("_standard_gamma_grad", _gamma_grad, inputs=("x", "output"),
-                         vjps=(_no_gamma_grad_derivative, None),
-                         grad_fn="StandardGammaGradBackward0", broadcasts=True)
+# the sample is a parameter: torch's node has no edge to it
+STANDARD_GAMMA_GRAD = op("_standard_gamma_grad", lambda xp, x, output: _gamma_grad(
+    xp, *xp.broadcast_arrays(x, output)), params=("output",),
+                         vjps=(_no_gamma_grad_derivative,), grad_fn="StandardGammaGradBackward0")
 DIRICHLET_GRAD = op("_dirichlet_grad", _dirichlet_grad_raw, inputs=("x", "alpha", "total"),
                     broadcasts=True)
+NI_DIRICHLET_GRAD = _not_implemented_node("_dirichlet_grad")
 DIRICHLET_RSAMPLE = op("dirichlet_rsample",
                        lambda xp, x, generator: _dirichlet_draw(xp, x, generator),
                        params=("generator",), vjps=(_dirichlet_vjp,),
@@ -171,14 +173,18 @@ def _standard_gamma(input: Tensor, generator=None) -> Tensor:
 def _standard_gamma_grad(input: Tensor, output: Tensor) -> Tensor:
     """d(sample)/d(alpha) of Gamma samples ``output`` drawn with shapes ``input``."""
     K.broadcast_shape(input.shape, output.shape)
-    return dispatch(STANDARD_GAMMA_GRAD, (input, output))
+    if input.dtype != output.dtype:
+        raise RuntimeError(f"Found dtype {scalar_type_name(output.dtype)} but expected "
+                           f"{scalar_type_name(input.dtype)}")
+    return dispatch(STANDARD_GAMMA_GRAD, (input,), {"output": output._data})
 
 
 @expose(method=False)
 def _dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor) -> Tensor:
     """The reparameterisation derivative of Dirichlet samples ``x`` (torch's scaling)."""
     K.broadcast_shape(K.broadcast_shape(x.shape, alpha.shape), total.shape)
-    return dispatch(DIRICHLET_GRAD, (x, alpha, total))
+    return _record_not_implemented(NI_DIRICHLET_GRAD, (x, alpha, total),
+                                   dispatch(DIRICHLET_GRAD, (x, alpha, total)))
 
 
 @expose(method=False)
