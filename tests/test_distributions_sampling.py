@@ -187,3 +187,17 @@ def test_location_scale_rsample_passes_gradcheck_given_the_noise(name):
         return getattr(D, name)(*a).rsample((2,))
 
     assert cr.autograd.gradcheck(draw, args)
+
+
+def test_second_derivatives_of_reparameterised_samples_behave_as_torch():
+    for m in (cr, torch):
+        a = m.tensor([0.5, 2.0], requires_grad=True)
+        (g,) = m.autograd.grad(m.distributions.Gamma(a, 1.0).rsample().sum(), [a],
+                               create_graph=True)
+        assert g.requires_grad
+        with pytest.raises(NotImplementedError, match="'_standard_gamma_grad' is not"):
+            g.sum().backward()
+        c = m.tensor([0.5, 2.0, 1.0], requires_grad=True)
+        x = m.distributions.Dirichlet(c).rsample()
+        (g,) = m.autograd.grad((x * m.tensor([1.0, 2.0, 3.0])).sum(), [c], create_graph=True)
+        assert not g.requires_grad  # torch's _Dirichlet is once_differentiable

@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..._factory import scalar_type_name
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
-from .._registry import dispatch, expose, op
+from .._registry import dispatch, expose, graph_vocab, op, raw_vocab
 from .._special_math import scipy_special
 from ..arithmetic import _not_implemented_node, _record_not_implemented
 from . import _sample as K
@@ -116,6 +116,10 @@ def _dirichlet_draw(xp, alpha, generator):
 
 
 def _dirichlet_vjp(F, g, x, out):
+    if F is graph_vocab:  # torch's _Dirichlet is once_differentiable: no graph of its own
+        from ...autograd.grad_mode import no_grad
+        with no_grad():
+            return _dirichlet_vjp(raw_vocab(g.xp), g._data, x._data, out._data)
     grad = F._dirichlet_grad(out, x, F.sum(x, -1, True))
     return grad * (g - F.sum(out * g, -1, True))
 
