@@ -42,9 +42,13 @@ def _gamma_grad(xp, alpha, x):
     special = scipy_special(xp)
     a, v = alpha.astype(xp.float64), x.astype(xp.float64)
     h = a * _STEP
-    lower = special.gammainc(a, v) < 0.5
-    up = xp.where(lower, special.gammainc(a + h, v), -special.gammaincc(a + h, v))
-    down = xp.where(lower, special.gammainc(a - h, v), -special.gammaincc(a - h, v))
+    lower = v < a  # about where P(alpha, x) < 1/2 (the median lies in (a - 1/3, a))
+    up, down = xp.empty_like(a), xp.empty_like(a)
+    upper = ~lower
+    up[lower] = special.gammainc(a[lower] + h[lower], v[lower])
+    down[lower] = special.gammainc(a[lower] - h[lower], v[lower])
+    up[upper] = -special.gammaincc(a[upper] + h[upper], v[upper])
+    down[upper] = -special.gammaincc(a[upper] - h[upper], v[upper])
     with xp.errstate(all="ignore"):
         log_pdf = (a - 1) * xp.log(v) - v - special.gammaln(a)
         grad = -(up - down) / (2 * h) / xp.exp(log_pdf)
