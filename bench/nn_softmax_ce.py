@@ -1,7 +1,7 @@
 """softmax / log_softmax / cross_entropy forward + backward: chainrule vs torch eager vs
 hand-written NumPy, single-threaded.
 
-    python bench/nn_softmax_ce.py                  # both cases, writes bench/results/nn_softmax_ce.md
+    python bench/nn_softmax_ce.py           # all cases, writes bench/results/nn_softmax_ce.md
     python bench/nn_softmax_ce.py --quick          # small CE, 3 repeats, writes nothing
     python bench/nn_softmax_ce.py --only softmax   # softmax,log_softmax,ce
 
@@ -200,7 +200,8 @@ def main():
     print(table)
     if not args.quick:
         import torch
-        header = (f"# bench/nn_softmax_ce.py\n\nMachine: {platform.processor() or platform.machine()}"
+        machine = platform.processor() or platform.machine()
+        header = (f"# bench/nn_softmax_ce.py\n\nMachine: {machine}"
                   f", {os.cpu_count()} CPUs (shared), Python {platform.python_version()}, NumPy "
                   f"{np.__version__}, torch {torch.__version__}; one thread each; medians of "
                   f"{args.repeats} repeats (CE: {max(3, args.repeats // 2)}); date "

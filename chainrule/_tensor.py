@@ -422,9 +422,13 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import format_tensor
-        fn = self.grad_fn  # torch prints the node type's name (NotImplemented, CopySlices)
+        try:  # torch prints the node type's name (NotImplemented, CopySlices)
+            fn = self.grad_fn
+            name = None if fn is None else type(fn).__name__
+        except RuntimeError:  # a view whose base changed in a way it may not follow (torch)
+            name = "Invalid"
         return format_tensor(self._data, self.dtype.name, requires_grad=self._rg,
-                             grad_fn_name=None if fn is None else type(fn).__name__,
+                             grad_fn_name=name,
                              is_parameter=self._is_param)
 
     __str__ = __repr__

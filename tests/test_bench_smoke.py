@@ -79,3 +79,24 @@ def test_timed_callables_agree(cases, case):
             out = fn()
         results[impl] = tuple(cases._np(g).copy() for g in out)
     assert cases.compare_timed(case, results)
+
+
+@pytest.mark.parametrize("case", ["index", "cumsum", "sort"])
+def test_tensor_ops_bench_gradients_agree(case):
+    import sys
+    bench = str(_CASES.parent)
+    sys.path.insert(0, bench)
+    try:
+        spec = importlib.util.spec_from_file_location("chainrule_bench_tensor_ops",
+                                                      _CASES.parent / "tensor_ops.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(bench)
+    import numpy as np
+    grads = {impl: module.build(impl, lib, case, None)()
+             for impl, lib in (("chainrule", chainrule), ("torch", torch), ("numpy", None))}
+    ref = grads["torch"].numpy()
+    atol = 1e-5 * np.abs(ref).max()  # float32 sums of up to 1000 terms, in any order
+    np.testing.assert_allclose(grads["chainrule"].numpy(), ref, rtol=1e-5, atol=atol)
+    np.testing.assert_allclose(grads["numpy"], ref, rtol=1e-5, atol=atol)

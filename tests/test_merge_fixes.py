@@ -46,3 +46,36 @@ def test_overlapping_unfold_windows_are_refused_not_miscomputed():
     with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
         x.unfold(1, 2, 1).add_(1)
     assert x.sum().item() == 0
+
+
+def _rebased_view(m, kind):
+    a = m.arange(3.0, requires_grad=True)
+    b = a * 1
+    if kind == "no_grad":
+        with m.no_grad():
+            v = b[0]
+    else:
+        v = b.unbind(0)[0]
+    b.add_(1)
+    return v
+
+
+def _try(fn):
+    try:
+        return repr(fn())
+    except RuntimeError as e:
+        return f"RuntimeError: {e}"
+
+
+@pytest.mark.parametrize("kind", ["no_grad", "unbind"])
+@pytest.mark.parametrize("use", [
+    lambda v: v.grad_fn, lambda v: v.is_leaf, lambda v: v.requires_grad, lambda v: v * 2,
+    lambda v: v.expand(1), repr, lambda v: v.detach(),
+])
+def test_view_whose_base_changed_raises_when_its_grad_fn_is_read(kind, use):
+    got = _try(lambda: use(_rebased_view(chainrule, kind)))
+    want = _try(lambda: use(_rebased_view(torch, kind)))
+    if want.startswith("RuntimeError") or "grad_fn" in want:
+        assert got == want
+    else:
+        assert got.split("(")[0] == want.split("(")[0]

@@ -336,7 +336,11 @@ def run_program(lib, prog, upstream):
             retained.append(env[step.ins[0]])
         if out is not None:
             env.append(out)
-            res.snaps.append(_snapshot(out))
+            try:  # reading grad_fn / is_leaf of a view whose base changed raises (torch)
+                res.snaps.append(_snapshot(out))
+            except RuntimeError as e:
+                res.error = (f"step {k}", e)
+                return res
     out = env[-1]
     res.graph = graph_signature(out.grad_fn, leaves)
     res.out_requires_grad = out.requires_grad

@@ -87,10 +87,48 @@ class OpNode(Node):
                 self._versions = ()
         F = graph_vocab if create_graph else self._F
         plan = self._plan
+        if plan.holo:
+            g0 = grads[0]
+            if g0 is None or plan.holo == 2 or (
+                    g0._data if create_graph else g0).dtype.kind == "c":
+                if _complex(grads) or (plan.holo == 2 and _complex(saved or ())):
+                    return _conj_run(self, F, grads, saved)
         rule = plan.unary_rule
         if rule is not None:  # one input, one saved value (most elementwise ops)
             return [rule(F, grads[0], saved[0])]
         return plan.runner(self, F, grads, saved)
+
+
+def _complex(values, create_graph=None) -> bool:
+    """Whether any of ``values`` (gradients or saved values: arrays, Tensors, other) is
+    complex."""
+    for v in values:
+        if isinstance(v, Tensor):
+            v = v._data
+        dt = getattr(v, "dtype", None)
+        if dt is not None and getattr(dt, "kind", None) == "c":
+            return True
+    return False
+
+
+def _conj_run(node, F, grads, saved):
+    """A holomorphic op's rules under torch's complex convention: conj(rule(conj(g)))."""
+    if node.op.holomorphic is None:  # rules for real numbers only: never a wrong number
+        raise NotImplementedError(
+            f"the derivative of {node.op.name} ({node.name()}) for complex inputs is not "
+            "implemented in chainrule yet; compute it on the real and imaginary parts "
+            "(torch.view_as_real), or see docs/differences.md")
+    conj = F.conj_physical
+    grads = [None if g is None else conj(g) for g in grads]
+    plan = node._plan
+    rule = plan.unary_rule
+    out = [rule(F, grads[0], saved[0])] if rule is not None else plan.runner(node, F, grads,
+                                                                             saved)
+    return [None if r is None else conj(r) if _kind(r) == "c" else r for r in out]
+
+
+def _kind(r) -> str:
+    return (r._data if isinstance(r, Tensor) else r).dtype.kind
 
 
 def _make_runner(op, rule_positions):

@@ -39,6 +39,15 @@ _DTYPE_RULES = (None, "promote", "float", "promote_float")
 class Op:
     """One op: its name, forward over ``xp``, per-input backward rules and grad_fn name.
 
+    Complex gradients follow torch's convention (the conjugate Wirtinger derivative): a
+    ``holomorphic`` op's rules are written as for real numbers (``g * F.cos(x)``) and the
+    node runs them as ``conj(rule(conj(g)))`` when the gradient is complex, which is
+    ``g * conj(f'(z))``; an op that is not complex-analytic (abs, angle, real, conj, fft
+    with its normalisations ...) says ``holomorphic=False`` and writes torch's rule itself;
+    ``holomorphic=None`` marks rules that hold for real numbers only (a complex gradient
+    raises NotImplementedError naming the op, never a wrong number).
+    Linear ops with real coefficients (reshape, sum, indexing) need neither.
+
     ``jvp`` (forward-mode rule) and ``batch`` (batching rule) are reserved fields that later
     work fills; ``dtype_rule`` is one of None (NumPy's result is torch's), ``"promote"``
     (torch's result_type over the inputs), ``"float"`` (integers become the default float
@@ -60,13 +69,14 @@ class Op:
                  "_plans", "jvp", "batch", "dtype_rule", "broadcasts", "num_outputs",
                  "_raw", "differentiable", "defaults", "dtype_inputs", "view", "variadic",
                  "_node_classes", "ufunc", "_fast", "scalars", "checked", "refuse", "check",
-                 "fast_kinds", "extra", "scalar_names")
+                 "fast_kinds", "extra", "scalar_names", "holomorphic")
 
     def __init__(self, name, forward, *, inputs=("x",), params=(), vjps=None, grad_fn=None,
                  dtype_rule=None, broadcasts=False, jvp=None, batch=None, num_outputs=1,
                  dtype_inputs=None, view=False, variadic=False, ufunc=None, scalars=(),
-                 checked=(), refuse=None, check=None, fast_kinds=None):
+                 checked=(), refuse=None, check=None, fast_kinds=None, holomorphic=True):
         self.name = name
+        self.holomorphic = holomorphic
         if isinstance(forward, str):  # "sin": the backend's function of that name
             ufunc = forward
             forward = _backend_function(forward)
@@ -159,7 +169,7 @@ class _Plan:
     input, the positions of the saved values its rule takes."""
 
     __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot", "holds_tensors",
-                 "unary_kind", "runner", "unary_rule")
+                 "unary_kind", "runner", "unary_rule", "holo")
 
     def __init__(self, op: Op, mask):
         names: list = []
@@ -208,6 +218,8 @@ class _Plan:
         simple = (len(op.inputs) == 1 and op.num_outputs == 1 and not op.broadcasts and
                   not op.variadic and self.rule_positions[0] == (0,) and len(sources) == 1)
         self.unary_rule = op.vjps[0] if simple else None
+        # 0: rules in torch's complex convention; 1: holomorphic; 2: real inputs only
+        self.holo = {False: 0, True: 1, None: 2}[op.holomorphic]
 
 
 _RULE_NAMES: dict = {}
@@ -246,4 +258,5 @@ def binary(name, forward, *, da=None, db=None, params=(), **kw) -> Op:
 def linear(name, forward, *, transpose, params=(), **kw) -> Op:
     """A one-input linear op (neg, reshape, sum, indexing): give its transpose, which is
     also its backward."""
+    kw.setdefault("holomorphic", False)  # real coefficients: conj(T(conj g)) is T(g)
     return Op(name, forward, inputs=("x",), params=params, vjps=(transpose,), **kw)

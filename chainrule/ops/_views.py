@@ -15,8 +15,10 @@ as ``base.as_strided(size, stride, storage_offset)`` (AsStridedBackward0), as to
 replay does; torch does it lazily on the next ``grad_fn`` access, chainrule at the change.
 Views torch forbids to be modified (made under no_grad, outputs of multi-output ops such as
 unbind, of custom Functions) raise torch's error when modified, and when their base is
-modified their grad_fn becomes a node that raises it at backward (torch raises when the
-grad_fn is next read).
+modified their grad_fn becomes a node that raises it at backward, and reading the view's
+``grad_fn`` (so using it in any op, or asking ``is_leaf``) raises it at once, as in torch:
+the view's class becomes ``_RebasedView``, whose ``grad_fn`` is a property, so ordinary
+tensors pay nothing for the check.
 """
 from __future__ import annotations
 
@@ -34,6 +36,32 @@ from ._vocab import raw_vocab
 NO_GRAD, MULTI, INFERENCE, CUSTOM = "no_grad", "multi_output", "inference", "custom"
 
 _ref = weakref.ref
+
+
+_GRAD_FN_SLOT = Tensor.grad_fn  # the slot descriptor, read and written below
+
+
+class _RebasedView(Tensor):
+    """A view whose base was modified in place although the view may not be replayed
+    (made under no_grad / inference mode, an output of a multi-output op or a custom
+    Function): reading ``grad_fn`` raises torch's error."""
+
+    __slots__ = ()
+
+    @property
+    def grad_fn(self):
+        fn = _GRAD_FN_SLOT.__get__(self, Tensor)
+        if isinstance(fn, ErrorNode):
+            raise type(fn._error)(*fn._error.args)
+        return fn
+
+    @grad_fn.setter
+    def grad_fn(self, fn):
+        _GRAD_FN_SLOT.__set__(self, fn)
+
+
+_RebasedView.__name__ = _RebasedView.__qualname__ = "Tensor"  # type(v) prints as torch's
+_RebasedView.__module__ = Tensor.__module__
 
 
 def track_views(parent: Tensor, outs, multi: bool) -> None:
@@ -102,6 +130,8 @@ def refresh_views(vc: list) -> None:
                 v.grad_fn = ErrorNode(view_error(v, meta, indirect=True))
                 v._output_nr = 0
                 v._rg = True
+                if v.__class__ is Tensor:
+                    v.__class__ = _RebasedView
             continue
         fn = base.grad_fn
         if fn is None and base._rg:

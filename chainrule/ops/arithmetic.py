@@ -84,12 +84,14 @@ def _scaled(xp, b, alpha, dtype):
 def _add(xp, a, b, alpha=1):
     if alpha == 1:
         return xp.add(a, b)
+    a = xp.asarray(a)
     return (a + _scaled(xp, b, alpha, a.dtype)).astype(a.dtype, copy=False)
 
 
 def _sub(xp, a, b, alpha=1):
     if alpha == 1:
         return xp.subtract(a, b)
+    a = xp.asarray(a)
     return (a - _scaled(xp, b, alpha, a.dtype)).astype(a.dtype, copy=False)
 
 

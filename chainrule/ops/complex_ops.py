@@ -15,26 +15,30 @@ from ._registry import binary, dispatch, dispatch1, expose, op, unary
 
 VIEW_AS_REAL = op("view_as_real", lambda xp, x: _as_real(xp, x),
                   vjps=(lambda F, g: F.view_as_complex(g.contiguous() if isinstance(g, Tensor)
-                                                       else g),), view=True)
+                                                       else g),), view=True,
+                  holomorphic=False)
 VIEW_AS_COMPLEX = op("view_as_complex", lambda xp, x: _as_complex(xp, x),
-                     vjps=(lambda F, g: F.view_as_real(g),), view=True)
+                     vjps=(lambda F, g: F.view_as_real(g),), view=True, holomorphic=False)
 # Rules conjugate with conj_physical: under create_graph a conj() result would carry the
 # conjugate bit, which view_as_real refuses.
-CONJ = unary("conj", "conjugate", vjp=lambda F, g: F.conj_physical(g))
-CONJ_PHYSICAL = unary("conj_physical", "conjugate", vjp=lambda F, g: F.conj_physical(g))
-CONJ_PHYSICAL_ = unary("conj_physical_inplace", "conjugate",
-                       vjp=lambda F, g: F.conj_physical(g), grad_fn="ConjPhysicalBackward1")
+# These rules (and the ones below) are torch's for complex numbers: holomorphic=False.
+_NH = {"holomorphic": False}
+CONJ = unary("conj", "conjugate", vjp=lambda F, g: F.conj_physical(g), **_NH)
+CONJ_PHYSICAL = unary("conj_physical", "conjugate", vjp=lambda F, g: F.conj_physical(g), **_NH)
+CONJ_PHYSICAL_ = unary("conj_physical_inplace", "conjugate", vjp=lambda F, g: F.conj_physical(g),
+                       grad_fn="ConjPhysicalBackward1", **_NH)
 # The raw meanings of F.real and F.imag in rules (their graph meanings are the public
 # views below); never dispatched.
 REAL = unary("real", "real")
 IMAG = unary("imag", "imag")
 ANGLE = unary("angle", lambda xp, x: _angle(xp, x), vjp=lambda F, g, x: _angle_grad(F, g, x),
-              dtype_rule="float")
+              dtype_rule="float", **_NH)
 COMPLEX = binary("complex", lambda xp, a, b: _complex(xp, a, b),
-                 da=lambda F, g: F.real(g), db=lambda F, g: F.imag(g), broadcasts=True)
+                 da=lambda F, g: F.real(g), db=lambda F, g: F.imag(g), broadcasts=True, **_NH)
 POLAR = binary("polar", lambda xp, a, b: _complex(xp, a * xp.cos(b), a * xp.sin(b)),
                da=lambda F, g, out: F.real(F.conj_physical(g) * F.sgn(out)),
-               db=lambda F, g, out: F.real(F.conj_physical(g) * out * 1j), broadcasts=True)
+               db=lambda F, g, out: F.real(F.conj_physical(g) * out * 1j), broadcasts=True,
+               **_NH)
 
 
 def _as_real(xp, x):

@@ -63,7 +63,8 @@ NAN_TO_NUM = unary("nan_to_num", lambda xp, x, nan=0.0, posinf=None, neginf=None
                    _nan_to_num(xp, x, nan, posinf, neginf),
                    vjp=lambda F, g, x: g * F.isfinite(x), params=("nan", "posinf", "neginf"),
                    grad_fn="NanToNumBackward0")
-SGN = unary("sgn", lambda xp, x: _sgn(xp, x), vjp=lambda F, g, x, out: _sgn_grad(F, g, x, out))
+SGN = unary("sgn", lambda xp, x: _sgn(xp, x), vjp=lambda F, g, x, out: _sgn_grad(F, g, x, out),
+            holomorphic=False)  # torch's complex rule, written out
 
 
 def _sinc(xp, x):

@@ -305,13 +305,3 @@ def _older_inplace_entries():
 ENTRIES = (_older_inplace_entries() + _unary_entries() + _predicate_entries() + _binary_entries() + _lerp_entries()
            + _float_power_entries() + _frexp_entries() + _integer_entries()
            + _complex_entries())
-
-# Bugs found here in code this family does not own (strict xfails; see tests/op_db/__init__).
-_COMPLEX_MUL = ("the complex rules' double backward runs through mul/div of complex tensors, "
-                "whose rules (ops/pointwise.py) do not conjugate: torch's d(a*b)/da is "
-                "g * b.conj()")
-KNOWN_BUGS = {
-    "polar": {"test_gradgradcheck": (None, _COMPLEX_MUL)},
-    "angle_complex": {"test_gradgradcheck": (None, _COMPLEX_MUL)},
-    "sgn_complex": {"test_gradgradcheck": (None, _COMPLEX_MUL)},
-}

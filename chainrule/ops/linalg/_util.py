@@ -70,6 +70,13 @@ def check_float(t, fname: str, what: str = "input"):
         raise RuntimeError(f"{fname}: Low precision dtypes not supported. Got {type_word(t)}")
 
 
+def check_real(t, fname: str):
+    """For the linalg functions chainrule computes for real matrices only (yet)."""
+    if t._data.dtype.kind == "c":
+        raise NotImplementedError(f"{fname}: chainrule supports real (float32/float64) inputs "
+                                  f"only so far, got {type_word(t)}; see docs/differences.md")
+
+
 def check_matrix(t, fname: str, name: str = "A"):
     if t.ndim < 2:
         raise RuntimeError(f"{fname}: The input tensor {name} must have at least 2 dimensions.")

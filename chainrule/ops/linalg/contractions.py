@@ -9,7 +9,8 @@ from .products import _broadcast_shapes, _numel, dot, mm
 
 # ---------------------------------------------------------------------------- vdot, trace
 VDOT = op("vdot", lambda xp, a, b: xp.vdot(a, b), inputs=("a", "b"),
-          vjps=(lambda F, g, b: g * b, lambda F, g, a: g * a))
+          vjps=(lambda F, g, b: F.conj_physical(g) * b, lambda F, g, a: g * a),
+          holomorphic=False)  # conj(a) . b: torch's complex rules, written out
 TRACE = op("trace", lambda xp, x: xp.trace(x),
            vjps=(lambda F, g, x_shape: F._linalg_diag_embed(
                F.expand(F.unsqueeze(g, 0), (min(x_shape),)), x_shape[0], x_shape[1]),))
@@ -242,10 +243,12 @@ def inner(input, other, *, out=None):
 
 @expose(method=False, internal=True)
 def linalg_vecdot(x, y, *, dim=-1, out=None):
-    """torch.linalg.vecdot: (x * y).sum(dim) with broadcasting."""
+    """torch.linalg.vecdot: (x.conj() * y).sum(dim) with broadcasting."""
     from ._util import write_out
     if x.ndim == 1 and y.ndim == 1:
         return write_out(vdot(x, y), out)
+    if x.is_complex():
+        x = x.conj_physical()
     return write_out((x * y).sum(dim), out)
 
 

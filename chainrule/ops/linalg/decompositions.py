@@ -179,7 +179,7 @@ def det(input):
 
 def _slogdet_forward(xp, A):
     sign, logabs = U.raising(xp.linalg.slogdet)(A)
-    return xp.asarray(sign, dtype=A.dtype), xp.asarray(logabs, dtype=A.dtype)
+    return xp.asarray(sign, dtype=A.dtype), xp.asarray(logabs, dtype=A.real.dtype)
 
 
 def _slogdet_grad(F, g, A):
@@ -191,7 +191,7 @@ def _slogdet_grad(F, g, A):
 
 
 SLOGDET = op("linalg_slogdet", _slogdet_forward, inputs=("A",), num_outputs=2,
-             vjps=(_slogdet_grad,), grad_fn="LinalgSlogdetBackward0")
+             vjps=(_slogdet_grad,), grad_fn="LinalgSlogdetBackward0", holomorphic=None)
 
 
 @expose(method=False, internal=True)
@@ -211,6 +211,7 @@ def slogdet(input):
 @expose
 def logdet(input):
     """log det(A): nan for a negative determinant (composed from slogdet, as torch)."""
+    U.check_real(input, "logdet")
     U.check_tensor(input, "logdet", "input")
     U.check_square(input, "logdet")
     U.check_float(input, "logdet")
@@ -269,16 +270,17 @@ def _cholesky_grad(F, g, out0, upper):
 CHOLESKY_EX = op("linalg_cholesky_ex", lambda xp, A, upper=False, check=False,
                  fname="linalg.cholesky": _cholesky_forward(xp, A, upper, check, fname),
                  inputs=("A",), params=("upper", "check", "fname"), num_outputs=2,
-                 vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0")
+                 vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0", holomorphic=None)
 CHOLESKY = op("cholesky", lambda xp, A, upper=False:
               _cholesky_forward(xp, A, upper, True, "cholesky")[0],
-              inputs=("A",), params=("upper",), vjps=(_cholesky_grad,))
+              inputs=("A",), params=("upper",), vjps=(_cholesky_grad,), holomorphic=None)
 
 
 @expose(method=False, internal=True)
 def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor that
     is not positive-definite (0: success)."""
+    U.check_real(A, "linalg.cholesky_ex")
     U.no_grad_out(out, "linalg_cholesky_ex", A)
     U.check_linalg_input(A, "linalg.cholesky")
     params = {"upper": upper, "check": check_errors, "fname": "linalg.cholesky_ex"}
@@ -353,7 +355,7 @@ def _qr_grad(F, g, out0, out1, mode):
 
 
 QR = op("linalg_qr", _qr_forward, inputs=("A",), params=("mode",), num_outputs=2,
-        vjps=(_qr_grad,), grad_fn="LinalgQrBackward0")
+        vjps=(_qr_grad,), grad_fn="LinalgQrBackward0", holomorphic=None)
 
 
 @expose(method=False, internal=True)

@@ -58,12 +58,13 @@ def _matrix_exp_grad(F, g, A):
 
 
 MATRIX_EXP = op("linalg_matrix_exp", lambda xp, A: expm_raw(xp, A), inputs=("A",),
-                vjps=(_matrix_exp_grad,), grad_fn="LinalgMatrixExpBackward0")
+                vjps=(_matrix_exp_grad,), grad_fn="LinalgMatrixExpBackward0", holomorphic=None)
 
 
 @expose(method=False, internal=True)
 def linalg_matrix_exp(A):
     """torch.linalg.matrix_exp: the exponential of each square matrix."""
+    U.check_real(A, "linalg.matrix_exp")
     U.check_linalg_input(A, "linalg.matrix_exp")
     return dispatch(MATRIX_EXP, (A,))
 
@@ -174,13 +175,14 @@ def _householder_grads(F, g, A, tau):
 HOUSEHOLDER = op("linalg_householder_product", _householder_forward, inputs=("A", "tau"),
                  vjps=(lambda F, g, A, tau: _householder_grads(F, g, A, tau)[0],
                        lambda F, g, A, tau: _householder_grads(F, g, A, tau)[1]),
-                 grad_fn="LinalgHouseholderProductBackward0")
+                 grad_fn="LinalgHouseholderProductBackward0", holomorphic=None)
 
 
 @expose(method=False, internal=True)
 def linalg_householder_product(A, tau, *, out=None):
     """torch.linalg.householder_product: the first n columns of H_1 ... H_k,
     H_i = I - tau_i v_i v_i^T (the Q of geqrf's compact form)."""
+    U.check_real(A, "linalg.householder_product")
     U.no_grad_out(out, "linalg_householder_product", A, tau)
     fname = "torch.linalg.householder_product"
     if A.ndim < 2:

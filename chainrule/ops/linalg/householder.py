@@ -95,7 +95,7 @@ ORMQR = op("ormqr", _ormqr_raw, inputs=("A", "tau", "C"), params=("left", "trans
                  _q_grads(F, _grad_q(F, g, C, left, transpose), A, tau)[1],
                  lambda F, g, A, tau, left, transpose:
                  F.ormqr(A, tau, g, left, not transpose)),
-           grad_fn="OrmqrBackward0")
+           grad_fn="OrmqrBackward0", holomorphic=None)
 
 
 @expose

@@ -341,7 +341,8 @@ def _renorm_grad(F, g, x, p, dim, maxnorm):
     return F.where(nrm > maxnorm, factor * g - (factor * invnorm) * nb, g)
 
 
-RENORM = op("renorm", _renorm_forward, params=("p", "dim", "maxnorm"), vjps=(_renorm_grad,))
+RENORM = op("renorm", _renorm_forward, params=("p", "dim", "maxnorm"), vjps=(_renorm_grad,),
+            holomorphic=None)
 
 
 @expose

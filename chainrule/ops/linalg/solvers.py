@@ -238,12 +238,13 @@ def _chol_solve_grad_L(F, g, L, out, upper):
 CHOLESKY_SOLVE = op("cholesky_solve", _chol_solve_forward, inputs=("b", "L"),
                     params=("upper",), broadcasts=True,
                     vjps=(lambda F, g, L, upper: F.cholesky_solve(g, L, upper),
-                          _chol_solve_grad_L))
+                          _chol_solve_grad_L), holomorphic=None)
 
 
 @expose
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """Solve A X = B given the Cholesky factor of A (CholeskySolveBackward0)."""
+    U.check_real(input2, "cholesky_solve")
     U.no_grad_out(out, "cholesky_solve", input, input2)
     b, L = input, input2
     if b.ndim < 2:
@@ -280,12 +281,13 @@ def _chol_inv_grad(F, g, L, out, upper):
 
 
 CHOLESKY_INVERSE = op("cholesky_inverse", _chol_inv_forward, inputs=("L",),
-                      params=("upper",), vjps=(_chol_inv_grad,))
+                      params=("upper",), vjps=(_chol_inv_grad,), holomorphic=None)
 
 
 @expose
 def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of A from its Cholesky factor (CholeskyInverseBackward0)."""
+    U.check_real(input, "cholesky_inverse")
     U.no_grad_out(out, "cholesky_inverse", input)
     U.check_matrix(input, "cholesky_inverse")
     U.check_square(input, "cholesky_inverse")
@@ -345,7 +347,7 @@ def _pinv_grad(F, g, A, out):
 
 
 PINV = op("linalg_pinv", _pinv_forward, inputs=("A",), params=("atol", "rtol", "hermitian"),
-          vjps=(_pinv_grad,), grad_fn="LinalgPinvBackward0")
+          vjps=(_pinv_grad,), grad_fn="LinalgPinvBackward0", holomorphic=None)
 
 
 def _tol(v):
@@ -358,6 +360,7 @@ def _tol(v):
 def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """torch.linalg.pinv: the pseudo-inverse, singular values below
     max(atol, rtol * largest) treated as zero (``rcond`` is the legacy name of rtol)."""
+    U.check_real(A, "linalg.pinv")
     U.no_grad_out(out, "linalg_pinv", A)
     U.check_tensor(A, "pinv")
     if A.ndim < 2 or A._data.dtype.kind not in "fc" or A._data.dtype.itemsize < 4:
@@ -463,13 +466,14 @@ def _numel(shape) -> int:
 
 LSTSQ = op("linalg_lstsq", _lstsq_forward, inputs=("A", "B"), params=("rcond", "driver"),
            num_outputs=4, broadcasts=True, vjps=(_lstsq_grad_A, _lstsq_grad_B),
-           grad_fn="LinalgLstsqBackward0")
+           grad_fn="LinalgLstsqBackward0", holomorphic=None)
 
 
 @expose(method=False, internal=True)
 def linalg_lstsq(A, B, rcond=None, *, driver=None):
     """torch.linalg.lstsq: the least-squares solution through the SVD (every driver name is
     accepted; rank-deficient problems get the minimum-norm solution whatever the driver)."""
+    U.check_real(A, "linalg.lstsq")
     fname = "torch.linalg.lstsq"
     U.check_tensor(A, "lstsq", "self")
     U.check_tensor(B, "lstsq", "b", 2)

@@ -27,7 +27,7 @@ def _eigh_forward(xp, A, UPLO):
         raise _LinAlgError("linalg.eigh: The algorithm failed to converge because the input "
                            "matrix is ill-conditioned or has too many repeated eigenvalues "
                            "(error code: 1).") from None
-    return L.astype(A.dtype, copy=False), V.astype(A.dtype, copy=False)
+    return L.astype(A.real.dtype, copy=False), V.astype(A.dtype, copy=False)  # real values
 
 
 def _eigh_grad(F, g, out0, out1):
@@ -49,9 +49,9 @@ def _eigh_grad(F, g, out0, out1):
 
 
 EIGH = op("linalg_eigh", _eigh_forward, inputs=("A",), params=("UPLO",), num_outputs=2,
-          vjps=(_eigh_grad,), grad_fn="LinalgEighBackward0")
+          vjps=(_eigh_grad,), grad_fn="LinalgEighBackward0", holomorphic=None)
 EIGVALSH = op("_linalg_eigvalsh", lambda xp, A, UPLO: U.raising(xp.linalg.eigvalsh)(
-    A, UPLO=UPLO).astype(A.dtype, copy=False), inputs=("A",), params=("UPLO",))
+    A, UPLO=UPLO).astype(A.real.dtype, copy=False), inputs=("A",), params=("UPLO",))
 
 
 def _uplo(UPLO):
@@ -135,7 +135,7 @@ def _svd_forward(xp, A, full_matrices):
         raise _LinAlgError("linalg.svd: The algorithm failed to converge because the input "
                            "matrix is ill-conditioned or has too many repeated singular "
                            "values (error code: 1).") from None
-    return u, s.astype(A.dtype, copy=False), vh
+    return u, s.astype(A.real.dtype, copy=False), vh  # singular values are real
 
 
 def _svd_grad(F, g, out0, out1, out2, full_matrices):
@@ -185,9 +185,9 @@ def _svd_grad(F, g, out0, out1, out2, full_matrices):
 
 
 SVD = op("linalg_svd", _svd_forward, inputs=("A",), params=("full_matrices",),
-         num_outputs=3, vjps=(_svd_grad,), grad_fn="LinalgSvdBackward0")
+         num_outputs=3, vjps=(_svd_grad,), grad_fn="LinalgSvdBackward0", holomorphic=None)
 SVDVALS = op("_linalg_svdvals", lambda xp, A: U.raising(xp.linalg.svd)(
-    A, compute_uv=False).astype(A.dtype, copy=False), inputs=("A",))
+    A, compute_uv=False).astype(A.real.dtype, copy=False), inputs=("A",))
 
 
 @expose(method=False, internal=True)

@@ -191,7 +191,8 @@ SCATTER_REDUCE = op(
     vjps=(lambda F, g, x, src, out, dim, index, reduce, include_self:
           _reduce_grad(F, g, x, src, out, dim, index, reduce, include_self, 0),
           lambda F, g, x, src, out, dim, index, reduce, include_self:
-          _reduce_grad(F, g, x, src, out, dim, index, reduce, include_self, 1)))
+          _reduce_grad(F, g, x, src, out, dim, index, reduce, include_self, 1)),
+    holomorphic=None)  # prod/amax rules for real numbers only
 # scatter(..., reduce=) has no derivative in torch: its node is NotImplemented.
 SCATTER_LEGACY = op("_scatter_legacy", _scatter_legacy, inputs=("x", "src"),
                     params=_IDX + ("reduce",), grad_fn="NotImplemented",

@@ -11,7 +11,14 @@ STACK = op("stack", lambda xp, *xs, dim: xp.stack(xs, axis=dim), inputs=("tensor
 CAT = op("cat", lambda xp, *xs, dim: xp.concatenate(xs, axis=dim), inputs=("tensors",),
          vjps=(lambda F, g, shapes, dim: F.split_sizes(g, [s[dim] for s in shapes], dim),),
          params=("dim",), variadic=True, dtype_rule="promote")
-UNBIND = op("unbind", lambda xp, x, dim: tuple(xp.moveaxis(x, dim, 0)),
+
+
+def _unbind(xp, x, dim):
+    m = xp.moveaxis(x, dim, 0)
+    return tuple(m[i, ...] for i in range(len(m)))  # [i, ...]: a 0-d view, not a scalar copy
+
+
+UNBIND = op("unbind", _unbind,
             vjps=(lambda F, g, x_shape, dim: _unbind_grad(F, g, x_shape, dim),),
             params=("dim",), num_outputs=None, view=True)
 

@@ -108,7 +108,7 @@ def _mish_grad(F, g, x):
     return g * (t + x * s * (1 - t * t))
 
 
-SILU = op("silu", _silu, vjps=(_silu_grad,))
+SILU = op("silu", _silu, vjps=(_silu_grad,), holomorphic=None)  # torch refuses complex too
 MISH = op("mish", _mish, vjps=(_mish_grad,))
 
 
