@@ -123,7 +123,7 @@ def _dirichlet_vjp(F, g, x, out):
     if F is graph_vocab:  # torch's _Dirichlet is once_differentiable: no graph of its own
         from ...autograd.grad_mode import no_grad
         with no_grad():
-            return _dirichlet_vjp(raw_vocab(g.xp), g._data, x._data, out._data)
+            return Tensor._make(_dirichlet_vjp(raw_vocab(g.xp), g._data, x._data, out._data))
     grad = F._dirichlet_grad(out, x, F.sum(x, -1, True))
     return grad * (g - F.sum(out * g, -1, True))
 
