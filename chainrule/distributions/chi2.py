@@ -16,10 +16,10 @@ class Chi2(Gamma):
 
     Example::
 
+        >>> import chainrule as torch
         >>> # xdoctest: +IGNORE_WANT("non-deterministic")
         >>> m = Chi2(torch.tensor([1.0]))
-        >>> m.sample()  # Chi2 distributed with shape df=1
-        tensor([ 0.1046])
+        >>> _ = m.sample()  # Chi2 distributed with shape df=1
 
     Args:
         df (float or Tensor): shape parameter of the distribution

@@ -37,8 +37,7 @@ class Geometric(Distribution):
 
         >>> # xdoctest: +IGNORE_WANT("non-deterministic")
         >>> m = Geometric(torch.tensor([0.3]))
-        >>> m.sample()  # underlying Bernoulli has 30% chance 1; 70% chance 0
-        tensor([ 2.])
+        >>> _ = m.sample()  # underlying Bernoulli has 30% chance 1; 70% chance 0
 
     Args:
         probs (Number, Tensor): the probability of sampling `1`. Must be in range (0, 1]

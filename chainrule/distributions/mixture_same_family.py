@@ -22,7 +22,8 @@ class MixtureSameFamily(Distribution):
 
     Examples::
 
-        >>> # xdoctest: +SKIP("undefined vars")
+        >>> import chainrule as torch
+        >>> import chainrule.distributions as D
         >>> # Construct Gaussian Mixture Model in 1D consisting of 5 equally
         >>> # weighted normal distributions
         >>> mix = D.Categorical(torch.ones(5,))

@@ -39,8 +39,8 @@ class Wishart(ExponentialFamily):
 
     Example:
         >>> # xdoctest: +SKIP("FIXME: scale_tril must be at least two-dimensional")
-        >>> m = Wishart(torch.Tensor([2]), covariance_matrix=torch.eye(2))
-        >>> m.sample()  # Wishart distributed with mean=`df * I` and
+        >>> m = Wishart(torch.tensor(2.0), covariance_matrix=torch.eye(2))
+        >>> _ = m.sample()  # Wishart distributed with mean=`df * I` and
         >>> # variance(x_ij)=`df` for i != j and variance(x_ij)=`2 * df` for i == j
 
     Args:
