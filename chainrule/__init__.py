@@ -57,6 +57,9 @@ from .ops.spectral_windows import (bartlett_window, blackman_window,  # noqa: E4
                                    hamming_window, hann_window, kaiser_window)
 from .ops.linalg.lowrank import lobpcg, pca_lowrank, svd_lowrank  # noqa: E402
 from ._dlpack import from_dlpack, to_dlpack  # noqa: E402
+from .ops.nn.rnn import (gru, gru_cell, lstm, lstm_cell, rnn_relu,  # noqa: E402
+                         rnn_relu_cell, rnn_tanh, rnn_tanh_cell)
+from .serialization import load, save  # noqa: E402 - torch's zip format
 
 __version__ = "0.1.0"
 
@@ -96,6 +99,7 @@ from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin f
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing", "fft",
                  "distributions",
                  "version", "storage")
+_LAZY_MODULES += ("safetensors", "onnx")  # chainrule.safetensors, chainrule.onnx
 
 
 def __getattr__(name):

@@ -215,7 +215,9 @@ def _short_name(node) -> str:
     name = node.name()
     if "::" in name:
         return name
-    name = name.replace("Backward", "")
+    cut = name.rfind("Backward")  # the suffix only: BackwardHookFunctionBackward keeps its head
+    if cut >= 0:
+        name = name[:cut] + name[cut + len("Backward"):]
     return name[:-1] if name.endswith("0") else name
 
 

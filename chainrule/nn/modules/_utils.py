@@ -2,10 +2,11 @@
 handles and load_state_dict's result."""
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import namedtuple
 from typing import Any
 
 from ..._tensor import Tensor
+from ...utils.hooks import RemovableHandle
 
 __all__ = ["RemovableHandle", "_IncompatibleKeys", "addindent", "typename"]
 
@@ -41,31 +42,8 @@ def addindent(s: str, num_spaces: int) -> str:
     if len(lines) == 1:
         return s
     first = lines.pop(0)
-    return first + "\n" + "\n".join(num_spaces * " " + line for line in lines)
-
-
-class RemovableHandle:
-    """What hook registration returns: ``handle.remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict: OrderedDict[int, Any], *extra_dicts) -> None:
-        self.hooks_dicts = (hooks_dict,) + extra_dicts
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-
-    def remove(self) -> None:
-        for d in self.hooks_dicts:
-            if isinstance(d, set):
-                d.discard(self.id)
-            else:
-                d.pop(self.id, None)
-
-    def __enter__(self) -> RemovableHandle:  # noqa: PYI034
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
+    return first + "\n" + "\n".join(num_spaces * " " + line if line.strip() else ""
+                                     for line in lines)
 
 
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):

@@ -2,21 +2,52 @@
 
 Assigning a Parameter, a Module or a registered buffer to an attribute stores it in
 ``_parameters``, ``_modules`` or ``_buffers`` (in assignment order), which is what
-``parameters()``, ``state_dict()``, ``repr`` and ``train()`` walk.
+``parameters()``, ``state_dict()``, ``repr`` and ``train()`` walk. Hooks live in
+``_hooks.py``, state dicts in ``_state.py``, dtype/device conversion in ``_convert.py``;
+Module binds their functions as methods.
 """
 from __future__ import annotations
 
+import inspect
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..._tensor import Tensor
-from ...autograd.grad_mode import no_grad
 from ..parameter import Buffer, Parameter
-from . import _state
-from ._utils import RemovableHandle, addindent, typename
+from . import _convert, _hooks, _state
+from ._hooks import (  # noqa: F401 - torch.nn.modules.module exports these
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_buffer_registration_hooks,
+    _global_forward_hooks,
+    _global_forward_pre_hooks,
+    _global_module_registration_hooks,
+    _global_parameter_registration_hooks,
+    register_module_backward_hook,
+    register_module_buffer_registration_hook,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+    register_module_module_registration_hook,
+    register_module_parameter_registration_hook,
+)
+from ._utils import _IncompatibleKeys, addindent, typename  # noqa: F401
 
-__all__ = ["Module"]
+__all__ = ["Module", "register_module_backward_hook", "register_module_buffer_registration_hook",
+           "register_module_forward_hook", "register_module_forward_pre_hook",
+           "register_module_full_backward_hook", "register_module_full_backward_pre_hook",
+           "register_module_module_registration_hook",
+           "register_module_parameter_registration_hook"]
+
+_addindent = addindent
+
+_HOOK_DICTS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks",
+               "_forward_hooks_with_kwargs", "_forward_hooks_always_called",
+               "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_state_dict_hooks",
+               "_state_dict_pre_hooks", "_load_state_dict_pre_hooks",
+               "_load_state_dict_post_hooks")
 
 
 def _forward_unimplemented(self, *input: Any) -> None:
@@ -24,13 +55,32 @@ def _forward_unimplemented(self, *input: Any) -> None:
                               '"forward" function')
 
 
-class Module:
-    """Base class for all neural-network modules; subclasses define ``forward``."""
+def _run_registration_hooks(hooks: dict, module: Module, name: str, value: Any) -> Any:
+    for hook in hooks.values():
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value
 
-    training: bool
+
+class Module:
+    """Base class for all neural-network modules; subclasses define ``forward``.
+
+    >>> import chainrule as torch
+    >>> class Net(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.fc = torch.nn.Linear(2, 1)
+    >>> [name for name, _ in Net().named_parameters()]
+    ['fc.weight', 'fc.bias']
+    """
+
+    dump_patches: bool = False
     _version: int = 1
+    training: bool
     forward: Callable[..., Any] = _forward_unimplemented
     call_super_init: bool = False
+    _compiled_call_impl: Callable | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if self.call_super_init is False and bool(kwargs):
@@ -44,19 +94,31 @@ class Module:
         d["_parameters"] = {}
         d["_buffers"] = {}
         d["_non_persistent_buffers_set"] = set()
+        for name in _HOOK_DICTS:
+            d[name] = OrderedDict()
+        d["_is_full_backward_hook"] = None
         d["_modules"] = {}
-        d["_forward_pre_hooks"] = OrderedDict()
-        d["_forward_hooks"] = OrderedDict()
+        if self.call_super_init:
+            super().__init__(*args, **kwargs)
 
     # ------------------------------------------------------------------ registration
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add a buffer: state that is saved but not trained (e.g. running statistics)."""
+        """Add a buffer: state that is saved but not trained (e.g. running statistics);
+        ``persistent=False`` keeps it out of the state_dict."""
         if "_buffers" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer", self._buffers)
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {typename(name)}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                             "(torch Tensor or None required)")
+        tensor = _run_registration_hooks(_global_buffer_registration_hooks, self, name, tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -67,7 +129,14 @@ class Module:
         """Add a parameter (or None) under ``name``."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter", self._parameters)
+        if not isinstance(name, str):
+            raise TypeError(f"parameter name should be a string. Got {typename(name)}")
+        if "." in name:
+            raise KeyError('parameter name can\'t contain "."')
+        if name == "":
+            raise KeyError('parameter name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._parameters:
+            raise KeyError(f"attribute '{name}' already exists")
         if param is None:
             self._parameters[name] = None
         elif not isinstance(param, Parameter):
@@ -79,17 +148,8 @@ class Module:
                              "a function of another Tensor, compute the value in the forward() "
                              "method.")
         else:
-            self._parameters[name] = param
-
-    def _check_name(self, name, kind: str, own: dict) -> None:
-        if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string. Got {typename(name)}")
-        if "." in name:
-            raise KeyError(f"{kind} name can't contain \".\"")
-        if name == "":
-            raise KeyError(f'{kind} name can\'t be empty string ""')
-        if hasattr(self, name) and name not in own:
-            raise KeyError(f"attribute '{name}' already exists")
+            self._parameters[name] = _run_registration_hooks(
+                _global_parameter_registration_hooks, self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module, reachable as an attribute."""
@@ -103,9 +163,12 @@ class Module:
             raise KeyError(f"module name can't contain \".\", got: {name}")
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
-        self._modules[name] = module
+        self._modules[name] = _run_registration_hooks(_global_module_registration_hooks,
+                                                      self, name, module)
 
-    register_module = add_module
+    def register_module(self, name: str, module: Module | None) -> None:
+        """Alias for ``add_module``."""
+        self.add_module(name, module)
 
     def get_submodule(self, target: str) -> Module:
         """The submodule at dotted path ``target`` ("" is this module)."""
@@ -120,23 +183,87 @@ class Module:
                 raise AttributeError("`" + item + "` is not an nn.Module")  # noqa: TRY004
         return mod
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replace (or, unless ``strict``, add) the submodule at dotted path ``target``."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError("`module` is not an nn.Module, found "  # noqa: TRY004
+                             f"{type(module)}")
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(parent._get_name() + " has no attribute `" + atoms[-1] + "`")
+        if hasattr(parent, atoms[-1]):
+            mod = getattr(parent, atoms[-1])
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")  # noqa: TRY004
+        setattr(parent, atoms[-1], module)
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target``."""
+        module_path, _, param_name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, param_name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + param_name + "`")
+        param = getattr(mod, param_name)
+        if not isinstance(param, Parameter):
+            raise AttributeError("`" + param_name + "` is not an nn.Parameter")  # noqa: TRY004
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target``."""
+        module_path, _, buffer_name = target.rpartition(".")
+        mod = self.get_submodule(module_path)
+        if not hasattr(mod, buffer_name):
+            raise AttributeError(mod._get_name() + " has no attribute `" + buffer_name + "`")
+        buffer = getattr(mod, buffer_name)
+        if buffer_name not in mod._buffers:
+            raise AttributeError("`" + buffer_name + "` is not a buffer")
+        return buffer
+
     # ------------------------------------------------------------------ attributes
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_compiled_call_impl", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        for name in _HOOK_DICTS:
+            if name not in self.__dict__:
+                self.__dict__[name] = OrderedDict()
+        if "_non_persistent_buffers_set" not in self.__dict__:
+            self._non_persistent_buffers_set = set()
+        if "_is_full_backward_hook" not in self.__dict__:
+            self._is_full_backward_hook = None
+
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            if store in d and name in d[store]:
-                return d[store][name]
+        if "_parameters" in d:
+            params = d["_parameters"]
+            if name in params:
+                return params[name]
+        if "_buffers" in d:
+            buffers = d["_buffers"]
+            if name in buffers:
+                return buffers[name]
+        if "_modules" in d:
+            modules = d["_modules"]
+            if name in modules:
+                return modules[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
 
-        def remove_from(*stores):
-            for s in stores:
-                if isinstance(s, dict):
-                    s.pop(name, None)
-                else:
-                    s.discard(name)
+        def remove_from(*dicts_or_sets) -> None:
+            for s in dicts_or_sets:
+                if name in s:
+                    if isinstance(s, dict):
+                        del s[name]
+                    else:
+                        s.discard(name)
 
         params = d.get("_parameters")
         if isinstance(value, Parameter):
@@ -156,13 +283,15 @@ class Module:
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             remove_from(d, self._parameters, self._buffers, self._non_persistent_buffers_set)
-            modules[name] = value
+            modules[name] = _run_registration_hooks(_global_module_registration_hooks, self,
+                                                    name, value)
             return
         if modules is not None and name in modules:
             if value is not None:
                 raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
-            modules[name] = value
+            modules[name] = _run_registration_hooks(_global_module_registration_hooks, self,
+                                                    name, value)
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
@@ -171,51 +300,108 @@ class Module:
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
             persistent = (value.persistent if isinstance(value, Buffer)
                           else name not in self._non_persistent_buffers_set)
-            if isinstance(value, Buffer):
-                remove_from(d)
-            self.register_buffer(name, value, persistent)
+            if getattr(self.register_buffer, "__func__", None) is Module.register_buffer or (
+                    "persistent" in inspect.signature(self.register_buffer).parameters):
+                self.register_buffer(name, value, persistent)
+            else:
+                if not persistent:
+                    raise RuntimeError("Registering a non-persistent buffer on a Module "
+                                       "subclass that implements register_buffer() without "
+                                       "the persistent argument is not allowed.")
+                self.register_buffer(name, value)
             return
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        for store in (self._parameters, self._buffers, self._modules):
-            if name in store:
-                del store[name]
-                self._non_persistent_buffers_set.discard(name)
-                return
-        object.__delattr__(self, name)
+        if name in self._parameters:
+            del self._parameters[name]
+        elif name in self._buffers:
+            del self._buffers[name]
+            self._non_persistent_buffers_set.discard(name)
+        elif name in self._modules:
+            del self._modules[name]
+        else:
+            object.__delattr__(self, name)
 
     def __dir__(self) -> list:
-        keys = list(object.__dir__(self))
-        keys += list(self._parameters) + list(self._modules) + list(self._buffers)
-        return sorted(k for k in set(keys) if not k[:1].isdigit())
+        keys = (dir(self.__class__) + list(self.__dict__) + list(self._parameters)
+                + list(self._modules) + list(self._buffers))
+        return sorted(k for k in keys if not k[0].isdigit())
 
     # ------------------------------------------------------------------ calling
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_pre_hooks or self._forward_hooks):
-            return self.forward(*args, **kwargs)
-        for hook in tuple(self._forward_pre_hooks.values()):
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
-        result = self.forward(*args, **kwargs)
-        for hook in tuple(self._forward_hooks.values()):
-            out = hook(self, args, result)
-            if out is not None:
-                result = out
-        return result
+    def _wrapped_call_impl(self, *args: Any, **kwargs: Any) -> Any:
+        d = self.__dict__
+        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                or d["_backward_pre_hooks"] or _global_forward_pre_hooks
+                or _global_forward_hooks or _global_backward_hooks
+                or _global_backward_pre_hooks or "_compiled_call_impl" in d):
+            return self.forward(*args, **kwargs)  # the common case: no hooks anywhere
+        if self._compiled_call_impl is not None:
+            return self._compiled_call_impl(*args, **kwargs)
+        return self._call_impl(*args, **kwargs)
 
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False
-                                  ) -> RemovableHandle:
-        """Run ``hook(module, args)`` before forward; a returned value replaces the args."""
-        return _add_hook(self._forward_pre_hooks, hook, prepend)
+    __call__ = _wrapped_call_impl
+    _call_impl = _hooks._call_impl
+    _get_backward_hooks = _hooks._get_backward_hooks
+    _get_backward_pre_hooks = _hooks._get_backward_pre_hooks
+    register_forward_pre_hook = _hooks.register_forward_pre_hook
+    register_forward_hook = _hooks.register_forward_hook
+    register_full_backward_pre_hook = _hooks.register_full_backward_pre_hook
+    register_backward_hook = _hooks.register_backward_hook
+    register_full_backward_hook = _hooks.register_full_backward_hook
 
-    def register_forward_hook(self, hook: Callable, *, prepend: bool = False
-                              ) -> RemovableHandle:
-        """Run ``hook(module, args, output)`` after forward; a returned value replaces it."""
-        return _add_hook(self._forward_hooks, hook, prepend)
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """Accepted for torch compatibility: chainrule runs the module eagerly."""
 
     # ------------------------------------------------------------------ traversal
+    def _named_members(self, get_members_fn: Callable, prefix: str = "", recurse: bool = True,
+                       remove_duplicate: bool = True) -> Iterator[tuple]:
+        memo: set = set()
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else [(prefix, self)])
+        for module_prefix, module in modules:
+            for k, v in get_members_fn(module):
+                if v is None or v in memo:
+                    continue
+                if remove_duplicate:
+                    memo.add(v)
+                yield module_prefix + ("." if module_prefix else "") + k, v
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter (each shared one once), in registration order, depth first."""
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple]:
+        """(dotted name, Parameter) for every parameter, each shared one once."""
+        yield from self._named_members(lambda m: m._parameters.items(), prefix=prefix,
+                                       recurse=recurse, remove_duplicate=remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        for _, buf in self.named_buffers(recurse=recurse):
+            yield buf
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple]:
+        yield from self._named_members(lambda m: m._buffers.items(), prefix=prefix,
+                                       recurse=recurse, remove_duplicate=remove_duplicate)
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_children(self) -> Iterator[tuple]:
+        memo = set()
+        for name, module in self._modules.items():
+            if module is not None and module not in memo:
+                memo.add(module)
+                yield name, module
+
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
+            yield module
+
     def named_modules(self, memo: set | None = None, prefix: str = "",
                       remove_duplicate: bool = True) -> Iterator[tuple]:
         """(name, module) for this module and every descendant, depth first."""
@@ -231,50 +417,6 @@ class Module:
                 continue
             sub = prefix + ("." if prefix else "") + name
             yield from module.named_modules(memo, sub, remove_duplicate)
-
-    def modules(self) -> Iterator[Module]:
-        for _, m in self.named_modules():
-            yield m
-
-    def named_children(self) -> Iterator[tuple]:
-        memo = set()
-        for name, module in self._modules.items():
-            if module is not None and module not in memo:
-                memo.add(module)
-                yield name, module
-
-    def children(self) -> Iterator[Module]:
-        for _, m in self.named_children():
-            yield m
-
-    def _named_members(self, store: str, prefix: str, recurse: bool, remove_duplicate: bool):
-        memo = set()
-        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
-                   if recurse else [(prefix, self)])
-        for module_prefix, module in modules:
-            for k, v in getattr(module, store).items():
-                if v is None or id(v) in memo:
-                    continue
-                if remove_duplicate:
-                    memo.add(id(v))
-                yield module_prefix + ("." if module_prefix else "") + k, v
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True,
-                         remove_duplicate: bool = True) -> Iterator[tuple]:
-        """(dotted name, Parameter) for every parameter, each shared one once."""
-        yield from self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True,
-                      remove_duplicate: bool = True) -> Iterator[tuple]:
-        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
 
     def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn`` on every submodule (children first), then on this module."""
@@ -304,57 +446,41 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (the default), or to zeros."""
         for p in self.parameters():
-            p._reset_grad(set_to_none)
+            if p.grad is not None:
+                if set_to_none:
+                    p.grad = None
+                else:
+                    if p.grad.grad_fn is not None:
+                        p.grad.detach_()
+                    else:
+                        p.grad.requires_grad_(False)
+                    p.grad.zero_()
 
     # ------------------------------------------------------------------ conversion
-    def _apply(self, fn: Callable[[Tensor], Tensor]) -> Module:
-        for module in self.children():
-            module._apply(fn)
-        with no_grad():
-            for param in self._parameters.values():
-                if param is None:
-                    continue
-                param.data = fn(param)
-                if param._grad is not None:
-                    param._grad.data = fn(param._grad)
-            for key, buf in self._buffers.items():
-                if buf is not None:
-                    self._buffers[key] = fn(buf)
-        return self
-
-    def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Cast floating-point parameters and buffers to a dtype (the device is CPU)."""
-        from ..._dtypes import dtype as dtype_cls
-        dt = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, dtype_cls):
-                dt = a
-            elif isinstance(a, Tensor):
-                dt = a.dtype
-        if dt is None:
-            return self
-        if not (dt.is_floating_point or dt.is_complex):
-            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
-                            f"got desired dtype={dt}")
-        return self._apply(lambda t: t.to(dt) if t.is_floating_point() else t)
-
-    def float(self) -> Module:
-        return self._apply(lambda t: t.float() if t.is_floating_point() else t)
-
-    def double(self) -> Module:
-        return self._apply(lambda t: t.double() if t.is_floating_point() else t)
-
-    def half(self) -> Module:
-        return self._apply(lambda t: t.half() if t.is_floating_point() else t)
-
-    def cpu(self) -> Module:
-        return self
-
-    def share_memory(self) -> Module:
-        """Move parameters, gradients and buffers to shared memory (``share_memory_``)."""
-        return self._apply(lambda t: t.share_memory_())
+    _apply = _convert._apply
+    to = _convert.to
+    to_empty = _convert.to_empty
+    cuda = _convert.cuda
+    xpu = _convert.xpu
+    ipu = _convert.ipu
+    mtia = _convert.mtia
+    cpu = _convert.cpu
+    type = _convert.type_
+    float = _convert.float_
+    double = _convert.double
+    half = _convert.half
+    bfloat16 = _convert.bfloat16
+    share_memory = _convert.share_memory
 
     # ------------------------------------------------------------------ state
+    get_extra_state = _state.get_extra_state
+    set_extra_state = _state.set_extra_state
+    _register_state_dict_hook = _state._register_state_dict_hook
+    register_state_dict_post_hook = _state.register_state_dict_post_hook
+    register_state_dict_pre_hook = _state.register_state_dict_pre_hook
+    _register_load_state_dict_pre_hook = _state._register_load_state_dict_pre_hook
+    register_load_state_dict_pre_hook = _state.register_load_state_dict_pre_hook
+    register_load_state_dict_post_hook = _state.register_load_state_dict_post_hook
     _save_to_state_dict = _state._save_to_state_dict
     state_dict = _state.state_dict
     _load_from_state_dict = _state._load_from_state_dict
@@ -362,7 +488,7 @@ class Module:
 
     # ------------------------------------------------------------------ printing
     def _get_name(self) -> str:
-        return type(self).__name__
+        return self.__class__.__name__
 
     def extra_repr(self) -> str:
         """The module's own settings, shown inside its repr's parentheses."""
@@ -382,10 +508,11 @@ class Module:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
 
-
-def _add_hook(hooks: OrderedDict, hook: Callable, prepend: bool) -> RemovableHandle:
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
+    def _replicate_for_data_parallel(self) -> Module:
+        replica = self.__new__(type(self))
+        replica.__dict__ = self.__dict__.copy()
+        replica._parameters = {}
+        replica._buffers = replica._buffers.copy()
+        replica._modules = replica._modules.copy()
+        replica._is_replica = True
+        return replica

@@ -163,13 +163,17 @@ def _check_border(input, padding, mode, nd):
     if input._data.dtype.kind == "b":
         word = "reflection" if mode == "reflect" else "replication"
         raise NotImplementedError(f"\"{word}_pad{nd}d\" not implemented for 'Bool'")
-    for i, (lo, hi) in enumerate(_pairs(padding, nd)):
+    pairs = list(enumerate(_pairs(padding, nd)))
+    for i, (lo, hi) in reversed(pairs):  # torch checks the last dim first
         d = dims - nd + i
         n = shape[d]
         if mode == "reflect" and (lo >= n or hi >= n):
             raise RuntimeError(f"Argument #{4 + 2 * (nd - 1 - i)}: Padding size should be less "
                                f"than the corresponding input dimension, but got: padding "
                                f"({lo}, {hi}) at dimension {d} of input {list(shape)}")
+    for i, (lo, hi) in pairs:
+        d = dims - nd + i
+        n = shape[d]
         if n + lo + hi < 0 or (nd == 1 and n + lo + hi < 1):
             word = "DHW"[3 - nd + i]
             raise RuntimeError(f"input ({word}: {n}) is too small. Calculated output {word}: "

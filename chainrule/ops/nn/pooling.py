@@ -419,16 +419,17 @@ def _unpool_output_size(input, kernel, stride, padding, output_size):
     if output_size is None:
         ret = default
     else:
-        output_size = list(output_size)
         if len(output_size) == nd + 2:
             output_size = output_size[2:]
+        shown = output_size  # torch's message prints the object it was given (sliced)
+        output_size = list(output_size)
         if len(output_size) != nd:
             raise ValueError(f"output_size should be a sequence containing {nd} or {nd + 2} "
                              f"elements, but it has a length of '{len(output_size)}'")
         for d in range(nd):
             lo, hi = default[d] - stride[d], default[d] + stride[d]
             if not lo < output_size[d] < hi:
-                raise ValueError(f'invalid output_size "{_tuple_word(output_size)}" (dim {d} '
+                raise ValueError(f'invalid output_size "{shown}" (dim {d} '
                                  f'must be between {lo} and {hi})')
         ret = output_size
     for d in range(nd):
@@ -436,10 +437,6 @@ def _unpool_output_size(input, kernel, stride, padding, output_size):
             raise ValueError(f"max_unpooling: output_size must contain non-negative spatial "
                              f"dimensions, but got output_size[{d}]={ret[d]}")
     return [int(v) for v in ret]
-
-
-def _tuple_word(v) -> str:
-    return str(tuple(v)) if len(v) != 1 else f"({v[0]},)"
 
 
 def _max_unpool(nd, input, indices, output_size):
