@@ -100,6 +100,7 @@ from .autograd.anomaly_mode import (is_anomaly_check_nan_enabled,  # noqa: E402 
                                     is_anomaly_enabled, set_anomaly_enabled)
 
 _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing", "fft",
+                 "distributions",
                  "version", "storage")
 _LAZY_MODULES += ("safetensors", "onnx")  # chainrule.safetensors, chainrule.onnx
 _LAZY_MODULES += ("viz",)  # chainrule.viz: graph drawing (matplotlib loads only when drawing)

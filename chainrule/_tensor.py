@@ -422,9 +422,9 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None) -> str:
         from ._printing import format_tensor
-        try:
+        try:  # torch prints the node type's name (NotImplemented, CopySlices)
             fn = self.grad_fn
-            name = None if fn is None else fn.name()
+            name = None if fn is None else type(fn).__name__
         except RuntimeError:  # a view whose base changed in a way it may not follow (torch)
             name = "Invalid"
         tangent = None

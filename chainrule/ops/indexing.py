@@ -362,6 +362,9 @@ def _index_put_(self, key, value) -> None:
     stripped = _strip_leading_ones(value)
     if stripped != value._data.shape:
         value = value.view(stripped)
+    # The node keeps its own copy of the index arrays: torch turns a mask into indices at
+    # the call, so changing the mask in place afterwards does not move the gradient.
+    key = tuple(k.copy() if hasattr(k, "copy") and getattr(k, "ndim", 0) else k for k in key)
     _apply(lambda t, v: dispatch(INDEX_PUT, (t, v), {"key": key}), self, (value,), {})
 
 

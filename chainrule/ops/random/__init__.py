@@ -17,7 +17,10 @@ from ..._generator import (
     seed,
     set_rng_state,
 )
-from . import inplace  # noqa: F401 - attaches Tensor.uniform_ ...
+from . import (
+    gamma,  # noqa: F401 - _standard_gamma, _sample_dirichlet, binomial ...
+    inplace,  # noqa: F401 - attaches Tensor.uniform_ ...
+)
 from .distributions import bernoulli, multinomial, normal, poisson
 from .factories import rand, rand_like, randint, randint_like, randn, randn_like, randperm
 
