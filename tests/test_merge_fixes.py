@@ -79,3 +79,20 @@ def test_view_whose_base_changed_raises_when_its_grad_fn_is_read(kind, use):
         assert got == want
     else:
         assert got.split("(")[0] == want.split("(")[0]
+
+
+@pytest.mark.parametrize("shape", [(1,), (2, 1)])
+def test_cross_entropy_with_every_target_ignored_has_zero_gradient(shape):
+    grads = []
+    for m in (chainrule, torch):
+        x = m.zeros(*shape, requires_grad=True)
+        t = m.tensor(0) if len(shape) == 1 else m.zeros(shape[0], dtype=m.int64)
+        m.nn.functional.cross_entropy(x, t, ignore_index=0).backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(*grads)
+
+
+def test_flatten_and_repeat_interleave_of_empty_tensors():
+    for fn in (lambda m: m.zeros(0, 0).repeat_interleave(0, dim=0),
+               lambda m: m.zeros(0, 3).flatten(), lambda m: m.zeros(2, 0, 3).flatten(1)):
+        assert tuple(fn(chainrule).shape) == tuple(fn(torch).shape)

@@ -183,7 +183,10 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s == e:
         return input
     shape = input._data.shape
-    return reshape(input, shape[:s] + (-1,) + shape[e + 1:])
+    n = 1
+    for k in shape[s:e + 1]:  # the product, not -1: an empty tensor has no inferable size
+        n *= k
+    return reshape(input, shape[:s] + (n,) + shape[e + 1:])
 
 
 @expose

@@ -45,8 +45,8 @@ def _nll_bw(xp, grad_output, x, target, weight, reduction, ignore_index, total_w
     safe = xp.where(valid, target, 0)
     coeff = valid.astype(x.dtype) if weight is None else xp.where(valid, weight[safe], 0)
     coeff = -(coeff * grad_output)
-    if reduction == 1:
-        coeff = coeff / total_weight
+    if reduction == 1:  # ignored targets stay 0 even when everything is ignored (0 / 0)
+        coeff = xp.where(valid, coeff / (total_weight if xp.any(valid) else 1), 0)
     coeff = coeff.astype(x.dtype, copy=False)
     gx = xp.zeros(x.shape, dtype=x.dtype)
     if x.ndim == 1:
