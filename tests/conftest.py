@@ -6,16 +6,13 @@ import pytest
 
 import chainrule
 
-try:  # property tests: reproducible in CI, exploring anew on a developer's machine
+try:  # property tests: the default run is reproducible (derandomized); the full tier explores
     from hypothesis import settings
 
     settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-    # The full tier: ten times the property examples (CHAINRULE_TESTS=full).
+    # The full tier: ten times the property examples, freshly drawn (CHAINRULE_TESTS=full).
     settings.register_profile("full", max_examples=1000, deadline=None, print_blob=True)
-    if os.environ.get("CHAINRULE_TESTS") == "full":
-        settings.load_profile("full")
-    elif os.environ.get("CI"):
-        settings.load_profile("ci")
+    settings.load_profile("full" if os.environ.get("CHAINRULE_TESTS") == "full" else "ci")
 except ImportError:  # hypothesis is a test extra; tests that need it skip without it
     pass
 
