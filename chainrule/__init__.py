@@ -93,7 +93,7 @@ globals().update(_LEGACY_TYPES)  # torch.FloatTensor, torch.LongTensor ...
 globals().update({_s.__name__: _s for _s in _LEGACY_STORAGES.values()})  # torch.FloatStorage ...
 from ._misc import range  # noqa: E402, A004 - torch.range shadows the builtin from here on
 
-_LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing",
+_LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "testing", "fft",
                  "version", "storage")
 
 

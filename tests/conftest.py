@@ -10,7 +10,11 @@ try:  # property tests: reproducible in CI, exploring anew on a developer's mach
     from hypothesis import settings
 
     settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
-    if os.environ.get("CI"):
+    # The full tier: ten times the property examples (CHAINRULE_TESTS=full).
+    settings.register_profile("full", max_examples=1000, deadline=None, print_blob=True)
+    if os.environ.get("CHAINRULE_TESTS") == "full":
+        settings.load_profile("full")
+    elif os.environ.get("CI"):
         settings.load_profile("ci")
 except ImportError:  # hypothesis is a test extra; tests that need it skip without it
     pass

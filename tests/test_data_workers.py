@@ -415,9 +415,11 @@ def test_an_iterator_collected_in_a_reference_cycle_stops_its_workers_at_once():
     del it
     start = time.monotonic()
     gc.collect()
-    assert time.monotonic() - start < 2.0
+    # generous: a full collection of a large test process on a loaded machine takes seconds;
+    # a leaked iterator would keep its workers alive until the process ends
+    assert time.monotonic() - start < 15.0
     for w in workers:
-        w.join(2.0)
+        w.join(10.0)
     assert not any(w.is_alive() for w in workers)
 
 

@@ -4,9 +4,7 @@ windows them and transforms each (FftR2CBackward0 / FftC2CBackward0), then trans
 place; ``istft`` transforms back (FftC2RBackward0 / FftC2CBackward0), overlap-adds the
 windowed frames with ``unfold_backward`` and divides by the summed squared window.
 
-The three FFT steps are registered here with torch's grad_fns and derivatives.yaml's
-rules (over ``xp.fft``, cast back to the input's precision); torch's normalization codes:
-0 none, 1 by 1/sqrt(n), 2 by 1/n.
+The FFT steps are ops/fft.py's primitives (torch's _fft_r2c / _fft_c2c / _fft_c2r).
 """
 from __future__ import annotations
 
@@ -14,81 +12,8 @@ import warnings
 
 from .._dtypes import type_name
 from .._tensor import Tensor
-from ._registry import PUBLIC, dispatch, expose, op
-
-_NORMS = {0: "backward", 1: "ortho", 2: "forward"}      # a forward transform's norm=
-_INVERSE_NORMS = {0: "forward", 1: "ortho", 2: "backward"}  # an inverse transform's
-_COMPLEX = {"float32": "complex64", "float64": "complex128", "complex64": "complex64",
-            "complex128": "complex128"}
-_REAL = {"complex64": "float32", "complex128": "float64"}
-
-
-def _r2c(xp, x, dim, normalization, onesided):
-    f = xp.fft.rfft if onesided else xp.fft.fft
-    return f(x, axis=dim, norm=_NORMS[normalization]).astype(_COMPLEX[x.dtype.name])
-
-
-def _c2c(xp, x, dim, normalization, forward):
-    f, norms = (xp.fft.fft, _NORMS) if forward else (xp.fft.ifft, _INVERSE_NORMS)
-    return f(x, axis=dim, norm=norms[normalization]).astype(x.dtype)
-
-
-def _c2r(xp, x, dim, normalization, last_dim_size):
-    out = xp.fft.irfft(x, n=last_dim_size, axis=dim, norm=_INVERSE_NORMS[normalization])
-    return out.astype(_REAL[x.dtype.name])
-
-
-def _r2c_grad(F, g, x_shape, dim, normalization, onesided):
-    """torch's fft_r2c_backward: the one-sided half filled out with zeros, transformed back,
-    real part."""
-    if onesided and g.shape[dim] < x_shape[dim]:
-        full = list(g.shape)
-        full[dim] = x_shape[dim]
-        g = F.slice_backward(g, tuple(full), dim, 0, g.shape[dim], 1)
-    return F.real(F.stft_fft_c2c(g, dim, normalization, False))
-
-
-def _c2r_grad(F, g, dim, normalization):
-    """torch's fft_c2r_backward: rfft of the gradient, the entries whose mirror images fall
-    outside the one-sided half doubled."""
-    gi = F.stft_fft_r2c(g, dim, normalization, True)
-    double = g.shape[dim] - gi.shape[dim]
-    if double <= 0:
-        return gi
-    lead = (slice(None),) * dim
-    return F.cat([gi[lead + (slice(0, 1),)], gi[lead + (slice(1, 1 + double),)] * 2,
-                  gi[lead + (slice(1 + double, None),)]], dim)
-
-
-FFT_R2C = op("stft_fft_r2c", _r2c, params=("dim", "normalization", "onesided"),
-             vjps=(_r2c_grad,), grad_fn="FftR2CBackward0", holomorphic=False)
-FFT_C2C = op("stft_fft_c2c", _c2c, params=("dim", "normalization", "forward"),
-             vjps=(lambda F, g, dim, normalization, forward:
-                   F.stft_fft_c2c(g, dim, normalization, not forward),),
-             grad_fn="FftC2CBackward0", holomorphic=False)
-FFT_C2R = op("stft_fft_c2r", _c2r, params=("dim", "normalization", "last_dim_size"),
-             vjps=(_c2r_grad,), grad_fn="FftC2RBackward0", holomorphic=False)
-
-
-@expose(method=False, internal=True)
-def stft_fft_r2c(input: Tensor, dim: int, normalization: int, onesided: bool) -> Tensor:
-    """torch's _fft_r2c over one dim (FftR2CBackward0)."""
-    return dispatch(FFT_R2C, (input,), {"dim": dim, "normalization": normalization,
-                                        "onesided": onesided})
-
-
-@expose(method=False, internal=True)
-def stft_fft_c2c(input: Tensor, dim: int, normalization: int, forward: bool) -> Tensor:
-    """torch's _fft_c2c over one dim (FftC2CBackward0)."""
-    return dispatch(FFT_C2C, (input,), {"dim": dim, "normalization": normalization,
-                                        "forward": forward})
-
-
-@expose(method=False, internal=True)
-def stft_fft_c2r(input: Tensor, dim: int, normalization: int, last_dim_size: int) -> Tensor:
-    """torch's _fft_c2r over one dim (FftC2RBackward0)."""
-    return dispatch(FFT_C2R, (input,), {"dim": dim, "normalization": normalization,
-                                        "last_dim_size": last_dim_size})
+from ._registry import PUBLIC, expose
+from .fft import _fft_c2c, _fft_c2r, _fft_r2c
 
 
 # ---------------------------------------------------------------------------- padding
@@ -238,9 +163,9 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
     if complex_fft:
         if side:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
-        out = stft_fft_c2c(x, x.ndim - 1, norm, True)
+        out = _fft_c2c(x, (x.ndim - 1,), norm, True)
     else:
-        out = stft_fft_r2c(x, x.ndim - 1, norm, side)
+        out = _fft_r2c(x, (x.ndim - 1,), norm, side)
     out.transpose_(1, 2)
     if input.ndim == 1:
         out.squeeze_(0)
@@ -315,13 +240,13 @@ def istft(input: Tensor, n_fft: int, hop_length: int | None = None,
     if return_complex:
         if side:
             raise RuntimeError("Cannot have onesided output if window or input is complex")
-        x = stft_fft_c2c(x, x.ndim - 1, norm, False)
+        x = _fft_c2c(x, (x.ndim - 1,), norm, False)
     else:
         if window is not None and window.is_complex():
             raise RuntimeError("Complex windows are incompatible with return_complex=False")
         if not side:
             x = x.narrow(-1, 0, n_fft // 2 + 1)
-        x = stft_fft_c2r(x, x.ndim - 1, norm, n_fft)
+        x = _fft_c2r(x, (x.ndim - 1,), norm, n_fft)
     unfold_backward = PUBLIC["unfold_backward"]
     y = unfold_backward(x * w.view(1, 1, n_fft), (x.shape[0], expected), 1, n_fft, hop)
     envelope = unfold_backward(w.pow(2).expand(1, frames, n_fft), (1, expected), 1, n_fft,
