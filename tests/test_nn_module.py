@@ -893,3 +893,16 @@ def test_non_full_backward_hook_warnings_like_torch(kind):
             mod(x, 3.0) if kind == "non_tensor_in" else mod(x)
         return [(x.category.__name__, str(x.message)) for x in w]
     same(run)
+
+
+def test_global_backward_hook_kinds_cannot_mix():
+    def run(m):
+        mm = m.nn.modules.module
+        h = mm.register_module_full_backward_hook(lambda *a: None)
+        try:
+            mm.register_module_backward_hook(lambda *a: None)
+        finally:
+            h.remove()
+            mm._global_is_full_backward_hook = None
+    same_error(run)
+    cr.nn.modules._hooks._global_is_full_backward_hook = None

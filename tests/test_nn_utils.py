@@ -571,3 +571,25 @@ def test_random_pruning_counts():
 ])
 def test_prune_errors(case):
     same_error(case)
+
+
+def test_skip_init():
+    def run(m):
+        lin = m.nn.utils.skip_init(m.nn.Linear, 3, 2, bias=False)
+        return type(lin).__name__, tuple(lin.weight.shape), list(lin.state_dict())
+    same(run)
+    same_error(lambda m: m.nn.utils.skip_init(m.nn.Sequential))
+    same_error(lambda m: m.nn.utils.skip_init(int))
+
+
+def test_convert_conv2d_weight_memory_format_walks_children():
+    class Conv2d(cr.nn.Module):  # a stand-in: the conversion looks for the class name
+        def __init__(self):
+            super().__init__()
+            self.weight = cr.nn.Parameter(cr.ones(2, 3, 4, 5))
+
+    model = cr.nn.Sequential(Conv2d(), cr.nn.Sequential(Conv2d()))
+    w = model[1][0].weight
+    cr.nn.utils.convert_conv2d_weight_memory_format(model, cr.channels_last)
+    assert model[1][0].weight is w
+    assert w.is_contiguous(memory_format=cr.channels_last)
