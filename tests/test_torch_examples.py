@@ -1,0 +1,214 @@
+"""Real torch programs run unchanged on chainrule and reach torch's numbers (issue #8).
+
+Each program under ``tests/programs/`` is the official code of a PyTorch tutorial or a
+pytorch/examples program, written as torch users have it (``import torch``), with the data
+source replaced by small synthetic data and the sizes and epochs cut to seconds. The
+driver runs the same source text twice in this process: once as it is, against torch, and
+once with every ``import torch...`` statement in it resolved to ``chainrule...`` (its own
+``__import__``; nothing else in the source changes). Both runs start from the same state:
+
+- Python's ``random`` and NumPy are seeded alike, so synthetic data is identical;
+- ``torch.randn``/``rand``/... (and their ``_like`` forms) are drawn from one NumPy stream
+  in both libraries while a program runs, since chainrule's generator cannot reproduce
+  torch's Mersenne Twister (docs/differences.md);
+- where a program builds an ``nn.Module`` (default initialisation draws from the
+  library's own generator) it hands the model to ``start(model)``, the one line each
+  program has for the driver: the torch run records the initial ``state_dict`` there and
+  the chainrule run loads it. ``start`` also sets dropout probabilities to zero so the
+  training trajectories are comparable; programs are also compared in eval mode.
+
+Then losses are compared step by step (float32 tolerances) and the text a program prints
+is compared with its numbers masked (numbers within tolerance).
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import random
+import re
+import sys
+import types
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import chainrule as cr  # noqa: E402
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+
+
+# --------------------------------------------------------------------------------------
+# Running one program's source against torch or chainrule
+# --------------------------------------------------------------------------------------
+
+def _importer(lib_name: str):
+    real_import = builtins.__import__
+
+    def imp(name, globals=None, locals=None, fromlist=(), level=0):
+        if lib_name == "chainrule" and level == 0 and (name == "torch" or name.startswith("torch.")):
+            name = "chainrule" + name[len("torch"):]
+        return real_import(name, globals, locals, fromlist, level)
+    return imp
+
+
+@contextlib.contextmanager
+def _program_module(stem: str, lib_name: str):
+    """The program's source executed as a module whose ``import torch`` names ``lib_name``.
+
+    The module is registered in ``sys.modules`` while it runs, so what it pickles
+    (``torch.save(model)``) can be found again by ``torch.load``."""
+    path = PROGRAMS / f"{stem}.py"
+    name = f"_program_{stem}_{lib_name}"
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    module.__builtins__ = dict(vars(builtins), __import__=_importer(lib_name))
+    sys.modules[name] = module
+    try:
+        exec(compile(path.read_text(), str(path), "exec"), module.__dict__)
+        yield module
+    finally:
+        del sys.modules[name]
+
+
+class _SharedNoise:
+    """``lib.randn(...)`` and friends drawn from one NumPy stream, the same in both libraries."""
+
+    NAMES = ("randn", "rand", "randn_like", "rand_like")
+
+    def __init__(self, lib, seed: int):
+        self.lib, self.rng, self.saved = lib, np.random.RandomState(seed), {}
+
+    def _make(self, draw):
+        lib = self.lib
+
+        def factory(*size, dtype=None, requires_grad=False, generator=None, device=None,
+                    **kwargs):
+            if len(size) == 1 and isinstance(size[0], (tuple, list, torch.Size, cr.Size)):
+                size = tuple(size[0])
+            values = draw(size) if size else np.asarray(draw(()))
+            return lib.tensor(values, dtype=dtype or lib.get_default_dtype(),
+                              requires_grad=requires_grad)
+
+        def like(input, dtype=None, requires_grad=False, **kwargs):
+            return factory(*input.shape, dtype=dtype or input.dtype,
+                           requires_grad=requires_grad)
+        return factory, like
+
+    def __enter__(self):
+        randn, randn_like = self._make(self.rng.standard_normal)
+        rand, rand_like = self._make(self.rng.random_sample)
+        self.saved = {n: getattr(self.lib, n) for n in self.NAMES}
+        for name, fn in zip(self.NAMES, (randn, rand, randn_like, rand_like)):
+            setattr(self.lib, name, fn)
+        return self
+
+    def __exit__(self, *exc):
+        for name, fn in self.saved.items():
+            setattr(self.lib, name, fn)
+
+
+class Start:
+    """The ``start(model)`` hook: torch's run records the initial weights, chainrule's
+    loads them; both switch dropout off (the masks come from different generators)."""
+
+    def __init__(self):
+        self.states = []
+        self.calls = 0
+
+    def __call__(self, model):
+        lib = sys.modules[type(model).__module__.split(".")[0]]
+        for module in model.modules():
+            if isinstance(module, lib.nn.modules.dropout._DropoutNd):
+                module.p = 0.0
+            if isinstance(module, lib.nn.MultiheadAttention):
+                module.dropout = 0.0
+        if lib is torch:
+            self.states.append({k: v.detach().numpy().copy() for k, v in
+                                model.state_dict().items()})
+        else:
+            state = self.states[self.calls]
+            model.load_state_dict({k: cr.from_numpy(v.copy()) for k, v in state.items()})
+        self.calls += 1
+        return model
+
+
+def run(stem: str, lib_name: str, start: Start | None = None, **kwargs):
+    """Run ``main(**kwargs)`` of a program; returns (its result, its stdout, its warnings)."""
+    lib = torch if lib_name == "torch" else cr
+    random.seed(0)
+    np.random.seed(0)
+    lib.manual_seed(0)
+    out = io.StringIO()
+    default_dtype = lib.get_default_dtype()
+    with _program_module(stem, lib_name) as module, _SharedNoise(lib, 0), \
+            warnings.catch_warnings(record=True) as caught, contextlib.redirect_stdout(out):
+        if start is not None:
+            start.calls = 0
+            kwargs["start"] = start
+        result = module.main(**kwargs)
+    lib.set_default_dtype(default_dtype)
+    messages = sorted({str(w.message) for w in caught})
+    return result, out.getvalue(), messages
+
+
+def run_both(stem: str, **kwargs):
+    start = Start()
+    theirs = run(stem, "torch", start=start if _takes_start(stem) else None, **kwargs)
+    ours = run(stem, "chainrule", start=start if _takes_start(stem) else None, **kwargs)
+    return ours, theirs
+
+
+def _takes_start(stem: str) -> bool:
+    return "start=" in (PROGRAMS / f"{stem}.py").read_text()
+
+
+NUMBER = re.compile(r"-?\d+\.?\d*(?:e[-+]?\d+)?")
+
+
+def assert_same_text(ours: str, theirs: str, rtol=1e-4, atol=1e-5):
+    """The same text with its numbers masked, and the numbers close."""
+    ours, theirs = (re.sub(r"0x[0-9a-f]+", "0xADDR", t) for t in (ours, theirs))
+    assert NUMBER.sub("#", ours) == NUMBER.sub("#", theirs)
+    a = np.array([float(m) for m in NUMBER.findall(ours)])
+    b = np.array([float(m) for m in NUMBER.findall(theirs)])
+    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
+def assert_close(ours, theirs, rtol=1e-4, atol=1e-6):
+    np.testing.assert_allclose(np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float),
+                               rtol=rtol, atol=atol)
+
+
+def assert_same_state(ours_model, theirs_model, rtol=1e-4, atol=1e-5):
+    assert isinstance(ours_model, cr.nn.Module) and isinstance(theirs_model, torch.nn.Module)
+    ours, theirs = ours_model.state_dict(), theirs_model.state_dict()
+    assert list(ours) == list(theirs)
+    for key in theirs:
+        assert_close(ours[key].detach().numpy(), theirs[key].detach().numpy(), rtol, atol)
+
+
+# --------------------------------------------------------------------------------------
+# PyTorch tutorials: "Learning PyTorch with Examples" (polynomial fitting, dynamic_net)
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("stem", ["polynomial_tensor", "polynomial_autograd",
+                                  "polynomial_custom_function", "polynomial_nn",
+                                  "polynomial_optim", "polynomial_module", "dynamic_net"])
+def test_polynomial_tutorials_match_torch(stem):
+    steps = 300
+    (ours, ours_text, ours_warn), (theirs, theirs_text, theirs_warn) = run_both(stem, steps=steps)
+    assert len(ours["losses"]) == steps
+    assert_close(ours["losses"], theirs["losses"], rtol=2e-4)
+    assert_same_text(ours_text, theirs_text, rtol=2e-4, atol=1e-4)
+    assert ours_warn == theirs_warn
+    if "params" in theirs:
+        assert_close(ours["params"], theirs["params"], rtol=2e-4, atol=1e-5)
+    for key in ("grad_fn", "names"):
+        assert ours.get(key) == theirs.get(key)
+    if "model" in theirs:
+        assert_same_state(ours["model"], theirs["model"], rtol=2e-4)
