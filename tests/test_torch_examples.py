@@ -121,7 +121,7 @@ class Start:
         self.calls = 0
 
     def __call__(self, model):
-        lib = sys.modules[type(model).__module__.split(".")[0]]
+        lib = torch if isinstance(model, torch.nn.Module) else cr
         for module in model.modules():
             if isinstance(module, lib.nn.modules.dropout._DropoutNd):
                 module.p = 0.0
@@ -212,3 +212,51 @@ def test_polynomial_tutorials_match_torch(stem):
         assert ours.get(key) == theirs.get(key)
     if "model" in theirs:
         assert_same_state(ours["model"], theirs["model"], rtol=2e-4)
+
+
+# --------------------------------------------------------------------------------------
+# PyTorch tutorials: the 60 minute blitz and "Learn the Basics"
+# --------------------------------------------------------------------------------------
+
+def test_neural_networks_tutorial_prints_and_trains_as_torch():
+    (ours, ours_text, ours_warn), (theirs, theirs_text, theirs_warn) = \
+        run_both("neural_networks_tutorial")
+    assert_same_text(ours_text, theirs_text)
+    assert "MseLossBackward0" in ours_text and "AddmmBackward0" in ours_text
+    assert_close(ours["losses"], theirs["losses"])
+    assert_same_state(ours["model"], theirs["model"])
+    assert ours_warn == theirs_warn
+
+
+@pytest.mark.parametrize("stem", ["autograd_tutorial", "tensors_tutorial"])
+def test_tensor_and_autograd_tutorials_print_what_torch_prints(stem):
+    (ours, ours_text, ours_warn), (theirs, theirs_text, theirs_warn) = run_both(stem)
+    assert ours_text.replace("0x", "") and ours_text.count("\n") > 20
+    assert re.sub(r"0x[0-9a-f]+", "0x", ours_text) == re.sub(r"0x[0-9a-f]+", "0x", theirs_text)
+    assert ours_warn == theirs_warn
+    if ours.get("losses"):
+        assert_close(ours["losses"], theirs["losses"])
+
+
+# Regression: the tensors tutorial's ``torch.mul(tensor, tensor, out=z3)``.
+@pytest.mark.parametrize("name", ["add", "sub", "mul", "div", "pow", "maximum", "minimum",
+                                  "atan2", "remainder", "fmod", "floor_divide", "sin", "exp",
+                                  "tanh", "sigmoid", "neg"])
+def test_fixed_pointwise_functions_take_out(name):
+    unary = name in ("sin", "exp", "tanh", "sigmoid", "neg")
+    values = [np.array([[1.5, -2.0, 3.0]]), np.array([[2.0], [0.5]])]
+    results = []
+    for lib in (torch, cr):
+        args = [lib.tensor(v, dtype=lib.float32) for v in values[:1 if unary else 2]]
+        out = lib.empty(2, 3) if not unary else lib.empty(1, 3)
+        got = getattr(lib, name)(*args, out=out)
+        assert got is out
+        try:
+            getattr(lib, name)(args[0].clone().requires_grad_(), *args[1:], out=lib.empty(0))
+            message = None
+        except RuntimeError as err:
+            message = str(err)
+        results.append((out.numpy().copy(), message))
+    assert_close(results[1][0], results[0][0])
+    assert results[1][1] == results[0][1]
+    assert (results[0][1] is None) == (name == "floor_divide")
