@@ -260,3 +260,42 @@ def test_fixed_pointwise_functions_take_out(name):
     assert_close(results[1][0], results[0][0])
     assert results[1][1] == results[0][1]
     assert (results[0][1] is None) == (name == "floor_divide")
+
+
+# --------------------------------------------------------------------------------------
+# pytorch/examples on synthetic data
+# --------------------------------------------------------------------------------------
+
+def _compare_training(ours, theirs, rtol=1e-4, atol=1e-5):
+    (ours, ours_text, ours_warn), (theirs, theirs_text, theirs_warn) = ours, theirs
+    assert_close(ours["losses"], theirs["losses"], rtol=rtol, atol=atol)
+    assert_same_text(ours_text, theirs_text, rtol=rtol, atol=atol)
+    assert ours_warn == theirs_warn
+    if "model" in theirs:
+        assert_same_state(ours["model"], theirs["model"], rtol=10 * rtol, atol=10 * atol)
+
+
+def test_mnist_cnn_with_adadelta_and_steplr_matches_torch():
+    argv = ["--batch-size", "4", "--test-batch-size", "8", "--epochs", "2", "--log-interval",
+            "1", "--train-size", "8", "--test-size", "8"]
+    ours, theirs = run_both("mnist", argv=argv)
+    _compare_training(ours, theirs)
+    assert ours[0]["lrs"] == theirs[0]["lrs"]
+    assert_close(ours[0]["tests"], theirs[0]["tests"])
+
+
+def test_mnist_rnn_lstm_with_batchnorm_matches_torch():
+    argv = ["--batch-size", "4", "--test-batch-size", "8", "--epochs", "2", "--log-interval",
+            "1", "--train-size", "8", "--test-size", "8"]
+    ours, theirs = run_both("mnist_rnn", argv=argv)
+    _compare_training(ours, theirs)
+    assert_close(ours[0]["tests"], theirs[0]["tests"])
+
+
+def test_vae_matches_torch():
+    argv = ["--batch-size", "8", "--epochs", "2", "--log-interval", "1", "--train-size", "16",
+            "--test-size", "8"]
+    ours, theirs = run_both("vae", argv=argv)
+    _compare_training(ours, theirs)
+    assert_close(ours[0]["tests"], theirs[0]["tests"])
+    assert_close(ours[0]["sample"], theirs[0]["sample"], atol=1e-5)
