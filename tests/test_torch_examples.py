@@ -42,6 +42,15 @@ import chainrule as cr  # noqa: E402
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _torch_on_one_thread():
+    """Tiny programs: torch's thread pool only adds contention on a shared machine."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 # --------------------------------------------------------------------------------------
 # Running one program's source against torch or chainrule
 # --------------------------------------------------------------------------------------
@@ -299,3 +308,12 @@ def test_vae_matches_torch():
     _compare_training(ours, theirs)
     assert_close(ours[0]["tests"], theirs[0]["tests"])
     assert_close(ours[0]["sample"], theirs[0]["sample"], atol=1e-5)
+
+
+def test_dcgan_matches_torch():
+    argv = ["--dataset", "fake", "--fake-size", "4", "--batchSize", "2", "--nz", "8",
+            "--ngf", "4", "--ndf", "4", "--niter", "1", "--workers", "0", "--manualSeed", "3"]
+    ours, theirs = run_both("dcgan", argv=argv)
+    _compare_training(ours, theirs, rtol=2e-4)
+    assert_same_state(ours[0]["generator"], theirs[0]["generator"], rtol=2e-3, atol=1e-4)
+    assert_close(ours[0]["fake"], theirs[0]["fake"], rtol=1e-3, atol=1e-4)
