@@ -134,7 +134,7 @@ class Start:
         for module in model.modules():
             if isinstance(module, lib.nn.modules.dropout._DropoutNd):
                 module.p = 0.0
-            if isinstance(module, lib.nn.MultiheadAttention):
+            if isinstance(module, (lib.nn.MultiheadAttention, lib.nn.RNNBase)):
                 module.dropout = 0.0
         if lib is torch:
             self.states.append({k: v.detach().numpy().copy() for k, v in
@@ -317,3 +317,20 @@ def test_dcgan_matches_torch():
     _compare_training(ours, theirs, rtol=2e-4)
     assert_same_state(ours[0]["generator"], theirs[0]["generator"], rtol=2e-3, atol=1e-4)
     assert_close(ours[0]["fake"], theirs[0]["fake"], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN_TANH", "RNN_RELU", "Transformer"])
+def test_word_language_model_matches_torch(kind, tmp_path):
+    argv = ["--data", str(tmp_path / "corpus"), "--model", kind, "--emsize", "8", "--nhid",
+            "8", "--nlayers", "2", "--epochs", "3", "--batch_size", "4", "--bptt", "5",
+            "--log-interval", "2", "--save", str(tmp_path / "model.pt"), "--lr", "5"]
+    if kind == "LSTM":
+        argv.append("--tied")
+    ours, theirs = run_both("word_language_model", argv=argv)
+    _compare_training(ours, theirs, rtol=2e-4, atol=1e-5)
+    assert_close(ours[0]["val"], theirs[0]["val"], rtol=2e-4)
+    assert_close(ours[0]["test"], theirs[0]["test"], rtol=2e-4)
+    assert ours[0]["lr"] == theirs[0]["lr"]
+    if kind == "LSTM":  # tied: one Parameter, listed once
+        model = ours[0]["model"]
+        assert model.decoder.weight is model.encoder.weight
