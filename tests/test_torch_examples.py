@@ -334,3 +334,13 @@ def test_word_language_model_matches_torch(kind, tmp_path):
     if kind == "LSTM":  # tied: one Parameter, listed once
         model = ours[0]["model"]
         assert model.decoder.weight is model.encoder.weight
+
+
+def test_time_sequence_prediction_lstmcell_lbfgs_double_matches_torch(tmp_path):
+    argv = ["--steps", "2", "--data", str(tmp_path / "traindata.pt"), "--length", "16",
+            "--samples", "6", "--future", "5", "--max-iter", "6"]
+    ours, theirs = run_both("time_sequence_prediction", argv=argv)
+    assert ours[0]["dtype"] == theirs[0]["dtype"] == "torch.float64"
+    _compare_training(ours, theirs, rtol=1e-9, atol=1e-10)
+    assert_close(ours[0]["test"], theirs[0]["test"], rtol=1e-9)
+    assert_close(ours[0]["y"], theirs[0]["y"], rtol=1e-8, atol=1e-10)
