@@ -344,3 +344,79 @@ def test_time_sequence_prediction_lstmcell_lbfgs_double_matches_torch(tmp_path):
     _compare_training(ours, theirs, rtol=1e-9, atol=1e-10)
     assert_close(ours[0]["test"], theirs[0]["test"], rtol=1e-9)
     assert_close(ours[0]["y"], theirs[0]["y"], rtol=1e-8, atol=1e-10)
+
+
+# The torch package chainrule stands in for in a subprocess (and the processes it spawns):
+# ``import torch`` and every ``torch.x.y`` resolve to chainrule's modules.
+TORCH_SHIM = '''
+import importlib, importlib.abc, importlib.util, sys
+import chainrule
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, name, path, target=None):
+        if name.startswith("torch."):
+            return importlib.util.spec_from_loader(name, self)
+    def create_module(self, spec):
+        return importlib.import_module("chainrule" + spec.name[len("torch"):])
+    def exec_module(self, module):
+        pass
+
+for _name, _module in list(sys.modules.items()):
+    if _name.startswith("chainrule."):
+        sys.modules["torch" + _name[len("chainrule"):]] = _module
+sys.meta_path.insert(0, _Alias())
+sys.modules["torch"] = chainrule
+'''
+
+
+def run_script(stem: str, lib_name: str, argv, tmp_path) -> str:
+    """Run a program as a script in its own Python, ``import torch`` naming ``lib_name``."""
+    import os
+    import subprocess
+    paths = [str(PROGRAMS.parents[1])]
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    if lib_name == "chainrule":
+        shim = tmp_path / "shim" / "torch"
+        shim.mkdir(parents=True)
+        (shim / "__init__.py").write_text(TORCH_SHIM)
+        paths.insert(0, str(shim.parent))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths), OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, str(PROGRAMS / f"{stem}.py"), *argv],
+                          capture_output=True, text=True, env=env, timeout=120,
+                          cwd=str(tmp_path))
+    assert proc.returncode == 0, f"{lib_name} failed on {stem}:\n{proc.stderr}"
+    return proc.stdout
+
+
+def _hogwild_reference_in_torch(argv):
+    """torch's numbers for the same training, without processes (a torch run of the script
+    spawns two children that each import torch: ~10 s here): the program's own ``train``
+    and ``test`` called in turn for each rank, on one model."""
+    with _program_module("mnist_hogwild", "torch") as program:
+        args = program.parser.parse_args(argv)
+        torch.manual_seed(args.seed)
+        kwargs = {"batch_size": args.batch_size, "shuffle": True}
+        data = program.synthetic_mnist(args.train_size, 1), program.synthetic_mnist(args.test_size, 2)
+        model = program.Net()
+        with contextlib.redirect_stdout(io.StringIO()):
+            before = program.test(args, model, "cpu", data[1], kwargs)
+            for rank in range(args.num_processes):
+                program.train(rank, args, model, "cpu", data[0], kwargs)
+            after = program.test(args, model, "cpu", data[1], kwargs)
+    return before, after
+
+
+def test_mnist_hogwild_two_spawned_processes_train_one_shared_model(tmp_path):
+    argv = ["--batch-size", "4", "--test-batch-size", "16", "--epochs", "2", "--log-interval",
+            "2", "--train-size", "16", "--test-size", "16", "--lr", "0.05"]
+    text = run_script("mnist_hogwild", "chainrule", argv, tmp_path)
+    assert "shared: True trained in place: True exit codes: [0, 0]" in text, text
+    assert len(set(re.findall(r"^(\d+)\tTrain Epoch", text, re.M))) == 2, text  # two pids
+    before, after = map(float, re.search(r"before/after: (\S+) (\S+)", text).groups())
+    # Dropout masks and shuffling come from each library's own generator, and the two
+    # processes interleave freely: the losses cannot match step by step, but chainrule's
+    # Hogwild run must improve the model at least half as much as torch's training does.
+    theirs_before, theirs_after = _hogwild_reference_in_torch(argv)
+    assert theirs_after < theirs_before
+    assert abs(before - theirs_before) < 0.3  # both start untrained: about log(10)
+    assert before - after > 0.5 * (theirs_before - theirs_after)

@@ -2,7 +2,6 @@
 LSTMCells in double precision, trained by LBFGS with a closure, then predicting the
 future). Sizes are cut by the arguments; the matplotlib drawing is left out."""
 import argparse
-import os
 
 import numpy as np
 import torch
@@ -37,7 +36,7 @@ class Sequence(nn.Module):
             h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
             output = self.linear(h_t2)
             outputs += [output]
-        for i in range(future):# if we should predict the future
+        for i in range(future):# if we should predict the future  # noqa: B007
             h_t, c_t = self.lstm1(output, (h_t, c_t))
             h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
             output = self.linear(h_t2)
