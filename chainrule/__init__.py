@@ -104,6 +104,7 @@ _LAZY_MODULES = ("nn", "optim", "utils", "cuda", "backends", "accelerator", "tes
                  "version", "storage")
 _LAZY_MODULES += ("safetensors", "onnx")  # chainrule.safetensors, chainrule.onnx
 _LAZY_MODULES += ("viz",)  # chainrule.viz: graph drawing (matplotlib loads only when drawing)
+_LAZY_MODULES += ("amp",)  # torch.amp: GradScaler, autocast (chainrule/amp)
 _LAZY_MODULES += ("__config__",)  # torch.__config__.show(); chainrule.show_config() prints it
 
 
