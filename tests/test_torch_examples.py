@@ -8,7 +8,8 @@ once with every ``import torch...`` statement in it resolved to ``chainrule...``
 ``__import__``; nothing else in the source changes). Both runs start from the same state:
 
 - Python's ``random`` and NumPy are seeded alike, so synthetic data is identical;
-- ``torch.randn``/``rand``/``randint`` (and the ``_like`` forms) are drawn from one NumPy stream
+- ``torch.randn``/``rand``/``randint``/``randperm`` (and the ``_like`` forms; ``randperm``
+  is where ``DataLoader(shuffle=True)`` draws its order) are drawn from one NumPy stream
   in both libraries while a program runs, since chainrule's generator cannot reproduce
   torch's Mersenne Twister (docs/differences.md);
 - where a program builds an ``nn.Module`` (default initialisation draws from the
@@ -87,7 +88,7 @@ def _program_module(stem: str, lib_name: str):
 class _SharedNoise:
     """``lib.randn(...)`` and friends drawn from one NumPy stream, the same in both libraries."""
 
-    NAMES = ("randn", "rand", "randn_like", "rand_like", "randint")
+    NAMES = ("randn", "rand", "randn_like", "rand_like", "randint", "randperm")
 
     def __init__(self, lib, seed: int):
         self.lib, self.rng, self.saved = lib, np.random.RandomState(seed), {}
@@ -118,11 +119,16 @@ class _SharedNoise:
         values = self.rng.randint(low, high, tuple(size))
         return self.lib.tensor(values, dtype=dtype or self.lib.int64)
 
+    def _randperm(self, n, *, dtype=None, generator=None, **kwargs):
+        """DataLoader(shuffle=True) draws its order here, in both libraries."""
+        return self.lib.tensor(self.rng.permutation(n), dtype=dtype or self.lib.int64)
+
     def __enter__(self):
         randn, randn_like = self._make(self.rng.standard_normal)
         rand, rand_like = self._make(self.rng.random_sample)
         self.saved = {n: getattr(self.lib, n) for n in self.NAMES}
-        for name, fn in zip(self.NAMES, (randn, rand, randn_like, rand_like, self._randint)):
+        for name, fn in zip(self.NAMES, (randn, rand, randn_like, rand_like, self._randint,
+                                         self._randperm)):
             setattr(self.lib, name, fn)
         return self
 
@@ -297,13 +303,26 @@ def _compare_training(ours, theirs, rtol=1e-4, atol=1e-5):
         assert_same_state(ours["model"], theirs["model"], rtol=10 * rtol, atol=10 * atol)
 
 
-def test_mnist_cnn_with_adadelta_and_steplr_matches_torch():
+def test_mnist_cnn_with_adadelta_and_steplr_matches_torch(tmp_path, monkeypatch):
     argv = ["--batch-size", "4", "--test-batch-size", "8", "--epochs", "2", "--log-interval",
-            "1", "--train-size", "8", "--test-size", "8"]
-    ours, theirs = run_both("mnist", argv=argv)
+            "1", "--train-size", "8", "--test-size", "8", "--save-model"]
+    start = Start()
+    results = {}
+    for lib in ("torch", "chainrule"):  # each saves mnist_cnn.pt in its own folder
+        (tmp_path / lib).mkdir()
+        monkeypatch.chdir(tmp_path / lib)
+        results[lib] = run("mnist", lib, start=start, argv=argv)
+    ours, theirs = results["chainrule"], results["torch"]
     _compare_training(ours, theirs)
     assert ours[0]["lrs"] == theirs[0]["lrs"]
     assert_close(ours[0]["tests"], theirs[0]["tests"])
+    # The checkpoints cross over: each library loads the other's file (weights_only=True).
+    from_ours = torch.load(tmp_path / "chainrule" / "mnist_cnn.pt", weights_only=True)
+    from_theirs = cr.load(tmp_path / "torch" / "mnist_cnn.pt", weights_only=True)
+    assert list(from_ours) == list(from_theirs) == list(theirs[0]["model"].state_dict())
+    for key, value in theirs[0]["model"].state_dict().items():
+        assert_close(from_ours[key].numpy(), value.numpy(), rtol=1e-3, atol=1e-4)
+        assert_close(from_theirs[key].numpy(), value.numpy(), rtol=0, atol=0)
 
 
 def test_mnist_rnn_lstm_with_batchnorm_matches_torch():

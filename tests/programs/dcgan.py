@@ -60,7 +60,7 @@ def main(argv=None, start=lambda model: model):
 
     assert dataset
     dataloader = torch.utils.data.DataLoader(dataset, batch_size=opt.batchSize,
-                                             shuffle=False, num_workers=int(opt.workers))
+                                             shuffle=True, num_workers=int(opt.workers))
     ngpu = int(opt.ngpu)
     nz = int(opt.nz)
     ngf = int(opt.ngf)

@@ -127,9 +127,9 @@ def main(argv=None, start=lambda model: model):
 
     kwargs = {'num_workers': 1, 'pin_memory': True} if args.accel else {}
     train_loader = torch.utils.data.DataLoader(
-        synthetic_mnist(args.train_size, 1), batch_size=args.batch_size, **kwargs)
+        synthetic_mnist(args.train_size, 1), batch_size=args.batch_size, shuffle=True, **kwargs)
     test_loader = torch.utils.data.DataLoader(
-        synthetic_mnist(args.test_size, 2), batch_size=args.test_batch_size, **kwargs)
+        synthetic_mnist(args.test_size, 2), batch_size=args.test_batch_size, shuffle=False, **kwargs)
 
     model = Net().to(device)
     start(model)

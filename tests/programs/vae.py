@@ -84,9 +84,9 @@ def main(argv=None, start=lambda model: model):
 
     kwargs = {'num_workers': 1, 'pin_memory': True} if device == "cuda" else {}
     train_loader = torch.utils.data.DataLoader(
-        synthetic_images(args.train_size, 1), batch_size=args.batch_size, **kwargs)
+        synthetic_images(args.train_size, 1), batch_size=args.batch_size, shuffle=True, **kwargs)
     test_loader = torch.utils.data.DataLoader(
-        synthetic_images(args.test_size, 2), batch_size=args.batch_size, **kwargs)
+        synthetic_images(args.test_size, 2), batch_size=args.batch_size, shuffle=False, **kwargs)
 
     model = VAE().to(device)
     start(model)
