@@ -22,6 +22,7 @@ from .._dtypes import (
 from .._tensor import Tensor
 from ._dispatch import _scalar_array
 from ._promotion import _promoted_dtype  # noqa: F401 - the families' dtype helper
+from ._raw import zero_where
 from ._registry import binary, dispatch, dispatch1, dispatch2, expose, unary
 from .arithmetic import (  # noqa: F401 - the binary ops are part of this family's names
     ADD,
@@ -115,7 +116,7 @@ RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
 # stays attached to the graph (its derivative in out is zero). torch's kernel zeroes the
 # gradient where out <= 0, so a NaN output passes it.
 THRESHOLD_BACKWARD = binary("threshold_backward",
-                            lambda xp, g, out: xp.where(out <= 0, 0, g).astype(g.dtype),
+                            lambda xp, g, out: zero_where(xp, out <= 0, g),
                             da=lambda F, g, b: F.threshold_backward(g, b),
                             db=zero_grad, grad_fn="ThresholdBackwardBackward0",
                             **BCAST)
