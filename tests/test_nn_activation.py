@@ -549,3 +549,12 @@ def test_relu_backward_keeps_nonfinite_gradients_bit_exact(dtype, shape):
     assert xc.grad.dtype == getattr(cr, dtype)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_abs_double_backward_records_sgn_as_torch():
+    names = []
+    for m in (torch, cr):
+        x = m.tensor([-1.5, 2.0], dtype=m.float64, requires_grad=True)
+        g, = m.autograd.grad(m.abs(x).sum(), x, create_graph=True)
+        names.append([g.grad_fn.name()] + [f.name() for f, _ in g.grad_fn.next_functions if f])
+    assert names[0] == names[1]
