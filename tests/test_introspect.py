@@ -203,3 +203,31 @@ def test_gradcheck_still_passes_with_raw_hooks():
         y.grad_fn._raw_saved_result.register_hooks(lambda t: t.clone(), lambda t: t)
         return y * a
     assert chainrule.autograd.gradcheck(f, (x,))
+
+
+def _grad_inputs_seen(m):
+    w = m.tensor([[0.5, -1.0], [2.0, 0.3]], dtype=m.float64, requires_grad=True)
+    x = m.tensor([1.5, -0.5], dtype=m.float64, requires_grad=True)
+    y = m.tanh(w @ x)
+    seen = []
+    y.grad_fn.next_functions[0][0].register_hook(
+        lambda gi, go: seen.append([g is None for g in gi]))
+    gx, = m.autograd.grad(y.sum(), x, create_graph=True)
+    first = list(seen)
+    hx, = m.autograd.grad((gx * gx).sum(), x)
+    return first, gx.tolist(), hx.tolist()
+
+
+def test_autograd_grad_skips_rules_for_edges_not_leading_to_inputs():
+    t, c = _both(_grad_inputs_seen)
+    assert c[0] == t[0] == [[True, False]]
+    np.testing.assert_allclose(c[1], t[1])
+    np.testing.assert_allclose(c[2], t[2])
+
+
+def test_outer_product_mm_matches_torch_exactly():
+    rng = np.random.default_rng(1)
+    a, b = rng.standard_normal((5, 1)).astype(np.float32), rng.standard_normal((1, 4)).astype(
+        np.float32)
+    ours = chainrule.mm(chainrule.tensor(a), chainrule.tensor(b)).numpy()
+    assert np.array_equal(ours, torch.mm(torch.tensor(a), torch.tensor(b)).numpy())

@@ -191,7 +191,9 @@ def _binary_runner(op, rule_positions):
 
     def run(node, F, grads, saved):
         g = grads[0]
-        results = [call(rule_a, pa, F, g, saved), call(rule_b, pb, F, g, saved)]
+        fa, fb = node._fns  # None: no gradient wanted on that side (autograd.grad's inputs)
+        results = [None if fa is None else call(rule_a, pa, F, g, saved),
+                   None if fb is None else call(rule_b, pb, F, g, saved)]
         if node._meta is not None:
             _fix_meta(node._meta, results, F)
         return results
