@@ -135,11 +135,7 @@ RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
 RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x) if x.dtype.kind == "f" else 1 / x,
                    ufunc="reciprocal", fast_kinds="f",
                    vjp=lambda F, g, out: g * (-out * out), **FLOAT)
-<<<<<<< HEAD
-ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sgn(x),  # torch: grad * self.sgn()
-=======
 ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sgn(x),
->>>>>>> main
             refuse=not_implemented("abs_cpu", "b"))
 # torch's sign: (0 < x) - (x < 0), so sign(nan) is 0 and sign(-0.) is 0.; bool stays bool
 SIGN = unary("sign", lambda xp, x: _sign(xp, x), vjp=zero_grad, refuse=refused(
