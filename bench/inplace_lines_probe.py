@@ -1,8 +1,14 @@
 """Probe for the in-place error that names source lines (bench/results/inplace_lines.md):
 the cost of finding the first frame outside chainrule, against a per-op step."""
-import sys, timeit, os
+import os
+import sys
+import timeit
+
 sys.path.insert(0, os.getcwd())
-import chainrule, numpy as np
+import numpy as np
+
+import chainrule
+
 PKG = os.path.dirname(chainrule.__file__)
 _getframe = sys._getframe
 def where():
@@ -15,7 +21,8 @@ src = "def inner():\n    return where()\ndef mid():\n    return inner()\n"
 ns = {"where": where}
 exec(compile(src, os.path.join(PKG, "_fake.py"), "exec"), ns)
 print("walk us", min(timeit.repeat(ns["mid"], number=200000, repeat=5)) / 200000 * 1e6)
-print("getframe only us", min(timeit.repeat(lambda: _getframe(0), number=200000, repeat=5)) / 200000 * 1e6)
+print("getframe only us",
+      min(timeit.repeat(lambda: _getframe(0), number=200000, repeat=5)) / 200000 * 1e6)
 x = chainrule.tensor(np.random.rand(16).astype(np.float32), requires_grad=True)
 w = chainrule.tensor(np.random.rand(16).astype(np.float32), requires_grad=True)
 def blk():
