@@ -1630,12 +1630,9 @@ def test_pow_scalar_base_saved_tensor_error():
     _same_as_torch(fn2)
 
 
-@pytest.mark.xfail(strict=True, reason="x = tensor(1.3, float64, requires_grad=True); c = "
-                   "tensor(-0.5, float64); y = x ** c; y.add_(1); y.backward(): torch raises "
-                   "'... which is output 0 of Pow1, is at version 1; expected version 0 ...' "
-                   "(PowBackward1 saves its result); chainrule raises nothing (and where it "
-                   "does raise, for x ** x, it names 'Pow', not 'Pow1')")
-def test_bug_tensor_pow_tensor_saved_result_modified():
+# Was a chainrule bug (fixed): x ** c with a constant tensor exponent did not save its result,
+# so an in-place op on it went unnoticed; torch's PowBackward1 saves it always.
+def test_fixed_tensor_pow_tensor_saved_result_modified():
     def fn(lib):
         x = lib.tensor(1.3, dtype=lib.float64, requires_grad=True)
         y = x ** lib.tensor(-0.5, dtype=lib.float64)

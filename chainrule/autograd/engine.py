@@ -111,20 +111,33 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                         captured[i] = grads[nr]
                 if node not in needed:
                     continue
-            if node._has_hooks:
-                grads = _run_tensor_hooks(node, grads, create_graph)
-                if node._pre_hooks:
-                    grads = _run_pre_hooks(node, grads, create_graph)
-                if anomaly:
+                # Only the edges leading to inputs get a gradient: while the node runs, the
+                # others read as no edge, so their rules are skipped (torch's
+                # should_compute_output; a weight's outer product in an input's Hessian).
+                fns = node._fns
+                if len(fns) > 1:
+                    for fn in fns:
+                        if fn is not None and fn not in needed:
+                            node._fns = tuple(f if f in needed else None for f in fns)
+                            break
+            try:
+                if node._has_hooks:
+                    grads = _run_tensor_hooks(node, grads, create_graph)
+                    if node._pre_hooks:
+                        grads = _run_pre_hooks(node, grads, create_graph)
+                    if anomaly:
+                        outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
+                    else:
+                        outputs = node.apply(grads, create_graph, retain_graph)
+                    if node._hooks:
+                        outputs = _run_post_hooks(node, outputs, grads, create_graph)
+                elif anomaly:  # detect_anomaly: the forward traceback on failure, NaN checks
                     outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
                 else:
                     outputs = node.apply(grads, create_graph, retain_graph)
-                if node._hooks:
-                    outputs = _run_post_hooks(node, outputs, grads, create_graph)
-            elif anomaly:  # detect_anomaly: the forward traceback on failure, NaN checks
-                outputs = _anomaly_apply(node, grads, create_graph, retain_graph)
-            else:
-                outputs = node.apply(grads, create_graph, retain_graph)
+            finally:
+                if restricted:
+                    node._fns = fns
             new = new_grads = None
             for fn, nr, g in zip(node._fns, node._nrs, outputs):
                 if fn is None or g is None:

@@ -56,6 +56,10 @@ class Node:
     def name(self) -> str:
         return type(self).__name__
 
+    def _sequence_nr(self) -> int:
+        """The node's creation number (backward runs newer nodes first)."""
+        return self._seq
+
     @property
     def next_functions(self) -> tuple:
         """One ``(node, output_nr)`` pair per input; ``(None, 0)`` where no gradient flows."""

@@ -30,6 +30,22 @@ class OpNode(Node):
         n = type(self).__name__
         return "torch::autograd::" + n if n in _CPP_NAMESPACED else n
 
+    def __getattr__(self, name):
+        # Only reached for a missing attribute: torch's _saved_<name> / _raw_saved_<name>.
+        if name[:7] == "_saved_" or name[:11] == "_raw_saved_":
+            from ..autograd import _introspect
+            raw = name[1] == "r"
+            key = name[11:] if raw else name[7:]
+            if key in _introspect.saved_spec(self):
+                return (_introspect.raw_saved if raw else _introspect.saved_value)(self, key)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):
+        from ..autograd import _introspect
+        names = ["_saved_" + n for n in _introspect.saved_spec(self)]
+        names += ["_raw_saved_" + n for n in _introspect.tensor_names(self)]
+        return sorted(set(super().__dir__()) | set(names))
+
     def _release(self) -> None:
         # Only saved tensors are freed (torch's rule): a node that saved just shapes or
         # parameters can run again; index arrays (in a key) count as saved tensors.
@@ -175,7 +191,9 @@ def _binary_runner(op, rule_positions):
 
     def run(node, F, grads, saved):
         g = grads[0]
-        results = [call(rule_a, pa, F, g, saved), call(rule_b, pb, F, g, saved)]
+        fa, fb = node._fns  # None: no gradient wanted on that side (autograd.grad's inputs)
+        results = [None if fa is None else call(rule_a, pa, F, g, saved),
+                   None if fb is None else call(rule_b, pb, F, g, saved)]
         if node._meta is not None:
             _fix_meta(node._meta, results, F)
         return results

@@ -391,8 +391,10 @@ def _pow_grad(F, g, x, exponent):
     return g * (exponent * F.pow_tensor_scalar(x, exponent - 1))
 
 
-def _pow_base_grad(F, g, a, b):
-    # torch: where(exponent == 0, 0, grad * exponent * self ** (exponent - 1))
+def _pow_base_grad(F, g, a, b, out):
+    # torch: where(exponent == 0, 0, grad * exponent * self ** (exponent - 1)); ``out`` is
+    # unused but saved, as torch's PowBackward1 saves its result whichever input needs grad
+    # (so an in-place op on the result fails backward as torch's does)
     return F.where(b == 0, 0, g * (b * a ** (b - 1)))
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 
-MM = op("mm", lambda xp, a, b: xp.matmul(a, b), inputs=("a", "b"),
+
+def _mm(xp, a, b):
+    # An outer product (inner size 1: mv's backward for the matrix) as a broadcast multiply:
+    # the same single products, about 4x faster than NumPy's matmul with K = 1.
+    if a.shape[1] == 1 and a.ndim == 2 and b.ndim == 2:
+        return xp.multiply(a, b)
+    return xp.matmul(a, b)
+
+
+MM = op("mm", _mm, inputs=("a", "b"),
         vjps=(lambda F, g, b: F.mm(g, F.t(b)), lambda F, g, a: F.mm(F.t(a), g)))
 MV = op("mv", lambda xp, a, v: xp.matmul(a, v), inputs=("a", "v"),
         vjps=(lambda F, g, v: F.mm(F.unsqueeze(g, 1), F.unsqueeze(v, 0)),

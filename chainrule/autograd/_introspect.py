@@ -1,0 +1,282 @@
+"""torch's node introspection for registered ops: ``grad_fn._saved_<name>`` and
+``grad_fn._raw_saved_<name>`` (a SavedTensor whose ``register_hooks(pack, unpack)`` packs
+that one saved tensor).
+
+An op's node saves what its rules name (``x``, ``out``, ``dim``, ``x_shape``); this module
+maps those to torch's names (``self``, ``result``, ``dim``, ``self_sym_sizes``): by default
+the first input is ``self``, the second ``other``, the output ``result``, a parameter keeps
+its name and ``<input>_shape`` is ``<input>_sym_sizes``; ``_SPECS`` below gives the ops whose
+torch names differ. The names a node lists are the ones its op saves when every input
+needs grad (torch's set is fixed per node class); one its plan did not save reads None, as
+torch's unsaved SavedVariable does. Worked out once per op, on first access: recording a
+node pays nothing.
+"""
+from __future__ import annotations
+
+from .graph import SAVED_FREED_MSG
+
+# Entry kinds: a saved input tensor (key: input index), a saved output (output index), a
+# parameter (our name), an input's sizes / strides / numel (input index), a constant, a
+# function of the node's saved parameters.
+_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN = range(8)
+_INT64_MAX = 9223372036854775807
+
+
+def _select_key(key):
+    for dim, k in enumerate(key):
+        if k.__class__ is int:
+            return dim, k
+    return 0, 0
+
+
+def _slice_key(key):
+    for dim, k in enumerate(key):
+        if k.__class__ is slice and k != slice(None):
+            return (dim, 0 if k.start is None else k.start,
+                    _INT64_MAX if k.stop is None else k.stop, 1 if k.step is None else k.step)
+    return 0, 0, _INT64_MAX, 1
+
+
+def _indices(p):
+    # our node keeps the indices with the reduced dim (for gather); torch's drop it
+    index = p("index")
+    return index if p("keepdim") else index.squeeze(p("dim"))
+
+
+_MAX_DIM = {"dim": (_PARAM, "dim"), "indices": (_FN, _indices), "keepdim": (_PARAM, "keepdim"),
+            "self_sym_sizes": (_SIZES, 0)}
+
+
+def _mm(a, b):
+    return {a: (_IN, 0), f"{a}_sym_sizes": (_SIZES, 0), f"{a}_sym_strides": (_STRIDES, 0),
+            b: (_IN, 1), f"{b}_sym_sizes": (_SIZES, 1), f"{b}_sym_strides": (_STRIDES, 1)}
+
+
+_REDUCTION = {"none": 0, "mean": 1, "sum": 2}
+
+# grad_fn name -> {torch name: (kind, key)}: the ops whose torch names the defaults miss.
+_SPECS = {
+    "MmBackward0": _mm("self", "mat2"),
+    "AddmmBackward0": {**{k: (kind, key + 1) for k, (kind, key) in _mm("mat1", "mat2").items()},
+                       "alpha": (_PARAM, "alpha"), "beta": (_PARAM, "beta")},
+    "MvBackward0": {"self": (_IN, 0), "vec": (_IN, 1)},
+    "DotBackward0": {"self": (_IN, 0), "tensor": (_IN, 1)},
+    "BmmBackward0": {"self": (_IN, 0), "mat2": (_IN, 1)},
+    "PowBackward1": {"self": (_IN, 0), "exponent": (_IN, 1), "result": (_OUT, 0)},
+    "PowBackward2": {"self": (_PARAM, "base"), "exponent": (_IN, 0), "result": (_OUT, 0)},
+    "MeanBackward0": {"self_sym_sizes": (_SIZES, 0), "self_sym_numel": (_NUMEL, 0)},
+    "MeanBackward1": {"dim": (_PARAM, "dim"), "keepdim": (_PARAM, "keepdim"),
+                      "self_sym_sizes": (_SIZES, 0), "self_sym_numel": (_NUMEL, 0)},
+    "MaxBackward0": _MAX_DIM,
+    "MinBackward0": _MAX_DIM,
+    "SelectBackward0": {"dim": (_FN, lambda p: _select_key(p("key"))[0]),
+                        "index": (_FN, lambda p: _select_key(p("key"))[1]),
+                        "self_sym_sizes": (_SIZES, 0)},
+    "SliceBackward0": {name: (_FN, lambda p, i=i: _slice_key(p("key"))[i])
+                       for i, name in enumerate(("dim", "start", "end", "step"))}
+    | {"self_sym_sizes": (_SIZES, 0)},
+    "WhereBackward0": {"condition": (_PARAM, "cond")},
+    "MseLossBackward0": {"self": (_IN, 0), "target": (_IN, 1),
+                         "reduction": (_FN, lambda p: _REDUCTION.get(p("reduction")))},
+    "GatherBackward0": {"dim": (_PARAM, "dim"), "index": (_PARAM, "index"),
+                        "sparse_grad": (_CONST, False)},
+}
+
+
+def saved_spec(node) -> dict:
+    """{torch name: (kind, key)} for this node's op, worked out once per op."""
+    op = node.op
+    spec = _CACHE.get(op)
+    if spec is None:
+        spec = _CACHE[op] = _SPECS.get(op.grad_fn) or _default_spec(op)
+    return spec
+
+
+_CACHE: dict = {}
+
+
+def _default_spec(op) -> dict:
+    from ..ops._node import _IN as S_IN
+    from ..ops._node import _OUT as S_OUT
+    from ..ops._node import _PARAM as S_PARAM
+    names = ("self",) if len(op.inputs) == 1 else ("self", "other") \
+        if len(op.inputs) == 2 else op.inputs
+    spec = {}
+    for kind, key in op.plan((True,) * len(op.inputs)).sources:
+        if kind == S_IN:
+            spec[names[key]] = (_IN, key)
+        elif kind == S_OUT:
+            spec["result" if key == 0 else f"result{key}"] = (_OUT, key)
+        elif kind == S_PARAM:
+            spec[key] = (_PARAM, key)
+        elif key is not None:  # an input's shape (a variadic op's shapes torch does not show)
+            spec[f"{names[key]}_sym_sizes"] = (_SIZES, key)
+    return spec
+
+
+def _slot(node, kind, key):
+    for i, src in enumerate(node._plan.sources):
+        if src == (kind, key):
+            return i
+    return None
+
+
+def _tensor_in_slot(node, slot, wrap_scalars=True):
+    """The saved tensor in ``slot``: the input itself, or the output attached to ``node``."""
+    from .._tensor import Tensor
+    from ..ops._node import _FREED
+    from ._saved_hooks import Packed, unpack_tensor
+    saved = node._saved
+    if saved is _FREED:
+        raise RuntimeError(SAVED_FREED_MSG)
+    if isinstance(saved, Packed):
+        if slot in saved.slots:
+            packed, unpack, is_out = saved.slots[slot]
+            t = unpack_tensor(packed, unpack)
+            if is_out and t.grad_fn is None:  # a saved output comes back attached to its node
+                t = Tensor._make(t._data, True, node, node._plan.sources[slot][1])
+            return t
+        value = saved.raw[slot]
+    else:
+        v = node._versions
+        for i in range(0, len(v), 4):
+            if v[i + 2] == slot:
+                t = v[i + 3]
+                if t is None:
+                    return Tensor._make(saved[slot], True, node, node._plan.sources[slot][1])
+                return t
+        value = saved[slot]
+    if isinstance(value, Tensor) or value is None:
+        return value
+    return _as_tensor(node, value)
+
+
+def _as_tensor(node, value):
+    """A saved scalar or array as torch shows it: a tensor (a wrapped scalar is 0-d)."""
+    from .._tensor import Tensor
+    return Tensor._make(node._F.xp.asarray(value))
+
+
+def _param(node, name):
+    from ..ops._node import _FREED
+    from ..ops._node import _PARAM as S_PARAM
+    saved = node._saved
+    slot = _slot(node, S_PARAM, name)
+    if slot is None:
+        return node.op.defaults.get(name)
+    if saved is _FREED:
+        raise RuntimeError(SAVED_FREED_MSG)
+    return saved.raw[slot] if saved.__class__ is not tuple else saved[slot]
+
+
+def _sizes(node, index):
+    from .._tensor import Tensor
+    from ..ops._node import _FREED
+    from ..ops._node import _SHAPE as S_SHAPE
+    slot = _slot(node, S_SHAPE, index)
+    if slot is not None and node._saved is not _FREED:
+        saved = node._saved
+        return tuple(saved.raw[slot] if saved.__class__ is not tuple else saved[slot])
+    t = _input(node, index)
+    return None if not isinstance(t, Tensor) else tuple(t.shape)
+
+
+def _input(node, index):
+    from ..ops._node import _IN as S_IN
+    slot = _slot(node, S_IN, index)
+    return None if slot is None else _tensor_in_slot(node, slot)
+
+
+def saved_value(node, name: str):
+    """``node._saved_<name>``."""
+    kind, key = saved_spec(node)[name]
+    if kind == _IN:
+        return _input(node, key)
+    if kind == _OUT:
+        from ..ops._node import _OUT as S_OUT
+        slot = _slot(node, S_OUT, key)
+        return None if slot is None else _tensor_in_slot(node, slot)
+    if kind == _PARAM:
+        value = _param(node, key)
+        if isinstance(value, node._F.xp.ndarray):
+            return _as_tensor(node, value)
+        return value
+    if kind == _SIZES:
+        return _sizes(node, key)
+    if kind == _NUMEL:
+        sizes = _sizes(node, key)
+        n = 1
+        for s in sizes or ():
+            n *= s
+        return n
+    if kind == _STRIDES:
+        t = _input(node, key)
+        return None if t is None else t.stride()
+    if kind == _CONST:
+        return key
+    value = key(lambda p: _param(node, p))
+    return _as_tensor(node, value) if isinstance(value, node._F.xp.ndarray) else value
+
+
+def raw_saved(node, name: str):
+    """``node._raw_saved_<name>``: a SavedTensor (tensor entries only)."""
+    kind, key = saved_spec(node)[name]
+    if kind not in (_IN, _OUT):
+        raise AttributeError(f"'{type(node).__name__}' object has no attribute '_raw_saved_{name}'")
+    from ..ops._node import _IN as S_IN
+    from ..ops._node import _OUT as S_OUT
+    return SavedTensor(node, _slot(node, S_IN if kind == _IN else S_OUT, key))
+
+
+def tensor_names(node) -> list:
+    return [n for n, (kind, _) in saved_spec(node).items() if kind in (_IN, _OUT)]
+
+
+def _identity(t):
+    return t
+
+
+class SavedTensor:
+    """One saved tensor of a node (torch's ``torch._C._autograd.SavedTensor``)."""
+
+    __slots__ = ("_node", "_slot")
+
+    def __init__(self, node, slot):
+        self._node, self._slot = node, slot
+
+    def unpack(self):
+        """The saved tensor (through its unpack hook, if one is set)."""
+        return None if self._slot is None else _tensor_in_slot(self._node, self._slot)
+
+    def register_hooks(self, pack_hook, unpack_hook) -> None:
+        """Pack this saved tensor now with ``pack_hook``; backward (and ``unpack``) get it back
+        through ``unpack_hook``."""
+        if not callable(pack_hook) or not callable(unpack_hook):
+            raise TypeError("register_hooks(): incompatible function arguments: pack_hook and "
+                            "unpack_hook must be callables")
+        node, slot = self._node, self._slot
+        from ..ops._node import _FREED
+        from ._saved_hooks import Packed, pack_tensor
+        if node._saved is _FREED:
+            raise RuntimeError(SAVED_FREED_MSG)
+        if slot is None or (not isinstance(node._saved, Packed) and not any(
+                node._versions[i + 2] == slot for i in range(0, len(node._versions), 4))):
+            raise RuntimeError("Calling register_hooks on a saved tensor with value None is "
+                               "forbidden")
+        saved = node._saved
+        if not isinstance(saved, Packed):  # every saved tensor packed as itself, then this one
+            v = node._versions
+            raw, slots = list(saved), {}
+            for i in range(0, len(v), 4):
+                s = v[i + 2]
+                slots[s] = (_tensor_in_slot(node, s), _identity, v[i + 3] is None)
+                raw[s] = None
+            saved = node._saved = Packed(tuple(raw), slots)
+            node._versions = ()
+        entry = saved.slots.get(slot)
+        if entry is None or entry[1] is not _identity:
+            raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have "
+                               "already been set. Hint: only one pair of hooks is allowed at "
+                               "a time.")
+        packed, _ = pack_tensor(entry[0], (pack_hook, unpack_hook))
+        saved.slots[slot] = (packed, unpack_hook, entry[2])
