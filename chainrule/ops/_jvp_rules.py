@@ -101,6 +101,20 @@ def _log_softmax_bw_data(args, params, tangents, out):
     return total
 
 
+def _softmax_bw_data(args, params, tangents, out):
+    # y * (g - sum(g * y)): linear in g, quadratic in y
+    g, y = args
+    tg, ty = tangents
+    dim = params["dim"]
+    total = None
+    if tg is not None:
+        total = y * (tg - (tg * y).sum(dim, keepdim=True))
+    if ty is not None:
+        term = ty * (g - (g * y).sum(dim, keepdim=True)) - y * (g * ty).sum(dim, keepdim=True)
+        total = term if total is None else total + term
+    return total
+
+
 def _glu(args, params, tangents, out):
     x, = args
     t = tangents[0]
@@ -210,6 +224,26 @@ def _angle(args, params, tangents, out):
     num = (t * x.conj()).imag
     den = x.abs() ** 2
     return (num / den).masked_fill(den == 0, 0.0)
+
+
+def _sgn(args, params, tangents, out):
+    x, = args
+    t = tangents[0]
+    if not x.is_complex():
+        return _zeros(out)
+    # (t - Re(conj(sgn) t) sgn) / |x|, zero where x is
+    a = x.abs()
+    r = (out.conj() * t).real
+    res = (t - r * out) / a
+    return res.masked_fill(a == 0, 0)
+
+
+def _abs(args, params, tangents, out):
+    x, = args
+    t = tangents[0]
+    if not x.is_complex():
+        return t * x.sign()
+    return (x.sgn().conj() * t).real
 
 
 def _polar(args, params, tangents, out):
@@ -332,7 +366,7 @@ TABLE.update(_names(_E, """
     rrelu_with_noise rrelu_with_noise_result rrelu_with_noise_backward gelu gelu_backward
     silu mish softplus softplus_backward log_sigmoid log_sigmoid_backward softmax
     _safe_softmax _scalar_add _standard_gamma _standard_gamma_grad deg2rad rad2deg frac sinc
-    logit nan_to_num sgn logaddexp ldexp copysign_scalar heaviside lerp_scalar lerp addcmul
+    logit nan_to_num logaddexp ldexp copysign_scalar heaviside lerp_scalar lerp addcmul
     addcdiv erf erfc erfinv special_erfcx special_log_ndtr special_ndtri add_scalar lgamma
     digamma polygamma polygamma_inplace mvlgamma i0 special_i0e special_i1 special_i1e
     special_entr xlogy xlogy_scalar_self xlogy_scalar_other special_xlog1py
@@ -385,7 +419,7 @@ TABLE.update(_names(_J, """
     cat block_diag diagonal_scatter select_scatter slice_scatter as_strided_scatter_laid_out
     """))
 TABLE.update(_names(_M, """
-    mm mv dot bmm vdot linalg_cross _einsum3 _softmax_backward_data
+    mm mv dot bmm vdot linalg_cross _einsum3
     """))
 TABLE.update(_names(_R, """
     max_all min_all amax amin median_all nanmedian_all var std prod_all prod_dim prod_all_cast
@@ -406,6 +440,7 @@ TABLE.update({
     "log_softmax": _log_softmax,
     "_log_softmax_backward_data": _log_softmax_bw_data,
     "glu": _glu,
+    "_softmax_backward_data": _softmax_bw_data,
     "max_pool2d_with_indices": _pool_gather(2),
     "max_pool3d_with_indices": _pool_gather(3),
     "adaptive_max_pool2d": _pool_gather(2),
@@ -417,6 +452,11 @@ TABLE.update({
     "native_batch_norm": _batch_norm,
     "native_group_norm": _group_norm,
     "angle": _angle,
+    "sgn": _sgn,
+    "abs": _abs,
+    "conj": LINEAR,
+    "conj_physical": LINEAR,
+    "conj_physical_inplace": LINEAR,
     "polar": _polar,
     "frexp": _frexp,
     "var_mean": _var_mean(False),
