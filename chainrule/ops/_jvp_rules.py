@@ -344,6 +344,57 @@ def _logcumsumexp(args, params, tangents, out):
     return a.exp() - b.exp()
 
 
+def _solve_ex(args, params, tangents, out):
+    # X = A^-1 B: dX = A^-1 (dB - dA X) (left), (dB - X dA) A^-1 (right)
+    from .linalg.solvers import is_vector_rhs
+    a, b = args
+    ta, tb = tangents
+    x = out[0]
+    left = (params or {}).get("left", True)
+    vec = is_vector_rhs(tuple(a.shape), tuple(b.shape))
+    xm = x.unsqueeze(-1) if vec else x
+    rhs = None
+    if tb is not None:
+        rhs = tb.unsqueeze(-1) if vec else tb
+    if ta is not None:
+        term = -(ta @ xm) if left else -(xm @ ta)
+        rhs = term if rhs is None else rhs + term
+    dx = _primal(OPS["linalg_solve_ex"], (a, rhs), dict(params or {}, check=False))[0]
+    return (dx.squeeze(-1) if vec else dx), None
+
+
+def _cholesky_tangent(L, t, upper):
+    """torch's cholesky_jvp: dL = L phi(L^-1 dA L^-H), phi the lower triangle with half
+    its diagonal (U = L^H for upper)."""
+    from .. import linalg
+    if upper:
+        L = L.mH
+    y = linalg.solve_triangular(L, t, upper=False)
+    m = linalg.solve_triangular(L, y.mH, upper=False).mH
+    phi = m.tril() - 0.5 * m.diagonal(0, -2, -1).diag_embed()
+    dl = L @ phi
+    return dl.mH if upper else dl
+
+
+def _cholesky_ex(args, params, tangents, out):
+    return _cholesky_tangent(out[0], tangents[0], (params or {}).get("upper", False)), None
+
+
+def _cholesky(args, params, tangents, out):
+    return _cholesky_tangent(out, tangents[0], (params or {}).get("upper", False))
+
+
+def _slogdet(args, params, tangents, out):
+    from .. import linalg
+    a, = args
+    t = tangents[0]
+    sign, logabs = out
+    tr = linalg.solve_ex(a, t)[0].diagonal(0, -2, -1).sum(-1)
+    if a.is_complex():
+        return sign * (1j * tr.imag), tr.real
+    return _zeros(sign), tr
+
+
 # ---------------------------------------------------------------------------- the table
 _L, _E, _J, _M, _R, _Z, _N = LINEAR, ELEMENTWISE, JOINT, MULTILINEAR, REDUCTION, ZERO, \
     NOT_IMPLEMENTED
@@ -463,6 +514,10 @@ TABLE.update({
     "std_mean": _var_mean(True),
     "aminmax": _aminmax,
     "linalg_inv_ex": _inv_ex,
+    "linalg_solve_ex": _solve_ex,
+    "linalg_cholesky_ex": _cholesky_ex,
+    "cholesky": _cholesky,
+    "linalg_slogdet": _slogdet,
     "cumprod": _cumprod,
     "cumprod_cast": _cumprod,
     "logcumsumexp": _logcumsumexp,
