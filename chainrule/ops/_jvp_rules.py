@@ -395,6 +395,72 @@ def _slogdet(args, params, tangents, out):
     return _zeros(sign), tr
 
 
+def _tri_part(t, upper, unitriangular):
+    """The triangle a triangular solve reads (without the diagonal when unit)."""
+    k = int(unitriangular)
+    return t.triu(k) if upper else t.tril(-k)
+
+
+def _solve_triangular(args, params, tangents, out):
+    a, b = args
+    ta, tb = tangents
+    p = params or {}
+    upper, left, unit = p["upper"], p.get("left", True), p.get("unitriangular", False)
+    rhs = tb
+    if ta is not None:
+        dt = _tri_part(ta, upper, unit)
+        term = -(dt @ out) if left else -(out @ dt)
+        rhs = term if rhs is None else rhs + term
+    return _primal(OPS["linalg_solve_triangular"], (a, rhs), params)
+
+
+def _triangular_solve(args, params, tangents, out):
+    b, a = args
+    tb, ta = tangents
+    x, _ = out
+    p = params or {}
+    upper, transpose, unit = p["upper"], p["transpose"], p["unitriangular"]
+    rhs = tb
+    if ta is not None:
+        dt = _tri_part(ta, upper, unit)
+        term = -((dt.mT if transpose else dt) @ x)
+        rhs = term if rhs is None else rhs + term
+    if rhs is None:
+        return None, None
+    dx = _primal(OPS["triangular_solve"], (rhs, a), params)[0]
+    return dx, (ta.expand(tuple(out[1].shape)) if ta is not None else None)
+
+
+def _gram_tangent(L, tL, upper):
+    """dA of A = L L^H (lower) or U^H U (upper), as torch's cholesky_solve_jvp."""
+    dk = tL.mH @ L if upper else tL @ L.mH
+    return dk + dk.mH
+
+
+def _cholesky_solve(args, params, tangents, out):
+    b, L = args
+    tb, tL = tangents
+    upper = (params or {}).get("upper", False)
+    rhs = tb
+    if tL is not None:
+        term = -(_gram_tangent(L, tL, upper) @ out)
+        rhs = term if rhs is None else rhs + term
+    return _primal(OPS["cholesky_solve"], (rhs, L), params)
+
+
+def _cholesky_inverse(args, params, tangents, out):
+    L, = args
+    da = _gram_tangent(L, tangents[0], (params or {}).get("upper", False))
+    return -(out @ da @ out)
+
+
+def _det(args, params, tangents, out):
+    from .. import linalg
+    a, = args
+    tr = linalg.solve_ex(a, tangents[0])[0].diagonal(0, -2, -1).sum(-1)
+    return out * tr
+
+
 # ---------------------------------------------------------------------------- the table
 _L, _E, _J, _M, _R, _Z, _N = LINEAR, ELEMENTWISE, JOINT, MULTILINEAR, REDUCTION, ZERO, \
     NOT_IMPLEMENTED
@@ -518,6 +584,11 @@ TABLE.update({
     "linalg_cholesky_ex": _cholesky_ex,
     "cholesky": _cholesky,
     "linalg_slogdet": _slogdet,
+    "linalg_solve_triangular": _solve_triangular,
+    "triangular_solve": _triangular_solve,
+    "cholesky_solve": _cholesky_solve,
+    "cholesky_inverse": _cholesky_inverse,
+    "linalg_det": _det,
     "cumprod": _cumprod,
     "cumprod_cast": _cumprod,
     "logcumsumexp": _logcumsumexp,
