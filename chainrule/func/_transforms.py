@@ -1,7 +1,8 @@
 """torch.func's autodiff transforms: grad, grad_and_value, vjp, jacrev, jacfwd, hessian,
-jvp and linearize. Forward-mode ones (jvp, linearize) use the double-vjp identity
-``J v = d/du <vjp(u), v>`` (``vjp`` is linear in ``u``); jacfwd builds the same Jacobian in
-reverse mode. All of them compose with each other and with vmap."""
+jvp and linearize. ``jvp`` is forward mode (dual tensors) where the one forward-AD level is
+free and no vmap is active; elsewhere, and for linearize and jacfwd, the products come from
+the double-vjp identity ``J v = d/du <vjp(u), v>`` (``vjp`` is linear in ``u``). All of
+them compose with each other and with vmap."""
 from __future__ import annotations
 
 import functools

@@ -1,18 +1,21 @@
 """Forward-mode rules: how an op's output tangent comes from its inputs' tangents.
 
 The forward-AD hook (installed at the dispatch point only while a ``dual_level`` is
-active, so ops pay nothing otherwise) runs the op, then its JVP. The rule is, in order:
+active, so ops pay nothing otherwise) runs the op, then its JVP. ``Op.jvp`` says how
+(ops/_jvp_rules.py fills it for the registry, by name):
 
-* the op's own ``jvp`` (an explicit rule, as derivatives.yaml's ``result:`` lines):
-  ``jvp(args, params, tangents, out)`` returns the output tangent(s), computed with public
-  ops on Tensors (``tangents[i]`` is None for an input without one);
-* ``LINEAR`` (and every view op): the op itself applied to the tangent of its one tensor
-  input, so the tangent of a view is the same view of the tangent;
-* otherwise the exact generic rule from the op's backward: the VJP ``u -> Jᵀu`` is linear
-  in ``u``, so ``J v`` is the gradient of ``<Jᵀu, v>`` with respect to ``u``, computed by a
-  second backward through the recorded first one. Every op whose backward can itself be
-  differentiated (the op table's gradgradcheck) gets its JVP this way; an op whose backward
-  cannot raises torch's NotImplementedError naming it, never a wrong tangent.
+* a kind derived from what the op already declares: ``LINEAR`` (the op applied to the
+  tangent of its first input; every view), ``LinearWith(...)`` (affine: the same with a
+  parameter zeroed), ``ELEMENTWISE`` (a symmetric Jacobian: the backward rule applied to
+  the tangent), ``JOINT`` (linear in all inputs together), ``MULTILINEAR`` (one term per
+  input), ``REDUCTION`` (``sum(L * t)``, ``L`` the backward's local factor), ``ZERO``,
+  ``NOT_IMPLEMENTED`` (torch's error);
+* an explicit rule ``jvp(args, params, tangents, out)`` computed with public ops, as
+  derivatives.yaml's ``result:`` lines;
+* none yet (``_jvp_rules.missing()``): the exact generic rule from the op's backward. The
+  VJP ``u -> Jᵀu`` is linear in ``u``, so ``J v`` is the gradient of ``<Jᵀu, v>`` with
+  respect to ``u``, by a second backward through the recorded first one; an op whose
+  backward cannot be differentiated raises torch's NotImplementedError naming it.
 """
 from __future__ import annotations
 
