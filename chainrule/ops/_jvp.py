@@ -418,3 +418,8 @@ def _laid_out_like(t, value):
     if value is not None:
         arr[...] = value._data
     return Tensor._make(arr)
+
+
+from . import _jvp_rules  # noqa: E402  (the rules need this module; fills Op.jvp)
+
+_jvp_rules.apply()

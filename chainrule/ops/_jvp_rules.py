@@ -596,28 +596,31 @@ TABLE.update({
 for _name in ("addmm", "addmv", "addr", "addbmm", "baddbmm"):
     TABLE[_name] = _name  # filled in by apply() (needs the op itself)
 
-_APPLIED = []
+_APPLIED = [0]
 
 
 def apply() -> None:
-    """Give every op named here its rule (once; ops declaring their own keep theirs)."""
-    if _APPLIED:
+    """Give every op named here its rule, and views and ufuncs theirs (ops declaring their
+    own keep it); again when ops were registered since."""
+    if _APPLIED[0] == len(OPS):
         return
     for name, rule in TABLE.items():
         op = OPS.get(name)
-        if op is None:
+        if op is None or op.jvp is not None:
             continue
-        if rule == name:
-            rule = _affine_bilinear(op)
-        if op.jvp is None:
-            op.jvp = rule
-    _APPLIED.append(True)
+        op.jvp = _affine_bilinear(op) if rule == name else rule
+    for op in OPS.values():
+        if op.jvp is None and op.differentiable:
+            if op.view:
+                op.jvp = LINEAR
+            elif op.ufunc is not None and op.num_outputs == 1:
+                op.jvp = ELEMENTWISE
+    _APPLIED[0] = len(OPS)
 
 
 def missing() -> list:
     """Differentiable ops with no JVP rule of their own (they take the generic one)."""
     apply()
-    return sorted(n for n, o in OPS.items() if o.differentiable and o.jvp is None and
-                  not o.view and o.ufunc is None)
+    return sorted(n for n, o in OPS.items() if o.differentiable and o.jvp is None)
 
 
