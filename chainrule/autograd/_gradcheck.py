@@ -14,11 +14,12 @@ Jacobians, as torch's fast mode does.
 element) and compares it with the numerical one; ``gradgradcheck(check_fwd_over_rev=True)``
 does that for the function computing the first-order gradients.
 
-Not implemented (accepted for signature compatibility): ``check_batched_forward_grad``
-(raises NotImplementedError when True), ``check_batched_grad`` (there is no vmap; each row is
-already checked on its own), sparse and complex inputs, and the "undefined gradient"
-check (chainrule has no undefined gradients: a zero gradient is always materialised, and
-``check_undefined_grad`` checks that zero output gradients give zero input gradients).
+``check_batched_grad`` vmaps the backward over two random cotangents and
+``check_batched_forward_grad`` the JVP over two random tangents, each against the one-by-one
+results; ``check_undefined_grad`` runs the backward with zero output gradients (chainrule
+materialises torch's undefined gradients as zeros) and requires zero input gradients
+(ops/_gradcheck_batched.py). ``masked`` only changes how sparse inputs are treated; there
+are none. Complex outputs are not supported.
 """
 from __future__ import annotations
 
@@ -362,13 +363,11 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     if check_batched_forward_grad and not check_forward_ad:
         raise AssertionError(
             "Setting check_batched_forward_grad=True requires check_forward_ad to be True")
-    if check_batched_forward_grad:
-        raise NotImplementedError("gradcheck: batched forward-mode checks are not supported yet "
-                                  "(check_batched_forward_grad=True)")
     try:
         return _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
                                  check_grad_dtypes, check_backward_ad, fast_mode,
-                                 check_forward_ad)
+                                 check_forward_ad, check_batched_grad,
+                                 check_batched_forward_grad)
     except GradcheckError:
         if raise_exception:
             raise
@@ -376,7 +375,9 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
 
 
 def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined_grad,
-                      check_grad_dtypes, check_backward_ad, fast_mode, check_forward_ad=False):
+                      check_grad_dtypes, check_backward_ad, fast_mode, check_forward_ad=False,
+                      check_batched_grad=False, check_batched_forward_grad=False):
+    from . import _gradcheck_batched as batched
     tupled_inputs = _as_tuple(inputs)
     _check_inputs(tupled_inputs)
     func_out = func(*tupled_inputs)
@@ -390,10 +391,17 @@ def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined
               nondet_tol)
     if check_forward_ad:
         _check_forward_ad(func, func_out, tupled_inputs, eps, rtol, atol)
+    if check_batched_forward_grad:
+        batched.check_batched_grad_forward_ad(func, tupled_inputs)
     if not check_backward_ad:
         return True
+    if check_batched_grad:
+        for i, o in enumerate(outputs):
+            batched.check_batched_grad(tupled_inputs, o, i)
     if outputs:
         _test_backward_mul_by_grad_output(outputs, tupled_inputs)
+    if check_undefined_grad and outputs:
+        batched.check_undefined_backward_mode(func, outputs, tupled_inputs)
     return True
 
 

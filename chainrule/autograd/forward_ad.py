@@ -55,6 +55,8 @@ def enter_dual_level() -> int:
     _STATE.duals = []
     _STATE.previous = interceptor.current
     from ..ops._jvp import intercept
+    from ..ops._jvp_rules import apply
+    apply()
     interceptor.current = intercept
     return 0
 

@@ -13,7 +13,8 @@ import threading
 
 from .. import autograd
 from .._tensor import Tensor
-from ._vmap._batched import BatchedTensor, align, levels, to_front, wrap, wrap_front
+from ..autograd import forward_ad as _fwAD
+from ._vmap._batched import BatchedTensor, align, levels, to_front, value_of, wrap, wrap_front
 
 __all__ = ["make_input", "backward", "detach_tree", "nested", "depth"]
 
@@ -53,6 +54,9 @@ def make_input(x: Tensor):
         leaf = phys.view_as(phys)
     else:
         leaf = phys.detach().requires_grad_()
+        tangent = _fwAD.tangent_of(phys) if _fwAD._STATE.level >= 0 else None
+        if tangent is not None:  # a dual (func.jvp over grad): the leaf keeps its tangent
+            _fwAD.set_tangent(leaf, tangent)
     return (wrap_front(leaf, lvls) if lvls else leaf), (leaf, lvls)
 
 
@@ -63,7 +67,7 @@ def _align_cotangent(c: Tensor, lvls):
     while c.__class__ is BatchedTensor and c._level not in lvls and \
             (not lvls or c._level > max(lvls)):
         extras.append((c._level, c._bdim))
-        c = c._value
+        c = value_of(c)
     phys = align(c, lvls) if (lvls or c.__class__ is BatchedTensor) else c
     for lvl, bdim in reversed(extras):
         phys = wrap(phys, len(lvls) + bdim, lvl)

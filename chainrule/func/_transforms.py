@@ -1,7 +1,8 @@
 """torch.func's autodiff transforms: grad, grad_and_value, vjp, jacrev, jacfwd, hessian,
-jvp and linearize. Forward-mode ones (jvp, linearize) use the double-vjp identity
-``J v = d/du <vjp(u), v>`` (``vjp`` is linear in ``u``); jacfwd builds the same Jacobian in
-reverse mode. All of them compose with each other and with vmap."""
+jvp and linearize. ``jvp`` is forward mode (dual tensors) where the one forward-AD level is
+free and no vmap is active; elsewhere, and for linearize and jacfwd, the products come from
+the double-vjp identity ``J v = d/du <vjp(u), v>`` (``vjp`` is linear in ``u``). All of
+them compose with each other and with vmap."""
 from __future__ import annotations
 
 import functools
@@ -252,46 +253,110 @@ def _logical_shape(leaf, lvls):
 
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
     """The Jacobian of ``func`` w.r.t. ``argnums`` column by column (torch.func.jacfwd): one
-    vmapped Jacobian-vector product over the inputs' basis, each product by the double-vjp
-    identity (so it costs a pass per input element, as forward mode does)."""
+    vmapped forward-mode pass over the inputs' basis."""
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from .. import eye
-        nums = _check_argnums(argnums, len(args))
-        entries: list = []
-        out_leaves, out_spec, aux, apply, create_graph = _linear_map(
-            func, args, has_aux, "jacfwd(f, ...)(*args)", nums, kwargs, entries)
-        infos = [info for _, _, infos in entries for info in infos]
-        in_shapes = [tuple(_logical_shape(leaf, lvls)) for leaf, lvls in infos]
-        sizes = [_numel(s) for s in in_shapes]
-        total = sum(sizes)
-        dtype = infos[0][0].dtype
-        basis = eye(total, dtype=dtype)
-        tangents, start = [], 0
-        for s, n in zip(in_shapes, sizes):
-            tangents.append(basis[:, start:start + n].reshape((total,) + s))
-            start += n
-        cols = vmap(lambda *t: tuple(apply(list(t), True)), randomness=randomness)(*tangents)
-        rows = []
-        for o, col in zip(out_leaves, cols):  # col: (total,) + out.shape
-            row, start = [], 0
-            for s, n in zip(in_shapes, sizes):
-                block = col[start:start + n].reshape((n, o.numel())).t()
-                row.append(block.reshape(tuple(o.shape) + s))
-                start += n
-            rows.append(row if create_graph else detach_tree(row))
-        jac = _jac_structure(rows, out_leaves, out_spec, entries, argnums)
-        if has_aux:
-            aux_leaves, aux_spec = tree_flatten(aux)
-            if not create_graph:
-                aux = tree_unflatten(detach_tree(aux_leaves), aux_spec)
-            return jac, aux
-        return jac
+        if _FORWARD_JACFWD and _dual_available():
+            return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
+        return _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness)
     return wrapper
+
+
+# jacfwd by dual tensors vmapped over the basis: exact for functions of ops, but a reverse
+# transform inside (hessian's jacfwd(jacrev(f))) records its graph on vmap's physical
+# tensors, which carry no tangents yet; until they do, jacfwd takes the double-vjp route.
+_FORWARD_JACFWD = False
+
+
+def _basis(shapes, dtype):
+    from .. import eye
+    sizes = [_numel(s) for s in shapes]
+    total = sum(sizes)
+    basis = eye(total, dtype=dtype)
+    tangents, start = [], 0
+    for s, n in zip(shapes, sizes):
+        tangents.append(basis[:, start:start + n].reshape((total,) + s))
+        start += n
+    return tangents, sizes
+
+
+def _columns_to_rows(out_leaves, cols, shapes, sizes, create_graph):
+    rows = []
+    for o, col in zip(out_leaves, cols):  # col: (total,) + out.shape
+        row, start = [], 0
+        for s, n in zip(shapes, sizes):
+            block = col[start:start + n].reshape((n, o.numel())).t()
+            row.append(block.reshape(tuple(o.shape) + s))
+            start += n
+        rows.append(row if create_graph else detach_tree(row))
+    return rows
+
+
+def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness):
+    """jacfwd by forward mode: ``func`` run on duals whose tangents are the inputs' basis,
+    vmapped (one batched pass for every column)."""
+    api = "jacfwd(f, ...)(*args)"
+    nums = _check_argnums(argnums, len(args))
+    entries, p_leaves = [], []
+    for a in nums:
+        leaves, spec = tree_flatten(args[a])
+        for x in leaves:
+            if not isinstance(x, Tensor):
+                raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
+        entries.append((leaves, spec, None))
+        p_leaves.extend(leaves)
+    create_graph = nested() or any(x._rg for x in p_leaves)
+    shapes = [tuple(x.shape) for x in p_leaves]
+    tangents, sizes = _basis(shapes, p_leaves[0].dtype)
+
+    def f_of(*diff):
+        new, k = list(args), 0
+        for (leaves, spec, _), a in zip(entries, nums):
+            new[a] = tree_unflatten(list(diff[k:k + len(leaves)]), spec)
+            k += len(leaves)
+        return func(*new, **kwargs)
+
+    seen = {}
+
+    def columns(*t):
+        prims, out_spec, aux, tans = _dual_jvp(f_of, tuple(p_leaves), list(t), has_aux, api)
+        seen["out"] = prims, out_spec, aux
+        return tuple(tans)
+    cols = vmap(columns, randomness=randomness)(*tangents)
+    out_leaves, out_spec, aux = seen["out"]
+    rows = _columns_to_rows(out_leaves, cols, shapes, sizes, create_graph)
+    jac = _jac_structure(rows, out_leaves, out_spec, entries, argnums)
+    if has_aux:
+        aux_leaves, aux_spec = tree_flatten(aux)
+        if not create_graph:
+            aux = tree_unflatten(detach_tree(aux_leaves), aux_spec)
+        return jac, aux
+    return jac
+
+
+def _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness):
+    """jacfwd inside a forward-AD level already taken (a jacfwd of a jvp): the columns by
+    the double-vjp identity."""
+    nums = _check_argnums(argnums, len(args))
+    entries: list = []
+    out_leaves, out_spec, aux, apply, create_graph = _linear_map(
+        func, args, has_aux, "jacfwd(f, ...)(*args)", nums, kwargs, entries)
+    infos = [info for _, _, infos in entries for info in infos]
+    shapes = [tuple(_logical_shape(leaf, lvls)) for leaf, lvls in infos]
+    tangents, sizes = _basis(shapes, infos[0][0].dtype)
+    cols = vmap(lambda *t: tuple(apply(list(t), True)), randomness=randomness)(*tangents)
+    rows = _columns_to_rows(out_leaves, cols, shapes, sizes, create_graph)
+    jac = _jac_structure(rows, out_leaves, out_spec, entries, argnums)
+    if has_aux:
+        aux_leaves, aux_spec = tree_flatten(aux)
+        if not create_graph:
+            aux = tree_unflatten(detach_tree(aux_leaves), aux_spec)
+        return jac, aux
+    return jac
 
 
 def _numel(shape) -> int:
@@ -364,15 +429,61 @@ def _wrapped(phys, lvls):
     return wrap_front(phys, lvls) if lvls else phys
 
 
+def _dual_available(tangents=()) -> bool:
+    """True forward mode needs the one forward-AD level free (a jvp inside a jvp, or inside
+    a user's dual_level, takes the double-vjp route instead) and no vmap active: forward
+    AD runs on the logical tensors while a vmapped reverse pass (jacrev inside jacfwd)
+    records on the physical ones, so under vmap the double-vjp route is taken too."""
+    from ..autograd import forward_ad as fwAD
+    from ._vmap._batched import levels
+    return fwAD._STATE.level < 0 and not levels()
+
+
+def _dual_jvp(func, primals, t_leaves, has_aux, api):
+    """(output leaves, spec, aux, tangent leaves) by forward mode: the primals made duals
+    carrying the tangents, ``func`` run once, the tangents read off its outputs."""
+    from .. import zeros_like
+    from ..autograd import forward_ad as fwAD
+    p_leaves, p_spec = tree_flatten(primals)
+    with fwAD.dual_level():
+        duals = [fwAD.make_dual(p, t if t.dtype == p.dtype else t.to(p.dtype))
+                 for p, t in zip(p_leaves, t_leaves)]
+        with depth():
+            out = func(*tree_unflatten(duals, p_spec))
+        out, aux = _split_aux(out, has_aux, api)
+        out_leaves, out_spec = _flat_outputs(out, api)
+        prims, tans = [], []
+        for o in out_leaves:
+            primal, tangent = fwAD.unpack_dual(o)
+            prims.append(primal)
+            tans.append(tangent if tangent is not None else zeros_like(primal))
+        if has_aux:
+            aux_leaves, aux_spec = tree_flatten(aux)
+            aux = tree_unflatten([fwAD.unpack_dual(a).primal if isinstance(a, Tensor) else a
+                                  for a in aux_leaves], aux_spec)
+    return prims, out_spec, aux, tans
+
+
 def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False):
-    """(func(*primals), the Jacobian-vector product with ``tangents``) (torch.func.jvp)."""
-    t_leaves = _check_jvp_args(primals, tangents, "jvp(f, primals, tangents)")
-    out_leaves, out_spec, aux, apply, create_graph = _linear_map(
-        func, primals, has_aux, "jvp(f, primals, tangents)")
-    tangents_out = apply(t_leaves)
-    if not create_graph:
-        tangents_out = detach_tree(tangents_out)
-        out_leaves = detach_tree(out_leaves)
+    """(func(*primals), the Jacobian-vector product with ``tangents``) (torch.func.jvp),
+    by forward mode: one pass of ``func`` on dual tensors."""
+    api = "jvp(f, primals, tangents)"
+    t_leaves = _check_jvp_args(primals, tangents, api)
+    if _dual_available():
+        create_graph = nested() or any(
+            isinstance(x, Tensor) and x._rg for x in tree_flatten(primals)[0] + t_leaves)
+        out_leaves, out_spec, aux, tangents_out = _dual_jvp(func, primals, t_leaves, has_aux,
+                                                            api)
+        if not create_graph:
+            tangents_out = detach_tree(tangents_out)
+            out_leaves = detach_tree(out_leaves)
+    else:
+        out_leaves, out_spec, aux, apply, create_graph = _linear_map(func, primals, has_aux,
+                                                                     api)
+        tangents_out = apply(t_leaves)
+        if not create_graph:
+            tangents_out = detach_tree(tangents_out)
+            out_leaves = detach_tree(out_leaves)
     result = (tree_unflatten(out_leaves, out_spec), tree_unflatten(tangents_out, out_spec))
     return result + (aux,) if has_aux else result
 

@@ -172,8 +172,17 @@ def _apply(fn, self: Tensor, args, kwargs, internal_check: bool = True) -> Tenso
         # write. Other arguments are kept as they are, so x.mul_(x) fails at backward as in
         # torch.
         original = Tensor._make(self._data.copy(), self._rg, self.grad_fn, self._output_nr)
+        if _FW_STATE.level >= 0:  # forward AD: the copy keeps self's tangent as it was
+            _keep_tangent(self, original)
         return _write(self, fn(original, *args, **kwargs), internal_check)
     return _write(self, fn(self, *args, **kwargs), internal_check)
+
+
+def _keep_tangent(self: Tensor, original: Tensor) -> None:
+    from ..autograd import forward_ad as fw
+    st = fw.tangent_of(self)
+    if st is not None:
+        fw.set_tangent(original, fw._untraced(st.clone))
 
 
 def inplace(fn):

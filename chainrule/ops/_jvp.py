@@ -1,18 +1,21 @@
 """Forward-mode rules: how an op's output tangent comes from its inputs' tangents.
 
 The forward-AD hook (installed at the dispatch point only while a ``dual_level`` is
-active, so ops pay nothing otherwise) runs the op, then its JVP. The rule is, in order:
+active, so ops pay nothing otherwise) runs the op, then its JVP. ``Op.jvp`` says how
+(ops/_jvp_rules.py fills it for the registry, by name):
 
-* the op's own ``jvp`` (an explicit rule, as derivatives.yaml's ``result:`` lines):
-  ``jvp(args, params, tangents, out)`` returns the output tangent(s), computed with public
-  ops on Tensors (``tangents[i]`` is None for an input without one);
-* ``LINEAR`` (and every view op): the op itself applied to the tangent of its one tensor
-  input, so the tangent of a view is the same view of the tangent;
-* otherwise the exact generic rule from the op's backward: the VJP ``u -> Jᵀu`` is linear
-  in ``u``, so ``J v`` is the gradient of ``<Jᵀu, v>`` with respect to ``u``, computed by a
-  second backward through the recorded first one. Every op whose backward can itself be
-  differentiated (the op table's gradgradcheck) gets its JVP this way; an op whose backward
-  cannot raises torch's NotImplementedError naming it, never a wrong tangent.
+* a kind derived from what the op already declares: ``LINEAR`` (the op applied to the
+  tangent of its first input; every view), ``LinearWith(...)`` (affine: the same with a
+  parameter zeroed), ``ELEMENTWISE`` (a symmetric Jacobian: the backward rule applied to
+  the tangent), ``JOINT`` (linear in all inputs together), ``MULTILINEAR`` (one term per
+  input), ``REDUCTION`` (``sum(L * t)``, ``L`` the backward's local factor), ``ZERO``,
+  ``NOT_IMPLEMENTED`` (torch's error);
+* an explicit rule ``jvp(args, params, tangents, out)`` computed with public ops, as
+  derivatives.yaml's ``result:`` lines;
+* none yet (``_jvp_rules.missing()``): the exact generic rule from the op's backward. The
+  VJP ``u -> Jᵀu`` is linear in ``u``, so ``J v`` is the gradient of ``<Jᵀu, v>`` with
+  respect to ``u``, by a second backward through the recorded first one; an op whose
+  backward cannot be differentiated raises torch's NotImplementedError naming it.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from .._tensor import Tensor
 from ..autograd import forward_ad as _fwd
 from ._dispatch import dispatch, interceptor
 from ._registry import ELEMENTWISE, LINEAR, op
+from ._vocab import graph_vocab
 
 # unpack_dual's primal: an alias of the dual (torch's node for it is "Identity").
 UNPACK_PRIMAL = op("unpack_dual_primal", lambda xp, x: x.view(), vjps=(lambda F, g: g,),
@@ -72,18 +76,16 @@ def _propagate(op, args, params, tangents, out, rng=None):
     if rule is None:
         if op.view:
             rule = LINEAR
-        elif op.ufunc is not None and _real_elementwise(op, args, outs):
+        elif op.ufunc is not None and op.num_outputs == 1:
             rule = ELEMENTWISE
-    if rule == LINEAR:
-        result = _linear(op, args, params, tangents)
-    elif rule == ELEMENTWISE and outs[0]._data.dtype.kind == "f":
-        result = _elementwise(op, args, params, tangents, out)
-    elif rule == ELEMENTWISE:  # complex: the backward conjugates, the generic rule does not
+    if rule is None:
         result = _from_backward(op, args, params, tangents, outs, rng)
-    elif rule is not None:
-        result = rule(args, params, tangents, out)
+    elif rule.__class__ is str:
+        result = _KINDS[rule](op, args, params, tangents, out, outs, rng)
+    elif rule.__class__ is LinearWith:
+        result = _linear(op, args, dict(params or {}, **rule.overrides), tangents)
     else:
-        result = _from_backward(op, args, params, tangents, outs, rng)
+        result = rule(args, params, tangents, out)
     results = result if isinstance(result, tuple) else (result,)
     for nr, (o, t) in enumerate(zip(outs, results)):
         if t is not None and o._data.dtype.kind in "fc":
@@ -93,6 +95,142 @@ def _propagate(op, args, params, tangents, out, rng=None):
                 # the node may save this output: a create_graph backward (forward over
                 # reverse) then sees it with its tangent (ops/_node.py)
                 _fwd.set_node_tangent(node, nr, t)
+
+
+class LinearWith:
+    """``jvp=LinearWith(value=0)``: an affine op (a pad or fill value): its JVP is the op
+    applied to the tangent with these parameters."""
+
+    __slots__ = ("overrides",)
+
+    def __init__(self, **overrides):
+        self.overrides = overrides
+
+
+def _kind_linear(op, args, params, tangents, out, outs, rng):
+    return _linear(op, args, params, tangents)
+
+
+def _kind_elementwise(op, args, params, tangents, out, outs, rng):
+    if op.num_outputs != 1 or not _elementwise_applies(op, args, outs):
+        # complex numbers through rules in torch's convention (not holomorphic)
+        return _from_backward(op, args, params, tangents, outs, rng)
+    return _elementwise(op, args, params, tangents, out)
+
+
+def _kind_joint(op, args, params, tangents, out, outs, rng):
+    """An op linear in all its differentiable inputs together (cat, where's two sides,
+    scatter's self and src): the op applied to their tangents (zeros where one has none),
+    the other inputs as they are."""
+    from .. import zeros_like
+    diff = _differentiable(op, args)
+    new = list(args)
+    for i in diff:
+        t = tangents[i]
+        new[i] = t if t is not None else _untraced_zeros(args[i])
+    if not any(tangents[i] is not None for i in diff):
+        return _zeros_like_outputs(op, args, params)
+    res = _primal(op, tuple(new), params)
+    del zeros_like
+    return res
+
+
+def _kind_multilinear(op, args, params, tangents, out, outs, rng):
+    """An op linear in each differentiable input separately (mm, dot, cross, einsum): the
+    sum over inputs of the op with that one input replaced by its tangent."""
+    total = None
+    for i in _differentiable(op, args):
+        t = tangents[i]
+        if t is None:
+            continue
+        term = _primal(op, tuple(t if k == i else a for k, a in enumerate(args)), params)
+        total = term if total is None else _add(total, term)
+    return total if total is not None else _zeros_like_outputs(op, args, params)
+
+
+def _kind_reduction(op, args, params, tangents, out, outs, rng):
+    """A reduction whose backward is ``expand(g) * L`` (prod, amax, logsumexp, norms, var,
+    losses): ``L`` is the rule at ``g = 1``, and the JVP sums ``L * t`` to the output."""
+    if op.num_outputs != 1 or out._data.dtype.kind != "f" or any(
+            isinstance(a, Tensor) and a._data.dtype.kind == "c" for a in args):
+        return _from_backward(op, args, params, tangents, outs, rng)
+    from .. import ones_like
+    ones = ones_like(out)
+    total = None
+    for i, t in enumerate(tangents):
+        rule = op.vjps[i] if i < len(op.vjps) else None
+        if t is None or rule is None:
+            continue
+        local = rule(graph_vocab, ones, *_rule_values(op, rule, args, params, out))
+        if not isinstance(local, Tensor):
+            continue
+        term = local * t
+        total = term if total is None else total + term
+    if total is None:
+        from .. import zeros_like
+        return zeros_like(out)
+    return _sum_to_output(total, out, op, params)
+
+
+def _sum_to_output(total, out, op, params):
+    shape = tuple(out._data.shape)
+    tshape = tuple(total._data.shape)
+    if tshape == shape:
+        return total
+    if len(tshape) == len(shape):
+        dims = tuple(d for d in range(len(shape)) if shape[d] == 1 and tshape[d] != 1)
+        return total.sum(dims, keepdim=True).expand(shape) if dims else total.expand(shape)
+    dim = (params or {}).get("dim", op.defaults.get("dim")) if "dim" in op.params else None
+    if isinstance(dim, int):
+        dim = (dim,)
+    if dim is None or len(dim) == 0 or len(tshape) - len(dim) != len(shape):
+        # all dims, or a loss with reduction="none" over (N, C) rows: the trailing dims
+        dim = tuple(range(len(shape), len(tshape))) if _prefix(shape, tshape) else None
+    red = total.sum() if dim is None else total.sum(tuple(dim))
+    return red.reshape(shape)
+
+
+def _prefix(shape, tshape) -> bool:
+    return len(shape) > 0 and tuple(tshape[:len(shape)]) == tuple(shape)
+
+
+def _kind_not_implemented(op, args, params, tangents, out, outs, rng):
+    raise _not_supported(op)
+
+
+def _kind_zero(op, args, params, tangents, out, outs, rng):
+    from .. import zeros_like
+    return tuple(zeros_like(o) if o._data.dtype.kind in "fc" else None for o in outs) \
+        if isinstance(out, tuple) else zeros_like(out)
+
+
+JOINT = "joint"
+MULTILINEAR = "multilinear"
+REDUCTION = "reduction"
+NOT_IMPLEMENTED = "not_implemented"
+ZERO = "zero"
+_KINDS = {LINEAR: _kind_linear, ELEMENTWISE: _kind_elementwise, JOINT: _kind_joint,
+          MULTILINEAR: _kind_multilinear, REDUCTION: _kind_reduction,
+          NOT_IMPLEMENTED: _kind_not_implemented, ZERO: _kind_zero}
+
+
+def _differentiable(op, args):
+    """Positions of the differentiable tensor inputs."""
+    if op.variadic:
+        return [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    return [i for i, a in enumerate(args) if isinstance(a, Tensor) and i < len(op.vjps) and
+            op.vjps[i] is not None]
+
+
+def _untraced_zeros(a):
+    from .. import zeros_like
+    return zeros_like(a)
+
+
+def _add(a, b):
+    if isinstance(a, tuple):
+        return tuple(x + y for x, y in zip(a, b))
+    return a + b
 
 
 def _linear(op, args, params, tangents):
@@ -111,38 +249,42 @@ def _linear(op, args, params, tangents):
         return _primal(op, (_laid_out_like(args[0], t),) + rest, params)
 
 
-def _real_elementwise(op, args, outs) -> bool:
-    """An op that is a NumPy ufunc (so elementwise), without parameters, on real tensors
-    only: its Jacobian is diagonal (per input, up to broadcasting), hence symmetric, so
-    its backward rule applied to the tangent is its JVP."""
-    if op.num_outputs != 1 or op.params or op.extra or op.variadic or \
-            outs[0]._data.dtype.kind != "f":
-        return False
-    return all(not isinstance(a, Tensor) or a._data.dtype.kind in "fiub" for a in args)
+def _elementwise_applies(op, args, outs) -> bool:
+    """An elementwise op's Jacobian is diagonal (per input, up to broadcasting), hence
+    symmetric: its backward rule applied to the tangent is its JVP. That holds on real
+    tensors, and on complex ones for rules written as for real numbers (holomorphic)."""
+    if outs[0]._data.dtype.kind == "f" and all(
+            not isinstance(a, Tensor) or a._data.dtype.kind in "fiub" for a in args):
+        return True
+    return op.holomorphic is True
+
+
+def _rule_values(op, rule, args, params, out):
+    from ._registry import _rule_names
+    values = []
+    for name in _rule_names(rule):
+        if name in op.inputs:
+            values.append(args[op.inputs.index(name)])
+        elif name == "out":
+            values.append(out)
+        elif name.endswith("_shape") and name[:-6] in op.inputs:
+            a = args[op.inputs.index(name[:-6])]
+            values.append(tuple(a._data.shape) if isinstance(a, Tensor) else ())
+        else:
+            values.append((params or {}).get(name, op.defaults.get(name)))
+    return values
 
 
 def _elementwise(op, args, params, tangents, out):
     """``sum_i f_i'(x) * t_i``: each input's backward rule with its tangent (broadcast to
     the output's shape) as the incoming gradient."""
-    from ._registry import _rule_names
-    from ._vocab import graph_vocab
     total = None
     shape = tuple(out._data.shape)
     for i, t in enumerate(tangents):
         rule = op.vjps[i] if i < len(op.vjps) else None
         if t is None or rule is None:
             continue
-        values = []
-        for name in _rule_names(rule):
-            if name in op.inputs:
-                values.append(args[op.inputs.index(name)])
-            elif name == "out":
-                values.append(out)
-            elif name.endswith("_shape") and name[:-6] in op.inputs:
-                a = args[op.inputs.index(name[:-6])]
-                values.append(tuple(a._data.shape) if isinstance(a, Tensor) else ())
-            else:
-                values.append((params or {}).get(name, op.defaults.get(name)))
+        values = _rule_values(op, rule, args, params, out)
         if tuple(t._data.shape) != shape:
             t = t.expand(shape)
         term = rule(graph_vocab, t, *values)
@@ -276,3 +418,8 @@ def _laid_out_like(t, value):
     if value is not None:
         arr[...] = value._data
     return Tensor._make(arr)
+
+
+from . import _jvp_rules  # noqa: E402  (the rules need this module; fills Op.jvp)
+
+_jvp_rules.apply()

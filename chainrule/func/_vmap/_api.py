@@ -6,7 +6,7 @@ import functools
 from ..._tensor import Tensor
 from ...ops import _dispatch
 from .._pytree import broadcast_prefix, tree_flatten, tree_unflatten
-from ._batched import BatchedTensor, _state, wrap
+from ._batched import BatchedTensor, _state, value_of, wrap
 from ._functions import function_handler
 from ._handler import handle
 from ._inplace import inplace_handler
@@ -160,7 +160,7 @@ def _unwrap_outputs(func, out, out_dims, level, size):
             result.append(leaf)
             continue
         if batched:
-            value = front(leaf._value, leaf._bdim)
+            value = front(value_of(leaf), leaf._bdim)
         else:  # not batched at this level: every sample returned the same tensor
             value = front(leaf, None, size)
         nd = value.dim()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 
 from ..._tensor import Tensor
+from ...autograd.forward_ad import _STATE as _FW
 
 __all__ = ["BatchedTensor", "LogicalArray", "wrap", "is_batched", "to_front", "wrap_front",
            "levels", "current_level", "level_size", "level_randomness"]
@@ -217,6 +218,28 @@ def wrap(value: Tensor, bdim: int, level: int) -> BatchedTensor:
     return t
 
 
+def value_of(t: BatchedTensor) -> Tensor:
+    """``t``'s physical value; under forward AD it first takes ``t``'s tangent (laid out
+    with the batch at the value's batch dim), so unwrapping keeps tangents."""
+    value = t._value
+    if _FW.level < 0 or "_fw_tangent" not in t.__dict__:
+        return value
+    from ...autograd import forward_ad as fw
+    tangent = fw.tangent_of(t)
+    if tangent is None or fw.tangent_of(value) is not None:
+        return value
+    if tangent.__class__ is BatchedTensor and tangent._level == t._level:
+        phys = tangent._value
+        if tangent._bdim != t._bdim:
+            phys = fw._untraced(lambda: phys.movedim(tangent._bdim, t._bdim))
+    else:  # the same tangent for every sample
+        phys = fw._untraced(lambda: tangent.unsqueeze(t._bdim).expand(
+            tuple(value._data.shape) if value.__class__ is not BatchedTensor
+            else tuple(value.shape)))
+    fw.set_tangent(value, phys)
+    return value
+
+
 def is_batched(t) -> bool:
     return t.__class__ is BatchedTensor
 
@@ -227,7 +250,7 @@ def to_front(t: Tensor):
     wrappers = []
     while t.__class__ is BatchedTensor:
         wrappers.append((t._level, t._bdim))
-        t = t._value
+        t = value_of(t)
     if not wrappers:
         return t, []
     remaining = list(range(t._data.ndim))

@@ -379,7 +379,9 @@ _RULES = {"nll_loss": _nll_rule, "cross_entropy": _cross_entropy_rule, "einsum":
 for _n, _s in (("conv1d", 1), ("conv2d", 2), ("conv3d", 3), ("max_pool1d", 1),
                ("max_pool2d", 2), ("max_pool3d", 3), ("max_pool1d_with_indices", 1),
                ("max_pool2d_with_indices", 2), ("max_pool3d_with_indices", 3),
-               ("avg_pool1d", 1)):
+               ("avg_pool1d", 1), ("adaptive_max_pool1d", 1), ("adaptive_max_pool2d", 2),
+               ("adaptive_max_pool3d", 3), ("adaptive_max_pool1d_with_indices", 1),
+               ("adaptive_max_pool2d_with_indices", 2), ("adaptive_max_pool3d_with_indices", 3)):
     _RULES[_n] = _spatial_rule(_s, _n)
 
 del to_front

@@ -313,6 +313,8 @@ def register() -> None:
         "min_all": _amax_all("amin"),
     }
     table.update(PRODUCT_RULES)
+    from ._rules_nn import NN_RULES
+    table.update(NN_RULES)
     for name, rule in table.items():
         if name in OPS:
             OPS[name].batch = rule

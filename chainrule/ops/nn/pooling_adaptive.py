@@ -12,6 +12,7 @@ Each backward is an op with torch's ...BackwardBackward0 name.
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
 from . import _pool_kernels as K
 from ._pool_args import float_only, index_tensor, int_list, recorded
@@ -186,6 +187,7 @@ def _adaptive_max(nd, input, output_size):
     return out, index_tensor(indices)
 
 
+@batched_function("adaptive_max_pool1d")
 def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False):
     """1-d adaptive max pooling: the 2-d pool on ``input.unsqueeze(-2)``
     (AdaptiveMaxPool2DBackward0); (values, indices) with ``return_indices``."""
@@ -206,18 +208,21 @@ def _torch_adaptive_max_pool1d(input: Tensor, output_size) -> tuple:
 
 
 @expose(method=False, internal=True)
+@batched_function("adaptive_max_pool1d_with_indices")
 def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices=False):
     """(values, indices) of 1-d adaptive max pooling."""
     return adaptive_max_pool1d(input, output_size, True)
 
 
 @expose(method=False, internal=True)
+@batched_function("adaptive_max_pool2d_with_indices")
 def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices=False):
     """(values, flat indices within each plane) of 2-d adaptive max pooling."""
     return _adaptive_max(2, input, output_size)
 
 
 @expose(method=False, internal=True)
+@batched_function("adaptive_max_pool2d")
 def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False):
     """2-d adaptive max pooling to ``output_size`` (AdaptiveMaxPool2DBackward0)."""
     out = _adaptive_max(2, input, output_size)
@@ -225,12 +230,14 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
 
 
 @expose(method=False, internal=True)
+@batched_function("adaptive_max_pool3d_with_indices")
 def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices=False):
     """(values, flat indices within each volume) of 3-d adaptive max pooling."""
     return _adaptive_max(3, input, output_size)
 
 
 @expose(method=False, internal=True)
+@batched_function("adaptive_max_pool3d")
 def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):
     """3-d adaptive max pooling to ``output_size`` (AdaptiveMaxPool3DBackward0)."""
     out = _adaptive_max(3, input, output_size)
