@@ -1,5 +1,6 @@
 """Worker for the failure cases: `raise` (rank 1 raises while rank 0 waits in a
-collective) and `timeout` (a collective and a receive that never complete)."""
+collective), `timeout` (a collective and a receive that never complete) and `mismatch`
+(ranks calling different collectives, which can leave MPI stuck)."""
 import sys
 import time
 from datetime import timedelta
@@ -27,6 +28,16 @@ def main(mode):
         except dist.DistBackendError as exc:
             assert isinstance(exc, RuntimeError)
             print(f"TIMEOUT rank {rank} after {time.monotonic() - start:.1f} s: {exc}",
+                  flush=True)
+    elif mode == "mismatch":
+        start = time.monotonic()
+        try:
+            if rank == 0:
+                dist.all_reduce(torch.ones(2))
+            else:
+                dist.broadcast(torch.ones(2), src=0)
+        except RuntimeError as exc:
+            print(f"MISMATCH rank {rank} after {time.monotonic() - start:.1f} s: {exc}",
                   flush=True)
 
 
