@@ -73,7 +73,7 @@ def test_a_collective_past_its_timeout_raises_on_every_rank():
     for rank, op in ((0, "all_reduce"), (1, "recv")):
         line = next(x for x in out.splitlines() if x.startswith(f"TIMEOUT rank {rank} "))
         seconds = float(line.split(" after ")[1].split(" s")[0])
-        assert 1.9 <= seconds < 10, line
+        assert 1.9 <= seconds < 20, line
         assert f"{op} on rank {rank} timed out after 2 s" in line, line
     assert result.returncode != 0, out  # the broken group aborts the job at exit
 

@@ -203,21 +203,34 @@ def _verify(pg, rows, same_shape: bool = True, same_dtype: bool = True) -> None:
 
 
 def checked(pg, mine, payload) -> None:
-    """Run ``payload()`` (blocking MPI calls) with the agreement check overlapped: the
-    signatures travel in an Iallgather started first and checked once the payload is
-    done (or has failed, as MPI fails on mismatched sizes); skipped when
+    """Run ``payload()`` (blocking MPI calls) after or alongside the agreement check:
+    the signatures travel in an Iallgather; for a small payload it is waited for first
+    (one small collective, no thread hop), for a large one (over 1 MiB) it is checked on
+    the checking thread while the payload runs, so it adds no synchronisation point and
+    fails the Work at once if the payload gets stuck. Skipped when
     CHAINRULE_DISTRIBUTED_CHECKS=0."""
     if not _state.checks:
         payload()
         return
     rows = np.empty((pg.size(), _ROW), dtype=np.int64)
-    verdict = _work.check_later(pg._comm.Iallgather(mine, rows), lambda: _verify(pg, rows))
+    request = pg._comm.Iallgather(mine, rows)   # non-blocking on both paths: they match
+    code = int(mine[4])
+    nbytes = int(mine[6]) * DTYPES[code].itemsize if 0 <= code < len(DTYPES) else 0
+    if nbytes <= _OVERLAP_BYTES:
+        request.Wait()
+        _verify(pg, rows)
+        payload()
+        return
+    verdict = _work.check_later(request, lambda: _verify(pg, rows))
     try:
         payload()
     except Exception:
         verdict.settle()   # a mismatch explains an MPI error better than MPI does
         raise
     verdict.settle()
+
+
+_OVERLAP_BYTES = 1 << 20
 
 
 def _describe_field(index: int, value: int) -> str:

@@ -38,6 +38,10 @@ class DistStoreError(DistError):
     """Raised when an error occurs in the distributed store."""
 
 
+class QueueEmptyError(DistError):
+    """Raised when a distributed store's queue is empty (torch's class)."""
+
+
 class Work:
     """A handle on a collective or point-to-point operation (``async_op=True``).
 

@@ -248,6 +248,11 @@ def main():
         assert "does not belong to the given group" in str(caught[0].message)
     dist.barrier()
     dist.destroy_process_group(sub) if sub != dist.GroupMember.NON_GROUP_MEMBER else None
+    mine, subgroups = dist.new_subgroups(group_size=1)
+    assert len(subgroups) == size and dist.get_process_group_ranks(mine) == [rank]
+    t = torch.tensor([float(rank)])
+    dist.all_reduce(t, group=mine)
+    assert t.item() == float(rank)
     print("ok groups", flush=True)
 
     print(f"DONE rank {rank}", flush=True)

@@ -39,6 +39,11 @@ def main(mode):
         except RuntimeError as exc:
             print(f"MISMATCH rank {rank} after {time.monotonic() - start:.1f} s: {exc}",
                   flush=True)
+    if mode in ("timeout", "mismatch"):
+        # let every rank print before the first to exit aborts the job (the group's own
+        # communicator is stuck; MPI.COMM_WORLD is another one)
+        from mpi4py import MPI
+        MPI.COMM_WORLD.Barrier()
 
 
 if __name__ == "__main__":
