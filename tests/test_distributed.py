@@ -1,11 +1,12 @@
 """chainrule.distributed: worker scripts under mpirun (tests/distributed/scripts/),
 checked from their output and exit status; skipped when mpi4py or mpirun is absent."""
+import os
 import subprocess
 import sys
 import time
 
 import pytest
-from distributed_launch import launcher, missing_reason, mpirun
+from distributed_launch import ROOT, launcher, missing_reason, mpirun
 
 needs_mpi = pytest.mark.skipif(missing_reason() is not None,
                                reason=str(missing_reason()))
@@ -86,3 +87,37 @@ def test_ranks_calling_different_collectives_get_a_clear_error_not_a_hang():
         line = next(x for x in out.splitlines() if x.startswith(f"MISMATCH rank {rank} "))
         assert "rank 0 called all_reduce, rank 1 called broadcast" in line, line
         assert float(line.split(" after ")[1].split(" s")[0]) < 20, line  # not the 60 s timeout
+
+
+@needs_mpi
+def test_rank_environment_disagreeing_with_mpi_is_a_clear_error():
+    code = ("import chainrule.distributed as dist\n"
+            "try:\n    dist.init_process_group()\n"
+            "except ValueError as exc:\n    print('ValueError:', exc)\n")
+    env = dict(os.environ, RANK="1", WORLD_SIZE="2", PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert "the WORLD_SIZE environment variable is 2 but MPI says this process is rank 0 of 1" \
+        in out.stdout, out.stdout + out.stderr
+    assert "mpirun -n N" in out.stdout
+
+
+def test_launcher_command_line(tmp_path):
+    from chainrule.distributed import run
+    parse = run._parser().parse_args
+    command = run.build_command(parse(["--nproc-per-node", "3", "train.py", "--lr", "1"]),
+                                "/x/mpiexec", open_mpi=True)
+    assert command[:4] == ["/x/mpiexec", "-n", "3", "--oversubscribe"]
+    assert command[-7:] == ["chainrule.distributed._bootstrap", "127.0.0.1", "29500", "-f",
+                            "train.py", "--lr", "1"]
+    hosts = tmp_path / "hosts"
+    hosts.write_text("node01 slots=4\n# a comment\nnode02 slots=4\n")
+    command = run.build_command(parse(["--nproc_per_node=4", "--hostfile", str(hosts), "-m",
+                                       "pkg.train"]), "mpiexec", open_mpi=True)
+    assert command[1:7] == ["-n", "8", "--hostfile", str(hosts), "--map-by", "ppr:4:node"]
+    assert command[-2:] == ["-m", "pkg.train"]
+    command = run.build_command(parse(["--nproc-per-node", "2", "--hostfile", str(hosts),
+                                       "t.py"]), "mpiexec", open_mpi=False)
+    assert command[1:7] == ["-n", "4", "--hostfile", str(hosts), "-ppn", "2"]
+    with pytest.raises(SystemExit, match="needs --hostfile"):
+        run.build_command(parse(["--nnodes", "2", "t.py"]), "mpiexec", open_mpi=True)
