@@ -43,11 +43,8 @@ def _group(group, op_name: str):
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
-    """Reduce ``tensor`` across all ranks with ``op``; every rank gets the result in place.
-
-    >>> import chainrule.distributed as dist  # doctest: +SKIP
-    >>> dist.all_reduce(t)                     # doctest: +SKIP
-    """
+    """Reduce ``tensor`` across all ranks with ``op``; every rank gets the result in place
+    (under ``mpirun``: ``dist.all_reduce(grad, op=dist.ReduceOp.AVG)``)."""
     check_tensor(tensor, "tensor")
     pg = _group(group, "all_reduce")
     if pg is None:

@@ -13,6 +13,7 @@ thread and polled against the same deadline.
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import threading
 import time
@@ -196,6 +197,7 @@ _broken = [False]
 _submitted = [0]      # jobs submitted (by callers) and finished (by the thread):
 _finished = [0]      # each counter has one writer
 _current = [None]     # the Work whose job the thread is running
+_owner = [None]       # the process the thread runs in (a forked child has no thread)
 
 
 def _serve() -> None:
@@ -271,6 +273,7 @@ def submit(op_name: str, group, job, outputs=None) -> Work:
                 _thread = threading.Thread(target=_serve, name="chainrule.distributed",
                                            daemon=True)
                 _thread.start()
+                _owner[0] = os.getpid()
     work = Work(op_name, group, outputs)
     _submitted[0] += 1
     _jobs.put((work, job))
@@ -279,12 +282,15 @@ def submit(op_name: str, group, job, outputs=None) -> Work:
 
 def _mark_broken() -> None:
     _broken[0] = True
+    _owner[0] = os.getpid()
 
 
 @atexit.register
 def _abort_if_broken() -> None:
     # a timed-out or mismatched collective can leave the thread inside MPI; MPI_Finalize
     # would then hang, so the job is aborted (exit status 1) instead
+    if os.getpid() != _owner[0]:
+        return
     if _broken[0] or _submitted[0] > _finished[0]:
         from . import _mpi
         _mpi.load().COMM_WORLD.Abort(1)
