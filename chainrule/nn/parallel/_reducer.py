@@ -247,10 +247,10 @@ class Reducer:
                 view.zero_()
             elif self.gradient_as_bucket_view and _same_storage(grad, view):
                 view.div_(self.world_size)
-            else:
+            else:  # torch multiplies by 1 / world size while copying into the bucket
                 view.copy_(grad)
                 if self.world_size != 1:
-                    view.div_(self.world_size)
+                    view.mul_(1.0 / self.world_size)
                 if self.gradient_as_bucket_view:
                     param.grad = view
         bucket.pending -= 1
