@@ -87,10 +87,11 @@ class Reducer:
 
     def __init__(self, params, process_group, bucket_bytes_cap: int,
                  find_unused_parameters: bool, gradient_as_bucket_view: bool,
-                 static_graph: bool):
+                 static_graph: bool, names=None):
         from ... import distributed as dist
         self._dist = dist
         self.params = params
+        self.names = list(names) if names is not None else [str(i) for i in range(len(params))]
         self.process_group = process_group
         self.world_size = dist.get_world_size(process_group)
         self.bucket_bytes_cap = bucket_bytes_cap
@@ -228,11 +229,10 @@ class Reducer:
                 f"times, and hence marking a variable ready multiple times. DDP does not "
                 f"support such use cases in default. You can try to use "
                 f"_set_static_graph() as a workaround if your module graph does not change "
-                f"over iterations.\nParameter at index {index} has been marked as ready "
-                f"twice. This means that multiple autograd engine  hooks have fired for "
-                f"this particular parameter during this iteration. You can set the "
-                f"environment variable TORCH_DISTRIBUTED_DEBUG to either INFO or DETAIL to "
-                f"print parameter names for further debugging.")
+                f"over iterations.\nParameter at index {index} with name "
+                f"{self.names[index]} has been marked as ready twice. This means that "
+                "multiple autograd engine  hooks have fired for this particular parameter "
+                "during this iteration.")
         from ... import no_grad
         from ...autograd.variable import Variable
         if not self.require_finalize:

@@ -40,7 +40,8 @@ class DistributedDataParallel(Module):
                 raise ValueError("Default process group has not been initialized, please "
                                  "make sure to call init_process_group.")
             process_group = dist.group.WORLD
-        params = [p for p in module.parameters() if p.requires_grad]
+        named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
+        params = [p for _, p in named]
         if not params:
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't "
                                "have any parameter that requires a gradient.")
@@ -52,6 +53,14 @@ class DistributedDataParallel(Module):
                 "with single-device/multiple-device GPU modules or CPU modules, but got "
                 f"device_ids {list(device_ids) if device_ids is not None else None}, "
                 f"output_device {output_device}, and module parameters {{{devices}}}.")
+        unsupported = {"mixed_precision": mixed_precision, "device_mesh": device_mesh,
+                       "delay_all_reduce_named_params": delay_all_reduce_named_params,
+                       "param_to_hook_all_reduce": param_to_hook_all_reduce,
+                       "bucket_cap_mb_list": bucket_cap_mb_list}
+        for name, value in unsupported.items():
+            if value is not None:
+                raise NotImplementedError(f"DistributedDataParallel({name}=...) is not "
+                                          "supported by chainrule")
         self.module = module
         self.device_ids = None
         self.output_device = None
@@ -73,7 +82,8 @@ class DistributedDataParallel(Module):
             _check_same_model(dist, process_group, module)
             self._broadcast_states([*module.parameters(), *module.buffers()])
         self.reducer = Reducer(params, process_group, self.bucket_bytes_cap,
-                               find_unused_parameters, gradient_as_bucket_view, static_graph)
+                               find_unused_parameters, gradient_as_bucket_view, static_graph,
+                               names=[n for n, _ in named])
         if static_graph:
             self._set_static_graph()
 
