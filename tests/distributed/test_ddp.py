@@ -268,3 +268,19 @@ def test_ddp_hooks_after_an_unfinished_reduction(torch, one_rank):
             model.module(x).backward()
         msgs.append(str(err.value))
     assert msgs[1] == msgs[0]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_weight_grad_strides_match_torch(torch, bias):
+    """A Linear weight's gradient is row-major like the weight, as torch's is (torch's
+    mm_mat2_backward layout rule): DDP then copies it into its bucket without transposing."""
+    strides = []
+    for m in (torch, chainrule):
+        lin = m.nn.Linear(6, 4, bias=bias)
+        lin(m.ones(3, 6)).sum().backward()
+        w = m.ones(6, 4, requires_grad=True)
+        (m.ones(3, 6) @ w).sum().backward()
+        x = m.ones(3, 6, requires_grad=True)
+        (x @ m.ones(4, 6).t()).sum().backward()
+        strides.append((lin.weight.grad.stride(), w.grad.stride(), x.grad.stride()))
+    assert strides[1] == strides[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 
+
 def _column_major(m) -> bool:
     """torch's test in mm_mat2_backward: a second factor stored column-major (a
     ``weight.t()``) gets its gradient in that layout, so ``weight.grad`` comes out
