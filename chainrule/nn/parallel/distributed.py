@@ -180,13 +180,14 @@ def _find_tensors(obj):
 
 
 def _check_same_model(dist, group, module) -> None:
-    """torch's ``_verify_param_shape_across_processes``: every rank wraps the same model."""
+    """torch's ``_verify_param_shape_across_processes``: every rank wraps the same model
+    (the same number of parameters everywhere, each shaped as on rank 0)."""
     if dist.get_world_size(group) == 1:
         return
-    mine = [(tuple(p.shape), str(p.dtype)) for p in module.parameters()]
     gather = getattr(dist, "all_gather_object", None)
     if gather is None:
         return
+    mine = [tuple(p.shape) for p in module.parameters()]
     everyone = [None] * dist.get_world_size(group)
     gather(everyone, mine, group=group)
     rank = dist.get_rank(group)
@@ -195,9 +196,13 @@ def _check_same_model(dist, group, module) -> None:
             raise RuntimeError(f"DDP expects same model across all ranks, but Rank {rank} has "
                                f"{len(mine)} params, while rank {r} has inconsistent "
                                f"{len(theirs)} params.")
-        for i, (a, b) in enumerate(zip(mine, theirs)):
+    for i, (a, b) in enumerate(zip(mine, everyone[0])):
+        if a != b:
+            raise RuntimeError(f"[{rank}]: params[{i}] in this process with sizes {list(a)} "
+                               "appears not to match sizes of the same param in process 0.")
+    for r, theirs in enumerate(everyone):  # the other ranks fail too, rather than hang
+        for i, (a, b) in enumerate(zip(theirs, everyone[0])):
             if a != b:
-                raise RuntimeError(
-                    f"DDP expects same model across all ranks, but Rank {rank} has parameter "
-                    f"{i} of shape {list(a[0])} ({a[1]}), while rank {r} has "
-                    f"{list(b[0])} ({b[1]}).")
+                raise RuntimeError(f"[{rank}]: params[{i}] in process {r} with sizes "
+                                   f"{list(a)} appears not to match sizes of the same param "
+                                   f"in process 0.")

@@ -176,6 +176,27 @@ def buffers_not_broadcast(world, rank):
     check(float(model.scale) == 1.0, "forward broadcasts buffers")
 
 
+def mismatched_models(world, rank):
+    """A rank with another model: every rank fails at construction, naming the ranks."""
+    width = 4 if rank == world - 1 else 3
+    layers = [nn.Linear(2, width)] + ([nn.Linear(width, 1)] if rank != 1 else [])
+    try:
+        DDP(nn.Sequential(*layers))
+    except RuntimeError as e:
+        check("DDP expects same model across all ranks, but Rank" in str(e), str(e))
+    else:
+        check(False, "no error for a different parameter count")
+    try:
+        DDP(nn.Linear(2, width))
+    except RuntimeError as e:
+        where = "this process" if rank == world - 1 else f"process {world - 1}"
+        check(str(e) == f"[{rank}]: params[0] in {where} with sizes [4, 2] appears not to "
+              "match sizes of the same param in process 0.", str(e))
+    else:
+        check(False, "no error for a different shape")
+    dist.barrier()
+
+
 def sampler_shards(world, rank):
     data = torch.utils.data.TensorDataset(torch.arange(23))
     sampler = torch.utils.data.DistributedSampler(data, shuffle=True, seed=3)
@@ -202,6 +223,7 @@ def main():
     worst = max(worst, train(world, rank, steps=6, find_unused_parameters=True))
     unused_heads(world, rank)
     buffers_not_broadcast(world, rank)
+    mismatched_models(world, rank)
     sampler_shards(world, rank)
     print(f"rank {rank} ok world {world} worst {worst:.3g}", flush=True)
     dist.destroy_process_group()
