@@ -27,6 +27,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,15 +39,24 @@ RESULT = ROOT / "bench" / "results" / "ddp.md"
 
 
 def _worker(args) -> None:
-    sys.path.insert(0, str(ROOT))
-    import chainrule.distributed as dist
-
-    import chainrule as torch
-    from chainrule import nn
-    from chainrule.nn.parallel import DistributedDataParallel as DDP
-
-    dist.init_process_group("mpi")
-    rank, world = dist.get_rank(), dist.get_world_size()
+    if args.impl == "torch":  # torch's DDP on gloo, the ranks started by the same mpirun
+        import torch
+        import torch.distributed as dist
+        from torch import nn
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        torch.set_num_threads(1)
+        rank = int(os.environ["OMPI_COMM_WORLD_RANK"])
+        world = int(os.environ["OMPI_COMM_WORLD_SIZE"])
+        dist.init_process_group("gloo", init_method=f"file://{args.rendezvous}", rank=rank,
+                                world_size=world)
+    else:
+        sys.path.insert(0, str(ROOT))
+        import chainrule as torch
+        from chainrule import distributed as dist
+        from chainrule import nn
+        from chainrule.nn.parallel import DistributedDataParallel as DDP
+        dist.init_process_group("mpi")
+        rank, world = dist.get_rank(), dist.get_world_size()
     sizes = [int(s) for s in args.sizes.split(",")]
     layers = []
     for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
@@ -72,10 +82,18 @@ def _worker(args) -> None:
 
     ddp_step()
     ddp_step()   # the buckets are rebuilt after the first iteration, as in torch
-    buckets = ddp.reducer.buckets
+    if args.impl == "torch":
+        # torch's rebuilt buckets: its assignment over the gradient-ready order
+        ready = list(reversed(list(model.parameters())))
+        idx, _ = dist._compute_bucket_assignment_by_size(
+            ready, [dist._DEFAULT_FIRST_BUCKET_BYTES, 25 * 1024 * 1024],
+            tensor_indices=list(range(len(ready))))
+        flats = [torch.zeros(sum(ready[i].numel() for i in b)) for b in idx]
+    else:
+        flats = [b.flat for b in ddp.reducer.buckets]
 
     def allreduce():
-        works = [dist.all_reduce(b.flat, async_op=True) for b in buckets]
+        works = [dist.all_reduce(f, async_op=True) for f in flats]
         for w in works:
             w.wait()
 
@@ -83,6 +101,7 @@ def _worker(args) -> None:
     for f in cases.values():
         f()
     times = {k: [] for k in cases}
+    times["wait"] = []  # chainrule: the all-reduce time left to wait for when backward ends
     for _ in range(args.rounds):
         for name, f in cases.items():
             dist.barrier()
@@ -92,10 +111,12 @@ def _worker(args) -> None:
             slowest = torch.tensor([dt], dtype=torch.float64)
             dist.all_reduce(slowest, op=dist.ReduceOp.MAX)
             times[name].append(float(slowest))
+            if name == "ddp" and args.impl != "torch":
+                times["wait"].append(ddp.reducer.last_wait_s)
     if rank == 0:
         print("RESULT " + json.dumps({
             "world": world, "sizes": sizes, "batch": args.batch, "params": n_params,
-            "buckets": [int(b.flat.numel()) for b in buckets], "times": times}), flush=True)
+            "buckets": [int(f.numel()) for f in flats], "times": times}), flush=True)
     dist.destroy_process_group()
 
 
@@ -115,6 +136,9 @@ def main() -> None:
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--no-torch", action="store_true", help="skip torch's DDP (gloo)")
+    ap.add_argument("--impl", default="chainrule")
+    ap.add_argument("--rendezvous", default="")
     args = ap.parse_args()
     if args.worker:
         _worker(args)
@@ -122,50 +146,70 @@ def main() -> None:
     if args.quick:
         args.sizes, args.batch, args.rounds, args.no_write = "64,256,256,64", 64, 3, True
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    cmd = [_mpirun(), "-n", str(args.ranks), "--oversubscribe", sys.executable, __file__,
-           "--worker", "--sizes", args.sizes, "--batch", str(args.batch),
-           "--rounds", str(args.rounds)]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(proc.stdout + proc.stderr)
-    line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT "))
-    res = json.loads(line[len("RESULT "):])
-    med = {k: statistics.median(v) for k, v in res["times"].items()}
-    hidden = (med["local"] + med["allreduce"] - med["ddp"]) / med["allreduce"]
-    hidden = min(1.0, max(0.0, hidden))
-    report = _report(res, med, hidden)
+    results = {}
+    for impl in ["chainrule"] + ([] if args.no_torch else ["torch"]):
+        with tempfile.TemporaryDirectory() as tmp:
+            cmd = [_mpirun(), "-n", str(args.ranks), "--oversubscribe", sys.executable,
+                   __file__, "--worker", "--impl", impl, "--sizes", args.sizes,
+                   "--batch", str(args.batch), "--rounds", str(args.rounds),
+                   "--rendezvous", str(Path(tmp) / "pg")]
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(proc.stdout + proc.stderr)
+        line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT "))
+        res = json.loads(line[len("RESULT "):])
+        med = {k: statistics.median(v) for k, v in res["times"].items() if v}
+        hidden = (med["local"] + med["allreduce"] - med["ddp"]) / med["allreduce"]
+        results[impl] = (res, med, min(1.0, max(0.0, hidden)))
+    report = _report(results)
     print(report)
     if not args.no_write:
         RESULT.write_text(report)
         print(f"wrote {RESULT.relative_to(ROOT)}")
 
 
-def _report(res, med, hidden) -> str:
+def _report(results) -> str:
     import platform
+    res = results["chainrule"][0]
     sizes = "-".join(str(s) for s in res["sizes"])
-    mb = [f"{4 * n / 2**20:.1f}" for n in res["buckets"]]
-    ms = {k: 1e3 * v for k, v in med.items()}
-    return "\n".join([
+    impls = list(results)
+    rows = [("forward+backward alone (no DDP), ms", "local"),
+            ("bucket all-reduces alone, ms", "allreduce"),
+            ("DDP forward+backward (overlapped), ms", "ddp")]
+    lines = [
         "# DDP step: communication hidden behind backward",
         "",
         f"`python bench/ddp.py` — MLP {sizes} (Linear+Tanh), float32, "
-        f"{res['params'] / 1e6:.1f} M parameters, global batch {res['batch']} split over "
-        f"{res['world']} ranks (`mpirun -n {res['world']}`, one thread each); buckets "
-        f"(MB, in reduction order): {', '.join(mb)}. Median of {len(res['times']['ddp'])} "
-        "rounds, the slower rank each time.",
+        f"{res['params'] / 1e6:.1f} M parameters, MSELoss, global batch {res['batch']} split "
+        f"over {res['world']} ranks (`mpirun -n {res['world']} --oversubscribe`, one thread "
+        f"each). Median of {len(res['times']['ddp'])} rounds, each the slower rank's time. "
+        "chainrule runs on MPI (chainrule.distributed); torch 2.13's DDP on gloo, started by "
+        "the same mpirun, is the reference.",
         "",
-        "| measure | ms |",
-        "|---|---|",
-        f"| forward+backward alone (no DDP) | {ms['local']:.1f} |",
-        f"| bucket all-reduces alone | {ms['allreduce']:.1f} |",
-        f"| DDP forward+backward (overlapped) | {ms['ddp']:.1f} |",
-        f"| communication hidden: (alone + all-reduce - DDP) / all-reduce | "
-        f"{100 * hidden:.0f} % |",
+        "| measure | " + " | ".join(impls) + " |",
+        "|---|" + "---|" * len(impls),
+    ]
+    for label, key in rows:
+        lines.append(f"| {label} | " + " | ".join(
+            f"{1e3 * results[i][1][key]:.1f}" for i in impls) + " |")
+    lines.append("| communication hidden: (alone + all-reduce - DDP) / all-reduce | " +
+                 " | ".join(f"{100 * results[i][2]:.0f} %" for i in impls) + " |")
+    if results["chainrule"][1].get("wait") is not None:
+        waits = results["chainrule"][1]
+        lines.append("| all-reduce still running when backward ends (rank 0 waits), ms | "
+                     f"{1e3 * waits['wait']:.1f} (hidden: "
+                     f"{100 * max(0.0, 1 - waits['wait'] / waits['allreduce']):.0f} %) |"
+                     + " — |" * (len(impls) - 1))
+    lines.append("| buckets (MB, in reduction order) | " + " | ".join(
+        ", ".join(f"{4 * n / 2**20:.1f}" for n in results[i][0]["buckets"]) for i in impls)
+        + " |")
+    lines += [
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; shared with other jobs, so single runs are noisy.",
         "",
-    ])
+    ]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ uses one bucket and the buckets are rebuilt once, from the order the gradients a
 from __future__ import annotations
 
 import sys
+import time
 import weakref
 
 __all__ = ["DEFAULT_FIRST_BUCKET_BYTES", "Reducer", "compute_bucket_assignment_by_size"]
@@ -113,6 +114,7 @@ class Reducer:
         self.unused: list = []           # find_unused: not reached from the outputs
         self.marked_unused = False
         self.locally_used = [False] * len(params)
+        self.last_wait_s = 0.0
         ref = weakref.ref(self)
         self.handles = [p.register_post_accumulate_grad_hook(
             _post_acc(ref, i)) for i, p in enumerate(params)]
@@ -271,9 +273,11 @@ class Reducer:
         from ... import int32, no_grad, tensor
         self.expect_hooks = False
         self.require_finalize = False
+        start = time.perf_counter()
         for b in self.buckets:
             b.work.wait()
             b.work = None
+        self.last_wait_s = time.perf_counter() - start  # communication left after backward
         globally_used = self.locally_used
         if self.find_unused_parameters and not self.static_graph and self.unused:
             used = tensor([int(u) for u in self.locally_used], dtype=int32)
