@@ -129,7 +129,24 @@ def test_queue_callback_outside_backward(torch):
 
 
 def test_ddp_digits_example_on_two_ranks():
-    out = run_mpi(2, ROOT / "examples" / "ddp_digits.py", "--quick")
+    """The example, started by the torchrun-like launcher (which runs mpiexec)."""
+    mpirun, why = _mpirun()
+    if mpirun is None:
+        pytest.skip(why)
+    pytest.importorskip("sklearn")
+    try:
+        import chainrule.distributed.run  # noqa: F401
+    except ImportError:
+        pytest.skip("chainrule.distributed.run (the launcher) is not available")
+    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+               PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, "-m", "chainrule.distributed.run",
+                           "--nproc-per-node", "2", str(ROOT / "examples" / "ddp_digits.py"),
+                           "--quick"], env=env, cwd=ROOT, capture_output=True, text=True,
+                          timeout=180)
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "on 2 ranks; replicas equal; final test accuracy" in out, out
     losses = [float(line.split()[3]) for line in out.splitlines() if line.startswith("epoch")]
     assert len(losses) == 2 and losses[1] < losses[0], out
