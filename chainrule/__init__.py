@@ -50,6 +50,7 @@ from .storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402
 from . import random  # noqa: E402
 from . import special  # noqa: E402
 from . import multiprocessing  # noqa: E402 - tensors cross processes via shared memory
+from . import distributed  # noqa: E402 - torch.distributed on MPI; imports no mpi4py
 from ._misc import (e, empty_permuted, has_lapack, has_mkl, has_openmp,  # noqa: E402
                     has_spectral, inf, is_distributed, is_inference, is_same_size, is_signed,
                     nan, newaxis, pi, set_flush_denormal)
