@@ -182,26 +182,39 @@ def _find_tensors(obj):
 def _check_same_model(dist, group, module) -> None:
     """torch's ``_verify_param_shape_across_processes``: every rank wraps the same model
     (the same number of parameters everywhere, each shaped as on rank 0)."""
-    if dist.get_world_size(group) == 1:
+    from ... import int64, no_grad, tensor
+    world = dist.get_world_size(group)
+    if world == 1:
         return
-    gather = getattr(dist, "all_gather_object", None)
-    if gather is None:
-        return
-    mine = [tuple(p.shape) for p in module.parameters()]
-    everyone = [None] * dist.get_world_size(group)
-    gather(everyone, mine, group=group)
-    rank = dist.get_rank(group)
-    for r, theirs in enumerate(everyone):
-        if len(theirs) != len(mine):
-            raise RuntimeError(f"DDP expects same model across all ranks, but Rank {rank} has "
-                               f"{len(mine)} params, while rank {r} has inconsistent "
-                               f"{len(theirs)} params.")
-    for i, (a, b) in enumerate(zip(mine, everyone[0])):
+    shapes = [tuple(p.shape) for p in module.parameters()]
+
+    def gather(values):
+        mine = tensor(values, dtype=int64)
+        out = [mine.clone() for _ in range(world)]
+        dist.all_gather(out, mine, group=group)
+        return [t.tolist() for t in out]
+
+    with no_grad():
+        rank = dist.get_rank(group)
+        counts = gather([len(shapes), max([len(s) for s in shapes] or [0])])
+        for r, (n, _) in enumerate(counts):
+            if n != len(shapes):
+                raise RuntimeError(f"DDP expects same model across all ranks, but Rank {rank} "
+                                   f"has {len(shapes)} params, while rank {r} has "
+                                   f"inconsistent {n} params.")
+        width = 1 + max(nd for _, nd in counts)
+        flat = []
+        for s in shapes:
+            flat += [len(s), *s] + [-1] * (width - 1 - len(s))
+        everyone = gather(flat)
+    decoded = [[tuple(f[k * width + 1: k * width + 1 + f[k * width]])
+                for k in range(len(shapes))] for f in everyone]
+    for i, (a, b) in enumerate(zip(shapes, decoded[0])):
         if a != b:
             raise RuntimeError(f"[{rank}]: params[{i}] in this process with sizes {list(a)} "
                                "appears not to match sizes of the same param in process 0.")
-    for r, theirs in enumerate(everyone):  # the other ranks fail too, rather than hang
-        for i, (a, b) in enumerate(zip(theirs, everyone[0])):
+    for r, theirs in enumerate(decoded):  # the other ranks fail too, rather than hang
+        for i, (a, b) in enumerate(zip(theirs, decoded[0])):
             if a != b:
                 raise RuntimeError(f"[{rank}]: params[{i}] in process {r} with sizes "
                                    f"{list(a)} appears not to match sizes of the same param "

@@ -204,9 +204,9 @@ def sampler_shards(world, rank):
     sampler.set_epoch(2)
     mine = [int(i) for (b,) in torch.utils.data.DataLoader(data, batch_size=4,
                                                             sampler=sampler) for i in b]
-    everyone = [None] * world
-    dist.all_gather_object(everyone, mine)
-    flat = [i for s in everyone for i in s]
+    everyone = [torch.zeros(len(mine), dtype=torch.int64) for _ in range(world)]
+    dist.all_gather(everyone, torch.tensor(mine))
+    flat = [i for s in everyone for i in s.tolist()]
     check(len(mine) == -(-23 // world) and sorted(set(flat)) == list(range(23)),
           f"sampler shards {everyone}")
 
