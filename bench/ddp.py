@@ -132,7 +132,8 @@ def main() -> None:
     ap.add_argument("--worker", action="store_true")
     ap.add_argument("--sizes", default="1024,4096,4096,1024")
     ap.add_argument("--batch", type=int, default=256)
-    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--jobs", type=int, default=2, help="mpirun jobs per implementation")
     ap.add_argument("--ranks", type=int, default=2)
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-write", action="store_true")
@@ -145,9 +146,11 @@ def main() -> None:
         return
     if args.quick:
         args.sizes, args.batch, args.rounds, args.no_write = "64,256,256,64", 64, 3, True
+        args.jobs = 1
     env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    results = {}
-    for impl in ["chainrule"] + ([] if args.no_torch else ["torch"]):
+    results, runs = {}, {}
+    impls = ["chainrule"] + ([] if args.no_torch else ["torch"])
+    for impl in [i for _ in range(args.jobs) for i in impls]:  # alternate: drift hits both
         with tempfile.TemporaryDirectory() as tmp:
             cmd = [_mpirun(), "-n", str(args.ranks), "--oversubscribe", sys.executable,
                    __file__, "--worker", "--impl", impl, "--sizes", args.sizes,
@@ -158,6 +161,12 @@ def main() -> None:
             raise SystemExit(proc.stdout + proc.stderr)
         line = next(s for s in proc.stdout.splitlines() if s.startswith("RESULT "))
         res = json.loads(line[len("RESULT "):])
+        if impl in runs:
+            for k, v in res["times"].items():
+                runs[impl]["times"][k] += v
+        else:
+            runs[impl] = res
+    for impl, res in runs.items():
         med = {k: statistics.median(v) for k, v in res["times"].items() if v}
         hidden = (med["local"] + med["allreduce"] - med["ddp"]) / med["allreduce"]
         results[impl] = (res, med, min(1.0, max(0.0, hidden)))
@@ -182,7 +191,8 @@ def _report(results) -> str:
         f"`python bench/ddp.py` — MLP {sizes} (Linear+Tanh), float32, "
         f"{res['params'] / 1e6:.1f} M parameters, MSELoss, global batch {res['batch']} split "
         f"over {res['world']} ranks (`mpirun -n {res['world']} --oversubscribe`, one thread "
-        f"each). Median of {len(res['times']['ddp'])} rounds, each the slower rank's time. "
+        f"each). Median of {len(res['times']['ddp'])} rounds (two mpirun jobs per library, "
+        "alternating), each the slower rank's time. "
         "chainrule runs on MPI (chainrule.distributed); torch 2.13's DDP on gloo, started by "
         "the same mpirun, is the reference.",
         "",

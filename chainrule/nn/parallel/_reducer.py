@@ -256,7 +256,8 @@ class Reducer:
                 if self.gradient_as_bucket_view:
                     param.grad = view
         bucket.pending -= 1
-        # Give MPI a chance to progress the all-reduces already in flight.
+        # Poll the all-reduces in flight: a backend whose non-blocking calls progress only
+        # when called (MPI requests) advances; chainrule.distributed's thread needs nothing.
         for b in self.buckets[:self.next_bucket]:
             if b.work is not None:
                 b.work.is_completed()
