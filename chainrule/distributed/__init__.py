@@ -20,6 +20,14 @@ from ._collectives import (
                            reduce_scatter_tensor,
                            scatter,
 )
+from ._objects import (
+    all_gather_object,
+    broadcast_object_list,
+    gather_object,
+    recv_object_list,
+    scatter_object_list,
+    send_object_list,
+)
 from ._p2p import P2POp, batch_isend_irecv, irecv, isend, recv, send
 from ._work import DistBackendError, DistError, DistNetworkError, DistStoreError, Work
 from .distributed_c10d import (
@@ -54,6 +62,8 @@ __all__ = [
     "all_gather", "all_gather_into_tensor", "all_reduce", "all_reduce_coalesced",
     "all_to_all", "all_to_all_single", "barrier", "broadcast", "gather",
     "monitored_barrier", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter",
+    "all_gather_object", "broadcast_object_list", "gather_object", "recv_object_list",
+    "scatter_object_list", "send_object_list",
     "P2POp", "batch_isend_irecv", "irecv", "isend", "recv", "send",
     "DistBackendError", "DistError", "DistNetworkError", "DistStoreError", "Work",
     "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "default_pg_timeout",

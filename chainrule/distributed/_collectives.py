@@ -214,7 +214,7 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
         agree(pg, row("all_gather_into_tensor", -1, None, arr))
         recv, write_back = contiguous(out)
         send, _ = contiguous(arr)
-        pg._comm.Allgather(_mpi.message(send), _mpi.message(recv))
+        pg._comm.Allgather(_mpi.message(send), _mpi.blocks(recv, pg.size()))
         write_back()
 
     return launch("all_gather_into_tensor", pg, job, [output_tensor], async_op)

@@ -27,8 +27,10 @@ def load():
 
 def available() -> bool:
     """Whether mpi4py can be imported (without importing it when it is absent)."""
-    if _MPI is not None or "mpi4py" in sys.modules:
+    if _MPI is not None or sys.modules.get("mpi4py") is not None:
         return True
+    if "mpi4py" in sys.modules:   # set to None: imports of it are blocked
+        return False
     import importlib.util
     return importlib.util.find_spec("mpi4py") is not None
 
@@ -63,6 +65,12 @@ def message(arr):
     if mpi_type is None:
         return [arr.view("u1").reshape(-1), arr.nbytes, MPI.BYTE]
     return [arr, arr.size, mpi_type]
+
+
+def blocks(arr, parts: int):
+    """``[buffer, count per rank, datatype]`` for the gathered side of Allgather/Gather."""
+    buf, count, mpi_type = message(arr)
+    return [buf, count // parts, mpi_type]
 
 
 def reduction_op(op_name: str, is_bool: bool):

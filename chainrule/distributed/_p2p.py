@@ -95,6 +95,15 @@ def recv(tensor, src: int | None = None, group=None, tag: int = 0,
     return work._source_rank
 
 
+def _wait_requests(op_name: str, pg, requests, keep, statuses=None) -> Work:
+    """Wait (against the group's timeout) for MPI requests; ``keep`` holds their buffers."""
+    work = Work(op_name, pg, requests=requests)
+    work._buffer = keep
+    work._statuses = statuses
+    work.wait()
+    return work
+
+
 class P2POp:
     """One isend or irecv for batch_isend_irecv."""
 

@@ -216,15 +216,6 @@ def submit(op_name: str, group, job, outputs=None) -> Work:
     return work
 
 
-def drain(seconds: float) -> bool:
-    """Wait until the thread has run everything queued so far; False on timeout."""
-    if _thread is None or _broken[0]:
-        return not _broken[0]
-    done = threading.Event()
-    _jobs.put((Work("drain", None), done.set))
-    return done.wait(seconds)
-
-
 def _mark_broken() -> None:
     _broken[0] = True
 

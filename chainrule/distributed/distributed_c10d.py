@@ -300,13 +300,19 @@ def new_group(ranks=None, timeout=None, backend=None, pg_options=None,
     if me not in members:
         return GroupMember.NON_GROUP_MEMBER
     MPI = _mpi.load()
-    _work.drain(world._timeout)
-    world_group = world._comm.Get_group()
-    sub = world_group.Incl(members)
-    comm = world._comm.Create_group(sub, tag=int(name) % 32768)
-    sub.Free()
-    world_group.Free()
-    comm.Set_errhandler(MPI.ERRORS_RETURN)
+    made = []
+
+    def create():  # on the communication thread, in order with the queued collectives
+        world_group = world._comm.Get_group()
+        sub = world_group.Incl(members)
+        comm = world._comm.Create_group(sub, tag=int(name) % 32768)
+        sub.Free()
+        world_group.Free()
+        comm.Set_errhandler(MPI.ERRORS_RETURN)
+        made.append(comm)
+
+    _work.submit("new_group", world, create).wait()
+    comm = made[0]
     pg = ProcessGroup(comm, members, seconds, name, me)
     _state.groups[name] = pg
     return pg
@@ -317,7 +323,6 @@ def destroy_process_group(group=None) -> None:
     if group == GroupMember.NON_GROUP_MEMBER:
         return
     pg = _resolve(group)
-    _work.drain(pg._timeout)
     if group is None or pg is _state.world:
         for each in list(_state.groups.values()):
             _free(each)
@@ -331,7 +336,7 @@ def destroy_process_group(group=None) -> None:
 def _free(pg: ProcessGroup) -> None:
     comm, pg._comm = pg._comm, None
     if comm is not None and not _work._broken[0]:
-        comm.Free()
+        _work.submit("destroy_process_group", pg, comm.Free).wait()
 
 
 # ---------------------------------------------------------------------- ranks
