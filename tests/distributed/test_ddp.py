@@ -301,3 +301,22 @@ def test_weight_grad_strides_match_torch(torch, bias):
         (x @ m.ones(4, 6).t()).sum().backward()
         strides.append((lin.weight.grad.stride(), w.grad.stride(), x.grad.stride()))
     assert strides[1] == strides[0]
+
+
+def test_gradient_as_bucket_view_layout_matches_torch(torch, one_rank):
+    """With gradient_as_bucket_view the .grad are views into the buckets: the same
+    offsets as torch's, before and after the buckets are rebuilt in gradient order."""
+    layouts = []
+    for m in (torch, chainrule):
+        m.manual_seed(0)
+        net = m.nn.Sequential(m.nn.Linear(3, 4), m.nn.Tanh(), m.nn.Linear(4, 2))
+        model = m.nn.parallel.DistributedDataParallel(net, gradient_as_bucket_view=True)
+        seen = []
+        for _ in range(3):
+            model(m.ones(5, 3)).sum().backward()
+            grads = [p.grad for p in net.parameters()]
+            base = min(g.data_ptr() for g in grads)
+            seen.append([(g.data_ptr() - base) // g.element_size() for g in grads])
+        layouts.append(seen)
+    assert layouts[1] == layouts[0]
+    assert layouts[0][0] != layouts[0][2]  # the rebuild did reorder them
