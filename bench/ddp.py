@@ -216,7 +216,8 @@ def _report(results) -> str:
     lines += [
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}; shared with other jobs, so single runs are noisy.",
+        f"{platform.python_version()}; shared with other jobs, so single runs are noisy "
+        f"(load average {os.getloadavg()[0]:.1f} when the run ended).",
         "",
     ]
     return "\n".join(lines)
