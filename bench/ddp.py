@@ -215,6 +215,14 @@ def _report(results) -> str:
         + " |")
     lines += [
         "",
+        "How to read it: the step-time share needs a spare core per rank for the "
+        "communication to run beside the computation; on a 2-core machine running both ranks "
+        "(and other jobs) the all-reduce competes with backward for the same cores, so "
+        "neither library hides any of it that way. The second measure is what the reducer "
+        "achieves: how much of the all-reduce work is already done when backward ends "
+        "(buckets start from the post-accumulate-grad hooks and run on "
+        "chainrule.distributed's communication thread).",
+        "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; shared with other jobs, so single runs are noisy "
         f"(load average {os.getloadavg()[0]:.1f} when the run ended).",
