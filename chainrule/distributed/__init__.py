@@ -4,6 +4,8 @@ Launch the ranks with ``mpirun -n N python train.py`` or
 ``python -m chainrule.distributed.run --nproc-per-node N train.py``; see
 docs/distributed.md. Importing this package does not import mpi4py.
 """
+from datetime import timedelta
+
 from ._collectives import (
                            all_gather,
                            all_gather_into_tensor,
@@ -20,16 +22,30 @@ from ._collectives import (
                            reduce_scatter_tensor,
                            scatter,
 )
+from ._extras import (
+                           get_default_backend_for_device,
+                           get_pg_count,
+                           new_subgroups,
+                           new_subgroups_by_enumeration,
+                           supports_complex,
+)
 from ._objects import (
-    all_gather_object,
-    broadcast_object_list,
-    gather_object,
-    recv_object_list,
-    scatter_object_list,
-    send_object_list,
+                           all_gather_object,
+                           broadcast_object_list,
+                           gather_object,
+                           recv_object_list,
+                           scatter_object_list,
+                           send_object_list,
 )
 from ._p2p import P2POp, batch_isend_irecv, irecv, isend, recv, send
-from ._work import DistBackendError, DistError, DistNetworkError, DistStoreError, Work
+from ._work import (
+                           DistBackendError,
+                           DistError,
+                           DistNetworkError,
+                           DistStoreError,
+                           QueueEmptyError,
+                           Work,
+)
 from .distributed_c10d import (
                            Backend,
                            GroupMember,
@@ -64,6 +80,8 @@ __all__ = [
     "monitored_barrier", "reduce", "reduce_scatter", "reduce_scatter_tensor", "scatter",
     "all_gather_object", "broadcast_object_list", "gather_object", "recv_object_list",
     "scatter_object_list", "send_object_list",
+    "get_default_backend_for_device", "get_pg_count", "new_subgroups",
+    "new_subgroups_by_enumeration", "supports_complex", "timedelta", "QueueEmptyError",
     "P2POp", "batch_isend_irecv", "irecv", "isend", "recv", "send",
     "DistBackendError", "DistError", "DistNetworkError", "DistStoreError", "Work",
     "Backend", "GroupMember", "ProcessGroup", "ReduceOp", "default_pg_timeout",

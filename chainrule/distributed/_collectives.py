@@ -10,13 +10,13 @@ import numpy as np
 
 from . import _mpi
 from ._common import (
-    agree,
     agree_flag,
     check_reduce_op,
     check_same_dtype,
     check_tensor,
     check_tensor_list,
     check_writeable,
+    checked,
     contiguous,
     divide,
     exchange,
@@ -43,11 +43,8 @@ def _group(group, op_name: str):
 
 
 def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
-    """Reduce ``tensor`` across all ranks with ``op``; every rank gets the result in place.
-
-    >>> import chainrule.distributed as dist  # doctest: +SKIP
-    >>> dist.all_reduce(t)                     # doctest: +SKIP
-    """
+    """Reduce ``tensor`` across all ranks with ``op``; every rank gets the result in place
+    (under ``mpirun``: ``dist.all_reduce(grad, op=dist.ReduceOp.AVG)``)."""
     check_tensor(tensor, "tensor")
     pg = _group(group, "all_reduce")
     if pg is None:
@@ -58,15 +55,16 @@ def all_reduce(tensor, op=ReduceOp.SUM, group=None, async_op: bool = False):
     MPI = _mpi.load()
     mpi_op = _mpi.reduction_op(name, arr.dtype.kind == "b")
 
+    signature = row("all_reduce", -1, op, arr)
+
     def job():
-        agree(pg, row("all_reduce", -1, op, arr))
         buf, write_back = reducible(arr)
         pg._comm.Allreduce(MPI.IN_PLACE, buf, mpi_op)
         if name == "AVG":
             divide(buf, pg.size())
         write_back()
 
-    return launch("all_reduce", pg, job, [tensor], async_op)
+    return launch("all_reduce", pg, job, [tensor], async_op, signature)
 
 
 def all_reduce_coalesced(tensors, op=ReduceOp.SUM, group=None, async_op: bool = False):
@@ -87,9 +85,10 @@ def all_reduce_coalesced(tensors, op=ReduceOp.SUM, group=None, async_op: bool = 
     MPI = _mpi.load()
     mpi_op = _mpi.reduction_op(name, arrays[0].dtype.kind == "b")
 
+    flat = np.concatenate([a.reshape(-1) for a in arrays])
+    signature = row("all_reduce_coalesced", -1, op, flat, shapes_hash(tensors))
+
     def job():
-        flat = np.concatenate([a.reshape(-1) for a in arrays])
-        agree(pg, row("all_reduce_coalesced", -1, op, flat, shapes_hash(tensors)))
         buf, write_back = reducible(flat)
         pg._comm.Allreduce(MPI.IN_PLACE, buf, mpi_op)
         if name == "AVG":
@@ -100,7 +99,7 @@ def all_reduce_coalesced(tensors, op=ReduceOp.SUM, group=None, async_op: bool = 
             np.copyto(a, flat[offset:offset + a.size].reshape(a.shape))
             offset += a.size
 
-    return launch("all_reduce_coalesced", pg, job, tensors, async_op)
+    return launch("all_reduce_coalesced", pg, job, tensors, async_op, signature)
 
 
 def broadcast(tensor, src: int | None = None, group=None, async_op: bool = False,
@@ -116,14 +115,15 @@ def broadcast(tensor, src: int | None = None, group=None, async_op: bool = False
     if not is_root:
         check_writeable(tensor, "broadcast")
 
+    signature = row("broadcast", root, None, arr)
+
     def job():
-        agree(pg, row("broadcast", root, None, arr))
         buf, write_back = contiguous(arr)
         pg._comm.Bcast(_mpi.message(buf), root)
         if not is_root:
             write_back()
 
-    return launch("broadcast", pg, job, [tensor], async_op)
+    return launch("broadcast", pg, job, [tensor], async_op, signature)
 
 
 def reduce(tensor, dst: int | None = None, op=ReduceOp.SUM, group=None,
@@ -143,8 +143,9 @@ def reduce(tensor, dst: int | None = None, op=ReduceOp.SUM, group=None,
     MPI = _mpi.load()
     mpi_op = _mpi.reduction_op(name, arr.dtype.kind == "b")
 
+    signature = row("reduce", root, op, arr)
+
     def job():
-        agree(pg, row("reduce", root, op, arr))
         buf, write_back = reducible(arr)
         if is_root:
             pg._comm.Reduce(MPI.IN_PLACE, buf, mpi_op, root)
@@ -154,7 +155,7 @@ def reduce(tensor, dst: int | None = None, op=ReduceOp.SUM, group=None,
         else:
             pg._comm.Reduce(buf, None, mpi_op, root)
 
-    return launch("reduce", pg, job, [tensor], async_op)
+    return launch("reduce", pg, job, [tensor], async_op, signature)
 
 
 def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
@@ -210,14 +211,15 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bo
             f"world_size {pg.size()}")
     check_writeable(output_tensor, "all_gather_into_tensor", "output_tensor")
 
+    signature = row("all_gather_into_tensor", -1, None, arr)
+
     def job():
-        agree(pg, row("all_gather_into_tensor", -1, None, arr))
         recv, write_back = contiguous(out)
         send, _ = contiguous(arr)
         pg._comm.Allgather(_mpi.message(send), _mpi.blocks(recv, pg.size()))
         write_back()
 
-    return launch("all_gather_into_tensor", pg, job, [output_tensor], async_op)
+    return launch("all_gather_into_tensor", pg, job, [output_tensor], async_op, signature)
 
 
 def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bool = False):
@@ -274,8 +276,9 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
     check_writeable(output, "reduce_scatter_tensor", "output")
     mpi_op = _mpi.reduction_op(name, out.dtype.kind == "b")
 
+    signature = row("reduce_scatter_tensor", -1, op, arr)
+
     def job():
-        agree(pg, row("reduce_scatter_tensor", -1, op, arr))
         send, _ = reducible(arr)
         recv, write_back = reducible(out)
         pg._comm.Reduce_scatter_block(send, recv, mpi_op)
@@ -283,7 +286,7 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=F
             divide(recv, pg.size())
         write_back()
 
-    return launch("reduce_scatter_tensor", pg, job, [output], async_op)
+    return launch("reduce_scatter_tensor", pg, job, [output], async_op, signature)
 
 
 def gather(tensor, gather_list=None, dst: int | None = None, group=None,
@@ -486,12 +489,13 @@ def barrier(group=None, async_op: bool = False, device_ids=None, timeout=None):
     if pg is None:
         return None
 
+    signature = row("barrier")
+
     def job():
-        agree(pg, row("barrier"))
         pg._comm.Barrier()
 
     from . import _work
-    work = _work.submit("barrier", pg, job)
+    work = _work.submit("barrier", pg, lambda: checked(pg, signature, job))
     if async_op:
         return work
     work.wait(timeout)

@@ -13,6 +13,7 @@ thread and polled against the same deadline.
 from __future__ import annotations
 
 import atexit
+import os
 import queue
 import threading
 import time
@@ -38,6 +39,10 @@ class DistStoreError(DistError):
     """Raised when an error occurs in the distributed store."""
 
 
+class QueueEmptyError(DistError):
+    """Raised when a distributed store's queue is empty (torch's class)."""
+
+
 class Work:
     """A handle on a collective or point-to-point operation (``async_op=True``).
 
@@ -61,6 +66,8 @@ class Work:
 
     # ------------------------------------------------------------------ completion
     def _complete(self, exception: BaseException | None = None) -> None:
+        if self._event.is_set():   # the first outcome stands (a failed check comes first)
+            return
         self._exception = exception
         self._event.set()
 
@@ -187,19 +194,74 @@ _jobs: queue.SimpleQueue = queue.SimpleQueue()
 _thread: threading.Thread | None = None
 _thread_lock = threading.Lock()
 _broken = [False]
+_submitted = [0]      # jobs submitted (by callers) and finished (by the thread):
+_finished = [0]      # each counter has one writer
+_current = [None]     # the Work whose job the thread is running
+_owner = [None]       # the process the thread runs in (a forked child has no thread)
 
 
 def _serve() -> None:
     while True:
         work, job = _jobs.get()
-        if work is None:
-            return
+        _current[0] = work
         try:
             job()
         except BaseException as exc:  # noqa: BLE001 - raised again by wait()
             work._complete(exc)
         else:
             work._complete()
+        finally:
+            _current[0] = None
+            _finished[0] += 1
+
+
+class Verdict:
+    """The outcome of an agreement check another thread completes: it waits for the
+    check's request and fails the Work at once on a mismatch, even while the payload it
+    guards is stuck in MPI (which mismatched collectives can be)."""
+
+    def __init__(self, request, verify):
+        self.request, self.verify, self.work = request, verify, _current[0]
+        self.error = None
+        self.done = threading.Event()
+
+    def settle(self) -> None:
+        """Wait for the check (after the payload); raise its error."""
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+
+
+_checks: queue.SimpleQueue = queue.SimpleQueue()
+_checker: list = []
+
+
+def _serve_checks() -> None:
+    while True:
+        verdict = _checks.get()
+        try:
+            verdict.request.Wait()
+            verdict.verify()
+        except BaseException as exc:  # noqa: BLE001 - handed to the Work and the payload
+            verdict.error = exc
+            if verdict.work is not None:
+                verdict.work._complete(exc)
+        finally:
+            verdict.done.set()
+
+
+def check_later(request, verify) -> Verdict:
+    """Hand an agreement check's request to the checking thread."""
+    if not _checker:
+        with _thread_lock:
+            if not _checker:
+                thread = threading.Thread(target=_serve_checks, daemon=True,
+                                          name="chainrule.distributed checks")
+                thread.start()
+                _checker.append(thread)
+    verdict = Verdict(request, verify)
+    _checks.put(verdict)
+    return verdict
 
 
 def submit(op_name: str, group, job, outputs=None) -> Work:
@@ -211,19 +273,24 @@ def submit(op_name: str, group, job, outputs=None) -> Work:
                 _thread = threading.Thread(target=_serve, name="chainrule.distributed",
                                            daemon=True)
                 _thread.start()
+                _owner[0] = os.getpid()
     work = Work(op_name, group, outputs)
+    _submitted[0] += 1
     _jobs.put((work, job))
     return work
 
 
 def _mark_broken() -> None:
     _broken[0] = True
+    _owner[0] = os.getpid()
 
 
 @atexit.register
 def _abort_if_broken() -> None:
-    # a timed-out collective leaves the thread inside MPI; MPI_Finalize would then hang,
-    # so the job is aborted (exit status 1) instead
-    if _broken[0]:
+    # a timed-out or mismatched collective can leave the thread inside MPI; MPI_Finalize
+    # would then hang, so the job is aborted (exit status 1) instead
+    if os.getpid() != _owner[0]:
+        return
+    if _broken[0] or _submitted[0] > _finished[0]:
         from . import _mpi
         _mpi.load().COMM_WORLD.Abort(1)
