@@ -25,7 +25,7 @@ from ._saved_hooks import NodeHooks
 from .grad_mode import _tls
 from .graph import AccumulateGrad
 
-__all__ = ["run_backward"]
+__all__ = ["queue_callback", "run_backward"]
 
 _task_ids = itertools.count()
 
@@ -35,6 +35,31 @@ class _CurrentTask(threading.local):
 
 
 _current_task = _CurrentTask()
+
+
+class _FinalCallbacks(threading.local):
+    value = None  # the running pass's list of callbacks to call when it ends, or None
+
+
+_final_callbacks = _FinalCallbacks()
+
+
+def queue_callback(callback) -> None:
+    """``Variable._execution_engine.queue_callback``: call ``callback()`` (no arguments)
+    once the running backward pass has finished its graph, before ``backward`` returns
+    (DistributedDataParallel waits for its all-reduces here). Callbacks queued by a
+    callback run too."""
+    callbacks = _final_callbacks.value
+    if callbacks is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    callbacks.append(callback)
+
+
+def _run_final_callbacks(callbacks) -> None:
+    i = 0
+    while i < len(callbacks):  # a callback may queue more
+        callbacks[i]()
+        i += 1
 
 
 def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
@@ -68,6 +93,8 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
     restricted = inputs is not None
     prev_task = _current_task.value  # for register_multi_grad_hook: which pass is this
     _current_task.value = (next(_task_ids), root_nodes, needed)
+    prev_callbacks, callbacks = _final_callbacks.value, []
+    _final_callbacks.value = callbacks
 
     buffers: dict = {}
     for (node, nr), g in zip(roots, root_grads):
@@ -168,9 +195,12 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
                     heappush(heap, (-fn._seq, fn))
             if new is not None:
                 upcoming, upcoming_grads = new, new_grads
+        if callbacks:
+            _run_final_callbacks(callbacks)
     finally:
         _tls.grad_enabled = prev_mode
         _current_task.value = prev_task
+        _final_callbacks.value = prev_callbacks
     if not accumulate:
         return captured
     if inputs is not None:

@@ -30,3 +30,16 @@ class Variable(metaclass=_VariableMeta):
         out = data.detach()
         out.requires_grad_(requires_grad)
         return out
+
+
+class _ExecutionEngine:
+    """``Variable._execution_engine``: the backward engine's hook for callbacks that run
+    when the current backward pass ends."""
+
+    @staticmethod
+    def queue_callback(callback) -> None:
+        from .engine import queue_callback
+        queue_callback(callback)
+
+
+Variable._execution_engine = _ExecutionEngine()

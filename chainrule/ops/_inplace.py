@@ -307,7 +307,26 @@ def _copy(self, src, non_blocking=False):
         return batching.inplace("copy", self, None, (src,), {})
     check_inplace(self, (src,))
     _check_overlap(self, (src,))
+    if not _records(self, (src,)) and _FW_STATE.level < 0 and _copy_direct(self, src):
+        return self
     return _apply(lambda t, s: dispatch(COPY, (t, s)), self, (src,), {})
+
+
+def _copy_direct(self: Tensor, src: Tensor) -> bool:
+    """copy_ of a same-dtype source straight into self's memory when there is no graph to
+    record (DDP's gradient buckets, load_state_dict): one pass, no temporary; False sends
+    the call down the general path (which raises torch's errors for shapes)."""
+    data, sd = self._data, src._data
+    xp = _NAMESPACES.get(data.__class__)
+    if xp is None or not data.flags.writeable or sd.dtype is not data.dtype \
+            or sd.__class__ is not data.__class__:
+        return False
+    try:
+        xp.copyto(data, sd)
+    except (ValueError, TypeError):  # shapes that do not broadcast
+        return False
+    self._bump_version()
+    return True
 
 
 Tensor.fill_ = _fill

@@ -15,8 +15,25 @@ def _mm(xp, a, b):
     return xp.matmul(a, b)
 
 
+def _column_major(m) -> bool:
+    """torch's test in mm_mat2_backward: a second factor stored column-major (a
+    ``weight.t()``) gets its gradient in that layout, so ``weight.grad`` comes out
+    row-major like the weight (torch's strides) with no transposing copy."""
+    if isinstance(m, Tensor):
+        strides, sizes = m.stride(), m.shape
+    else:
+        strides, sizes = tuple(s // m.itemsize for s in m.strides), m.shape
+    return len(sizes) == 2 and strides[0] == 1 and strides[1] == sizes[0]
+
+
+def _mat2_grad(F, g, m1, m2):
+    if _column_major(m2):
+        return F.t(F.mm(F.t(g), m1))
+    return F.mm(F.t(m1), g)
+
+
 MM = op("mm", _mm, inputs=("a", "b"),
-        vjps=(lambda F, g, b: F.mm(g, F.t(b)), lambda F, g, a: F.mm(F.t(a), g)))
+        vjps=(lambda F, g, b: F.mm(g, F.t(b)), lambda F, g, a, b: _mat2_grad(F, g, a, b)))
 MV = op("mv", lambda xp, a, v: xp.matmul(a, v), inputs=("a", "v"),
         vjps=(lambda F, g, v: F.mm(F.unsqueeze(g, 1), F.unsqueeze(v, 0)),
               lambda F, g, a: F.mv(F.t(a), g)))
@@ -31,7 +48,7 @@ ADDMM = op("addmm", lambda xp, bias, m1, m2, beta=1, alpha=1:
            inputs=("bias", "m1", "m2"), params=("beta", "alpha"),
            vjps=(lambda F, g, beta: _scaled(g, beta),
                  lambda F, g, m2, alpha: _scaled(F.mm(g, F.t(m2)), alpha),
-                 lambda F, g, m1, alpha: _scaled(F.mm(F.t(m1), g), alpha)),
+                 lambda F, g, m1, m2, alpha: _scaled(_mat2_grad(F, g, m1, m2), alpha)),
            broadcasts=True)
 
 
