@@ -62,7 +62,8 @@ UNANNOTATED_RETURNS = {
     "is_shared": "bool", "istft": "Tensor", "module_load": "Tensor", "norm": "Tensor",
     "register_hook": "RemovableHandle", "register_post_accumulate_grad_hook": "RemovableHandle",
     "resize": "Tensor", "resize_as": "Tensor", "share_memory_": "Tensor", "stft": "Tensor",
-    "storage": "TypedStorage", "unflatten": "Tensor", "lu": "tuple[Tensor, ...]"}
+    "storage": "TypedStorage", "unflatten": "Tensor", "lu": "tuple[Tensor, ...]",
+    "split": "tuple[Tensor, ...]", "storage_type": "type"}
 _TENSOR_ALIASES = {"__itruediv__": "__idiv__", "__ipow__": "__pow__"}
 
 
@@ -109,8 +110,8 @@ class _Rewrite(ast.NodeTransformer):
             return ast.Name("Any")
         if len(parts) == 2 and parts[0] == "torch" and parts[1] in _TORCH_ATTRS:
             return ast.Name(_TORCH_ATTRS[parts[1]])
-        if dotted in ("_P.args", "_P.kwargs"):
-            return ast.Name("Any")
+        if parts[0] in ("builtins", "return_types") and len(parts) == 2:
+            return node  # already in our vocabulary
         return ast.Name("Any")
 
     def visit_Name(self, node):

@@ -132,7 +132,8 @@ def _definitions(name, obj, torch_defs, *, method=False, default_return="Any") -
             if fn is None:
                 continue
         kept.append(fn)
-    functions = [f for f in kept if isinstance(f, ast.FunctionDef)]
+    functions = [_with_runtime_annotations(f, sig) for f in kept
+                 if isinstance(f, ast.FunctionDef)]
     if functions:
         is_property = any(ast.unparse(d) == "property" for f in functions
                           for d in f.decorator_list)
@@ -151,7 +152,58 @@ def _definitions(name, obj, torch_defs, *, method=False, default_return="Any") -
         text = render_torch(kept[0], rt, overload=False)
         if text is not None:
             return [text]
+    positional = _by_position(name, sig, torch_defs, method)
+    if positional is not None:
+        return [positional]
     return [_runtime_def(name, obj, method=method, default_return=default_return)]
+
+
+def _with_runtime_annotations(fn, sig):
+    """torch's definition, with chainrule's annotations where torch's source has none
+    (torch/functional.py's cdist, broadcast_shapes ...)."""
+    if sig is None:
+        return fn
+    fn = ast.parse(ast.unparse(fn)).body[0]
+    runtime = sig.parameters
+    a = fn.args
+    for arg in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg]:
+        if arg is None or arg.annotation is not None or arg.arg not in runtime or (
+                arg.arg == "self"):
+            continue
+        text = _annotation_text(runtime[arg.arg].annotation, set(return_types.__all__))
+        if text:
+            arg.annotation = ast.parse(text, mode="eval").body
+    if fn.returns is None:
+        text = _annotation_text(sig.return_annotation, set(return_types.__all__))
+        if text:
+            fn.returns = ast.parse(text, mode="eval").body
+    return fn
+
+
+def _by_position(name, sig, torch_defs, method) -> str | None:
+    """chainrule's parameter names with the types of torch's same-arity overload, where
+    chainrule spells a parameter differently (``dot(input, other)``, torch's ``tensor``)."""
+    if sig is None:
+        return None
+    params = list(sig.parameters.values())
+    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.KEYWORD_ONLY) for p in params):
+        return None
+    for fn in torch_defs or ():
+        if not isinstance(fn, ast.FunctionDef) or fn.args.vararg or fn.args.kwarg:
+            continue
+        positional = fn.args.posonlyargs + fn.args.args
+        if len(positional) != len(params):
+            continue
+        fn = ast.parse(ast.unparse(fn)).body[0]
+        fn.args.posonlyargs, fn.args.kwonlyargs, fn.args.kw_defaults = [], [], []
+        for arg, p in zip(fn.args.args, params):
+            arg.arg = "self" if (method and arg is fn.args.args[0]) else p.name
+        n_defaults = sum(p.default is not inspect.Parameter.empty for p in params)
+        fn.args.defaults = [ast.Constant(None)] * n_defaults
+        text = render_torch(fn, set(return_types.__all__), overload=False)
+        if text is not None and "@" not in text:
+            return text
+    return None
 
 
 # ------------------------------------------------------------------ the four stubs
@@ -162,8 +214,8 @@ def render_names(torch_sigs) -> str:
     names = []
     for name in sorted(_ops.public_functions):
         names.append(name)
-        lines += _definitions(name, _ops.public_functions[name],
-                              torch_sigs.functions.get(name))
+        torch_defs = torch_sigs.functions.get(name) or _as_functions(torch_sigs.tensor.get(name))
+        lines += _definitions(name, _ops.public_functions[name], torch_defs)
     lines.append("")
     for name in sorted(LEGACY_TYPES):
         names.append(name)
@@ -180,6 +232,19 @@ def render_names(torch_sigs) -> str:
     lines += [f"    {n!r}," for n in names]
     lines.append("]")
     return "\n".join(lines) + "\n"
+
+
+def _as_functions(method_defs) -> list:
+    """torch's Tensor method overloads as functions of ``input`` (chainrule also shows
+    ``chainrule.view``, ``chainrule.expand`` ... that torch has as methods only)."""
+    functions = []
+    for fn in method_defs or ():
+        if isinstance(fn, ast.FunctionDef) and fn.args.args and fn.args.args[0].arg == "self":
+            fn = ast.parse(ast.unparse(fn)).body[0]
+            fn.args.args[0].arg = "input"
+            fn.args.args[0].annotation = ast.Name("Tensor")
+            functions.append(fn)
+    return functions
 
 
 def _tensor_members() -> dict:
