@@ -237,3 +237,39 @@ def test_stubs_are_generated_deterministically():
     assert first == second
     stale = [str(p.relative_to(ROOT)) for p, text in first.items() if p.read_text() != text]
     assert not stale, "run python tools/gen_stubs.py"
+
+
+# chainrule's spelling of a parameter differs from torch's here (torch.dot(input, tensor),
+# swapaxes(input, axis0, axis1), dsplit(input, indices_or_sections) ...), so keyword calls
+# written for torch fail; the stubs keep chainrule's names. Fixing one shrinks this list.
+RENAMED_TOP = {"adjoint", "conj_physical_", "dot", "dsplit", "histogramdd", "hsplit",
+               "lu_solve", "orgqr", "searchsorted", "swapaxes", "vsplit"}
+RENAMED_METHODS = {"copy_", "dot", "dsplit", "hsplit", "map_", "new_tensor", "orgqr", "split",
+                   "swapaxes", "swapaxes_", "vsplit"}
+
+
+def test_run_time_signatures_take_torch_parameter_names():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import gen_stubs
+        from _stub_sources import TorchSignatures, accepts, narrow, torch_root
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    if not torch_root():
+        pytest.skip("torch's signatures are read from its installed stubs")
+    sigs = TorchSignatures(torch_root())
+
+    def renamed(obj, defs, method):
+        sig = gen_stubs._signature_of(obj)
+        fns = [f for f in defs or () if isinstance(f, ast.FunctionDef)]
+        return bool(fns) and sig is not None and not any(
+            accepts(sig, f, method) or narrow(sig, f, method) for f in fns)
+
+    from chainrule import _ops
+    top = {n for n, f in _ops.public_functions.items()
+           if renamed(f, sigs.functions.get(n), False)}
+    members = gen_stubs._tensor_members()
+    methods = {n for n, v in members.items() if callable(v) and not n.startswith("_")
+               and not isinstance(v, (property, staticmethod, classmethod))
+               and renamed(v, sigs.tensor.get(n), True)}
+    assert top == RENAMED_TOP and methods == RENAMED_METHODS
