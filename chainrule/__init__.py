@@ -136,3 +136,33 @@ def __getattr__(name):
             if exc.name != f"{__name__}.{name}":
                 raise
     raise AttributeError(f"module 'chainrule' has no attribute {name!r}")
+
+# torch.amp: GradScaler and autocast (torch.autocast and the state queries at the top level)
+from . import amp  # noqa: E402
+from .amp import (  # noqa: E402
+    autocast,
+    get_autocast_dtype,
+    is_autocast_available,
+    is_autocast_enabled,
+    set_autocast_dtype,
+    set_autocast_enabled,
+)
+
+_LAZY_MODULES += ("cpu",)  # torch.cpu (and torch.cpu.amp)
+
+
+def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",
+            mode=None, options=None, disable: bool = False):
+    """torch.compile, accepted: returns ``model`` (a module or function) unchanged, or a
+    decorator when called without one, so scripts that compile keep running eagerly."""
+    if model is None:
+        return lambda m: m
+    if not callable(model):
+        raise RuntimeError("torch.compile() expects a callable (a function or an nn.Module)")
+    return model
+
+# torch's removed 1.9-era linear algebra (each raises torch's error naming its replacement)
+from ._linalg_utils import eig, lstsq, matrix_rank, solve, symeig  # noqa: E402
+from ._tensor import Tensor as _Tensor  # noqa: E402
+
+_Tensor.solve, _Tensor.lstsq, _Tensor.eig, _Tensor.symeig = solve, lstsq, eig, symeig

@@ -7,6 +7,8 @@ The answers are those of torch 2.13's CPU wheel, so a program that tests
 """
 from __future__ import annotations
 
+import sys as _sys
+
 from ._legacy import CUDA_LEGACY_TYPES
 
 __all__ = ["is_available", "device_count", "is_initialized", "init", "current_device",
@@ -161,3 +163,9 @@ class device_of(device):
 
 globals().update(CUDA_LEGACY_TYPES)
 __all__ += list(CUDA_LEGACY_TYPES)
+
+
+# torch.cuda.amp (deprecated spellings of torch.amp), importable as a module too
+from .amp import _cuda_amp as amp  # noqa: E402
+
+_sys.modules[__name__ + ".amp"] = amp

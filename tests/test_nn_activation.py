@@ -531,3 +531,30 @@ def test_log_softmax_keeps_absolute_precision_near_zero():
     t = torch.log_softmax(torch.tensor(x), 1).numpy()
     c = cr.log_softmax(cr.tensor(x), 1).numpy()
     np.testing.assert_allclose(c, t, rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("shape", [(), (3,), (2, 3)])
+def test_relu_backward_keeps_nonfinite_gradients_bit_exact(dtype, shape):
+    """relu's backward masks by bits (not where/multiply): inf and NaN gradients pass where
+    the output is positive or NaN, and exact +0 elsewhere, as torch's threshold_backward."""
+    n = int(np.prod(shape))
+    x = np.array([-1.0, 0.0, 2.0, np.nan, 3.0, -4.0][:n]).reshape(shape)
+    g = np.array([np.inf, np.nan, -np.inf, 5.0, np.nan, np.inf][:n]).reshape(shape)
+    xt = torch.tensor(x).to(getattr(torch, dtype)).requires_grad_()
+    torch.relu(xt).backward(torch.tensor(g).to(getattr(torch, dtype)))
+    xc = cr.tensor(x).to(getattr(cr, dtype)).requires_grad_()
+    cr.relu(xc).backward(cr.tensor(g).to(getattr(cr, dtype)))
+    want, got = xt.grad.float().numpy(), xc.grad.float().numpy()
+    assert xc.grad.dtype == getattr(cr, dtype)
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_abs_double_backward_records_sgn_as_torch():
+    names = []
+    for m in (torch, cr):
+        x = m.tensor([-1.5, 2.0], dtype=m.float64, requires_grad=True)
+        g, = m.autograd.grad(m.abs(x).sum(), x, create_graph=True)
+        names.append([g.grad_fn.name()] + [f.name() for f, _ in g.grad_fn.next_functions if f])
+    assert names[0] == names[1]

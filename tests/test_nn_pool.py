@@ -172,13 +172,7 @@ DOUBLE = {
 }
 
 
-_ABS_SGN = pytest.mark.xfail(strict=True, reason=(
-    "abs's backward (ops/pointwise.py, not this family) records SignBackward0 where torch "
-    "records SgnBackward0, so lp_pool's double backward shows it"))
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_ABS_SGN) if n == "lp_pool2d" else n
-                                  for n in sorted(DOUBLE)])
+@pytest.mark.parametrize("name", sorted(DOUBLE))
 def test_double_backward_records_torchs_nodes(name):
     fn, arrays = DOUBLE[name]
     t, c = double_backward_nodes(fn, arrays)

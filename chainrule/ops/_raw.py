@@ -98,4 +98,27 @@ def zero_at(xp, g, key):
 
 
 def keep_where(xp, g, cond):
+    cond = xp.asarray(cond)
+    if g.dtype.kind in "fc" and cond.dtype == bool:
+        return zero_where(xp, ~cond, g)
     return xp.where(cond, g, 0)
+
+
+_UINT_OF_SIZE = {2: "uint16", 4: "uint32", 8: "uint64"}
+
+
+def zero_where(xp, zero, g):
+    """``g`` with zeros where the boolean ``zero`` holds (broadcast together), bit-exact.
+
+    ``where(zero, 0, g)`` branches per element and measured ~12x slower than a multiply on
+    a random mask (1.5 ms vs 0.12 ms on relu's (64, 8, 26, 26) gradient in bench/nn_conv's
+    step). ANDing g's bits with a mask that is all ones where kept is branch-free and,
+    unlike ``g * keep``, keeps inf and NaN gradients where kept and exact zeros elsewhere.
+    """
+    uint = _UINT_OF_SIZE.get(g.dtype.itemsize) if g.dtype.kind in "fc" else None
+    if uint is None:
+        return xp.where(zero, 0, g).astype(g.dtype)
+    bits = xp.asarray(zero).view(xp.uint8).astype(uint)
+    bits -= 1  # False -> all ones (keep g), True -> 0
+    return xp.bitwise_and(g.view(uint), bits).view(g.dtype)
+

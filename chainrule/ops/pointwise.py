@@ -21,7 +21,9 @@ from .._dtypes import (
 )
 from .._tensor import Tensor
 from ._dispatch import _scalar_array
+from ._pointwise_util import write_out
 from ._promotion import _promoted_dtype  # noqa: F401 - the families' dtype helper
+from ._raw import zero_where
 from ._registry import binary, dispatch, dispatch1, dispatch2, expose, unary
 from .arithmetic import (  # noqa: F401 - the binary ops are part of this family's names
     ADD,
@@ -115,7 +117,7 @@ RELU = unary("relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
 # stays attached to the graph (its derivative in out is zero). torch's kernel zeroes the
 # gradient where out <= 0, so a NaN output passes it.
 THRESHOLD_BACKWARD = binary("threshold_backward",
-                            lambda xp, g, out: xp.where(out <= 0, 0, g).astype(g.dtype),
+                            lambda xp, g, out: zero_where(xp, out <= 0, g),
                             da=lambda F, g, b: F.threshold_backward(g, b),
                             db=zero_grad, grad_fn="ThresholdBackwardBackward0",
                             **BCAST)
@@ -133,7 +135,7 @@ RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
 RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x) if x.dtype.kind == "f" else 1 / x,
                    ufunc="reciprocal", fast_kinds="f",
                    vjp=lambda F, g, out: g * (-out * out), **FLOAT)
-ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sign(x),
+ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sgn(x),
             refuse=not_implemented("abs_cpu", "b"))
 # torch's sign: (0 < x) - (x < 0), so sign(nan) is 0 and sign(-0.) is 0.; bool stays bool
 SIGN = unary("sign", lambda xp, x: _sign(xp, x), vjp=zero_grad, refuse=refused(
@@ -175,7 +177,9 @@ def _sign(xp, x):
 
 
 def _unary_public(op_, name):
-    def fn(input):
+    def fn(input, *, out=None):
+        if out is not None:
+            return write_out(name, out, (input,), lambda: fn(input))
         return dispatch1(op_, input)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name}; its grad_fn is {op_.grad_fn}."

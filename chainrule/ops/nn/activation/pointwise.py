@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ...._tensor import Tensor
 from ..._inplace import inplace
+from ..._raw import zero_where
 from ..._registry import ELEMENTWISE, dispatch, expose, op
 from .._compose import check_float, type_word
 
@@ -55,7 +56,7 @@ def _hardtanh(xp, x, min_val, max_val):
 
 
 def _hardtanh_bw(xp, g, x, min_val, max_val):
-    return xp.where((x <= min_val) | (x >= max_val), 0, g).astype(g.dtype, copy=False)
+    return zero_where(xp, (x <= min_val) | (x >= max_val), g)
 
 
 HARDTANH = op("hardtanh", _hardtanh, params=("min_val", "max_val"),
@@ -349,7 +350,7 @@ def _hardshrink(xp, x, lambd):
 
 
 def _shrink_bw(xp, g, x, lambd):
-    return xp.where((x >= -lambd) & (x <= lambd), 0, g).astype(g.dtype, copy=False)
+    return zero_where(xp, (x >= -lambd) & (x <= lambd), g)
 
 
 def _softshrink(xp, x, lambd):
@@ -403,7 +404,7 @@ def _threshold(xp, x, threshold, value):
 
 
 def _threshold_bw(xp, g, x, threshold):
-    return xp.where(x <= threshold, 0, g).astype(g.dtype, copy=False)
+    return zero_where(xp, x <= threshold, g)
 
 
 THRESHOLD = op("threshold", _threshold, params=("threshold", "value"),
