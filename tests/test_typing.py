@@ -18,7 +18,7 @@ import chainrule.nn.functional as F
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "chainrule"
 STUBS = ["_names.pyi", "_tensor.pyi", "nn/functional.pyi", "return_types.pyi",
-         "_stub_types.pyi"]
+         "_stub_types.pyi", "_cuda_names.pyi"]
 
 # A torch-style program: model, data, loss, backward, optimizer step, autograd.grad. Each
 # reveal_type line names the type mypy must infer (``# -> type``).
@@ -68,6 +68,7 @@ reveal_type(x.dtype)  # -> chainrule._dtypes.dtype
 reveal_type(x.view(2, 5).t().contiguous())  # -> chainrule._tensor.Tensor
 reveal_type(torch.zeros(2, 3, dtype=torch.float64))  # -> chainrule._tensor.Tensor
 reveal_type(torch.optim.Adam(model.parameters()))  # -> chainrule.optim.adam.Adam
+reveal_type(torch.cuda.FloatTensor)  # -> def (*args: Any, **kwargs: Any) -> chainrule._cuda_names.FloatTensor
 '''
 
 # Mistakes a type checker should catch, one per line, now that the stubs say more than Any.
@@ -192,6 +193,15 @@ def test_every_public_name_of_chainrule_is_declared_statically():
     public |= set(chainrule._LAZY_MODULES)  # submodules loaded on first use
     declared |= {p.stem for p in PKG.iterdir()}  # submodules resolve statically
     assert sorted(public - declared) == []
+
+
+def test_names_bound_at_run_time_in_cuda_are_declared():
+    import chainrule.cuda
+    declared = set(_stub_defs(PKG / "_cuda_names.pyi"))
+    from chainrule._legacy import CUDA_LEGACY_TYPES
+    assert declared == set(CUDA_LEGACY_TYPES)
+    assert all(isinstance(getattr(chainrule.cuda, n), type) for n in declared)
+    assert "from ._cuda_names import *" in (PKG / "cuda.py").read_text()
 
 
 def test_every_nn_functional_name_has_a_typed_signature():

@@ -7,7 +7,8 @@ signatures for what chainrule builds at run time:
 - ``chainrule/_tensor.pyi``: the Tensor class with every method and property, also those
   the registry attaches when an op is declared;
 - ``chainrule/nn/functional.pyi``: nn.functional (a face over ``ops/nn`` built at import);
-- ``chainrule/return_types.pyi``: the named tuples (``torch.return_types.max`` ...).
+- ``chainrule/return_types.pyi``: the named tuples (``torch.return_types.max`` ...);
+- ``chainrule/_cuda_names.pyi``: ``torch.cuda.FloatTensor`` & co.
 
 torch is the spec, so a name takes torch's own typed overloads (read from torch's
 installed stubs, spelled in chainrule/_stub_types.pyi's vocabulary), keeping each overload
@@ -355,6 +356,16 @@ def render_return_types() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_cuda_names() -> str:
+    from chainrule._legacy import CUDA_LEGACY_TYPES
+    lines = [HEADER.format(what="The legacy tensor types\nchainrule.cuda binds at run time "
+                                "(torch.cuda.FloatTensor ...)."), "",
+             "from ._tensor import Tensor", ""]
+    lines += [f"class {name}(Tensor): ..." for name in sorted(CUDA_LEGACY_TYPES)]
+    lines += ["", "__all__ = ["] + [f"    {n!r}," for n in sorted(CUDA_LEGACY_TYPES)] + ["]"]
+    return "\n".join(lines) + "\n"
+
+
 def render_all() -> dict:
     root = torch_root()
     if root is None:
@@ -363,7 +374,8 @@ def render_all() -> dict:
     return {PKG / "_names.pyi": render_names(sigs),
             PKG / "_tensor.pyi": render_tensor(sigs),
             PKG / "nn" / "functional.pyi": render_functional(sigs),
-            PKG / "return_types.pyi": render_return_types()}
+            PKG / "return_types.pyi": render_return_types(),
+            PKG / "_cuda_names.pyi": render_cuda_names()}
 
 
 def main() -> int:
