@@ -148,7 +148,7 @@ from .amp import (  # noqa: E402
     set_autocast_enabled,
 )
 
-_LAZY_MODULES += ("cpu",)  # torch.cpu (and torch.cpu.amp)
+_LAZY_MODULES += ("cpu", "jit", "compiler")  # torch.cpu(.amp), torch.jit, torch.compiler (eager)
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",

@@ -840,6 +840,8 @@ from . import viz as viz
 from . import __config__ as __config__
 from . import func as func
 from . import cpu as cpu
+from . import jit as jit
+from . import compiler as compiler
 
 __all__ = [
     '_dirichlet_grad',
@@ -1368,4 +1370,6 @@ __all__ = [
     '__config__',
     'func',
     'cpu',
+    'jit',
+    'compiler',
 ]

@@ -20,6 +20,10 @@ from .parallel import DataParallel  # noqa: E402
 
 __all__ += ["DataParallel", "parallel"]
 
+from . import attention, grad  # noqa: E402 - nn.attention (sdpa_kernel), nn.grad (conv grads)
+
+__all__ += ["attention", "grad"]
+
 if _TYPE_CHECKING:  # nn.modules' __all__ is computed; name its parts for static tools
     from .modules.activation import *  # noqa: F403
     from .modules.adaptive import *  # noqa: F403
