@@ -148,7 +148,8 @@ from .amp import (  # noqa: E402
     set_autocast_enabled,
 )
 
-_LAZY_MODULES += ("cpu", "jit", "compiler")  # torch.cpu(.amp), torch.jit, torch.compiler (eager)
+# torch.cpu(.amp); torch.jit and torch.compiler (eager); torch.profiler
+_LAZY_MODULES += ("cpu", "jit", "compiler", "profiler")
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",
