@@ -842,6 +842,7 @@ from . import func as func
 from . import cpu as cpu
 from . import jit as jit
 from . import compiler as compiler
+from . import profiler as profiler
 
 __all__ = [
     '_dirichlet_grad',
@@ -1372,4 +1373,5 @@ __all__ = [
     'cpu',
     'jit',
     'compiler',
+    'profiler',
 ]
