@@ -8,6 +8,7 @@ The answers are those of torch 2.13's CPU wheel, so a program that tests
 from __future__ import annotations
 
 import sys as _sys
+from typing import TYPE_CHECKING as _TYPE_CHECKING
 
 from ._legacy import CUDA_LEGACY_TYPES
 
@@ -163,6 +164,8 @@ class device_of(device):
 
 globals().update(CUDA_LEGACY_TYPES)
 __all__ += list(CUDA_LEGACY_TYPES)
+if _TYPE_CHECKING:  # the names bound just above, for static tools (tools/gen_stubs.py)
+    from ._cuda_names import *  # noqa: F403 - a stub-only module
 
 
 # torch.cuda.amp (deprecated spellings of torch.amp), importable as a module too

@@ -1,6 +1,8 @@
 """chainrule.autograd: backward, grad, grad modes, custom Functions and gradcheck."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+
 from . import forward_ad, functional, graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # autotools
 from .grad_mode import (
@@ -12,6 +14,11 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .graph import Node
+
+if _TYPE_CHECKING:  # annotations only (Tensor imports autograd at run time)
+    from collections.abc import Sequence
+
+    from .._tensor import Tensor
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "inference_mode",
            "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "gradgradcheck",
@@ -68,8 +75,11 @@ def _make_roots(outputs, grad_outputs, create_graph):
     return roots, grads
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None) -> None:
+def backward(tensors: Tensor | Sequence[Tensor],
+             grad_tensors: Tensor | Sequence[Tensor | None] | None = None,
+             retain_graph: bool | None = None, create_graph: bool = False,
+             grad_variables: Tensor | Sequence[Tensor] | None = None,
+             inputs: Tensor | Sequence[Tensor] | None = None) -> None:
     """Accumulate into the leaves' ``.grad`` the gradient of ``tensors`` (weighted by
     ``grad_tensors``) — torch.autograd.backward."""
     tensors = _as_tuple(tensors)
@@ -147,9 +157,12 @@ def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     return tuple(result)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False,
-         materialize_grads=False):
+def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
+         grad_outputs: Tensor | Sequence[Tensor | None] | None = None,
+         retain_graph: bool | None = None, create_graph: bool = False,
+         only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False
+         ) -> tuple[Tensor, ...]:
     """The gradients of ``outputs`` w.r.t. ``inputs`` (a vector-Jacobian product), returned
     rather than accumulated — torch.autograd.grad.
 

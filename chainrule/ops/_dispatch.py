@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from typing import Callable, TypeVar
 
 from .._dtypes import check_int_range
 from .._tensor import Tensor
@@ -60,10 +61,13 @@ def vmapped(*args) -> bool:
     return any(a.__class__.__name__ == "BatchedTensor" for a in args)
 
 
-def batched_function(name: str, random: bool = False):
+_Fn = TypeVar("_Fn", bound=Callable)
+
+
+def batched_function(name: str, random: bool = False) -> Callable[[_Fn], _Fn]:
     """Mark a public function whose Python code reads tensor data (or draws random numbers):
     inside vmap it runs through vmap's function rules (or once per sample) instead."""
-    def decorate(fn):
+    def decorate(fn: _Fn) -> _Fn:
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
             if batching.current is not None:

@@ -359,8 +359,9 @@ def _side(right, side):
 
 
 @expose(method=False)
-def searchsorted(sorted_sequence, values, *, out_int32=False, right=False, side=None, out=None,
-                 sorter=None):
+def searchsorted(sorted_sequence: Tensor, values: Tensor | int | float, *,
+                 out_int32: bool = False, right: bool = False, side: str | None = None,
+                 out: Tensor | None = None, sorter: Tensor | None = None) -> Tensor:
     """Where each of ``values`` would be inserted into ``sorted_sequence`` (its last dim) to
     keep it sorted: the first such place, or the last with ``right=True``."""
     xp = sorted_sequence.xp

@@ -98,7 +98,8 @@ class Graph:
         if self._which(renderer) == "graphviz":
             import graphviz
             return graphviz.Source(self.source).pipe(format=format)
-        from ._layout import render_png, render_svg
+        from ._layout import render_svg
+        from ._png import render_png
         if format == "svg":
             return render_svg(self.model)
         try:

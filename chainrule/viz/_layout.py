@@ -1,16 +1,13 @@
-"""A built-in layered layout: SVG (written directly) and PNG (drawn with matplotlib) without
-the ``dot`` program.
+"""A built-in layered layout: SVG (written directly) and PNG (``_png.py``, drawn with
+matplotlib) without the ``dot`` program.
 
 The layout is the usual Sugiyama outline, kept simple and iterative: each box gets a level
 (its longest distance from a root, so inputs sit above their consumers, as ``dot`` draws
 torchviz graphs), boxes in a level are ordered by a few barycenter sweeps, then placed left
 to right as close as they fit to the mean position of their consumers, so chains stay
-straight. Everything is collections (one for boxes, one for edges, one for arrow heads)
-plus one text per box for PNG; SVG is plain text written here.
+straight. SVG is plain text written here; PNG is drawn in ``_png.py``.
 """
 from __future__ import annotations
-
-import io
 
 from ._model import GraphModel
 
@@ -207,57 +204,3 @@ def render_svg(model: GraphModel) -> bytes:
         out.append("</g>\n")
     out.append("</g>\n</svg>\n")
     return "".join(out).encode("utf-8")
-
-
-def render_png(model: GraphModel) -> bytes:
-    """The layout drawn with matplotlib's Agg as PNG. Big drawings are scaled to fit PNG's
-    size limits; where the text would come out under 2 points it is left off (unreadable
-    anyway) so 10,000 boxes still draw in seconds."""
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.collections import LineCollection, PolyCollection
-    from matplotlib.figure import Figure
-
-    xs, ys, widths, heights, paths, (x0, x1, y0, y1) = _frame(model)
-    span = max(x1 - x0, y1 - y0)
-    scale = min(1.0, _MAX_INCHES / span)
-    dpi = min(100.0, _MAX_PIXELS / (span * scale))
-    with matplotlib.rc_context():
-        fig = Figure(figsize=((x1 - x0) * scale, (y1 - y0) * scale), dpi=dpi)
-        FigureCanvasAgg(fig)
-        ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(x0, x1)
-        ax.set_ylim(y0, y1)
-        ax.set_axis_off()
-        boxes = [((x - w / 2, y - h / 2), (x + w / 2, y - h / 2), (x + w / 2, y + h / 2),
-                  (x - w / 2, y + h / 2)) for x, y, w, h in zip(xs, ys, widths, heights)]
-        fills = [_FILL[node.kind] for node in model.nodes]
-        lines, dashed, heads = [], [], []
-        head = 0.06
-        for (_, _, style), path in zip(model.edges, paths):
-            if style == "saved":
-                dashed.append(path)
-                continue
-            lines.append(path)
-            a, b = path[-2], path[-1]
-            dx, dy = b[0] - a[0], b[1] - a[1]
-            norm = (dx * dx + dy * dy) ** 0.5 or 1.0
-            ux, uy = dx / norm, dy / norm
-            base = (b[0] - ux * head * 2, b[1] - uy * head * 2)
-            heads.append((b, (base[0] - uy * head, base[1] + ux * head),
-                          (base[0] + uy * head, base[1] - ux * head)))
-        lw = 0.6 * scale
-        ax.add_collection(LineCollection(lines, colors="black", linewidths=lw))
-        ax.add_collection(LineCollection(dashed, colors="grey", linewidths=lw,
-                                         linestyles="dashed"))
-        ax.add_collection(PolyCollection(heads, facecolors="black", edgecolors="none"))
-        ax.add_collection(PolyCollection(boxes, facecolors=fills, edgecolors="black",
-                                         linewidths=lw))
-        size = _FONT * scale
-        if size * dpi / 72 >= 2.0:
-            for node, x, y in zip(model.nodes, xs, ys):
-                ax.text(x, y, "\n".join(node.lines), ha="center", va="center",
-                        fontsize=size, family="monospace", linespacing=1.1)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()

@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
+
+if TYPE_CHECKING:
+    from .module import Module
+_M = TypeVar("_M", bound="Module")
 
 __all__ = ["to"]
 
@@ -36,7 +40,7 @@ def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True):
     return self
 
 
-def to(self, *args: Any, **kwargs: Any):
+def to(self: _M, *args: Any, **kwargs: Any) -> _M:
     """Move and/or cast the parameters and buffers: ``to(device)``, ``to(dtype)``,
     ``to(device, dtype)``, ``to(tensor)``, ``memory_format=``. Only floating-point and
     complex tensors change dtype; devices other than the CPU raise torch's CPU-build error."""
@@ -62,33 +66,33 @@ def to(self, *args: Any, **kwargs: Any):
     return self._apply(convert)
 
 
-def to_empty(self, *, device: Any, recurse: bool = True):
+def to_empty(self: _M, *, device: Any, recurse: bool = True) -> _M:
     """Replace every parameter and buffer with uninitialised storage of the same shape."""
     from ..._creation import empty_like
     return self._apply(lambda t: empty_like(t, device=device), recurse=recurse)
 
 
-def cuda(self, device: Any = None):
+def cuda(self: _M, device: Any = None) -> _M:
     return self._apply(lambda t: t.cuda(device))
 
 
-def xpu(self, device: Any = None):
+def xpu(self: _M, device: Any = None) -> _M:
     return self._apply(lambda t: t.xpu(device))
 
 
-def ipu(self, device: Any = None):
+def ipu(self: _M, device: Any = None) -> _M:
     return self._apply(lambda t: t.ipu(device))
 
 
-def mtia(self, device: Any = None):
+def mtia(self: _M, device: Any = None) -> _M:
     return self._apply(lambda t: t.mtia(device))
 
 
-def cpu(self):
+def cpu(self: _M) -> _M:
     return self._apply(lambda t: t.cpu())
 
 
-def type_(self, dst_type: Any):
+def type_(self: _M, dst_type: Any) -> _M:
     """Cast every parameter and buffer to ``dst_type``."""
     return self._apply(lambda t: t.type(dst_type))
 
@@ -106,7 +110,7 @@ double = _floating("double")
 half = _floating("half")
 
 
-def bfloat16(self):
+def bfloat16(self: _M) -> _M:
     """Cast to bfloat16 where chainrule has it; NumPy has no bfloat16, so this raises."""
     import chainrule
     if not hasattr(chainrule, "bfloat16"):
@@ -115,6 +119,6 @@ def bfloat16(self):
     return self._apply(lambda t: t.to(chainrule.bfloat16) if t.is_floating_point() else t)
 
 
-def share_memory(self):
+def share_memory(self: _M) -> _M:
     """Move parameters, gradients and buffers to shared memory (``share_memory_``)."""
     return self._apply(lambda t: t.share_memory_())

@@ -18,6 +18,8 @@ from .lazy import LazyModuleMixin
 from .module import Module
 from .utils import _pair, _reverse_repeat_tuple, _single, _triple
 
+_Size = int | tuple[int, ...]  # torch's _size_1_t / _size_2_t / _size_3_t
+
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d", "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d",
            "LazyConvTranspose2d", "LazyConvTranspose3d"]
@@ -133,8 +135,9 @@ class Conv1d(_ConvNd):
 
     _conv = staticmethod(F.conv1d)
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size,
+                 stride: _Size = 1, padding: _Size | str = 0, dilation: _Size = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         padding_ = padding if isinstance(padding, str) else _single(padding)
         super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride), padding_,
@@ -147,8 +150,9 @@ class Conv2d(_ConvNd):
 
     _conv = staticmethod(F.conv2d)
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size,
+                 stride: _Size = 1, padding: _Size | str = 0, dilation: _Size = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         padding_ = padding if isinstance(padding, str) else _pair(padding)
         super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride), padding_,
@@ -161,8 +165,9 @@ class Conv3d(_ConvNd):
 
     _conv = staticmethod(F.conv3d)
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size,
+                 stride: _Size = 1, padding: _Size | str = 0, dilation: _Size = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
                  device: Any = None, dtype: Any = None) -> None:
         padding_ = padding if isinstance(padding, str) else _triple(padding)
         super().__init__(in_channels, out_channels, _triple(kernel_size), _triple(stride), padding_,
@@ -233,8 +238,9 @@ class ConvTranspose1d(_ConvTransposeNd):
     _conv = staticmethod(F.conv_transpose1d)
     _num_spatial_dims = 1
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size,
+                 stride: _Size = 1, padding: _Size = 0, output_padding: _Size = 0,
+                 groups: int = 1, bias: bool = True, dilation: _Size = 1,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _single(kernel_size), _single(stride),
                          _single(padding), _single(dilation), True, _single(output_padding), groups,
@@ -247,8 +253,9 @@ class ConvTranspose2d(_ConvTransposeNd):
     _conv = staticmethod(F.conv_transpose2d)
     _num_spatial_dims = 2
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size,
+                 stride: _Size = 1, padding: _Size = 0, output_padding: _Size = 0,
+                 groups: int = 1, bias: bool = True, dilation: _Size = 1,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _pair(kernel_size), _pair(stride),
                          _pair(padding), _pair(dilation), True, _pair(output_padding), groups,
@@ -261,8 +268,9 @@ class ConvTranspose3d(_ConvTransposeNd):
     _conv = staticmethod(F.conv_transpose3d)
     _num_spatial_dims = 3
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
-                 output_padding=0, groups: int = 1, bias: bool = True, dilation=1,
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: _Size,
+                 stride: _Size = 1, padding: _Size = 0, output_padding: _Size = 0,
+                 groups: int = 1, bias: bool = True, dilation: _Size = 1,
                  padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
         super().__init__(in_channels, out_channels, _triple(kernel_size), _triple(stride),
                          _triple(padding), _triple(dilation), True, _triple(output_padding), groups,

@@ -254,7 +254,8 @@ class RNN(RNNBase):
                              "or 'relu'.")
         super().__init__(mode, *args, **kwargs)
 
-    def forward(self, input, hx: Tensor | None = None):
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | None = None) -> tuple[Any, Tensor]:
         return self._single_state_forward(input, hx)
 
 
@@ -274,7 +275,8 @@ class GRU(RNNBase):
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         super().__init__("GRU", *args, **kwargs)
 
-    def forward(self, input, hx: Tensor | None = None):
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | None = None) -> tuple[Any, Tensor]:
         return self._single_state_forward(input, hx)
 
 
@@ -314,7 +316,8 @@ class LSTM(RNNBase):
         return (_apply_permutation(hx[0], permutation),
                 _apply_permutation(hx[1], permutation))
 
-    def forward(self, input, hx: tuple | None = None):
+    def forward(self, input: Tensor | PackedSequence, hx: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Any, tuple[Tensor, Tensor]]:
         orig_input = input
         input, batch_sizes, sorted_indices, unsorted_indices, is_batched = self._unpack(input)
         batch_dim = 0 if self.batch_first else 1

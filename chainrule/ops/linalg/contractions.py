@@ -125,7 +125,7 @@ def _chain(ts, split, i, j):
 
 
 @expose(method=False)
-def chain_matmul(*matrices, out=None):
+def chain_matmul(*matrices: Tensor, out: Tensor | None = None) -> Tensor:
     """torch.chain_matmul (deprecated in torch, with its warning): linalg.multi_dot."""
     import warnings
     warnings.warn("torch.chain_matmul is deprecated and will be removed in a future PyTorch "

@@ -265,7 +265,8 @@ def linalg_lu_solve(LU, pivots, B, left=True, adjoint=False, *, out=None):
 
 
 @expose
-def lu_solve(b, LU_data, LU_pivots, *, out=None):
+def lu_solve(b: Tensor, LU_data: Tensor, LU_pivots: Tensor, *,
+             out: Tensor | None = None) -> Tensor:
     """torch.lu_solve (deprecated form): linalg.lu_solve(LU_data, LU_pivots, b)."""
     return linalg_lu_solve(LU_data, LU_pivots, b, out=out)
 
@@ -275,7 +276,8 @@ LuUnpack = U.return_type("lu_unpack", ("P", "L", "U"))
 
 
 @expose
-def lu(A, pivot=True, get_infos=False, out=None):
+def lu(A: Tensor, pivot: bool = True, get_infos: bool = False,
+       out: tuple[Tensor, ...] | None = None) -> tuple[Tensor, ...]:
     """torch.lu (deprecated in torch, with its warning): linalg.lu_factor_ex's (LU, pivots),
     plus info with ``get_infos``; it never raises for a singular A."""
     import warnings

@@ -139,7 +139,7 @@ def _tensors_words(n, m, dim, neg, index, shape, out):
 
 
 @expose(method=False)
-def broadcast_tensors(*tensors):
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     """The tensors expanded to their common shape (ExpandBackward0 views; a tensor that
     already has it comes back as itself)."""
     for i, t in enumerate(tensors):

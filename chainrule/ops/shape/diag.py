@@ -212,7 +212,7 @@ def _block_diag_grad(g, shapes):
 
 
 @expose(method=False)
-def block_diag(*tensors):
+def block_diag(*tensors: Tensor) -> Tensor:
     """The tensors (0-d, 1-d as a row, or 2-d) as blocks down the diagonal of one matrix
     (BlockDiagBackward0)."""
     for i, t in enumerate(tensors):
