@@ -66,7 +66,7 @@ def _rng_states(params):
 
 def _propagate(op, args, params, tangents, out, rng=None):
     outs = out if isinstance(out, tuple) else (out,)
-    if not any(o._data.dtype.kind in "fc" for o in outs):
+    if not any(o._data.dtype.kind in "fcV" for o in outs):
         return  # integer and bool results carry no tangent
     rule = op.jvp
     if rule is None:
@@ -76,7 +76,7 @@ def _propagate(op, args, params, tangents, out, rng=None):
             rule = ELEMENTWISE
     if rule == LINEAR:
         result = _linear(op, args, params, tangents)
-    elif rule == ELEMENTWISE and outs[0]._data.dtype.kind == "f":
+    elif rule == ELEMENTWISE and outs[0]._data.dtype.kind in "fV":
         result = _elementwise(op, args, params, tangents, out)
     elif rule == ELEMENTWISE:  # complex: the backward conjugates, the generic rule does not
         result = _from_backward(op, args, params, tangents, outs, rng)
@@ -86,7 +86,7 @@ def _propagate(op, args, params, tangents, out, rng=None):
         result = _from_backward(op, args, params, tangents, outs, rng)
     results = result if isinstance(result, tuple) else (result,)
     for nr, (o, t) in enumerate(zip(outs, results)):
-        if t is not None and o._data.dtype.kind in "fc":
+        if t is not None and o._data.dtype.kind in "fcV":
             _fwd.set_tangent(o, t)
             node = o.grad_fn
             if node is not None and getattr(node, "_versions", None):
@@ -116,7 +116,7 @@ def _real_elementwise(op, args, outs) -> bool:
     only: its Jacobian is diagonal (per input, up to broadcasting), hence symmetric, so
     its backward rule applied to the tangent is its JVP."""
     if op.num_outputs != 1 or op.params or op.extra or op.variadic or \
-            outs[0]._data.dtype.kind != "f":
+            outs[0]._data.dtype.kind not in "fV":
         return False
     return all(not isinstance(a, Tensor) or a._data.dtype.kind in "fiub" for a in args)
 
@@ -199,9 +199,9 @@ def _from_backward(op, args, params, tangents, outs, rng):
             gen._gen.bit_generator.state = state
         douts = _primal(op, tuple(inputs), params)
         douts = douts if isinstance(douts, tuple) else (douts,)
-        diff = [k for k, o in enumerate(douts) if o._rg and o._data.dtype.kind in "fc"]
+        diff = [k for k, o in enumerate(douts) if o._rg and o._data.dtype.kind in "fcV"]
         if not diff:
-            return tuple(zeros_like(o) if o._data.dtype.kind in "fc" else None for o in outs)
+            return tuple(zeros_like(o) if o._data.dtype.kind in "fcV" else None for o in outs)
         # Any cotangent will do (the map is linear in it); ones tell a backward that gives
         # zeros (floor, sign) from one that cannot be differentiated.
         us = [ones_like(douts[k]).requires_grad_() for k in diff]
