@@ -121,6 +121,15 @@ def bf16_np():
     return d
 
 
+def bf16_available() -> bool:
+    """Whether ml_dtypes can be imported (importing it the first time this is asked)."""
+    try:
+        bf16_np()
+    except TypeError:
+        return False
+    return True
+
+
 def is_bf16(np_dtype) -> bool:
     """Whether a NumPy dtype is ml_dtypes' bfloat16 (False before ml_dtypes is loaded)."""
     return _BF16.np is not None and np_dtype == _BF16.np
