@@ -258,3 +258,35 @@ def test_import_chainrule_does_not_import_ml_dtypes():
                           "print('ml_dtypes' in sys.modules)"], capture_output=True, text=True,
                          timeout=120)
     assert out.stdout.strip() == "False", out.stderr
+
+
+def _outcome(m, fn, a, b):
+    try:
+        r = fn(a, b)
+    except Exception as exc:  # noqa: BLE001 - the exception type is what we compare
+        return type(exc).__name__
+    if r.dtype == m.bool:
+        return str(r.dtype), r.tolist()
+    return str(r.dtype), r.to(m.complex128 if r.is_complex() else m.float64).tolist()
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "div", "lt", "sub", "maximum"])
+def test_promotion_with_every_dtype_and_rank(op):
+    for other in DTYPES + [2, 0.5, True, 1j]:
+        for a0, b0 in ((False, False), (True, False), (False, True)):
+            outs = []
+            for m in (cr, torch):
+                a = m.tensor(1.5 if a0 else [1.5, 2.0], dtype=m.bfloat16)
+                if isinstance(other, str):
+                    b = m.tensor(3 if b0 else [3, 1]).to(getattr(m, other))
+                elif b0:
+                    continue
+                else:
+                    b = other
+                fn = getattr(m, op)
+                if not isinstance(b, m.Tensor) and op == "maximum":
+                    continue
+                outs.append((_outcome(m, fn, a, b), _outcome(m, lambda x, y: fn(y, x), a, b)
+                             if isinstance(b, m.Tensor) else None))
+            if outs:
+                assert outs[0] == outs[1], (op, other, a0, b0)
