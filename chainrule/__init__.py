@@ -149,7 +149,8 @@ from .amp import (  # noqa: E402
     set_autocast_enabled,
 )
 
-_LAZY_MODULES += ("cpu",)  # torch.cpu (and torch.cpu.amp)
+# torch.cpu(.amp); torch.jit and torch.compiler (eager); torch.profiler
+_LAZY_MODULES += ("cpu", "jit", "compiler", "profiler")
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",
@@ -161,3 +162,9 @@ def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="induc
     if not callable(model):
         raise RuntimeError("torch.compile() expects a callable (a function or an nn.Module)")
     return model
+
+# torch's removed 1.9-era linear algebra (each raises torch's error naming its replacement)
+from ._linalg_utils import eig, lstsq, matrix_rank, solve, symeig  # noqa: E402
+from ._tensor import Tensor as _Tensor  # noqa: E402
+
+_Tensor.solve, _Tensor.lstsq, _Tensor.eig, _Tensor.symeig = solve, lstsq, eig, symeig

@@ -1,5 +1,13 @@
 """Shared fixtures: torch is the oracle; tests that need it skip cleanly without it."""
 import os
+import sys
+
+# One BLAS/OpenMP thread per test process: pytest-xdist already runs a process per core, and
+# multi-threaded OpenBLAS on an oversubscribed machine spin-waits (a 576x64 QR took 1-2 s
+# instead of ~10 ms). Must run before NumPy (or torch) is imported.
+if "numpy" not in sys.modules:
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 import numpy as np
 import pytest

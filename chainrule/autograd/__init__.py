@@ -212,6 +212,9 @@ def __getattr__(name):
     if name == "Function":
         from .function import Function
         return Function
+    if name == "profiler":  # torch.autograd.profiler
+        import importlib
+        return importlib.import_module(".profiler", __name__)
     if name == "Variable":  # autotools
         from .variable import Variable
         return Variable

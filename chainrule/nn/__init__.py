@@ -17,3 +17,7 @@ from . import parallel  # noqa: E402 - nn.parallel: DataParallel on the one CPU 
 from .parallel import DataParallel  # noqa: E402
 
 __all__ += ["DataParallel", "parallel"]
+
+from . import attention, grad  # noqa: E402 - nn.attention (sdpa_kernel), nn.grad (conv grads)
+
+__all__ += ["attention", "grad"]

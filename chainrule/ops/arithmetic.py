@@ -17,6 +17,7 @@ import math
 from .._dtypes import as_scalar, py_type_name, type_name, wrap_int
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
+from ._pointwise_util import write_out
 from ._registry import binary, dispatch, dispatch2, expose, op, record
 
 BCAST = {"dtype_rule": "promote", "broadcasts": True}
@@ -165,8 +166,10 @@ def _check_alpha(input, other, alpha, name="add"):
 
 
 @expose
-def add(input, other, *, alpha=1):
+def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and torch's type promotion."""
+    if out is not None:
+        return write_out("add", out, (input, other), lambda: add(input, other, alpha=alpha))
     if alpha == 1 and alpha.__class__ is int:
         return dispatch2(ADD, input, other)
     alpha = _check_alpha(input, other, alpha)
@@ -174,8 +177,10 @@ def add(input, other, *, alpha=1):
 
 
 @expose
-def sub(input, other, *, alpha=1):
+def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other."""
+    if out is not None:
+        return write_out("sub", out, (input, other), lambda: sub(input, other, alpha=alpha))
     if not isinstance(input, Tensor):
         return rsub(other, input, alpha=alpha)
     if alpha == 1 and alpha.__class__ is int:
@@ -198,8 +203,10 @@ def rsub(input, other, *, alpha=1):
 
 
 @expose
-def mul(input, other):
+def mul(input, other, *, out=None):
     """Elementwise product with broadcasting."""
+    if out is not None:
+        return write_out("mul", out, (input, other), lambda: mul(input, other))
     return dispatch2(MUL, input, other)
 
 
@@ -207,9 +214,12 @@ multiply = expose(mul, name="multiply")
 
 
 @expose
-def div(input, other, *, rounding_mode=None):
+def div(input, other, *, rounding_mode=None, out=None):
     """True division (integers divide to the default float dtype); with ``rounding_mode``
     'floor' or 'trunc', the rounded quotient in the promoted dtype (DivBackward2)."""
+    if out is not None:
+        return write_out("div", out, (input, other),
+                         lambda: div(input, other, rounding_mode=rounding_mode))
     if rounding_mode is None:
         return dispatch2(DIV, input, other)
     if rounding_mode not in ("floor", "trunc"):
@@ -255,8 +265,11 @@ def _record_not_implemented(ni_op, args, out):
 
 
 @expose
-def floor_divide(input, other):
+def floor_divide(input, other, *, out=None):
     """Floor division (``//``), in the promoted dtype; torch gives it no derivative."""
+    if out is not None:
+        # torch gives floor_divide no derivative, so out= takes inputs that require grad
+        return write_out("floor_divide", out, (), lambda: floor_divide(input, other))
     return _record_not_implemented(NI_FLOOR_DIVIDE, (input, other),
                                    dispatch(FLOOR_DIVIDE, (input, other)))
 
@@ -301,8 +314,10 @@ FMOD_S = op("fmod_scalar", lambda xp, x, other: _fmod(xp, x, other), vjps=(lambd
 
 
 @expose
-def remainder(input, other):
+def remainder(input, other, *, out=None):
     """Python's ``%``: the result takes the sign of the divisor."""
+    if out is not None:
+        return write_out("remainder", out, (input, other), lambda: remainder(input, other))
     if not isinstance(input, Tensor):
         return _record_not_implemented(
             NI_REMAINDER, (other,), dispatch(REMAINDER_ST, (other,), {"base": input}))
@@ -312,8 +327,10 @@ def remainder(input, other):
 
 
 @expose
-def fmod(input, other):
+def fmod(input, other, *, out=None):
     """C's fmod: the result takes the sign of the dividend."""
+    if out is not None:
+        return write_out("fmod", out, (input, other), lambda: fmod(input, other))
     if not isinstance(input, Tensor):
         raise TypeError(f"fmod() received an invalid combination of arguments - got "
                         f"({py_type_name(input)}, {py_type_name(other)}), but expected one "
@@ -407,9 +424,11 @@ POW_ST = op("pow_scalar_tensor", _pow_st, vjps=(_pow_scalar_base_grad,), params=
 
 
 @expose
-def pow(input, exponent):  # noqa: A001 - torch's name
+def pow(input, exponent, *, out=None):  # noqa: A001 - torch's name
     """input ** exponent: PowBackward0 (scalar exponent), PowBackward1 (tensor exponent),
     PowBackward2 (scalar base)."""
+    if out is not None:
+        return write_out("pow", out, (input, exponent), lambda: pow(input, exponent))
     if not isinstance(input, Tensor):
         return dispatch(POW_ST, (exponent,), {"base": input})
     if isinstance(exponent, Tensor):
@@ -476,22 +495,28 @@ def _require_tensors(name, input, other):
 
 
 @expose
-def maximum(input, other):
+def maximum(input, other, *, out=None):
     """Elementwise maximum (NaN propagates)."""
+    if out is not None:
+        return write_out("maximum", out, (input, other), lambda: maximum(input, other))
     _require_tensors("maximum", input, other)
     return dispatch(MAXIMUM, (input, other))
 
 
 @expose
-def minimum(input, other):
+def minimum(input, other, *, out=None):
     """Elementwise minimum (NaN propagates)."""
+    if out is not None:
+        return write_out("minimum", out, (input, other), lambda: minimum(input, other))
     _require_tensors("minimum", input, other)
     return dispatch(MINIMUM, (input, other))
 
 
 @expose
-def atan2(input, other):
+def atan2(input, other, *, out=None):
     """The angle of (other, input), elementwise."""
+    if out is not None:
+        return write_out("atan2", out, (input, other), lambda: atan2(input, other))
     _require_tensors("atan2", input, other)
     return dispatch(ATAN2, (input, other))
 

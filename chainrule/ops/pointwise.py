@@ -21,6 +21,7 @@ from .._dtypes import (
 )
 from .._tensor import Tensor
 from ._dispatch import _scalar_array
+from ._pointwise_util import write_out
 from ._promotion import _promoted_dtype  # noqa: F401 - the families' dtype helper
 from ._raw import zero_where
 from ._registry import binary, dispatch, dispatch1, dispatch2, expose, unary
@@ -176,7 +177,9 @@ def _sign(xp, x):
 
 
 def _unary_public(op_, name):
-    def fn(input):
+    def fn(input, *, out=None):
+        if out is not None:
+            return write_out(name, out, (input,), lambda: fn(input))
         return dispatch1(op_, input)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise {name}; its grad_fn is {op_.grad_fn}."
