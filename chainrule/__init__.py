@@ -77,6 +77,7 @@ uint16, uint32, uint64 = _dtypes.uint16, _dtypes.uint32, _dtypes.uint64
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
 cfloat, cdouble = complex64, complex128
+bfloat16 = _dtypes.bfloat16  # needs ml_dtypes (extra "bfloat16") to make tensors
 
 
 def is_tensor(obj) -> bool:

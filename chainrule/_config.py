@@ -219,12 +219,16 @@ class finfo:
             raise TypeError("torch.finfo() requires a floating point input type. Use "
                             "torch.iinfo to handle 'torch.finfo'")
         real = type.to_real()
-        info = np.finfo(real.np)
-        self.bits = int(info.bits)
-        self.eps = float(info.eps)
-        self.max = float(info.max)
-        self.min = float(info.min)
-        self.tiny = float(info.smallest_normal)
+        if real.name == "bfloat16":  # torch's values, without importing ml_dtypes
+            self.bits, self.eps, self.max = 16, 2.0 ** -7, 3.3895313892515355e38
+            self.min, self.tiny = -self.max, 2.0 ** -126
+        else:
+            info = np.finfo(real.np)
+            self.bits = int(info.bits)
+            self.eps = float(info.eps)
+            self.max = float(info.max)
+            self.min = float(info.min)
+            self.tiny = float(info.smallest_normal)
         self.smallest_normal = self.tiny
         self.resolution = 10.0 ** -math.floor(-math.log10(self.eps))
         self.dtype = real.name

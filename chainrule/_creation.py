@@ -315,7 +315,7 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, pin_memory=Fal
     if (end - start) / step < 0:
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     n = max(0, math.ceil((end - start) / step))
-    if dtype.np.kind == "f":
+    if dtype.np.kind in "fV":
         data = start + np.arange(n, dtype=np.float64) * step
     elif all(isinstance(v, int) for v in (start, end, step)):
         data = np.arange(start, start + n * step, step, dtype=np.int64)[:n]
@@ -380,7 +380,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
         data = np.full((1,), start, dtype=np_dtype)
     elif np_dtype.kind == "c":
         data = np.linspace(start, end, steps).astype(np_dtype)
-    elif np_dtype.kind not in "f":
+    elif np_dtype.kind not in "fV":
         step = (end - start) / (steps - 1)
         idx = np.arange(steps, dtype=np.float64)
         vals = np.where(idx < steps // 2, start + step * idx, end - step * (steps - 1 - idx))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["dtype", "promote_types", "get_default_dtype", "set_default_dtype"]
+__all__ = ["dtype", "promote_types", "get_default_dtype", "set_default_dtype", "bfloat16"]
 
 
 class dtype:
@@ -38,8 +38,29 @@ class dtype:
         return {"complex64": float32, "complex128": float64}.get(self.name, self)
 
     def to_complex(self) -> "dtype":
-        return {"float32": complex64, "float64": complex128, "float16": complex64}.get(
-            self.name, self)
+        return {"float32": complex64, "float64": complex128, "float16": complex64,
+                "bfloat16": complex64}.get(self.name, self)
+
+
+class _LazyDtype(dtype):
+    """bfloat16: NumPy's dtype comes from ml_dtypes, imported on first use (importing it
+    costs more than importing chainrule's core), so ``chainrule.bfloat16`` exists without
+    it; creating or casting to it without ml_dtypes raises a TypeError naming the extra."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, category: int, rank: int, itemsize: int):  # noqa: D107
+        self.name = name
+        self._category = category
+        self._rank = rank
+        self.is_floating_point = category == 2
+        self.is_complex = False
+        self.is_signed = True
+        self.itemsize = itemsize
+
+    @property
+    def np(self):
+        return bf16_np()
 
 
 bool_ = dtype("bool", np.bool_, 0, 0)
@@ -57,6 +78,7 @@ complex128 = dtype("complex128", np.complex128, 3, 2)
 uint16 = dtype("uint16", np.uint16, 1, 4)
 uint32 = dtype("uint32", np.uint32, 1, 5)
 uint64 = dtype("uint64", np.uint64, 1, 6)
+bfloat16 = _LazyDtype("bfloat16", 2, 0, 2)  # rank 0 as float16: the two promote to float32
 LIMITED_UINTS = (uint16, uint32, uint64)
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64, complex64, complex128,
@@ -66,6 +88,51 @@ _BY_NAME = {d.name: d for d in ALL}
 # NumPy scalar types and dtypes both map to our dtype (one dict lookup on the hot path).
 for _d in ALL:
     _BY_NP[_d.np.type] = _d
+
+
+_BY_NAME["bfloat16"] = bfloat16
+
+
+class _BF16:
+    """ml_dtypes' bfloat16, once loaded: ``active`` turns on dispatch's bfloat16 path (ops
+    compute bfloat16 in float32 and round once, as torch's CPU kernels do)."""
+
+    np = None
+    active = False
+
+
+BF16_EXTRA_MSG = ("chainrule.bfloat16 needs the ml_dtypes package (NumPy has no bfloat16): "
+                  "pip install chainrule[bfloat16]")
+
+
+def bf16_np():
+    """NumPy's bfloat16 dtype (ml_dtypes), imported on first use; a clear TypeError when
+    ml_dtypes is missing."""
+    d = _BF16.np
+    if d is None:
+        try:
+            import ml_dtypes
+        except ImportError:
+            raise TypeError(BF16_EXTRA_MSG) from None
+        d = _BF16.np = np.dtype(ml_dtypes.bfloat16)
+        _BY_NP[d] = bfloat16
+        _BY_NP[d.type] = bfloat16
+        _BF16.active = True
+    return d
+
+
+def bf16_available() -> bool:
+    """Whether ml_dtypes can be imported (importing it the first time this is asked)."""
+    try:
+        bf16_np()
+    except TypeError:
+        return False
+    return True
+
+
+def is_bf16(np_dtype) -> bool:
+    """Whether a NumPy dtype is ml_dtypes' bfloat16 (False before ml_dtypes is loaded)."""
+    return _BF16.np is not None and np_dtype == _BF16.np
 
 
 def _by_name(name: str) -> dtype:
@@ -81,6 +148,9 @@ def from_numpy_dtype(np_dtype) -> dtype:
     try:
         return _BY_NP[np.dtype(np_dtype)]
     except (KeyError, TypeError):
+        if getattr(np_dtype, "__name__", str(np_dtype)) == "bfloat16" and _BF16.np is None:
+            bf16_np()  # an ml_dtypes bfloat16 array met before chainrule.bfloat16 was used
+            return from_numpy_dtype(np_dtype)
         raise TypeError(
             f"can't convert np.ndarray of type {_numpy_type_name(np_dtype)}. The only "
             "supported types are: float64, float32, float16, complex64, complex128, int64, "
@@ -151,6 +221,8 @@ def promote_types(a: dtype, b: dtype) -> dtype:
             out = complex128
         else:
             out = hi
+    elif a._rank == b._rank == 0 and a._category == 2:  # float16 with bfloat16
+        out = float32
     elif a._category == 1 and (a is uint8) != (b is uint8):
         # uint8 with a signed integer: the signed type wide enough for both.
         other = b if a is uint8 else a
@@ -258,11 +330,12 @@ def py_type_name(value) -> str:
 _TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                "int32": "Int", "int64": "Long", "float16": "Half", "float32": "Float",
                "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
-               "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
+               "bfloat16": "BFloat16", "uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64"}
 _C_TYPES = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
             "int32": "int", "int64": "int64_t", "float16": "c10::Half", "float32": "float",
             "float64": "double", "complex64": "c10::complex<float>",
-            "complex128": "c10::complex<double>", "uint16": "uint16_t", "uint32": "uint32_t",
+            "complex128": "c10::complex<double>", "bfloat16": "c10::BFloat16",
+            "uint16": "uint16_t", "uint32": "uint32_t",
             "uint64": "uint64_t"}
 
 
@@ -298,7 +371,8 @@ def _limits(np_dtype):
             info = np.iinfo(np_dtype)
             lim = (-int(info.max) if np_dtype.kind == "u" else int(info.min), int(info.max))
         else:
-            lim = (None, float(np.finfo(np_dtype).max))
+            lim = (None, 3.3895313892515355e38 if is_bf16(np_dtype) else
+                   float(np.finfo(np_dtype).max))
         lim = _LIMITS[np_dtype] = lim
     return lim
 
@@ -314,7 +388,7 @@ def checked_scalar(value, np_dtype):
         lo, hi = _limits(np_dtype)
         if lo <= value <= hi:
             return wrap_int(value, np_dtype) if value < 0 and kind == "u" else value
-    elif kind == "f" and (c is float or c is int):
+    elif (kind == "f" or is_bf16(np_dtype)) and (c is float or c is int):
         v = abs(value)
         if v <= _limits(np_dtype)[1] or v != v or v == float("inf"):
             return value

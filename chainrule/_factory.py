@@ -157,7 +157,7 @@ def make(data, requires_grad: bool = False) -> Tensor:
     """A new leaf tensor over ``data`` (``requires_grad`` only for float/complex)."""
     t = Tensor._make(data)
     if requires_grad:
-        if data.dtype.kind not in "fc":
+        if data.dtype.kind not in "fcV":
             raise _float_required_error()
         t._rg = True
     return t
@@ -218,7 +218,7 @@ def check_fits(value, dtype, fill: bool = True):
     name = _FILL_NAMES.get(dtype.name, dtype.name) if fill else dtype.name
     if isinstance(value, complex):
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
-    if kind == "f":
+    if kind in "fV":
         return value
     info = np.iinfo(dtype.np)
     if isinstance(value, float):

@@ -16,14 +16,16 @@ __all__ = ["type_name", "dtype_from_type_name", "legacy_new", "LEGACY_TYPES",
            "CUDA_LEGACY_TYPES"]
 
 _NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-          "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+          "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+          "int16": "ShortTensor",
           "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
           "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor",
           "uint16": "UInt16Tensor", "uint32": "UInt32Tensor", "uint64": "UInt64Tensor"}
 _BY_TYPE_NAME = {name: _dtypes._BY_NAME[d] for d, name in _NAMES.items()}
 # the C++ names torch prints in TensorOptions mismatches
 _OPTION_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-                 "int64": "long int", "int32": "int", "int16": "short int",
+                 "bfloat16": "c10::BFloat16", "int64": "long int", "int32": "int",
+                 "int16": "short int",
                  "int8": "signed char", "uint8": "unsigned char", "bool": "bool",
                  "complex64": "c10::complex<float>", "complex128": "c10::complex<double>",
                  "uint16": "short unsigned int", "uint32": "unsigned int",
@@ -113,7 +115,8 @@ def _make_type(name: str, dtype, cuda: bool = False):
                                   "__doc__": f"The legacy {dtype!r} tensor type."})
 
 
-_LEGACY = ("FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
+_LEGACY = ("FloatTensor", "DoubleTensor", "HalfTensor", "BFloat16Tensor", "LongTensor",
+           "IntTensor",
            "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor")
 LEGACY_TYPES = {name: _make_type(name, _BY_TYPE_NAME[name]) for name in _LEGACY}
 CUDA_LEGACY_TYPES = {name: _make_type(name, _BY_TYPE_NAME[name], cuda=True)

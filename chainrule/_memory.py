@@ -88,7 +88,10 @@ def window(arr, shape, strides, offset, writeable=None):
     iface = {"data": (start + offset * item, not writeable), "shape": tuple(shape),
              "strides": tuple(s * item for s in strides), "typestr": arr.dtype.str,
              "descr": arr.dtype.descr, "version": 3}
-    return namespace_of(arr).asarray(_Window(iface, owner))
+    out = namespace_of(arr).asarray(_Window(iface, owner))
+    if out.dtype != arr.dtype:  # ml_dtypes' bfloat16 goes through the interface as void
+        out = out.view(arr.dtype)
+    return out
 
 
 def writable(arr):

@@ -114,8 +114,8 @@ def range(start=None, end=None, step=1, *, out=None, dtype=None, layout=None,  #
         raise RuntimeError(f"unsupported range: {_number(start)} -> {_number(end)}")
     if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
         raise RuntimeError("upper bound and lower bound inconsistent with step sign")
-    n = int((end - start) / step + 1) if kind == "f" else (end - start) // step + 1
-    if kind == "f":  # start + i * step in torch's accumulate type (float for half, else double)
+    n = int((end - start) / step + 1) if kind in "fV" else (end - start) // step + 1
+    if kind in "fV":  # start + i * step in torch's accumulate type (float for half, else double)
         acc = np.float32 if dtype.np == np.float16 else np.float64
         data = acc(start) + np.arange(n, dtype=acc) * acc(step)
     else:

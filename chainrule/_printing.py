@@ -141,7 +141,7 @@ class _Formatter:
     """Decides notation and width for a set of values, then formats single values."""
 
     def __init__(self, values: np.ndarray) -> None:
-        self.floating = values.dtype.kind == "f"
+        self.floating = values.dtype.kind in "fV"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
@@ -323,6 +323,8 @@ def format_tensor(
     name = _ALIASES.get(dtype_name, dtype_name)
     np_dtype = _NUMPY_DTYPES.get(name)
     arr = np.asarray(data) if np_dtype is None else np.asarray(data, dtype=np_dtype)
+    if arr.dtype.kind == "V":  # ml_dtypes' bfloat16: every value is exactly a float32
+        arr = arr.astype(np.float32)
 
     prefix = "tensor("
     indent = len(prefix)

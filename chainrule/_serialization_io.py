@@ -47,7 +47,7 @@ def _torch_names() -> dict:
         table[getattr(_utils, fn)] = ("torch._utils", fn)
     for cls in LEGACY_STORAGES.values():
         table[cls] = ("torch", cls.__name__)
-    for d in _dtypes.ALL:
+    for d in (*_dtypes.ALL, _dtypes.bfloat16):
         table[d] = ("torch", d.name)
     _TORCH_NAMES.update({id(k): (k, v) for k, v in table.items()})
     return _TORCH_NAMES
@@ -200,6 +200,7 @@ class TorchPickler(pickle._Pickler):
         self.memoize(obj)
 
     dispatch[_dtypes.dtype] = save_global
+    dispatch[type(_dtypes.bfloat16)] = save_global
     dispatch[types.FunctionType] = save_global
 
 
@@ -234,7 +235,9 @@ def storage_object(arr, storage_type):
 
 def np_dtype_of(storage_type):
     d = storage_type.dtype
-    return np.dtype(np.uint16) if d.name == "bfloat16" and not hasattr(d, "np") else d.np
+    if d.name == "bfloat16" and not isinstance(d, _dtypes.dtype):  # BFloat16Storage
+        return _dtypes.bf16_np() if _dtypes.bf16_available() else np.dtype(np.uint16)
+    return d.np
 
 
 def _bfloat16_to_float32(raw):
@@ -242,13 +245,17 @@ def _bfloat16_to_float32(raw):
 
 
 def _warn_bfloat16(shown: str) -> None:
-    warnings.warn(f"chainrule has no bfloat16 dtype: the torch.bfloat16 tensors in {shown} were "
-                  "loaded as torch.float32 (every bfloat16 value is exactly a float32)",
+    warnings.warn(f"ml_dtypes is not installed: the torch.bfloat16 tensors in {shown} were "
+                  "loaded as torch.float32 (every bfloat16 value is exactly a float32); "
+                  "pip install chainrule[bfloat16] to load them as bfloat16",
                   UserWarning, stacklevel=5)
 
 
 def _is_bf16(storage_type) -> bool:
-    return storage_type.dtype.name == "bfloat16" and not hasattr(storage_type.dtype, "np")
+    """A BFloat16Storage read as float32 (ml_dtypes is missing)."""
+    d = storage_type.dtype
+    return (d.name == "bfloat16" and not isinstance(d, _dtypes.dtype) and
+            not _dtypes.bf16_available())
 
 
 class ZipReader:

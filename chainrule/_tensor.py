@@ -133,7 +133,7 @@ class Tensor:
         return "torch.strided"
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"
 
     def is_complex(self) -> bool:
         return self._data.dtype.kind == "c"
@@ -199,7 +199,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables." + ("" if value else
                 " If you want to use a computed variable in a subgraph that doesn't require "
                 "differentiation use var_no_grad = var.detach()."))
-        if value and self._data.dtype.kind not in "fc":
+        if value and self._data.dtype.kind not in "fcV":
             raise _float_required_error(word)
         if value and self._inference and not _tls.inference:
             raise RuntimeError("Setting requires_grad=True on inference tensor outside "
@@ -209,7 +209,7 @@ class Tensor:
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and self.grad_fn is not None:
             return self  # a non-leaf already requires grad (torch: a no-op)
-        if requires_grad and self.grad_fn is None and self._data.dtype.kind not in "fc":
+        if requires_grad and self.grad_fn is None and self._data.dtype.kind not in "fcV":
             raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._set_requires_grad(requires_grad, "only")
         return self
@@ -354,6 +354,8 @@ class Tensor:
         if self._rg and not force and _tls.grad_enabled:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
+        if self._data.dtype.kind == "V":  # bfloat16: NumPy has none (torch's refusal)
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -361,6 +363,8 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         arr = self._data
+        if arr.dtype.kind == "V":
+            raise TypeError("Got unsupported ScalarType BFloat16")
         if dtype is not None and arr.dtype != dtype:
             return arr.astype(dtype)
         return arr.copy() if copy else arr

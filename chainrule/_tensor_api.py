@@ -356,7 +356,7 @@ def _no_grad_callback(t: Tensor, name: str) -> None:
 
 def _store_elementwise(self, values) -> Tensor:
     data = self._data
-    cast = float if data.dtype.kind == "f" else (bool if data.dtype.kind == "b" else (
+    cast = float if data.dtype.kind in "fV" else (bool if data.dtype.kind == "b" else (
         complex if data.dtype.kind == "c" else int))
     out = np.array([cast(v) for v in values], dtype=data.dtype).reshape(data.shape)
     data[...] = out
@@ -470,7 +470,7 @@ def _tensor_arg(fname, value):
 def is_floating_point(input) -> bool:
     """True for a tensor of a floating dtype."""
     _tensor_arg("is_floating_point", input)
-    return input._data.dtype.kind == "f"
+    return input._data.dtype.kind in "fV"
 
 
 def is_complex(input) -> bool:

@@ -148,7 +148,7 @@ def _flatten(data, sizes):
 
 def _bad_element(item, target) -> TypeError:
     name = type(item).__name__
-    if target.np.kind in "fc":
+    if target.np.kind in "fcV":
         return TypeError(f"must be real number, not {name}")
     return TypeError(f"'{name}' object cannot be interpreted as an integer")
 
@@ -165,7 +165,7 @@ def _element(v, target, kind):
     if isinstance(v, np.generic):
         return v.item()
     if isinstance(v, complex):
-        if kind == "f":
+        if kind in "fV":
             raise TypeError("must be real number, not complex")
         if kind in "iu":
             raise TypeError("'complex' object cannot be interpreted as an integer")

@@ -44,7 +44,8 @@ class StorageType:
 
 
 class _BFloat16:
-    """chainrule has no bfloat16: its storages and dtype load as float32 (exactly)."""
+    """BFloat16Storage's dtype, resolved when a storage is read: chainrule.bfloat16 with
+    ml_dtypes installed (imported only then), else float32 (exactly, with a warning)."""
 
     name = "bfloat16"
 
@@ -58,7 +59,7 @@ def torch_to_chainrule(module: str) -> str:
 
 def storage_types() -> dict:
     """torch's storage class names -> StorageType (the legacy typed ones, untyped, and the
-    bfloat16 one chainrule reads as float32)."""
+    bfloat16 one, read as bfloat16, or float32 without ml_dtypes)."""
     from . import _dtypes
     from ._legacy import type_name
     from .storage import LEGACY_STORAGES
@@ -98,9 +99,9 @@ def allowed_globals() -> dict:
         "builtins.complex": complex,
         "torch._tensor._rebuild_from_type_v2": _utils._rebuild_from_type_v2,
     }
+    rc["torch.bfloat16"] = _dtypes.bfloat16
     for d in _dtypes.ALL:
         rc[f"torch.{d.name}"] = d
-    rc["torch.bfloat16"] = _dtypes.float32  # chainrule has no bfloat16 (docs/differences.md)
     for name, st in storage_types().items():
         rc[f"torch.{name}"] = st
         rc[f"torch.cuda.{name}"] = st

@@ -6,8 +6,9 @@ torch; with chainrule write ``from chainrule.safetensors import save_file, load_
 format is safetensors' own (an 8-byte little-endian header length, a JSON header naming
 each tensor's dtype, shape and byte range, then the raw little-endian bytes), read and
 written here directly, so the ``safetensors`` package is not needed; files are
-interchangeable with it both ways. BF16 tensors (which NumPy lacks) load as float32,
-exactly; complex128 has no safetensors dtype.
+interchangeable with it both ways. BF16 tensors load as bfloat16 (with ml_dtypes, the
+extra ``chainrule[bfloat16]``; without it as float32, exactly, with a warning); complex128
+has no safetensors dtype.
 
 >>> import chainrule as torch
 >>> from chainrule.safetensors import load, save
@@ -37,8 +38,8 @@ except ImportError:  # pragma: no cover - the package is optional
 
 _CODES = {"bool": "BOOL", "uint8": "U8", "int8": "I8", "int16": "I16", "uint16": "U16",
           "int32": "I32", "uint32": "U32", "int64": "I64", "uint64": "U64", "float16": "F16",
-          "float32": "F32", "float64": "F64", "complex64": "C64"}
-_FROM_CODE = {code: _dtypes._BY_NAME[name] for name, code in _CODES.items()}
+          "float32": "F32", "float64": "F64", "complex64": "C64", "bfloat16": "BF16"}
+_FROM_CODE = {code: _dtypes._BY_NAME[name] for name, code in _CODES.items() if code != "BF16"}
 _MAX_HEADER = 100_000_000
 
 
@@ -88,6 +89,8 @@ def _serialize(tensors, metadata) -> tuple[bytes, list]:
     chunks, offset = [], 0
     for k in order:
         data = tensors[k]._data
+        if data.dtype.kind == "V":  # bfloat16 (ml_dtypes): its bits as little-endian uint16
+            data = data.view(np.uint16)
         raw = np.ascontiguousarray(data).astype(data.dtype.newbyteorder("<"), copy=False)
         nbytes = raw.nbytes
         header[k] = {"dtype": _CODES[tensors[k].dtype.name], "shape": list(data.shape),
@@ -166,7 +169,9 @@ def _parse(buffer, where: str):
 def _tensor(buffer, info, start, copy=True) -> Tensor:
     code, shape, (begin, end) = info["dtype"], info["shape"], info["data_offsets"]
     raw = np.frombuffer(buffer, dtype=np.uint8, count=end - begin, offset=start + begin)
-    if code == "BF16":
+    if code == "BF16" and _dtypes.bf16_available():
+        arr = raw.view("<u2").astype(np.uint16).view(_dtypes.bf16_np())
+    elif code == "BF16":  # no ml_dtypes: float32, exactly
         bits = raw.view("<u2").astype(np.uint32) << 16
         arr = bits.view(np.float32)
     else:
@@ -176,9 +181,11 @@ def _tensor(buffer, info, start, copy=True) -> Tensor:
 
 
 def _warn_bf16(header, where) -> None:
-    if any(info["dtype"] == "BF16" for info in header.values()):
-        warnings.warn(f"chainrule has no bfloat16 dtype: the BF16 tensors of {where} were "
-                      "loaded as torch.float32 (every bfloat16 value is exactly a float32)",
+    if any(info["dtype"] == "BF16" for info in header.values()) and \
+            not _dtypes.bf16_available():
+        warnings.warn(f"ml_dtypes is not installed: the BF16 tensors of {where} were loaded as "
+                      "torch.float32 (every bfloat16 value is exactly a float32); pip install "
+                      "chainrule[bfloat16] to load them as bfloat16",
                       UserWarning, stacklevel=3)
 
 

@@ -457,7 +457,6 @@ _NAME_MAP = {
     ("torch._tensor", "_rebuild_from_type_v2"): ("chainrule._utils", "_rebuild_from_type_v2"),
     ("torch.tensor", "_rebuild_from_type_v2"): ("chainrule._utils", "_rebuild_from_type_v2"),
     ("torch.serialization", "_get_layout"): ("chainrule._weights_only_unpickler", "_get_layout"),
-    ("torch", "bfloat16"): ("chainrule", "float32"),
 }
 
 

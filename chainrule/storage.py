@@ -272,3 +272,4 @@ def _legacy_storage(d):
 
 
 LEGACY_STORAGES = {d: _legacy_storage(d) for d in _dtypes.ALL if d not in _dtypes.LIMITED_UINTS}
+LEGACY_STORAGES[_dtypes.bfloat16] = _legacy_storage(_dtypes.bfloat16)  # needs ml_dtypes to fill

@@ -22,7 +22,7 @@ def test_constants_and_flags():
         assert type(c) is type(t) and (c == t or (c != c and t != t))
     assert cr.has_lapack and cr.has_spectral and not cr.has_mkl and not cr.has_openmp
     assert cr.set_flush_denormal(True) is False
-    assert not hasattr(cr, "bfloat16") and not hasattr(cr, "complex32")
+    assert cr.bfloat16 is cr._dtypes.bfloat16 and not hasattr(cr, "complex32")
 
 
 def test_range_is_end_inclusive_and_deprecated():

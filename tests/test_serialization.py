@@ -65,12 +65,21 @@ def test_every_dtype_loads_into_torch(torch, name):
     _same(ours, t)
 
 
-def test_bfloat16_from_torch_loads_as_float32_exactly(torch):
+def test_bfloat16_from_torch_loads_as_float32_exactly_without_ml_dtypes(torch, monkeypatch):
+    monkeypatch.setattr(chainrule._dtypes, "bf16_available", lambda: False)
     t = torch.tensor([1.5, -3.25, 1e30]).to(torch.bfloat16)
     with pytest.warns(UserWarning, match="bfloat16"):
         ours = chainrule.load(_save_torch(torch, {"w": t}))["w"]
     assert ours.dtype == chainrule.float32
     np.testing.assert_array_equal(ours.numpy(), t.float().numpy())
+
+
+def test_bfloat16_from_torch_loads_as_bfloat16(torch):
+    pytest.importorskip("ml_dtypes")
+    t = torch.tensor([1.5, -3.25, 1e30]).to(torch.bfloat16)
+    ours = chainrule.load(_save_torch(torch, {"w": t}))["w"]
+    assert ours.dtype == chainrule.bfloat16
+    np.testing.assert_array_equal(ours.float().numpy(), t.float().numpy())
 
 
 # ---------------------------------------------------------------------------- geometry

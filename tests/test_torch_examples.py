@@ -465,8 +465,6 @@ def test_char_gpt_nanogpt_matches_torch(flash):
     assert model.lm_head.weight is model.transformer.wte.weight
 
 
-@pytest.mark.xfail(strict=True, reason="chainrule has no bfloat16 dtype (NumPy has none; "
-                   "docs/differences.md), so nanoGPT's dtype table fails as written")
 def test_bug_nanogpt_dtype_table_names_bfloat16():
     ptdtype = {"float32": cr.float32, "bfloat16": cr.bfloat16, "float16": cr.float16}["float32"]
     assert ptdtype is cr.float32

@@ -2,8 +2,8 @@
 
 ``GradScaler`` is torch's (dynamic loss scaling with inf checks, skipped steps, growth and
 backoff, state dicts). ``autocast`` keeps torch's state and its checks of device and dtype,
-but runs the region in the inputs' own dtypes: chainrule has no bfloat16 (CPU autocast's
-default) and does not cast to float16 either (docs/differences.md).
+but runs the region in the inputs' own dtypes: it does not cast to bfloat16 (CPU
+autocast's default) or float16 (docs/differences.md).
 """
 from .autocast_mode import (
     autocast,

@@ -18,7 +18,8 @@ _state = threading.local()
 def _table():
     t = getattr(_state, "table", None)
     if t is None:
-        t = _state.table = {"enabled": {}, "dtype": {"cpu": None, "cuda": _dtypes.float16}}
+        t = _state.table = {"enabled": {}, "dtype": {"cpu": _dtypes.bfloat16,
+                                                       "cuda": _dtypes.float16}}
     return t
 
 
@@ -39,8 +40,7 @@ def set_autocast_enabled(device_type, enabled=None) -> None:
 
 
 def get_autocast_dtype(device_type: str):
-    """The dtype autocast would use on ``device_type`` (CPU: bfloat16 in torch; chainrule
-    has none, so ``None`` until one is set)."""
+    """The dtype autocast would use on ``device_type`` (CPU: bfloat16, as torch)."""
     return _table()["dtype"].get(device_type, _dtypes.float16)
 
 
@@ -68,12 +68,7 @@ class autocast:
         self.fast_dtype = get_autocast_dtype(device_type) if dtype is None else dtype
         self._cache_enabled = True if cache_enabled is None else cache_enabled
         if enabled and device_type == "cpu":
-            if self.fast_dtype is None:
-                warnings.warn("In CPU autocast, but the target dtype is not supported. "
-                              "Disabling autocast.\nchainrule has no bfloat16 (CPU autocast's "
-                              "default dtype); pass dtype=torch.float16.", stacklevel=2)
-                enabled = False
-            elif self.fast_dtype is not _dtypes.float16:
+            if self.fast_dtype is not _dtypes.float16 and self.fast_dtype is not _dtypes.bfloat16:
                 warnings.warn("In CPU autocast, but the target dtype is not supported. "
                               "Disabling autocast.\nCPU Autocast only supports dtypes of "
                               "torch.bfloat16, torch.float16 currently.", stacklevel=2)

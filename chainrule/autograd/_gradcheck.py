@@ -132,7 +132,7 @@ def _numerical_jacobian(func, inputs, func_out, eps):
             data[idx] = orig
             for k, (a, b) in enumerate(zip(lo, hi)):
                 _check_same(a, b, eps, idx)
-                if b.dtype.kind in "fc":
+                if b.dtype.kind in "fcV":
                     cols[k][d_idx] = ((b - a) / (2 * eps)).reshape(-1)
         result.append([_new(c) for c in cols])
     return result
@@ -265,7 +265,7 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
     if not outputs:
         for ju in numerical:
             for d in ju:
-                if d.dtype.kind in "fc" and bool((d != 0).any()):
+                if d.dtype.kind in "fcV" and bool((d != 0).any()):
                     raise GradcheckError("Numerical gradient for function expected to be zero")
         return True
     for k, (o, v) in enumerate(zip(outputs, all_v)):
@@ -310,7 +310,7 @@ def _check_forward_ad(func, func_out, inputs, eps, rtol, atol) -> None:
                     if t is not None:
                         cols[k][d_idx] = t._data.reshape(-1)
         for k, o in enumerate(outs):
-            if o._data.dtype.kind not in "fc":
+            if o._data.dtype.kind not in "fcV":
                 continue
             analytical, num = _new(cols[k]), numerical[i][k]
             if not _allclose(analytical, num, rtol, atol):

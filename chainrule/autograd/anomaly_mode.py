@@ -107,7 +107,7 @@ def anomaly_apply(node, grads, create_graph, retain_graph):
                 continue
             data = getattr(g, "_data", g)
             kind = getattr(getattr(data, "dtype", None), "kind", "")
-            if kind in "fc" and kind and bool((data != data).any()):
+            if kind in "fcV" and kind and bool((data != data).any()):
                 _warn_forward_trace(node)
                 raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
                                    f"{i}th output.")

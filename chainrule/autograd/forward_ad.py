@@ -111,7 +111,7 @@ class UnpackedDualTensor(NamedTuple):
 
 
 def _float_or_complex(t) -> bool:
-    return t._data.dtype.kind in "fc"
+    return t._data.dtype.kind in "fcV"
 
 
 def make_dual(tensor, tangent, *, level=None):
@@ -289,7 +289,7 @@ def function_jvp(cls, ctx, tangents, outputs) -> None:
         raise RuntimeError(f"jvp() returned an incorrect number of tangents (expected "
                            f"{len(outputs)}, got {len(results)})")
     for o, t in zip(outputs, results):
-        if isinstance(o, Tensor) and t is not None and o._data.dtype.kind in "fc":
+        if isinstance(o, Tensor) and t is not None and o._data.dtype.kind in "fcV":
             if tuple(t.shape) != tuple(o.shape):
                 raise RuntimeError(f"Function {cls.__name__} returned an invalid tangent: "
                                    f"expected shape {list(o.shape)}, got {list(t.shape)}")

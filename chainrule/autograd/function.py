@@ -310,7 +310,7 @@ class Function(metaclass=FunctionMeta):
                     track_views(src, (o,), False)
                 o._view_meta = CUSTOM  # torch forbids modifying it in place
                 o._no_grad_view = False
-            if o._data.dtype.kind in "fc":
+            if o._data.dtype.kind in "fcV":
                 o._rg = True
                 o.grad_fn = node
                 o._output_nr = nr

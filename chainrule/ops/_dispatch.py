@@ -9,7 +9,7 @@ import functools
 import warnings
 from typing import Callable, TypeVar
 
-from .._dtypes import check_int_range
+from .._dtypes import _BF16, check_int_range
 from .._tensor import Tensor
 from ..autograd._saved_hooks import NodeHooks, on_node
 from ..autograd.grad_mode import _tls
@@ -17,6 +17,8 @@ from ..autograd.graph import _seq as _graph_seq
 from ..autograd.graph import _shared_nrs
 from ..backend import _NAMESPACES, namespace_of
 from ..backend import numpy_namespace as _numpy
+from ._bf16 import downcast as _bf16_downcast
+from ._bf16 import upcast as _bf16_upcast
 from ._node import _IN, _OUT, _PARAM
 from ._promotion import (
     _PY_SCALAR_TYPES,
@@ -217,7 +219,8 @@ def dispatch2(op, a, b):
         same = _scalar_fits(ad.dtype.kind, b)
     xp = _NAMESPACES.get(ad.__class__)
     if (not same or interceptor.current is not None or xp is None or
-            (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fc")):
+            (op.dtype_rule == "promote_float" and ad.dtype.kind not in "fcV") or
+            ad.dtype.kind == "V"):  # bfloat16 (ml_dtypes): computed in float32, see _bf16
         return dispatch(op, (a, b))
     try:
         if not b_tensor:
@@ -367,7 +370,7 @@ def _scalar_fits(kind: str, s) -> bool:
     ``int_tensor - True`` as torch does)."""
     c = s.__class__
     if c is float:
-        return kind == "f" or kind == "c"
+        return kind in "fV" or kind == "c"
     if c is int:
         return kind != "b"
     return kind == "c" and c is complex
@@ -394,7 +397,7 @@ def dispatch(op, args: tuple, params: dict | None = None):
     if n == 1:
         a = args[0]
         ad = a._data
-        if rule is not None and ad.dtype.kind not in "fc":
+        if rule is not None and ad.dtype.kind not in "fcV":
             arrays = _apply_dtype_rule(op, args, [ad], params)
         else:
             arrays = (ad,)
@@ -406,14 +409,14 @@ def dispatch(op, args: tuple, params: dict | None = None):
             if isinstance(b, Tensor):
                 bd = b._data
                 slow = rule is not None and (ad.dtype is not bd.dtype or (
-                    rule == "promote_float" and ad.dtype.kind not in "fc"))
+                    rule == "promote_float" and ad.dtype.kind not in "fcV"))
             else:
                 if b.__class__ not in _PY_SCALAR_TYPES:
                     b = _operand(op, b, 2)
                     args = (a, b)
                 bd = b
                 slow = rule is not None and (not _scalar_fits(ad.dtype.kind, b) or (
-                    rule == "promote_float" and ad.dtype.kind not in "fc"))
+                    rule == "promote_float" and ad.dtype.kind not in "fcV"))
         else:
             if a.__class__ not in _PY_SCALAR_TYPES:
                 a = _operand(op, a, 1)
@@ -443,8 +446,17 @@ def dispatch(op, args: tuple, params: dict | None = None):
             break
     if op.extra or op.refuse is not None:
         params = _finish(op, xp, arrays, params)
+    bf16 = None
+    if _BF16.active and not op.view:  # bfloat16 computes in float32, rounded once (_bf16)
+        bf16 = _bf16_upcast(xp, arrays)
+        if bf16 is not None:
+            arrays = bf16
+            if params and params.get("dtype") is not None:
+                bf16 = None  # an explicit result dtype: the forward casts to it
     try:
         out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+        if bf16 is not None:
+            out = _bf16_downcast(xp, out)
     except ValueError as exc:
         if op.broadcasts and "broadcast" in str(exc):
             raise _broadcast_error(arrays) from None
@@ -469,7 +481,7 @@ def dispatch(op, args: tuple, params: dict | None = None):
     if op.view:  # shares args[0]'s memory and version counter (ops/_views.py)
         track_views(args[0], outs, op.num_outputs != 1)
     # Integer and bool results are never differentiable (torch's rule, for every op).
-    if op.differentiable and _tls.grad_enabled and outs[0]._data.dtype.kind in "fc":
+    if op.differentiable and _tls.grad_enabled and outs[0]._data.dtype.kind in "fcV":
         for a in args:
             if isinstance(a, Tensor) and a._rg:
                 record(op, args, params, out if op.num_outputs == 1 else None, outs, xp)

@@ -144,10 +144,10 @@ def _direct(op_, self: Tensor, other, alpha) -> bool:
     else:
         return False
     if alpha != 1:
-        if kind not in "fc" and not isinstance(alpha, int):
+        if kind not in "fcV" and not isinstance(alpha, int):
             return False
         od = od * alpha
-    if op_ is P.DIV and kind not in "fc":
+    if op_ is P.DIV and kind not in "fcV":
         return False
     try:
         op_.raw(xp)(data, od, out=data)

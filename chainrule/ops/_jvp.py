@@ -70,7 +70,7 @@ def _rng_states(params):
 
 def _propagate(op, args, params, tangents, out, rng=None):
     outs = out if isinstance(out, tuple) else (out,)
-    if not any(o._data.dtype.kind in "fc" for o in outs):
+    if not any(o._data.dtype.kind in "fcV" for o in outs):
         return  # integer and bool results carry no tangent
     rule = op.jvp
     if rule is None:
@@ -88,7 +88,7 @@ def _propagate(op, args, params, tangents, out, rng=None):
         result = rule(args, params, tangents, out)
     results = result if isinstance(result, tuple) else (result,)
     for nr, (o, t) in enumerate(zip(outs, results)):
-        if t is not None and o._data.dtype.kind in "fc":
+        if t is not None and o._data.dtype.kind in "fcV":
             _fwd.set_tangent(o, t)
             node = o.grad_fn
             if node is not None and getattr(node, "_versions", None):
@@ -200,7 +200,7 @@ def _kind_not_implemented(op, args, params, tangents, out, outs, rng):
 
 def _kind_zero(op, args, params, tangents, out, outs, rng):
     from .. import zeros_like
-    return tuple(zeros_like(o) if o._data.dtype.kind in "fc" else None for o in outs) \
+    return tuple(zeros_like(o) if o._data.dtype.kind in "fcV" else None for o in outs) \
         if isinstance(out, tuple) else zeros_like(out)
 
 
@@ -253,7 +253,7 @@ def _elementwise_applies(op, args, outs) -> bool:
     """An elementwise op's Jacobian is diagonal (per input, up to broadcasting), hence
     symmetric: its backward rule applied to the tangent is its JVP. That holds on real
     tensors, and on complex ones for rules written as for real numbers (holomorphic)."""
-    if outs[0]._data.dtype.kind == "f" and all(
+    if outs[0]._data.dtype.kind in "fV" and all(
             not isinstance(a, Tensor) or a._data.dtype.kind in "fiub" for a in args):
         return True
     return op.holomorphic is True
@@ -341,9 +341,9 @@ def _from_backward(op, args, params, tangents, outs, rng):
             gen._gen.bit_generator.state = state
         douts = _primal(op, tuple(inputs), params)
         douts = douts if isinstance(douts, tuple) else (douts,)
-        diff = [k for k, o in enumerate(douts) if o._rg and o._data.dtype.kind in "fc"]
+        diff = [k for k, o in enumerate(douts) if o._rg and o._data.dtype.kind in "fcV"]
         if not diff:
-            return tuple(zeros_like(o) if o._data.dtype.kind in "fc" else None for o in outs)
+            return tuple(zeros_like(o) if o._data.dtype.kind in "fcV" else None for o in outs)
         # Any cotangent will do (the map is linear in it); ones tell a backward that gives
         # zeros (floor, sign) from one that cannot be differentiated.
         us = [ones_like(douts[k]).requires_grad_() for k in diff]

@@ -7,8 +7,10 @@ are undone here, once (``_fix_meta``), so rules never unbroadcast by hand.
 """
 from __future__ import annotations
 
+from .._dtypes import _BF16
 from .._tensor import Tensor
 from ..autograd.graph import SAVED_FREED_MSG, Node
+from ._bf16 import downcast_results, upcast_values
 from ._vocab import graph_vocab
 
 # What a plan saves: an input, the output, a parameter, or an input's shape.
@@ -113,6 +115,10 @@ class OpNode(Node):
                     self._saved = _FREED
                     self._versions = ()
         F = graph_vocab if create_graph else self._F
+        if _BF16.active and not create_graph:
+            ups = _bf16_backward(self, F, grads, saved)
+            if ups is not None:
+                return ups
         plan = self._plan
         if plan.holo:
             g0 = grads[0]
@@ -124,6 +130,31 @@ class OpNode(Node):
         if rule is not None:  # one input, one saved value (most elementwise ops)
             return [rule(F, grads[0], saved[0])]
         return plan.runner(self, F, grads, saved)
+
+
+def _bf16_backward(node, F, grads, saved):
+    """bfloat16 gradients computed in float32 and rounded once (see ops/_bf16), or None when
+    no gradient or saved value is bfloat16."""
+    xp = F.xp
+    g_up = upcast_values(xp, grads)
+    s_up = upcast_values(xp, saved)
+    if g_up is None and s_up is None:
+        return None
+    g2 = g_up if g_up is not None else grads
+    s2 = tuple(s_up) if s_up is not None else saved
+    plan = node._plan
+    rule = plan.unary_rule
+    results = [rule(F, g2[0], s2[0])] if rule is not None else plan.runner(node, F, g2, s2)
+    if g_up is None:
+        return results
+    meta = node._meta
+    keep = xp.float32
+    out = downcast_results(xp, results)
+    if meta is not None:  # an input recorded as float32 keeps its float32 gradient
+        for i, (_shape, dtype) in enumerate(meta):
+            if dtype == keep and results[i] is not None:
+                out[i] = results[i]
+    return out
 
 
 def _complex(values, create_graph=None) -> bool:

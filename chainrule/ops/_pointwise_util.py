@@ -33,7 +33,8 @@ def check_kinds(kernel: str, t: Tensor, kinds: str, half: bool = True) -> None:
     """Raise torch's NotImplementedError unless ``t``'s dtype kind is in ``kinds`` ('f'
     float, 'i'/'u' integers, 'b' bool, 'c' complex); ``half=False`` refuses float16 too."""
     dt = t._data.dtype
-    if dt.kind not in kinds or (not half and dt.kind == "f" and dt.itemsize == 2):
+    kind = "f" if dt.kind == "V" else dt.kind  # bfloat16 (ml_dtypes) counts as a float
+    if kind not in kinds or (not half and kind == "f" and dt.itemsize == 2):
         raise not_implemented(kernel, t)
 
 

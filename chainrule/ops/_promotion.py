@@ -91,8 +91,10 @@ def _finish(op, xp, arrays, params):
     refuse = op.refuse
     if refuse is not None:
         kind = computed.kind
+        if kind == "V":  # bfloat16 (ml_dtypes): refused where torch refuses floats
+            kind = "f"
         hit = refuse.get(kind)
-        if hit is None and kind == "f" and "c" in refuse and \
+        if hit is None and kind in "fV" and "c" in refuse and \
                 _has_complex_scalar(op, arrays, params):
             # a float tensor with a complex number computes in complex (NumPy promotes it
             # inside the ufunc, so the arrays are still real here)
@@ -102,7 +104,7 @@ def _finish(op, xp, arrays, params):
             exc, message = hit
             raise exc(message.format(T=f"'{type_name(computed)}'"))
     if params and op.scalar_names:
-        if computed.kind in "fc":  # the common case: numbers any float dtype holds
+        if computed.kind in "fcV":  # the common case: numbers any float dtype holds
             for name in op.scalar_names:
                 v = params.get(name)
                 c = v.__class__

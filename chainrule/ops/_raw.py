@@ -99,7 +99,7 @@ def zero_at(xp, g, key):
 
 def keep_where(xp, g, cond):
     cond = xp.asarray(cond)
-    if g.dtype.kind in "fc" and cond.dtype == bool:
+    if g.dtype.kind in "fcV" and cond.dtype == bool:
         return zero_where(xp, ~cond, g)
     return xp.where(cond, g, 0)
 
@@ -115,7 +115,7 @@ def zero_where(xp, zero, g):
     step). ANDing g's bits with a mask that is all ones where kept is branch-free and,
     unlike ``g * keep``, keeps inf and NaN gradients where kept and exact zeros elsewhere.
     """
-    uint = _UINT_OF_SIZE.get(g.dtype.itemsize) if g.dtype.kind in "fc" else None
+    uint = _UINT_OF_SIZE.get(g.dtype.itemsize) if g.dtype.kind in "fcV" else None
     if uint is None:
         return xp.where(zero, 0, g).astype(g.dtype)
     bits = xp.asarray(zero).view(xp.uint8).astype(uint)

@@ -257,7 +257,7 @@ NI_REMAINDER = _not_implemented_node("remainder")
 def _record_not_implemented(ni_op, args, out):
     """torch's autograd fallback: a NotImplemented node with an edge per input that requires
     grad, on a floating result."""
-    if _tls.grad_enabled and out._data.dtype.kind in "fc":
+    if _tls.grad_enabled and out._data.dtype.kind in "fcV":
         needs = tuple(a for a in args if isinstance(a, Tensor) and a._rg)
         if needs:
             record(ni_op, needs, None, out._data, (out,))
@@ -364,7 +364,7 @@ def _pow_ts(xp, x, exponent):
     # torch: exponent 0 fills ones, exponent 1 copies (so bool ** True stays bool); 0.5 and
     # -0.5 are sqrt and rsqrt (so (-0.) ** 0.5 is -0. and (-inf) ** 0.5 is nan)
     special = _POW_SPECIAL.get(exponent)
-    if special is not None and (special < 2 or x.dtype.kind in "fc"):
+    if special is not None and (special < 2 or x.dtype.kind in "fcV"):
         if special == 0:
             return xp.ones_like(x)
         if special == 1:

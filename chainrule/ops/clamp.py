@@ -117,7 +117,7 @@ def clamp(input, min=None, max=None):  # noqa: A002 - torch's parameter names
 def _real_bounds(input, min, max):  # noqa: A002
     """Complex number bounds: an integer tensor would compute in complex, which clamp
     refuses; a floating one reads them as doubles (torch's checked conversion)."""
-    if not isinstance(input, Tensor) or input._data.dtype.kind != "f":
+    if not isinstance(input, Tensor) or input._data.dtype.kind not in "fV":
         raise NotImplementedError("clamp is not supported for complex types")
     out = []
     for v in (min, max):

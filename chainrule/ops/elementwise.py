@@ -91,7 +91,7 @@ def _logit_grad(F, g, x, eps):
 
 
 def _nan_to_num(xp, x, nan, posinf, neginf):
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind not in "fcV":
         return x.copy()
     return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
 
@@ -102,7 +102,7 @@ def _sgn(xp, x):
         return xp.where(mag == 0, 0, x / xp.where(mag == 0, 1, mag)).astype(x.dtype)
     if x.dtype.kind == "b":
         return x.copy()
-    if x.dtype.kind == "f":  # torch: sgn(nan) is 0
+    if x.dtype.kind in "fV":  # torch: sgn(nan) is 0
         return xp.where(xp.isnan(x), 0, xp.sign(x)).astype(x.dtype)
     return xp.sign(x)
 
@@ -198,11 +198,11 @@ def positive(input: Tensor) -> Tensor:
 Tensor.__pos__ = positive
 
 # ---------------------------------------------------------------------------- predicates
-SIGNBIT = unary("signbit", lambda xp, x: xp.signbit(x) if x.dtype.kind == "f" else
+SIGNBIT = unary("signbit", lambda xp, x: xp.signbit(x) if x.dtype.kind in "fV" else
                 (x < 0) if x.dtype.kind == "i" else xp.zeros(x.shape, bool))
-ISPOSINF = unary("isposinf", lambda xp, x: xp.isposinf(x) if x.dtype.kind == "f" else
+ISPOSINF = unary("isposinf", lambda xp, x: xp.isposinf(x) if x.dtype.kind in "fV" else
                  xp.zeros(x.shape, bool))
-ISNEGINF = unary("isneginf", lambda xp, x: xp.isneginf(x) if x.dtype.kind == "f" else
+ISNEGINF = unary("isneginf", lambda xp, x: xp.isneginf(x) if x.dtype.kind in "fV" else
                  xp.zeros(x.shape, bool))
 signbit = expose(_unary(SIGNBIT, "signbit", complex_error=NotImplementedError(
     "signbit is not implemented for complex tensors.")))
@@ -251,7 +251,7 @@ def frexp_scale(input: Tensor) -> Tensor:
 @expose
 def frexp(input: Tensor, *, out=None) -> FrexpResult:
     """Split into mantissa in [0.5, 1) (signed) and an int32 exponent: input = m * 2**e."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
     if out is not None:
         outs = write_out("frexp", tuple(out), (input,), lambda: frexp(input))
@@ -350,7 +350,7 @@ _ldexp = _binary(LDEXP, "ldexp")
 def ldexp(input: Tensor, other: Tensor, *, out=None) -> Tensor:
     """input * 2 ** other (LdexpBackward0); integers give the default float dtype."""
     if (isinstance(input, Tensor) and isinstance(other, Tensor) and
-            input._data.dtype.kind == "f" and other._data.dtype.kind == "b"):
+            input._data.dtype.kind in "fV" and other._data.dtype.kind == "b"):
         raise not_implemented("ldexp_cpu_exp", other)
     return _ldexp(input, other, out=out)
 

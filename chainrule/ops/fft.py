@@ -120,7 +120,7 @@ def _promote(x: Tensor, require_complex: bool = False) -> Tensor:
     kind = x._data.dtype.kind
     if kind in "biu":
         x = x.to(get_default_dtype())
-    elif kind == "f" and x._data.dtype.itemsize < 4:
+    elif kind in "fV" and x._data.dtype.itemsize < 4:
         raise RuntimeError(f"Unsupported dtype {'Half' if x._data.dtype.itemsize == 2 else ''}")
     if require_complex and x._data.dtype.kind != "c":
         x = x.to(getattr(_dtypes, _COMPLEX[x._data.dtype.name]))

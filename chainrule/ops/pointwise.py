@@ -132,7 +132,7 @@ SQRT = unary("sqrt", "sqrt", vjp=lambda F, g, out: g / (2 * out), **FLOAT)
 RSQRT = unary("rsqrt", lambda xp, x: 1 / xp.sqrt(x),
               vjp=lambda F, g, out: g * (-0.5 * out * out * out), **FLOAT)
 # complex: 1 / x (NumPy's complex reciprocal of 0 is nan+nanj, torch's inf+nanj)
-RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x) if x.dtype.kind == "f" else 1 / x,
+RECIPROCAL = unary("reciprocal", lambda xp, x: xp.reciprocal(x) if x.dtype.kind in "fV" else 1 / x,
                    ufunc="reciprocal", fast_kinds="f",
                    vjp=lambda F, g, out: g * (-out * out), **FLOAT)
 ABS = unary("abs", "abs", vjp=lambda F, g, x: g * F.sgn(x),
@@ -153,7 +153,7 @@ FLOOR = _rounding("floor")
 CEIL = _rounding("ceil")
 TRUNC = _rounding("trunc")
 # rint: half to even, as torch; an integer tensor rounds to itself
-ROUND = unary("round", lambda xp, x: xp.rint(x) if x.dtype.kind == "f" else x.copy(),
+ROUND = unary("round", lambda xp, x: xp.rint(x) if x.dtype.kind in "fV" else x.copy(),
               vjp=zero_grad, refuse=not_implemented("round_vml_cpu", "bc"))
 
 
@@ -171,7 +171,7 @@ def _sign(xp, x):
     kind = x.dtype.kind
     if kind == "b":
         return x.copy()
-    if kind == "f":
+    if kind in "fV":
         return xp.subtract(x > 0, x < 0, dtype=x.dtype)
     return xp.sign(x)
 

@@ -242,7 +242,7 @@ def bincount(input, weights=None, minlength=0):
     """Counts of each non-negative integer in a 1-D tensor (summed ``weights`` if given)."""
     xp = input.xp
     data = input._data
-    if data.dtype.kind == "f":
+    if data.dtype.kind in "fV":
         raise NotImplementedError(f'"bincount_cpu" not implemented for \'{type_word(input)}\'')
     if data.ndim != 1 or (data.size and data.min() < 0) or data.dtype.kind not in "iu":
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
@@ -264,7 +264,7 @@ def _c_number(v, nan="nan"):
 
 
 def _float_input(input, kernel):
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_word(input)}\'')
 
 

@@ -122,7 +122,7 @@ def stft(input: Tensor, n_fft: int, hop_length: int | None = None,
                           "return_complex=False will raise an error.\nNote: you can still call "
                           "torch.view_as_real on the complex output to recover the old return "
                           "format.", UserWarning, stacklevel=2)
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise error("expected a tensor of floating point or complex values")
     if input.ndim not in (1, 2):
         raise error("expected a 1D or 2D tensor")

@@ -120,7 +120,7 @@ def _check_weights(w: Tensor, what: str, n: int) -> None:
     if what == "fweights" and kind not in "iu":
         raise RuntimeError(f"cov(): expected fweights to have integral dtype but got fweights "
                            f"with {type_name(w._data.dtype)} dtype")
-    if what == "aweights" and kind != "f":
+    if what == "aweights" and kind not in "fV":
         raise RuntimeError(f"cov(): expected aweights to have floating point dtype but got "
                            f"aweights with {type_name(w._data.dtype)} dtype")
     if w.numel() != n:
@@ -249,7 +249,7 @@ def histogramdd(input: Tensor, bins, *, range=None, weight: Tensor | None = None
     if input.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
     data = input._data
-    if data.dtype.kind != "f":
+    if data.dtype.kind not in "fV":
         raise NotImplementedError(f"\"histogramdd\" not implemented for "
                                   f"'{type_name(data.dtype)}'")
     n = data.shape[-1]

@@ -1,10 +1,9 @@
 """Muon: momentum SGD whose update is orthogonalised by a Newton-Schulz iteration, as
 torch.optim.Muon (2-D parameters only).
 
-torch runs the iteration in bfloat16. chainrule has no bfloat16 dtype, so the iteration
-keeps float32 arrays and rounds every intermediate to bfloat16 (round to nearest even), as
-torch's bfloat16 tensors are rounded; the products accumulate in float32 as torch's CPU
-kernels do, so results agree with torch's to the last bfloat16 bit nearly everywhere.
+torch runs the iteration in bfloat16, and so does chainrule (chainrule.bfloat16, which
+needs ml_dtypes): each op computes in float32 and rounds once, products accumulate in
+float32, as torch's CPU kernels do.
 """
 from __future__ import annotations
 
@@ -16,7 +15,6 @@ from .. import _creation as C
 from .. import _dtypes
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
-from ..backend import _NAMESPACES
 from ._ops import lerp_
 from .optimizer import Optimizer, _to_scalar
 
@@ -29,16 +27,11 @@ DEFAULT_C = 2.0315
 DEFAULT_NS_STEPS = 5
 
 
-def _bf16(xp: Any, a: Any) -> Any:
-    """float32 values rounded to the nearest bfloat16 (ties to even), kept as float32."""
-    bits = xp.ascontiguousarray(a, dtype=xp.float32).view(xp.uint32)
-    bits = (bits + (((bits >> 16) & 1) + 0x7FFF)) & 0xFFFF0000
-    return bits.astype(xp.uint32).view(xp.float32)
-
-
 def _zeropower_via_newtonschulz(grad: Tensor, ns_coefficients: tuple[float, float, float],
                                 ns_steps: int, eps: float) -> Tensor:
-    """The orthogonal factor of ``grad`` by ``ns_steps`` quintic Newton-Schulz steps."""
+    """The orthogonal factor of ``grad`` by ``ns_steps`` quintic Newton-Schulz steps, in
+    bfloat16 as torch runs them (float32 with the bfloat16 values when ml_dtypes is
+    missing: each step then rounds as bfloat16 would not, see docs/differences.md)."""
     if ns_steps >= 100:
         raise ValueError("Number of steps must be less than 100 for computational efficiency")
     if len(grad.shape) != 2:
@@ -46,20 +39,20 @@ def _zeropower_via_newtonschulz(grad: Tensor, ns_coefficients: tuple[float, floa
     if len(ns_coefficients) != 3:
         raise ValueError("Coefficients must be a tuple of exactly 3 values")
     a, b, c = ns_coefficients
-    xp = _NAMESPACES[grad._data.__class__]
-    x = _bf16(xp, grad._data)
-    tall = grad.size(0) > grad.size(1)
-    if tall:
-        x = x.T
-    norm = _bf16(xp, xp.sqrt(xp.sum(x * x, dtype=xp.float32)))
-    x = _bf16(xp, x / xp.maximum(norm, _bf16(xp, xp.float32(eps))))
-    for _ in range(ns_steps):
-        gram = _bf16(xp, x @ x.T)
-        gram_update = _bf16(xp, xp.float32(b) * gram + xp.float32(c) * (gram @ gram))
-        x = _bf16(xp, xp.float32(a) * x + gram_update @ x)
-    if tall:
-        x = x.T
-    return Tensor._make(xp.ascontiguousarray(x))
+    from .. import addmm
+    with no_grad():
+        x = grad.bfloat16() if _dtypes.bf16_available() else grad.float()
+        tall = grad.size(0) > grad.size(1)
+        if tall:
+            x = x.T
+        x = x / x.norm().clamp(min=eps)
+        for _ in range(ns_steps):
+            gram = x @ x.T
+            gram_update = addmm(gram, gram, gram, beta=b, alpha=c)  # rounded once, as torch
+            x = addmm(x, gram_update, x, beta=a)
+        if tall:
+            x = x.T
+        return x.float().contiguous()
 
 
 def _adjust_lr(lr: float, adjust_lr_fn: str | None, param_shape: Any) -> float:

@@ -100,7 +100,7 @@ def _tensor_mismatch(actual, expected, matches, rtol, atol):
     a, e, m = actual._data.reshape(-1), expected._data.reshape(-1), matches.reshape(-1)
     total = m.size - int(m.sum())
     extra = f"Mismatched elements: {total} / {m.size} ({total / m.size:.1%})"
-    integral = a.dtype.kind not in "fc"
+    integral = a.dtype.kind not in "fcV"
     if integral:
         a, e = a.astype(np.int64), e.astype(np.int64)
     abs_diff = np.abs(a - e)
@@ -222,7 +222,7 @@ class _TensorPair(_Pair):
     def _compare_values(self, a, e):
         ad, ed = a._data, e._data
         rtol, atol = self.rtol, self.atol
-        if ad.dtype.kind in "fc":
+        if ad.dtype.kind in "fcV":
             matches = np.isclose(ad, ed, rtol=rtol, atol=atol, equal_nan=self.equal_nan)
             matches |= (ad == ed)
         elif rtol == 0 and atol == 0:

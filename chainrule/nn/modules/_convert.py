@@ -111,11 +111,9 @@ half = _floating("half")
 
 
 def bfloat16(self: _M) -> _M:
-    """Cast to bfloat16 where chainrule has it; NumPy has no bfloat16, so this raises."""
+    """Cast floating parameters and buffers to bfloat16 (needs ml_dtypes: the extra
+    ``chainrule[bfloat16]``; without it this raises TypeError naming it)."""
     import chainrule
-    if not hasattr(chainrule, "bfloat16"):
-        raise TypeError("Module.bfloat16(): chainrule has no bfloat16 dtype (NumPy has none); "
-                        "use half() or float()")
     return self._apply(lambda t: t.to(chainrule.bfloat16) if t.is_floating_point() else t)
 
 

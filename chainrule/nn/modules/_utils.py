@@ -11,7 +11,8 @@ from ...utils.hooks import RemovableHandle
 __all__ = ["RemovableHandle", "_IncompatibleKeys", "addindent", "typename"]
 
 _TENSOR_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                 "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                 "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+                 "int16": "ShortTensor",
                  "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor",
                  "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
 

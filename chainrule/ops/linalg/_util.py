@@ -63,7 +63,7 @@ def check_tensor(t, fname: str, arg: str = "A", pos: int = 1):
 def check_float(t, fname: str, what: str = "input"):
     """torch's linalg dtype check: floating point or complex, and not half precision."""
     kind = t._data.dtype.kind
-    if kind not in "fc":
+    if kind not in "fcV":
         raise RuntimeError(f"{fname}: Expected a floating point or complex tensor as {what}. "
                            f"Got {type_word(t)}")
     if t._data.dtype.itemsize < 4:

@@ -34,7 +34,7 @@ def geqrf(input: Tensor, *, out=None):
     if input.ndim < 2:
         raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
     kind = input._data.dtype.kind
-    if kind not in "fc" or input._data.dtype.itemsize < 4:
+    if kind not in "fcV" or input._data.dtype.itemsize < 4:
         raise NotImplementedError(f"\"geqrf_cpu\" not implemented for "
                                   f"'{_type_name(input._data.dtype)}'")
     result = attach(GEQRF, (input,), _geqrf_raw(input.xp, input._data))
@@ -136,7 +136,7 @@ def ormqr(input: Tensor, input2: Tensor, input3: Tensor, left: bool = True,
             raise RuntimeError(f"{fname}: Expected input and {name} to have the same dtype, but "
                                f"input has dtype{_type_name(A._data.dtype)} and {name} has dtype "
                                f"{_type_name(t._data.dtype)}")
-    if A._data.dtype.kind not in "fc" or A._data.dtype.itemsize < 4:
+    if A._data.dtype.kind not in "fcV" or A._data.dtype.itemsize < 4:
         raise NotImplementedError(f"\"ormqr_cpu\" not implemented for "
                                   f"'{_type_name(A._data.dtype)}'")
     result = dispatch(ORMQR, (A, tau, C), {"left": bool(left), "transpose": bool(transpose)})

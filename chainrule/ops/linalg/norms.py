@@ -101,7 +101,7 @@ def _norm_dims(dim, ndim):
 def _check_norm_input(x, fname, dtype=None):
     U.check_tensor(x, fname.split(".")[-1], "input" if "." not in fname else "x")
     kind = x._data.dtype.kind
-    if kind not in "fc":
+    if kind not in "fcV":
         raise RuntimeError(f"{fname}: Expected a floating point or complex tensor as input. "
                            f"Got {U.type_word(x)}")
     if dtype is not None and not (to_dtype(dtype).is_floating_point or
@@ -313,7 +313,7 @@ DIST = op("dist", lambda xp, a, b, p: _vnorm_raw(xp, a - b, p, None, False),
 @expose
 def dist(input, other, p=2):
     """The p-norm of input - other (DistBackward0)."""
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise RuntimeError("norm(): input dtype should be either floating point or complex. "
                            f"Got {U.type_word(input)} instead.")
     U.broadcast_batch(tuple(input.shape), tuple(other.shape))
@@ -424,7 +424,7 @@ def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, ou
     if A.ndim < 2:
         raise RuntimeError("linalg.matrix_rank: The input tensor input must have at least 2 "
                            "dimensions.")
-    if A._data.dtype.kind not in "fc":
+    if A._data.dtype.kind not in "fcV":
         raise RuntimeError("This function doesn't handle types other than float and double")
     if tol is not None:
         atol, rtol = tol, 0.0

@@ -363,7 +363,7 @@ def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=Non
     U.check_real(A, "linalg.pinv")
     U.no_grad_out(out, "linalg_pinv", A)
     U.check_tensor(A, "pinv")
-    if A.ndim < 2 or A._data.dtype.kind not in "fc" or A._data.dtype.itemsize < 4:
+    if A.ndim < 2 or A._data.dtype.kind not in "fcV" or A._data.dtype.itemsize < 4:
         dt = {"float32": "float", "float64": "double"}.get(A._data.dtype.name,
                                                            A._data.dtype.name)
         raise RuntimeError(f"linalg.pinv({U.type_word(A)}{{{list(A.shape)}}}): expected a "

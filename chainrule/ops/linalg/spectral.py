@@ -96,7 +96,7 @@ def _eig_forward(xp, A):
         raise _LinAlgError("linalg.eig: The algorithm failed to converge because the input "
                            "matrix is ill-conditioned or has too many repeated eigenvalues "
                            "(error code: 1).") from None
-    ctype = xp.complex64 if A.dtype.itemsize <= 4 and A.dtype.kind == "f" or \
+    ctype = xp.complex64 if A.dtype.itemsize <= 4 and A.dtype.kind in "fV" or \
         A.dtype == xp.complex64 else xp.complex128
     return w.astype(ctype), v.astype(ctype)
 

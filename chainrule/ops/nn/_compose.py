@@ -51,7 +51,7 @@ def type_word(t: Tensor) -> str:
 def check_float(input: Tensor, kernel: str, complex_ok: bool = False) -> None:
     """torch's NotImplementedError for a kernel that only has floating-point versions."""
     kind = input._data.dtype.kind
-    if kind != "f" and not (complex_ok and kind == "c"):
+    if kind not in "fV" and not (complex_ok and kind == "c"):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_word(input)}\'')
 
 
@@ -179,7 +179,7 @@ VECTOR_NORM = op("_nn_vector_norm", _norm_forward, params=("p", "dim", "keepdim"
 
 
 def _norm_args(input, p, dim, keepdim, name):
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                            f"Got {type_word(input)}")
     dims = (dim,) if isinstance(dim, int) else tuple(dim)

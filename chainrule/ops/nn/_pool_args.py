@@ -97,7 +97,7 @@ def shape_check(input, nd, kernel, stride, dilation, out_shape, pool3d_name=None
 
 
 def float_only(input, name):
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         word = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
                 "uint8": "Byte", "bool": "Bool"}.get(input._data.dtype.name, "")
         raise NotImplementedError(f"\"{name}\" not implemented for '{word}'")
@@ -110,7 +110,7 @@ def recorded(op_, input: Tensor, params: dict, out_data):
     if interceptor.current is not None:
         return dispatch(op_, (input,), params)
     out = Tensor._make(out_data)
-    if input._rg and _tls.grad_enabled and out_data.dtype.kind in "fc":
+    if input._rg and _tls.grad_enabled and out_data.dtype.kind in "fcV":
         record(op_, (input,), params, out_data, (out,), namespace_of(out_data))
     return out
 

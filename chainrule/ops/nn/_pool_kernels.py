@@ -41,7 +41,7 @@ def _grid(xp, values_per_dim):
 
 
 def _lowest(xp, dtype):
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return -xp.inf
     return xp.iinfo(dtype).min
 
@@ -100,7 +100,7 @@ def max_pool(xp, x, kernel, stride, padding, dilation, out_shape):
         if k:
             which += (hit & ~found) * small(k)
         found |= hit
-    if x.dtype.kind == "f" and not found.all():  # NaN windows: torch reports the last NaN
+    if x.dtype.kind in "fV" and not found.all():  # NaN windows: torch reports the last NaN
         for k in range(len(offsets)):
             nan = cols[k] != cols[k]
             if nan.any():
@@ -186,8 +186,8 @@ def avg_pool(xp, x, kernel, stride, padding, ceil_mode, count_include_pad, divis
     xpad = pad_fill(xp, x, _right_pads(spatial, kernel, stride, padding, out_shape))
     total = _sum_windows(xp, xpad, kernel, stride, out_shape, lead)
     div = avg_divisor(xp, spatial, kernel, stride, padding, out_shape, count_include_pad,
-                      divisor_override, x.dtype if x.dtype.kind == "f" else xp.float64)
-    if x.dtype.kind != "f":  # integers: the quotient truncated toward zero, as C++ divides
+                      divisor_override, x.dtype if x.dtype.kind in "fV" else xp.float64)
+    if x.dtype.kind not in "fV":  # integers: the quotient truncated toward zero, as C++ divides
         div = divisor_override or div.astype(total.dtype)
         return (xp.sign(total) * (xp.abs(total) // div)).astype(x.dtype)
     return total / div
@@ -262,7 +262,7 @@ def adaptive_max(xp, x, out_shape):
     best = xp.full(lead + tuple(out_shape), low, dtype=x.dtype)
     index = xp.empty(lead + tuple(out_shape), dtype=xp.int64)
     index[...] = _grid(xp, [g[:, 0] * ps for g, ps in zip(gathers, plane)])
-    floating = x.dtype.kind == "f"
+    floating = x.dtype.kind in "fV"
     for offset in itertools.product(*[range(k) for k in longest]):
         pos = [g[:, j] for g, j in zip(gathers, offset)]
         cand = x

@@ -56,6 +56,6 @@ def dispatch_optional(op_, args: tuple, params: dict):
     if _tls.inference:
         for t in outs:
             t._inference = True
-    if first._rg and _tls.grad_enabled and outs[0]._data.dtype.kind in "fc":
+    if first._rg and _tls.grad_enabled and outs[0]._data.dtype.kind in "fcV":
         record(op_, args, params, None if many else outs[0]._data, outs, xp)
     return outs if many else outs[0]

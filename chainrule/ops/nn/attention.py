@@ -172,7 +172,7 @@ def _use_flash(query, key, value, attn_mask, dropout_p, enable_gqa) -> bool:
     """torch's CPU flash-kernel conditions (sdp_utils_cpp: use_flash_attention_cpp)."""
     if dropout_p > 0 or query.ndim != 4 or key.ndim != 4 or value.ndim != 4:
         return False
-    if query._data.dtype.kind != "f":
+    if query._data.dtype.kind not in "fV":
         return False
     e = query.shape[-1]
     if key.shape[-1] != e or value.shape[-1] != e:
@@ -276,7 +276,7 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
     _validate(query, key, value, attn_mask)
     if query.numel() == 0 or key.numel() == 0 or value.numel() == 0:
         return _empty_attention(query, key, value)
-    if query._data.dtype.kind != "f":
+    if query._data.dtype.kind not in "fV":
         raise RuntimeError(f"expected scalar type Float but found "
                            f"{_WORDS.get(query.dtype.name, query.dtype.name)}")
     mask = attn_mask

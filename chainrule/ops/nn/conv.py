@@ -426,7 +426,7 @@ def unfold(input: Tensor, kernel_size, dilation=1, padding=0, stride=1) -> Tenso
     if input.ndim > 4 or any(s == 0 for s in shape[1 if batched else 0:]):
         raise RuntimeError(f"Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
                            f"and other non-zero dimensions for input, but got: {list(shape)}")
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise NotImplementedError(f"\"im2col_out_cpu\" not implemented for "
                                   f"'{scalar_word(input)}'")
     blocks = [K.out_size(n, k, s, p, p, d) for n, k, s, p, d in
@@ -468,7 +468,7 @@ def fold(input: Tensor, output_size, kernel_size, dilation=1, padding=0, stride=
                            f"dimension {2 if batched else 1} to match the calculated number of "
                            f"sliding blocks {blocks[0]} * {blocks[1]} = {blocks[0] * blocks[1]}, "
                            f"but got input.size({2 if batched else 1})={length}.")
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise NotImplementedError(f"\"col2im_out_cpu\" not implemented for "
                                   f"'{scalar_word(input)}'")
     return col2im(input, size, kernel, dil, pad, st)

@@ -110,7 +110,7 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     the upper triangle (PdistBackward0)."""
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError("pdist only supports floating-point dtypes")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
@@ -233,7 +233,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
     for t, name in ((x1, "X1"), (x2, "X2")):
-        if t._data.dtype.kind != "f":
+        if t._data.dtype.kind not in "fV":
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{_WORDS.get(t.dtype.name, t.dtype.name)}")
     if p < 0:
@@ -277,7 +277,7 @@ def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6,
     dim = max(x1.ndim, x2.ndim) - 1
     from .. import OPS
     diff = _scalar_add(x1 - x2, eps)
-    if diff._data.dtype.kind not in "fc":
+    if diff._data.dtype.kind not in "fcV":
         raise RuntimeError(f"norm(): input dtype should be either floating point or complex. "
                            f"Got {_WORDS.get(diff.dtype.name, diff.dtype.name)} instead.")
     dims = (dim,) if diff.ndim else ()

@@ -30,7 +30,7 @@ def _noise(input: Tensor, p: float, feature: bool, alpha: bool):
         shape = data.shape[:2] + (1,) * (data.ndim - 2)
     else:
         shape = data.shape
-    if data.dtype.kind not in "fc":
+    if data.dtype.kind not in "fcV":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{type_word(input)}")
     keep = (numpy_generator(None).random(shape, dtype=xp.float64) < 1 - p).astype(data.dtype)

@@ -156,7 +156,7 @@ def _check(input, grid, interpolation_mode):
                                "being empty")
     if nd == 3 and interpolation_mode == 2:
         raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
-    if di.kind != "f":
+    if di.kind not in "fV":
         raise RuntimeError("grid_sampler(): expected input and grid to have a floating point "
                            "dtype")
 
@@ -250,7 +250,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
-    if theta._data.dtype.kind != "f":
+    if theta._data.dtype.kind not in "fV":
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
     given, size = size, list(size)
     shape = tuple(theta.shape)

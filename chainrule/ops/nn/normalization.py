@@ -43,7 +43,7 @@ def _word(t: Tensor) -> str:
 
 
 def _check_float(input: Tensor, kernel: str) -> None:
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_word(input)}\'')
 
 

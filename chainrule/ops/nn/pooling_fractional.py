@@ -55,7 +55,7 @@ def _fractional(xp, x, kernel, output_size, samples):
     flat2 = flat.reshape(rows, -1)
     out_shape = lead + tuple(output_size)
     best = index = None
-    floating = x.dtype.kind == "f"
+    floating = x.dtype.kind in "fV"
     for offset in itertools.product(*[range(k) for k in kernel]):
         pos = None
         for i in range(nd):

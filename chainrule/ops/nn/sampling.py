@@ -324,7 +324,7 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
         output_size = [int(input.shape[i + 2] * scale_factors[i]) for i in range(dim)]
     _check_sizes(input, output_size)
     kind = input._data.dtype.kind
-    if kind not in "fc" and not (kind == "u" and input._data.dtype.itemsize == 1 and
+    if kind not in "fcV" and not (kind == "u" and input._data.dtype.itemsize == 1 and
                                  mode in ("nearest", "nearest-exact")):
         name = {"nearest": f"upsample_nearest{dim}d", "nearest-exact":
                 f"_upsample_nearest_exact{dim}d"}.get(mode, f"upsample_{mode}{dim}d")

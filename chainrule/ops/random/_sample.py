@@ -74,7 +74,7 @@ def not_implemented(kernel: str, dtype) -> NotImplementedError:
 def require_float(kernel: str, dtype, complex_ok: bool = True) -> None:
     """torch's dtype dispatch of a sampler: floating (and complex) dtypes only."""
     kind = dtype.np.kind
-    if kind == "f" or (complex_ok and kind == "c"):
+    if kind in "fV" or (complex_ok and kind == "c"):
         return
     raise not_implemented(kernel, dtype)
 

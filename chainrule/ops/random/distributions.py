@@ -125,7 +125,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     probs = input._data
     if probs.ndim not in (1, 2):
         raise RuntimeError("prob_dist must be 1 or 2 dim")
-    if probs.dtype.kind != "f":
+    if probs.dtype.kind not in "fV":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{scalar_type_name(input.dtype)}")
     if num_samples <= 0:

@@ -212,10 +212,10 @@ def dirichlet_rsample(concentration: Tensor, generator=None) -> Tensor:
 @expose(method=False)
 def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
     """Binomial samples: ``count`` trials of success probability ``prob`` (broadcast)."""
-    if count.dtype.np.kind != "f":
+    if count.dtype.np.kind not in "fV":
         raise ValueError(f"binomial only supports floating-point dtypes for count, got: "
                          f"{scalar_type_name(count.dtype)}")
-    if prob.dtype.np.kind != "f":
+    if prob.dtype.np.kind not in "fV":
         raise ValueError(f"binomial only supports floating-point dtypes for prob, got: "
                          f"{scalar_type_name(prob.dtype)}")
     K.broadcast_shape(count.shape, prob.shape)

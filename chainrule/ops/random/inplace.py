@@ -69,7 +69,7 @@ def _dtype(t: Tensor):
 
 def _continuous(t: Tensor, what: str) -> None:
     d = _dtype(t)
-    if d.np.kind != "f":
+    if d.np.kind not in "fV":
         name = scalar_type_name(d) if what == "Exponential" else _CAUCHY_NAMES.get(d.name,
                                                                                  d.name)
         raise RuntimeError(f"{what} distribution is a continuous probability distribution. "

@@ -82,7 +82,7 @@ def type_word(t) -> str:
 
 
 def is_float(t) -> bool:
-    return t._data.dtype.kind in "fc"
+    return t._data.dtype.kind in "fcV"
 
 
 def integral_to_long(input, dtype):
@@ -97,7 +97,7 @@ def integral_to_long(input, dtype):
 
 def float_of(input):
     """The dtype a float op computes in: the input's if floating, else the default."""
-    if input._data.dtype.kind in "fc":
+    if input._data.dtype.kind in "fcV":
         return _BY_NP[input._data.dtype]
     return get_default_dtype()
 
@@ -301,7 +301,7 @@ def attach(not_implemented, inputs, result):
     ``not_implemented``'s node when any of ``inputs`` requires grad."""
     needing = tuple(t for t in inputs if isinstance(t, Tensor) and t._rg)
     multi = isinstance(result, tuple)
-    floating = (result[0] if multi else result).dtype.kind in "fc"
+    floating = (result[0] if multi else result).dtype.kind in "fcV"
     if needing and _tls.grad_enabled and floating:
         return dispatch(not_implemented.op(len(needing)), needing, {"result": result})
     return tuple(wrap(r) for r in result) if multi else wrap(result)

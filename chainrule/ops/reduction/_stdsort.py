@@ -211,7 +211,7 @@ def rows_with_ties(xp, rows, order):
         return xp.zeros(rows.shape[0], dtype=bool)
     ordered = xp.take_along_axis(rows, order, axis=1)
     same = ordered[:, 1:] == ordered[:, :-1]
-    if rows.dtype.kind in "fc":
+    if rows.dtype.kind in "fcV":
         nan = xp.isnan(ordered)
         same |= nan[:, 1:] & nan[:, :-1]
     return same.any(axis=1)

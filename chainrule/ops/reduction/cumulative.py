@@ -120,7 +120,7 @@ def _cumulative(name, plain, cast, input, dim, dtype, out):
     d = one_dim(dim, input.ndim)
     if target.np == input._data.dtype:
         result = dispatch(plain, (input,), {"dim": d})
-    elif input._data.dtype.kind in "fc":
+    elif input._data.dtype.kind in "fcV":
         result = dispatch(cast, (input,), {"dim": d, "dtype": target.np})
     else:
         result = dispatch(plain, (input,), {"dim": d, "dtype": target.np})
@@ -160,7 +160,7 @@ def _running_index(xp, x, dim, accumulate):
     (ties move the index on; a NaN takes over and every later NaN moves it on)."""
     values = accumulate(x, axis=dim)
     hit = x == values
-    if x.dtype.kind in "fc":
+    if x.dtype.kind in "fcV":
         hit |= xp.isnan(x)
     shape = [1] * x.ndim
     shape[dim] = x.shape[dim]
@@ -222,7 +222,7 @@ LOGCUMSUMEXP = op("logcumsumexp",
 @expose
 def logcumsumexp(input, dim, *, out=None):
     """log(cumsum(exp(x))) along ``dim``, computed stably (LogcumsumexpBackward0)."""
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
                                   f"'{type_word(input)}'")
     if input._data.dtype.kind == "c":  # torch has it; chainrule not yet (docs/differences.md)

@@ -204,14 +204,14 @@ def argmin(input, dim=None, keepdim=False, *, out=None):
 # ---------------------------------------------------------------------------- medians
 def _median_all(xp, x, ignore_nan):
     flat = x.reshape(-1)
-    if x.dtype.kind in "fc":
+    if x.dtype.kind in "fcV":
         nan = xp.isnan(flat)
         if ignore_nan:
             flat = flat[~nan]
         elif nan.any():
             return xp.asarray(xp.nan, dtype=x.dtype)
     if flat.size == 0:
-        return xp.asarray(xp.nan if x.dtype.kind in "fc" else 0, dtype=x.dtype)
+        return xp.asarray(xp.nan if x.dtype.kind in "fcV" else 0, dtype=x.dtype)
     return xp.sort(flat)[(flat.size - 1) // 2]
 
 
@@ -228,7 +228,7 @@ def _median_index(xp, x, dim, ignore_nan):
     so the lowest index among equal values; the first NaN when NaN is not ignored."""
     order = xp.argsort(x, axis=dim, kind="stable")
     n = x.shape[dim]
-    if x.dtype.kind not in "fc":
+    if x.dtype.kind not in "fcV":
         pos = xp.full(x.shape[:dim] + (1,) + x.shape[dim + 1:], (n - 1) // 2, dtype="int64")
         return xp.take_along_axis(order, pos, axis=dim)
     nan = xp.isnan(x)
@@ -291,7 +291,7 @@ def _mode_index(xp, x, dim):
     order = xp.argsort(rows, axis=-1, kind="stable")
     index = order[:, 0].copy()
     replay = rows_with_ties(xp, rows, order)
-    if rows.dtype.kind in "fc":
+    if rows.dtype.kind in "fcV":
         replay |= xp.isnan(rows).any(axis=-1)
     for r in xp.nonzero(replay)[0]:
         index[r] = torch_mode_row(rows[r].tolist())
@@ -375,7 +375,7 @@ def _kth_index(xp, x, k, dim):
     index = order[:, k].copy()
     kth = rows[xp.arange(rows.shape[0]), index]
     same = rows == kth[:, None]
-    if rows.dtype.kind in "fc":
+    if rows.dtype.kind in "fcV":
         same |= xp.isnan(rows) & xp.isnan(kth)[:, None]
     for r in xp.nonzero(same.sum(axis=-1) > 1)[0]:
         index[r] = _quickselect_index(rows[r].tolist(), k)

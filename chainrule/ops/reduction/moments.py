@@ -17,7 +17,7 @@ def _var_forward(xp, x, dim, correction, keepdim):
     """Mean-centred sum of squares over ``dim``, divided by max(N - correction, 0) (0/0 gives
     NaN, as torch). Half precision accumulates in float32."""
     kind = x.dtype
-    work = x.astype("float32") if x.dtype.itemsize == 2 and x.dtype.kind == "f" else x
+    work = x.astype("float32") if x.dtype.itemsize == 2 and x.dtype.kind in "fV" else x
     n = numel([x.shape[d] for d in dim])
     if n:
         centre = xp.add.reduce(work, axis=dim, keepdims=True) / n
@@ -104,7 +104,7 @@ def _args(name, input, dim, unbiased, correction, keepdim):
     if unbiased is not None and correction is not None:
         raise TypeError(f"{name}() received an invalid combination of arguments - got both "
                         "'unbiased' and 'correction'; give one of them")
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         who = name if name.endswith("_mean") else "std and var"
         raise RuntimeError(f"{who} only support floating point and complex dtypes")
     if correction is None:

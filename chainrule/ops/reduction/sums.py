@@ -26,7 +26,7 @@ _CAST = {"broadcasts": True}  # the registry casts the gradient back to the inpu
 
 
 def _sum_forward(xp, x, dim=None, keepdim=False, dtype=None):
-    if dtype is None and x.dtype.itemsize == 2 and x.dtype.kind == "f":
+    if dtype is None and x.dtype.itemsize == 2 and x.dtype.kind in "fV":
         return xp.add.reduce(x, axis=dim, keepdims=keepdim, dtype="float32").astype(x.dtype)
     return xp.add.reduce(x, axis=dim, keepdims=keepdim, dtype=dtype)
 
@@ -50,12 +50,12 @@ def _mean(xp, x, dim, keepdim):
     """Sum, then divide by the count, without NumPy's warnings for empty slices. NumPy's
     ``mean`` costs a Python-level wrapper on every call; half precision accumulates in
     float32 as torch does."""
-    half = x.dtype.itemsize == 2 and x.dtype.kind == "f"
+    half = x.dtype.itemsize == 2 and x.dtype.kind in "fV"
     total = xp.add.reduce(x, axis=dim, keepdims=keepdim, dtype="float32" if half else None)
     count = x.size if dim is None else numel([x.shape[d] for d in dim])
     if count == 0:
         return xp.full(xp.shape(total), xp.nan, dtype=x.dtype)
-    if x.dtype.kind == "f":
+    if x.dtype.kind in "fV":
         return xp.true_divide(total, count, dtype=total.dtype).astype(x.dtype, copy=False)
     return xp.asarray(total / count, dtype=x.dtype)
 
@@ -93,13 +93,13 @@ def _reduce(input, dim, keepdim, dtype, ops, target):
     if dim is None:
         if same:
             return dispatch(all_op, (input,))
-        if input._data.dtype.kind in "fc":
+        if input._data.dtype.kind in "fcV":
             return dispatch(all_cast, (input,), {"dtype": np_target})
         return dispatch(all_op, (input,), {"dtype": np_target})
     params = {"dim": dims_arg(dim, input.ndim), "keepdim": keepdim}
     if not same:
         params["dtype"] = np_target
-        if input._data.dtype.kind in "fc":
+        if input._data.dtype.kind in "fcV":
             return dispatch(dim_cast, (input,), params)
     return dispatch(dim_op, (input,), params)
 
@@ -121,7 +121,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001 
     >>> torch.tensor([[1, 2], [3, 4]], dtype=torch.uint8).sum(0)
     tensor([4, 6])
     """
-    if dtype is None and input._data.dtype.kind in "fc" and out is None:  # the hot path
+    if dtype is None and input._data.dtype.kind in "fcV" and out is None:  # the hot path
         if dim is None:
             if keepdim:
                 dim = ()
@@ -139,7 +139,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):  # noqa: A001 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean of all elements (MeanBackward0) or over ``dim`` (MeanBackward1)."""
     if dtype is None:
-        if input._data.dtype.kind not in "fc":
+        if input._data.dtype.kind not in "fcV":
             raise RuntimeError("mean(): could not infer output dtype. Input dtype must be "
                                "either a floating point or complex dtype. Got: "
                                f"{type_word(input)}")
@@ -241,7 +241,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     target = integral_to_long(input, dtype)
     np_target = target.np
     same = np_target == input._data.dtype
-    fl = input._data.dtype.kind in "fc"
+    fl = input._data.dtype.kind in "fcV"
     if dim is None:
         if same:
             result = dispatch(PROD, (input,))
@@ -259,7 +259,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 # ---------------------------------------------------------------------------- nan-aware
 def _nansum_forward(xp, x, dim=None, keepdim=False, dtype=None):
-    if x.dtype.kind in "fc":
+    if x.dtype.kind in "fcV":
         x = xp.where(xp.isnan(x), 0, x)
     return _sum_forward(xp, x, dim, keepdim, dtype)
 
@@ -287,14 +287,14 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     same = target.np == input._data.dtype
     if not same:
         params["dtype"] = target.np
-    cast = not same and input._data.dtype.kind in "fc"
+    cast = not same and input._data.dtype.kind in "fcV"
     return _finish("nansum", dispatch(NANSUM_CAST if cast else NANSUM, (input,), params), out)
 
 
 @expose
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean of the non-NaN elements: nansum divided by their count (as torch composes it)."""
-    if input._data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fcV":
         raise RuntimeError("nanmean(): expected input to have floating point or complex dtype "
                            f"but got {type_word(input)}")
     from ..pointwise import isnan, logical_not

@@ -167,7 +167,7 @@ def fill_scalar(xp, value, dtype):
             bad = bad or not lo <= v <= int(info.max)
             if not bad:
                 return xp.asarray(v).astype(dtype)
-    elif kind == "f":
+    elif kind in "fV":
         big = float(xp.finfo(dtype).max)
         bad = bad or (abs(value) > big and abs(value) != float("inf"))
     if bad:

@@ -40,7 +40,7 @@ def add_rows(xp, out, index, values) -> None:
         column = (slice(None),) + (0,) * (out.ndim - 1)
         xp.add.at(out[column], index, values.reshape(n))
         return
-    if (n * width >= _CSR_MIN and out.dtype.kind in "fc" and out.dtype.itemsize >= 4 and
+    if (n * width >= _CSR_MIN and out.dtype.kind in "fcV" and out.dtype.itemsize >= 4 and
             xp.__name__ == "numpy"):
         sparse = _scipy_sparse()
         if sparse:
@@ -122,7 +122,7 @@ def identity(xp, reduce, dtype):
         return 1
     if dtype.kind == "b":
         return reduce == "amin"
-    if dtype.kind == "f":
+    if dtype.kind in "fV":
         return -xp.inf if reduce == "amax" else xp.inf
     info = xp.iinfo(dtype)
     return info.min if reduce == "amax" else info.max

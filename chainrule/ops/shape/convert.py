@@ -60,7 +60,7 @@ Tensor.type_as = lambda self, other: to_dtype_op(self, other.dtype)
 for _name, _dt in (("float", _dt_mod.float32), ("double", _dt_mod.float64),
                    ("half", _dt_mod.float16), ("long", _dt_mod.int64), ("int", _dt_mod.int32),
                    ("short", _dt_mod.int16), ("char", _dt_mod.int8), ("byte", _dt_mod.uint8),
-                   ("bool", _dt_mod.bool_)):
+                   ("bool", _dt_mod.bool_), ("bfloat16", _dt_mod.bfloat16)):
     setattr(Tensor, _name, _conv(_name, _dt))
 
 

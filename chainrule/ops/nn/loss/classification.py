@@ -96,7 +96,7 @@ def _target_dtype(target):
 def _nll_params(input, target, weight, reduction, ignore_index, op_name, kernel):
     """Check target values and weight as torch does; (params for the op)."""
     check_no_grad(op_name, "weight", weight)
-    if input._data.dtype.kind not in "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{type_word(input)}\'')
     if weight is not None and weight.dtype is not input.dtype:
         raise RuntimeError(f"expected scalar type {type_word(input)} but found "
@@ -259,7 +259,7 @@ def _log_softmax(input, dim):
 
 def _cross_entropy(input, target, weight, reduction, ignore_index, label_smoothing):
     if input.shape == target.shape:
-        if target._data.dtype.kind != "f":
+        if target._data.dtype.kind not in "fV":
             raise RuntimeError(f"Expected floating point type for target with class "
                                f"probabilities, got {type_word(target)}")
         if ignore_index >= 0:
@@ -437,7 +437,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     check_no_grad("binary_cross_entropy", "weight", weight)
     if target.dtype is not input.dtype:
         raise RuntimeError(f"Found dtype {type_word(target)} but expected {type_word(input)}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"binary_cross_entropy" not implemented for '
                                   f"'{type_word(input)}'")
     x = input._data
@@ -509,7 +509,7 @@ def _torch_bce_with_logits(input: Tensor, target: Tensor, weight: Tensor | None 
     sigmoid and binary cross entropy in one stable step (log_sigmoid of the logits)."""
     check_no_grad("binary_cross_entropy_with_logits", "weight", weight)
     check_no_grad("binary_cross_entropy_with_logits", "pos_weight", pos_weight)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"log_sigmoid_cpu" not implemented for '
                                   f"'{type_word(input)}'")
     if pos_weight is not None:

@@ -172,7 +172,7 @@ def _ctc_core(log_probs, targets, input_lengths, target_lengths, blank, zero_inf
     """torch's _ctc_loss on (T, N, C) log-probabilities: the per-item negative log
     likelihoods (CtcLossBackward0)."""
     xp = log_probs.xp
-    if log_probs._data.dtype.kind != "f":
+    if log_probs._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"ctc_loss_cpu" not implemented for '
                                   f"'{type_word(log_probs)}'")
     if targets.ndim not in (1, 2):

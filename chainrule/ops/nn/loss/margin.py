@@ -152,7 +152,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     """log(1 + exp(-target * input)) (SoftMarginLossBackward0)."""
     red = enum_of(reduction, size_average, reduce)
     check_no_grad("soft_margin_loss", "target", target)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{type_word(input)}")
     from ...shape.combine import broadcast_shapes
@@ -287,7 +287,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     if weight is not None and weight.dtype is not input.dtype:
         raise RuntimeError(f"expected scalar type {type_word(input)} but found "
                            f"{type_word(weight)}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"multi_margin_loss_cpu_kernel" not implemented for '
                                   f"'{type_word(input)}'")
     t = target._data
@@ -366,7 +366,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of "
                            f"size: {list(input.shape)}")
     _long_target(target)
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         raise NotImplementedError(f'"multilabel_margin_loss_forward_out_frame" not '
                                   f"implemented for '{type_word(input)}'")
     t = target._data

@@ -92,7 +92,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
             reduction = "mean"
         else:
             raise ValueError(f"{reduction} is not a valid value for reduction")
-    if x._data.dtype.kind not in "fc" and t._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fcV" and t._data.dtype.kind not in "fcV":
         raise NotImplementedError(f'"mse_cpu" not implemented for \'{_type_word(x)}\'')
     return dispatch(MSE_LOSS, (x, t), {"reduction": reduction})
 

@@ -124,7 +124,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None
         return apply_reduction((x - t).abs(), red)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    if x._data.dtype.kind not in "fc" and t._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fcV" and t._data.dtype.kind not in "fcV":
         raise NotImplementedError(f'"smooth_l1_cpu" not implemented for \'{type_word(x)}\'')
     return dispatch(SMOOTH_L1, (x, t), {"reduction": red, "beta": beta})
 
@@ -181,7 +181,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
         red = 0
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    if x._data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fcV":
         raise NotImplementedError(f'"huber_cpu" not implemented for \'{type_word(x)}\'')
     loss = dispatch(HUBER, (x, t), {"reduction": red, "delta": delta})
     return loss if weight is None else _weighted(loss, weight, input, reduction, False)
@@ -266,7 +266,7 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False,
 def _kl(input, target, reduction, log_target):
     if input._data.dtype.kind == "c" or target._data.dtype.kind == "c":
         raise RuntimeError("kl_div: Complex inputs not supported.")
-    if input._data.dtype.kind not in "f" or target._data.dtype.kind not in "f":
+    if input._data.dtype.kind not in "fV" or target._data.dtype.kind not in "fV":
         raise RuntimeError("kl_div: Integral inputs not supported.")
     from .._compose import _nn_xlogy
     if log_target:
