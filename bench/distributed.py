@@ -71,10 +71,11 @@ def _worker(numel: int, repeats: int, calls: int) -> None:
         results[label] = {name: (statistics.median(t), min(t)) for name, t in times.items()}
     if raw_comm.Get_rank() == 0:
         import platform
+        library = MPI.Get_library_version().replace("\0", "").splitlines()[0].strip()
         lines = [BEGIN, "## All-reduce: chainrule.distributed vs raw mpi4py", "",
                  f"`python bench/distributed.py`: {size} ranks on one machine "
                  f"({platform.machine()}, {os.cpu_count()} CPUs, shared), "
-                 f"{MPI.Get_library_version().splitlines()[0].strip()}, mpi4py; "
+                 f"{library}, mpi4py; "
                  f"medians of {repeats} interleaved repeats (each the slowest rank's time); "
                  f"date {time.strftime('%Y-%m-%d')}.", "",
                  "| tensor | variant | median | min | throughput vs raw Allreduce (median, min) |",
