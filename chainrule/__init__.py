@@ -50,7 +50,6 @@ from .storage import TypedStorage, UntypedStorage, is_storage  # noqa: E402
 from . import random  # noqa: E402
 from . import special  # noqa: E402
 from . import multiprocessing  # noqa: E402 - tensors cross processes via shared memory
-from . import distributed  # noqa: E402 - torch.distributed on MPI; imports no mpi4py
 from ._misc import (e, empty_permuted, has_lapack, has_mkl, has_openmp,  # noqa: E402
                     has_spectral, inf, is_distributed, is_inference, is_same_size, is_signed,
                     nan, newaxis, pi, set_flush_denormal)
@@ -151,7 +150,7 @@ from .amp import (  # noqa: E402
 )
 
 # torch.cpu(.amp); torch.jit and torch.compiler (eager); torch.profiler
-_LAZY_MODULES += ("cpu", "jit", "compiler", "profiler")
+_LAZY_MODULES += ("cpu", "jit", "compiler", "profiler", "distributed")
 
 
 def compile(model=None, *, fullgraph: bool = False, dynamic=None, backend="inductor",

@@ -845,6 +845,7 @@ from . import cpu as cpu
 from . import jit as jit
 from . import compiler as compiler
 from . import profiler as profiler
+from . import distributed as distributed
 
 __all__ = [
     '_dirichlet_grad',
@@ -1378,4 +1379,5 @@ __all__ = [
     'jit',
     'compiler',
     'profiler',
+    'distributed',
 ]
