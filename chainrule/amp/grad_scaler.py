@@ -77,11 +77,11 @@ class GradScaler:
                 if self._scale is None:
                     self._lazy_init()
                 return val * self._scale
-            if isinstance(val, (list, tuple)):
+            if isinstance(val, list):
+                return [apply(v) for v in val]
+            if isinstance(val, tuple):  # a named tuple takes its fields positionally
                 out = [apply(v) for v in val]
-                return type(val)(out) if isinstance(val, tuple) and not hasattr(
-                    val, "_fields") else (type(val)(*out) if isinstance(val, tuple)
-                                          else out)
+                return type(val)(*out) if hasattr(val, "_fields") else type(val)(out)
             if hasattr(val, "__iter__") and not isinstance(val, (str, bytes)):
                 return map(apply, val)
             raise ValueError("outputs must be a Tensor or an iterable of Tensors")
