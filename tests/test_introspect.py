@@ -225,9 +225,13 @@ def test_autograd_grad_skips_rules_for_edges_not_leading_to_inputs():
     np.testing.assert_allclose(c[2], t[2])
 
 
-def test_outer_product_mm_matches_torch_exactly():
+@pytest.mark.parametrize("dtype", ["float32", "float64", "complex64", "int64"])
+@pytest.mark.parametrize("n", [5, 256])
+def test_outer_product_mm_matches_torch_exactly(dtype, n):
     rng = np.random.default_rng(1)
-    a, b = rng.standard_normal((5, 1)).astype(np.float32), rng.standard_normal((1, 4)).astype(
-        np.float32)
+    a = (rng.standard_normal((n, 1)) * 10).astype(dtype)
+    b = (rng.standard_normal((1, n - 1)) * 10).astype(dtype)
+    if dtype.startswith("complex"):
+        a, b = a + 1j * a[::-1], b - 2j * b
     ours = chainrule.mm(chainrule.tensor(a), chainrule.tensor(b)).numpy()
     assert np.array_equal(ours, torch.mm(torch.tensor(a), torch.tensor(b)).numpy())

@@ -8,9 +8,13 @@ from .._registry import dispatch, expose, op
 
 
 def _mm(xp, a, b):
-    # An outer product (inner size 1: mv's backward for the matrix) as a broadcast multiply:
-    # the same single products, about 4x faster than NumPy's matmul with K = 1.
-    if a.shape[1] == 1 and a.ndim == 2 and b.ndim == 2:
+    # An outer product (inner size 1: mv's backward for the matrix): the same single
+    # products as matmul, which NumPy runs ~7x slower with K = 1. BLAS gemm through ``dot``
+    # for float32/64 (~1.8x faster again than a broadcast multiply, 256x256), a broadcast
+    # multiply for integers; complex stays on matmul, whose rounding is torch's.
+    if a.shape[1] == 1 and a.ndim == 2 and b.ndim == 2 and a.dtype.kind != "c":
+        if a.dtype.char in "fd" and b.dtype == a.dtype:
+            return xp.dot(a, b)
         return xp.multiply(a, b)
     return xp.matmul(a, b)
 
