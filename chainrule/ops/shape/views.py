@@ -29,8 +29,15 @@ PERMUTE = op("permute", lambda xp, x, dims: xp.transpose(x, dims),
 EXPAND = op("expand", lambda xp, x, shape: xp.broadcast_to(x, shape),
             vjps=(lambda F, g, x_shape: F.sum_to_shape(g, x_shape),), params=("shape",),
             view=True)
-# (a reshape inserting a size-1 dim never copies; expand_dims's axis handling costs ~3 us)
-UNSQUEEZE = op("unsqueeze", lambda xp, x, dim: x.reshape(x.shape[:dim] + (1,) + x.shape[dim:]),
+def _unsqueeze(xp, x, dim):
+    # A reshape inserting a size-1 dim never copies; expand_dims's axis handling costs ~3 us.
+    # Formulas pass negative dims (-1 appends): count them from the result's end.
+    if dim < 0:
+        dim += x.ndim + 1
+    return x.reshape(x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+UNSQUEEZE = op("unsqueeze", _unsqueeze,
                vjps=(lambda F, g, dim: F.squeeze(g, dim),), params=("dim",), view=True)
 SQUEEZE = op("squeeze", lambda xp, x, dims: xp.squeeze(x, dims),
              vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("dims",), view=True)
