@@ -235,3 +235,15 @@ def test_outer_product_mm_matches_torch_exactly(dtype, n):
         a, b = a + 1j * a[::-1], b - 2j * b
     ours = chainrule.mm(chainrule.tensor(a), chainrule.tensor(b)).numpy()
     assert np.array_equal(ours, torch.mm(torch.tensor(a), torch.tensor(b)).numpy())
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.std(), lambda x: x.var(), lambda x: x.var(unbiased=False),
+    lambda x: x.std(correction=0), lambda x: x.std(0), lambda x: x.var(1, keepdim=True),
+    lambda x: x.var(0, correction=2)])
+def test_std_var_over_all_elements_save_dim_none(call):
+    names = ("_saved_dim", "_saved_correction", "_saved_keepdim")
+    t, c = _both(lambda m: call(m.ones(3, 4, dtype=m.float64, requires_grad=True)).grad_fn)
+    assert c.name() == t.name()
+    for a in names:
+        assert getattr(c, a) == getattr(t, a), a

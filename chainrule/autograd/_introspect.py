@@ -18,7 +18,7 @@ from .graph import SAVED_FREED_MSG
 # Entry kinds: a saved input tensor (key: input index), a saved output (output index), a
 # parameter (our name), an input's sizes / strides / numel (input index), a constant, a
 # function of the node's saved parameters.
-_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN = range(8)
+_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN, _NODE = range(9)
 _INT64_MAX = 9223372036854775807
 
 
@@ -54,6 +54,27 @@ def _mm(a, b):
 
 _REDUCTION = {"none": 0, "mean": 1, "sum": 2}
 
+def _all_dims(node):
+    """A std/var over every element: torch's node saves dim None (and correction None for
+    the default correction); ours keeps the normalised dims, so a full reduction reads as
+    torch's no-dim call (an explicit all-dims call, e.g. a 1-d
+    ``x.var(0)``, reads None too: our node cannot tell the two apart)."""
+    dim = _param(node, "dim")
+    sizes = _sizes(node, 0)
+    return sizes is not None and tuple(sorted(dim)) == tuple(range(len(sizes)))
+
+
+def _moment_spec(result):
+    spec = {"self": (_IN, 0),
+            "dim": (_NODE, lambda n: None if _all_dims(n) else _param(n, "dim")),
+            "correction": (_NODE, lambda n: None if _all_dims(n) and _param(n, "correction") == 1
+                           else _param(n, "correction")),
+            "keepdim": (_PARAM, "keepdim")}
+    if result:
+        spec["result"] = (_OUT, 0)
+    return spec
+
+
 # grad_fn name -> {torch name: (kind, key)}: the ops whose torch names the defaults miss.
 _SPECS = {
     "MmBackward0": _mm("self", "mat2"),
@@ -78,6 +99,8 @@ _SPECS = {
     "WhereBackward0": {"condition": (_PARAM, "cond")},
     "MseLossBackward0": {"self": (_IN, 0), "target": (_IN, 1),
                          "reduction": (_FN, lambda p: _REDUCTION.get(p("reduction")))},
+    "StdBackward0": _moment_spec(True),
+    "VarBackward0": _moment_spec(False),
     "GatherBackward0": {"dim": (_PARAM, "dim"), "index": (_PARAM, "index"),
                         "sparse_grad": (_CONST, False)},
 }
@@ -214,6 +237,8 @@ def saved_value(node, name: str):
         return None if t is None else t.stride()
     if kind == _CONST:
         return key
+    if kind == _NODE:
+        return key(node)
     value = key(lambda p: _param(node, p))
     return _as_tensor(node, value) if isinstance(value, node._F.xp.ndarray) else value
 
