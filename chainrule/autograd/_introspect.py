@@ -189,7 +189,11 @@ def _param(node, name):
         return node.op.defaults.get(name)
     if saved is _FREED:
         raise RuntimeError(SAVED_FREED_MSG)
-    return saved.raw[slot] if saved.__class__ is not tuple else saved[slot]
+    if saved.__class__ is tuple:
+        return saved[slot]
+    if slot in saved.slots:  # a parameter array hooked through _raw_saved_<name>
+        return _tensor_in_slot(node, slot)._data
+    return saved.raw[slot]
 
 
 def _sizes(node, index):
@@ -243,18 +247,33 @@ def saved_value(node, name: str):
     return _as_tensor(node, value) if isinstance(value, node._F.xp.ndarray) else value
 
 
+# torch names of the saved tensors our ops keep as raw parameters (index arrays, a mask)
+_TENSOR_PARAMS = {"index", "indices", "condition", "mask"}
+
+
+def _is_tensor(name, kind) -> bool:
+    # a derived entry is a tensor only as max/min's indices (select's index is an int)
+    return kind in (_IN, _OUT) or (kind == _PARAM and name in _TENSOR_PARAMS) or (
+        kind == _FN and name == "indices")
+
+
 def raw_saved(node, name: str):
     """``node._raw_saved_<name>``: a SavedTensor (tensor entries only)."""
     kind, key = saved_spec(node)[name]
-    if kind not in (_IN, _OUT):
+    if not _is_tensor(name, kind):
         raise AttributeError(f"'{type(node).__name__}' object has no attribute '_raw_saved_{name}'")
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
+    from ..ops._node import _PARAM as S_PARAM
+    if kind == _FN:  # derived from a parameter (max's indices): unpacked, not hookable
+        return SavedTensor(node, None, name)
+    if kind == _PARAM:
+        return SavedTensor(node, _slot(node, S_PARAM, key), name)
     return SavedTensor(node, _slot(node, S_IN if kind == _IN else S_OUT, key))
 
 
 def tensor_names(node) -> list:
-    return [n for n, (kind, _) in saved_spec(node).items() if kind in (_IN, _OUT)]
+    return [n for n, (kind, _) in saved_spec(node).items() if _is_tensor(n, kind)]
 
 
 def _identity(t):
@@ -264,13 +283,20 @@ def _identity(t):
 class SavedTensor:
     """One saved tensor of a node (torch's ``torch._C._autograd.SavedTensor``)."""
 
-    __slots__ = ("_node", "_slot")
+    __slots__ = ("_node", "_slot", "_param")
 
-    def __init__(self, node, slot):
-        self._node, self._slot = node, slot
+    def __init__(self, node, slot, param=None):
+        # param: the torch name, for a tensor our op keeps as a raw parameter
+        self._node, self._slot, self._param = node, slot, param
 
     def unpack(self):
         """The saved tensor (through its unpack hook, if one is set)."""
+        if self._param is not None:
+            saved = self._node._saved
+            if self._slot is not None and saved.__class__ is not tuple \
+                    and getattr(saved, "slots", {}).get(self._slot) is not None:
+                return _tensor_in_slot(self._node, self._slot)
+            return saved_value(self._node, self._param)
         return None if self._slot is None else _tensor_in_slot(self._node, self._slot)
 
     def register_hooks(self, pack_hook, unpack_hook) -> None:
@@ -284,7 +310,11 @@ class SavedTensor:
         from ._saved_hooks import Packed, pack_tensor
         if node._saved is _FREED:
             raise RuntimeError(SAVED_FREED_MSG)
-        if slot is None or (not isinstance(node._saved, Packed) and not any(
+        param = self._param is not None
+        if slot is None and param:
+            raise RuntimeError("register_hooks on this saved tensor is not supported: our node "
+                               "derives it from another saved value")
+        if slot is None or (not param and not isinstance(node._saved, Packed) and not any(
                 node._versions[i + 2] == slot for i in range(0, len(node._versions), 4))):
             raise RuntimeError("Calling register_hooks on a saved tensor with value None is "
                                "forbidden")
@@ -299,6 +329,11 @@ class SavedTensor:
             saved = node._saved = Packed(tuple(raw), slots)
             node._versions = ()
         entry = saved.slots.get(slot)
+        if entry is None and param:  # an index array: packed as a tensor, given back raw
+            raw = list(saved.raw)
+            value, raw[slot] = raw[slot], None
+            saved.raw = tuple(raw)
+            entry = (_as_tensor(node, value), _identity, None)
         if entry is None or entry[1] is not _identity:
             raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have "
                                "already been set. Hint: only one pair of hooks is allowed at "
