@@ -65,7 +65,7 @@ OPS = {
 }
 # torch's saved names our nodes cannot show, because our rule saves something else
 # (listed in docs/differences.md).
-MISSING = {"gather": {"_saved_self"}, "squeeze": {"_saved_dim"}}
+MISSING = {"gather": {"_saved_self"}}
 
 
 def _node(m, name):
@@ -271,3 +271,11 @@ def test_raw_saved_condition_and_indices_unpack():
         return (w._raw_saved_condition.unpack().tolist(), mx._raw_saved_indices.unpack().tolist(),
                 sorted(a for a in dir(w) if a.startswith("_raw_saved_")))
     assert run(chainrule) == run(torch)
+
+
+@pytest.mark.parametrize("shape,dim", [((3, 1, 4), 1), ((1, 2), 0), ((2, 1), 1)])
+def test_squeeze_dim_saves_dim(shape, dim):
+    t, c = _both(lambda m: m.ones(shape, dtype=m.float64, requires_grad=True).squeeze(dim))
+    assert c.grad_fn.name() == t.grad_fn.name() == "SqueezeBackward1"
+    assert c.grad_fn._saved_dim == t.grad_fn._saved_dim
+    assert c.grad_fn._saved_self_sym_sizes == t.grad_fn._saved_self_sym_sizes

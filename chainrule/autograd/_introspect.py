@@ -99,6 +99,10 @@ _SPECS = {
     "WhereBackward0": {"condition": (_PARAM, "cond")},
     "MseLossBackward0": {"self": (_IN, 0), "target": (_IN, 1),
                          "reduction": (_FN, lambda p: _REDUCTION.get(p("reduction")))},
+    # our squeeze(dim) keeps the wrapped dim only when it has size 1: a no-op squeeze reads
+    # None, and a negative dim reads wrapped (torch shows it cast to uint64)
+    "SqueezeBackward1": {"dim": (_FN, lambda p: p("dims")[0] if p("dims") else None),
+                         "self_sym_sizes": (_SIZES, 0)},
     "StdBackward0": _moment_spec(True),
     "VarBackward0": _moment_spec(False),
     "GatherBackward0": {"dim": (_PARAM, "dim"), "index": (_PARAM, "index"),
