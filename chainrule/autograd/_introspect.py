@@ -60,6 +60,8 @@ def _all_dims(node):
     torch's no-dim call (an explicit all-dims call, e.g. a 1-d
     ``x.var(0)``, reads None too: our node cannot tell the two apart)."""
     dim = _param(node, "dim")
+    if _is_freed(node._saved):  # the input went with backward: guess from the dims alone
+        return len(dim) > 1 and tuple(sorted(dim)) == tuple(range(len(dim)))
     sizes = _sizes(node, 0)
     return sizes is not None and tuple(sorted(dim)) == tuple(range(len(sizes)))
 
@@ -151,10 +153,9 @@ def _slot(node, kind, key):
 def _tensor_in_slot(node, slot, wrap_scalars=True):
     """The saved tensor in ``slot``: the input itself, or the output attached to ``node``."""
     from .._tensor import Tensor
-    from ..ops._node import _FREED
     from ._saved_hooks import Packed, unpack_tensor
     saved = node._saved
-    if saved is _FREED:
+    if _is_freed(saved):
         raise RuntimeError(SAVED_FREED_MSG)
     if isinstance(saved, Packed):
         if slot in saved.slots:
@@ -178,6 +179,19 @@ def _tensor_in_slot(node, slot, wrap_scalars=True):
     return _as_tensor(node, value)
 
 
+def _is_freed(saved) -> bool:
+    from ..ops._node import _FREED, Freed
+    return saved is _FREED or saved.__class__ is Freed
+
+
+def _kept(saved, slot):
+    """A released node's non-tensor value (torch keeps those); a freed tensor raises."""
+    kept = getattr(saved, "kept", None)
+    if kept is None or slot not in kept:
+        raise RuntimeError(SAVED_FREED_MSG)
+    return kept[slot]
+
+
 def _as_tensor(node, value):
     """A saved scalar or array as torch shows it: a tensor (a wrapped scalar is 0-d)."""
     from .._tensor import Tensor
@@ -185,14 +199,13 @@ def _as_tensor(node, value):
 
 
 def _param(node, name):
-    from ..ops._node import _FREED
     from ..ops._node import _PARAM as S_PARAM
     saved = node._saved
     slot = _slot(node, S_PARAM, name)
     if slot is None:
         return node.op.defaults.get(name)
-    if saved is _FREED:
-        raise RuntimeError(SAVED_FREED_MSG)
+    if _is_freed(saved):
+        return _kept(saved, slot)
     if saved.__class__ is tuple:
         return saved[slot]
     if slot in saved.slots:  # a parameter array hooked through _raw_saved_<name>
@@ -202,11 +215,12 @@ def _param(node, name):
 
 def _sizes(node, index):
     from .._tensor import Tensor
-    from ..ops._node import _FREED
     from ..ops._node import _SHAPE as S_SHAPE
     slot = _slot(node, S_SHAPE, index)
-    if slot is not None and node._saved is not _FREED:
+    if slot is not None:
         saved = node._saved
+        if _is_freed(saved):
+            return tuple(_kept(saved, slot))
         return tuple(saved.raw[slot] if saved.__class__ is not tuple else saved[slot])
     t = _input(node, index)
     return None if not isinstance(t, Tensor) else tuple(t.shape)
@@ -310,9 +324,8 @@ class SavedTensor:
             raise TypeError("register_hooks(): incompatible function arguments: pack_hook and "
                             "unpack_hook must be callables")
         node, slot = self._node, self._slot
-        from ..ops._node import _FREED
         from ._saved_hooks import Packed, pack_tensor
-        if node._saved is _FREED:
+        if _is_freed(node._saved):
             raise RuntimeError(SAVED_FREED_MSG)
         param = self._param is not None
         if slot is None and param:
