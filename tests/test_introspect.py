@@ -304,3 +304,46 @@ def test_plain_saved_values_outlive_backward(call):
     for raw in ("_saved_indices", "_saved_condition"):  # kept as raw parameters, not freed
         t.pop(raw, None), c.pop(raw, None)
     assert c == t
+
+
+def _custom_fn_node(m):
+    class MyFn(m.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, k):
+            ctx.save_for_backward(x)
+            ctx.k = k
+            return x * k
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.k, None
+
+    x = m.arange(3.0, dtype=m.float64).requires_grad_()
+    return MyFn, x, MyFn.apply(x, 2.0)
+
+
+def test_custom_function_node_attributes_match_torch():
+    def run(m):
+        cls, x, y = _custom_fn_node(m)
+        g = y.grad_fn
+        out = {"name": g.name(), "type": type(g).__name__, "fwd": g._forward_cls is cls,
+               "saved": [t.tolist() for t in g.saved_tensors], "k": g.k,
+               "needs": g.needs_input_grad, "to_save": g.to_save,
+               "nondiff": g.non_differentiable, "dirty": g.dirty_tensors,
+               "metadata": g.metadata, "next": [(type(f).__name__, i)
+                                                for f, i in g.next_functions]}
+        with pytest.raises(AttributeError, match="materialize_grads"):
+            g.materialize_grads
+        with pytest.raises(AttributeError):
+            g.no_such_attribute
+        log = []
+        g.register_prehook(lambda go: log.append("pre"))
+        g.register_hook(lambda gi, go: log.append("post"))
+        y.sum().backward()
+        with pytest.raises(RuntimeError, match="second time"):
+            g.saved_tensors
+        out.update(log=log, k_after=g.k, needs_after=g.needs_input_grad,
+                   names={"saved_tensors", "needs_input_grad", "to_save", "materialize_grads",
+                          "_forward_cls", "metadata", "next_functions", "k"} <= set(dir(g)))
+        return out
+    assert run(chainrule) == run(torch)
