@@ -5,7 +5,7 @@ not keep, a different saved value, a different node): these are open, not accept
 that gets fixed XPASSes (strict) and its entry must go. Most are names the per-op table in
 chainrule/autograd/_introspect.py does not map yet (``_saved_indices`` of pooling/sort, ``src``/
 ``source`` of scatter/index ops, loss ``target``), or values our rule keeps normalised (a
-wrapped ``dim``).
+wrapped ``dim``: torch shows a negative dim as given, cast to uint64).
 """
 
 DIFFERENT = {
@@ -244,8 +244,8 @@ DIFFERENT = {
     "index_two_lists": "saved names: torch only ['_saved_indices'], chainrule only ['_saved_key']",
     "index_two_tensors": "saved names: torch only ['_saved_indices'], chainrule only ['_saved_...",
     "inverse": "saved names: torch only ['_saved_inverse'], chainrule only ['_saved_result']",
-    "kthvalue": "saved names: torch only ['_saved_indices'], chainrule only ['_saved_index']",
-    "kthvalue_ties": "saved names: torch only ['_saved_indices'], chainrule only ['_saved_index']",
+    "kthvalue": "value of _saved_dim (torch shows a negative dim cast to uint64; ours is wrapped)",
+    "kthvalue_ties": "value of _saved_dim (torch shows a negative dim cast to uint64; ours is wrapped)",
     "layer_norm": "saved names: torch only ['_saved_input', '_saved_result1', '_saved_result2'...",
     "ldexp_int_exponent": "value of _saved_result",
     "lerp_tensor": "saved names: torch only ['_saved_end', '_saved_self', '_saved_weight'], ch...",
@@ -295,7 +295,7 @@ DIFFERENT = {
     "max_pool1d_with_indices": "value of _saved_dim",
     "max_pool2d": "saved names: torch only ['_saved_result1'], chainrule only ['_saved_indices']",
     "max_pool3d": "saved names: torch only ['_saved_result1'], chainrule only ['_saved_indices']",
-    "mode": "saved names: torch only ['_saved_indices'], chainrule only ['_saved_index']",
+    "mode": "value of _saved_dim (torch shows a negative dim cast to uint64; ours is wrapped)",
     "msort": "saved names: torch only ['_saved_indices'], chainrule only ['_saved_index', '_sa...",
     "nanquantile": "saved names: torch only ['_saved_dim'], chainrule only []",
     "nanquantile_nans": "saved names: torch only ['_saved_dim'], chainrule only []",

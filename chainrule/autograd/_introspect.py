@@ -92,6 +92,8 @@ _SPECS = {
                       "self_sym_sizes": (_SIZES, 0), "self_sym_numel": (_NUMEL, 0)},
     "MaxBackward0": _MAX_DIM,
     "MinBackward0": _MAX_DIM,
+    "KthvalueBackward0": _MAX_DIM,
+    "ModeBackward0": _MAX_DIM,
     "SelectBackward0": {"dim": (_FN, lambda p: _select_key(p("key"))[0]),
                         "index": (_FN, lambda p: _select_key(p("key"))[1]),
                         "self_sym_sizes": (_SIZES, 0)},
