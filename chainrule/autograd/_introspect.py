@@ -126,11 +126,19 @@ def saved_spec(node) -> dict:
 _CACHE: dict = {}
 
 
+# grad_fn name -> torch's name for a two-input op's second input, where it is not ``other``
+_SECOND = {"PreluKernelBackward0": "weight", "SmoothL1LossBackward0": "target",
+           "HuberLossBackward0": "target", "BinaryCrossEntropyBackward0": "target",
+           "BinaryCrossEntropyWithLogitsBackward0": "target", "ClampMinBackward1": "min",
+           "ClampMaxBackward1": "max", "ScatterReduceBackward0": "src",
+           "IndexReduceBackward0": "source"}
+
+
 def _default_spec(op) -> dict:
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
     from ..ops._node import _PARAM as S_PARAM
-    names = ("self",) if len(op.inputs) == 1 else ("self", "other") \
+    names = ("self",) if len(op.inputs) == 1 else ("self", _SECOND.get(op.grad_fn, "other")) \
         if len(op.inputs) == 2 else op.inputs
     spec = {}
     for kind, key in op.plan((True,) * len(op.inputs)).sources:
