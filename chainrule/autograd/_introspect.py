@@ -133,13 +133,22 @@ _SECOND = {"PreluKernelBackward0": "weight", "SmoothL1LossBackward0": "target",
            "ClampMaxBackward1": "max", "ScatterReduceBackward0": "src",
            "IndexReduceBackward0": "source"}
 
+# grad_fn name -> torch's names for all the inputs, where the defaults miss
+_NAMES = {"GridSampler2DBackward0": ("input", "grid"),
+          "GridSampler3DBackward0": ("input", "grid")}
+# ops whose rule keeps an input's sizes that torch's node does not list (the scatters'
+# source sizes: torch's formula reads them off the gradient)
+_NO_SIZES = {"ScatterBackward0", "ScatterAddBackward0", "SelectScatterBackward0",
+             "SliceScatterBackward0", "DiagonalScatterBackward0"}
+
 
 def _default_spec(op) -> dict:
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
     from ..ops._node import _PARAM as S_PARAM
-    names = ("self",) if len(op.inputs) == 1 else ("self", _SECOND.get(op.grad_fn, "other")) \
-        if len(op.inputs) == 2 else op.inputs
+    names = _NAMES.get(op.grad_fn) or (("self",) if len(op.inputs) == 1 else (
+        "self", _SECOND.get(op.grad_fn, "other")) if len(op.inputs) == 2 else op.inputs)
+    hide_sizes = op.grad_fn in _NO_SIZES
     spec = {}
     for kind, key in op.plan((True,) * len(op.inputs)).sources:
         if kind == S_IN:
@@ -148,8 +157,10 @@ def _default_spec(op) -> dict:
             spec["result" if key == 0 else f"result{key}"] = (_OUT, key)
         elif kind == S_PARAM:
             spec[key] = (_PARAM, key)
-        elif key is not None:  # an input's shape (a variadic op's shapes torch does not show)
-            spec[f"{names[key]}_sym_sizes"] = (_SIZES, key)
+        elif key is not None and not hide_sizes:  # an input's shape (not a variadic op's)
+            # an optional input's sizes (conv's bias) are torch's <name>_sym_sizes_opt
+            opt = "_opt" if names[key] == "bias" else ""
+            spec[f"{names[key]}_sym_sizes{opt}"] = (_SIZES, key)
     return spec
 
 
