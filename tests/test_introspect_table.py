@@ -34,9 +34,13 @@ def _plain(v, m):
     return v
 
 
+def _is_tensor(a):
+    return isinstance(a, tuple) and len(a) == 3 and isinstance(a[0], str) and a[0] == "T"
+
+
 def _equal(a, b):
-    if isinstance(a, tuple) and a and a[0] == "T":
-        return isinstance(b, tuple) and b and b[0] == "T" and a[1] == b[1] and np.allclose(
+    if _is_tensor(a) or _is_tensor(b):
+        return _is_tensor(a) and _is_tensor(b) and a[1] == b[1] and np.allclose(
             a[2], b[2], equal_nan=True)
     if isinstance(a, tuple):
         return isinstance(b, tuple) and len(a) == len(b) and all(map(_equal, a, b))

@@ -133,6 +133,9 @@ _SECOND = {"PreluKernelBackward0": "weight", "SmoothL1LossBackward0": "target",
            "ClampMaxBackward1": "max", "ScatterReduceBackward0": "src",
            "IndexReduceBackward0": "source"}
 
+# saved ints that torch's node shows cast to uint64 (a negative one reads 2**64 + value)
+_UINT64 = {"ignore_index"}
+
 # grad_fn name -> torch's names for all the inputs, where the defaults miss
 _NAMES = {"GridSampler2DBackward0": ("input", "grid"),
           "GridSampler3DBackward0": ("input", "grid")}
@@ -266,6 +269,8 @@ def saved_value(node, name: str):
         value = _param(node, key)
         if isinstance(value, node._F.xp.ndarray):
             return _as_tensor(node, value)
+        if name in _UINT64 and value.__class__ is int and value < 0:
+            return value + 2 ** 64  # torch shows this int64 field read as uint64
         return value
     if kind == _SIZES:
         return _sizes(node, key)
