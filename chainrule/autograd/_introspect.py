@@ -18,7 +18,7 @@ from .graph import SAVED_FREED_MSG
 # Entry kinds: a saved input tensor (key: input index), a saved output (output index), a
 # parameter (our name), an input's sizes / strides / numel (input index), a constant, a
 # function of the node's saved parameters.
-_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN = range(8)
+_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN, _NODE = range(9)
 _INT64_MAX = 9223372036854775807
 
 
@@ -54,6 +54,29 @@ def _mm(a, b):
 
 _REDUCTION = {"none": 0, "mean": 1, "sum": 2}
 
+def _all_dims(node):
+    """A std/var over every element: torch's node saves dim None (and correction None for
+    the default correction); ours keeps the normalised dims, so a full reduction reads as
+    torch's no-dim call (an explicit all-dims call, e.g. a 1-d
+    ``x.var(0)``, reads None too: our node cannot tell the two apart)."""
+    dim = _param(node, "dim")
+    if _is_freed(node._saved):  # the input went with backward: guess from the dims alone
+        return len(dim) > 1 and tuple(sorted(dim)) == tuple(range(len(dim)))
+    sizes = _sizes(node, 0)
+    return sizes is not None and tuple(sorted(dim)) == tuple(range(len(sizes)))
+
+
+def _moment_spec(result):
+    spec = {"self": (_IN, 0),
+            "dim": (_NODE, lambda n: None if _all_dims(n) else _param(n, "dim")),
+            "correction": (_NODE, lambda n: None if _all_dims(n) and _param(n, "correction") == 1
+                           else _param(n, "correction")),
+            "keepdim": (_PARAM, "keepdim")}
+    if result:
+        spec["result"] = (_OUT, 0)
+    return spec
+
+
 # grad_fn name -> {torch name: (kind, key)}: the ops whose torch names the defaults miss.
 _SPECS = {
     "MmBackward0": _mm("self", "mat2"),
@@ -69,6 +92,8 @@ _SPECS = {
                       "self_sym_sizes": (_SIZES, 0), "self_sym_numel": (_NUMEL, 0)},
     "MaxBackward0": _MAX_DIM,
     "MinBackward0": _MAX_DIM,
+    "KthvalueBackward0": _MAX_DIM,
+    "ModeBackward0": _MAX_DIM,
     "SelectBackward0": {"dim": (_FN, lambda p: _select_key(p("key"))[0]),
                         "index": (_FN, lambda p: _select_key(p("key"))[1]),
                         "self_sym_sizes": (_SIZES, 0)},
@@ -78,6 +103,12 @@ _SPECS = {
     "WhereBackward0": {"condition": (_PARAM, "cond")},
     "MseLossBackward0": {"self": (_IN, 0), "target": (_IN, 1),
                          "reduction": (_FN, lambda p: _REDUCTION.get(p("reduction")))},
+    # our squeeze(dim) keeps the wrapped dim only when it has size 1: a no-op squeeze reads
+    # None, and a negative dim reads wrapped (torch shows it cast to uint64)
+    "SqueezeBackward1": {"dim": (_FN, lambda p: p("dims")[0] if p("dims") else None),
+                         "self_sym_sizes": (_SIZES, 0)},
+    "StdBackward0": _moment_spec(True),
+    "VarBackward0": _moment_spec(False),
     "GatherBackward0": {"dim": (_PARAM, "dim"), "index": (_PARAM, "index"),
                         "sparse_grad": (_CONST, False)},
 }
@@ -95,12 +126,32 @@ def saved_spec(node) -> dict:
 _CACHE: dict = {}
 
 
+# grad_fn name -> torch's name for a two-input op's second input, where it is not ``other``
+_SECOND = {"PreluKernelBackward0": "weight", "SmoothL1LossBackward0": "target",
+           "HuberLossBackward0": "target", "BinaryCrossEntropyBackward0": "target",
+           "BinaryCrossEntropyWithLogitsBackward0": "target", "ClampMinBackward1": "min",
+           "ClampMaxBackward1": "max", "ScatterReduceBackward0": "src",
+           "IndexReduceBackward0": "source"}
+
+# saved ints that torch's node shows cast to uint64 (a negative one reads 2**64 + value)
+_UINT64 = {"ignore_index"}
+
+# grad_fn name -> torch's names for all the inputs, where the defaults miss
+_NAMES = {"GridSampler2DBackward0": ("input", "grid"),
+          "GridSampler3DBackward0": ("input", "grid")}
+# ops whose rule keeps an input's sizes that torch's node does not list (the scatters'
+# source sizes: torch's formula reads them off the gradient)
+_NO_SIZES = {"ScatterBackward0", "ScatterAddBackward0", "SelectScatterBackward0",
+             "SliceScatterBackward0", "DiagonalScatterBackward0"}
+
+
 def _default_spec(op) -> dict:
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
     from ..ops._node import _PARAM as S_PARAM
-    names = ("self",) if len(op.inputs) == 1 else ("self", "other") \
-        if len(op.inputs) == 2 else op.inputs
+    names = _NAMES.get(op.grad_fn) or (("self",) if len(op.inputs) == 1 else (
+        "self", _SECOND.get(op.grad_fn, "other")) if len(op.inputs) == 2 else op.inputs)
+    hide_sizes = op.grad_fn in _NO_SIZES
     spec = {}
     for kind, key in op.plan((True,) * len(op.inputs)).sources:
         if kind == S_IN:
@@ -109,8 +160,10 @@ def _default_spec(op) -> dict:
             spec["result" if key == 0 else f"result{key}"] = (_OUT, key)
         elif kind == S_PARAM:
             spec[key] = (_PARAM, key)
-        elif key is not None:  # an input's shape (a variadic op's shapes torch does not show)
-            spec[f"{names[key]}_sym_sizes"] = (_SIZES, key)
+        elif key is not None and not hide_sizes:  # an input's shape (not a variadic op's)
+            # an optional input's sizes (conv's bias) are torch's <name>_sym_sizes_opt
+            opt = "_opt" if names[key] == "bias" else ""
+            spec[f"{names[key]}_sym_sizes{opt}"] = (_SIZES, key)
     return spec
 
 
@@ -124,10 +177,9 @@ def _slot(node, kind, key):
 def _tensor_in_slot(node, slot, wrap_scalars=True):
     """The saved tensor in ``slot``: the input itself, or the output attached to ``node``."""
     from .._tensor import Tensor
-    from ..ops._node import _FREED
     from ._saved_hooks import Packed, unpack_tensor
     saved = node._saved
-    if saved is _FREED:
+    if _is_freed(saved):
         raise RuntimeError(SAVED_FREED_MSG)
     if isinstance(saved, Packed):
         if slot in saved.slots:
@@ -151,6 +203,19 @@ def _tensor_in_slot(node, slot, wrap_scalars=True):
     return _as_tensor(node, value)
 
 
+def _is_freed(saved) -> bool:
+    from ..ops._node import _FREED, Freed
+    return saved is _FREED or saved.__class__ is Freed
+
+
+def _kept(saved, slot):
+    """A released node's non-tensor value (torch keeps those); a freed tensor raises."""
+    kept = getattr(saved, "kept", None)
+    if kept is None or slot not in kept:
+        raise RuntimeError(SAVED_FREED_MSG)
+    return kept[slot]
+
+
 def _as_tensor(node, value):
     """A saved scalar or array as torch shows it: a tensor (a wrapped scalar is 0-d)."""
     from .._tensor import Tensor
@@ -158,24 +223,28 @@ def _as_tensor(node, value):
 
 
 def _param(node, name):
-    from ..ops._node import _FREED
     from ..ops._node import _PARAM as S_PARAM
     saved = node._saved
     slot = _slot(node, S_PARAM, name)
     if slot is None:
         return node.op.defaults.get(name)
-    if saved is _FREED:
-        raise RuntimeError(SAVED_FREED_MSG)
-    return saved.raw[slot] if saved.__class__ is not tuple else saved[slot]
+    if _is_freed(saved):
+        return _kept(saved, slot)
+    if saved.__class__ is tuple:
+        return saved[slot]
+    if slot in saved.slots:  # a parameter array hooked through _raw_saved_<name>
+        return _tensor_in_slot(node, slot)._data
+    return saved.raw[slot]
 
 
 def _sizes(node, index):
     from .._tensor import Tensor
-    from ..ops._node import _FREED
     from ..ops._node import _SHAPE as S_SHAPE
     slot = _slot(node, S_SHAPE, index)
-    if slot is not None and node._saved is not _FREED:
+    if slot is not None:
         saved = node._saved
+        if _is_freed(saved):
+            return tuple(_kept(saved, slot))
         return tuple(saved.raw[slot] if saved.__class__ is not tuple else saved[slot])
     t = _input(node, index)
     return None if not isinstance(t, Tensor) else tuple(t.shape)
@@ -200,6 +269,8 @@ def saved_value(node, name: str):
         value = _param(node, key)
         if isinstance(value, node._F.xp.ndarray):
             return _as_tensor(node, value)
+        if name in _UINT64 and value.__class__ is int and value < 0:
+            return value + 2 ** 64  # torch shows this int64 field read as uint64
         return value
     if kind == _SIZES:
         return _sizes(node, key)
@@ -214,22 +285,39 @@ def saved_value(node, name: str):
         return None if t is None else t.stride()
     if kind == _CONST:
         return key
+    if kind == _NODE:
+        return key(node)
     value = key(lambda p: _param(node, p))
     return _as_tensor(node, value) if isinstance(value, node._F.xp.ndarray) else value
+
+
+# torch names of the saved tensors our ops keep as raw parameters (index arrays, a mask)
+_TENSOR_PARAMS = {"index", "indices", "condition", "mask"}
+
+
+def _is_tensor(name, kind) -> bool:
+    # a derived entry is a tensor only as max/min's indices (select's index is an int)
+    return kind in (_IN, _OUT) or (kind == _PARAM and name in _TENSOR_PARAMS) or (
+        kind == _FN and name == "indices")
 
 
 def raw_saved(node, name: str):
     """``node._raw_saved_<name>``: a SavedTensor (tensor entries only)."""
     kind, key = saved_spec(node)[name]
-    if kind not in (_IN, _OUT):
+    if not _is_tensor(name, kind):
         raise AttributeError(f"'{type(node).__name__}' object has no attribute '_raw_saved_{name}'")
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
+    from ..ops._node import _PARAM as S_PARAM
+    if kind == _FN:  # derived from a parameter (max's indices): unpacked, not hookable
+        return SavedTensor(node, None, name)
+    if kind == _PARAM:
+        return SavedTensor(node, _slot(node, S_PARAM, key), name)
     return SavedTensor(node, _slot(node, S_IN if kind == _IN else S_OUT, key))
 
 
 def tensor_names(node) -> list:
-    return [n for n, (kind, _) in saved_spec(node).items() if kind in (_IN, _OUT)]
+    return [n for n, (kind, _) in saved_spec(node).items() if _is_tensor(n, kind)]
 
 
 def _identity(t):
@@ -239,13 +327,20 @@ def _identity(t):
 class SavedTensor:
     """One saved tensor of a node (torch's ``torch._C._autograd.SavedTensor``)."""
 
-    __slots__ = ("_node", "_slot")
+    __slots__ = ("_node", "_slot", "_param")
 
-    def __init__(self, node, slot):
-        self._node, self._slot = node, slot
+    def __init__(self, node, slot, param=None):
+        # param: the torch name, for a tensor our op keeps as a raw parameter
+        self._node, self._slot, self._param = node, slot, param
 
     def unpack(self):
         """The saved tensor (through its unpack hook, if one is set)."""
+        if self._param is not None:
+            saved = self._node._saved
+            if self._slot is not None and saved.__class__ is not tuple \
+                    and getattr(saved, "slots", {}).get(self._slot) is not None:
+                return _tensor_in_slot(self._node, self._slot)
+            return saved_value(self._node, self._param)
         return None if self._slot is None else _tensor_in_slot(self._node, self._slot)
 
     def register_hooks(self, pack_hook, unpack_hook) -> None:
@@ -255,11 +350,14 @@ class SavedTensor:
             raise TypeError("register_hooks(): incompatible function arguments: pack_hook and "
                             "unpack_hook must be callables")
         node, slot = self._node, self._slot
-        from ..ops._node import _FREED
         from ._saved_hooks import Packed, pack_tensor
-        if node._saved is _FREED:
+        if _is_freed(node._saved):
             raise RuntimeError(SAVED_FREED_MSG)
-        if slot is None or (not isinstance(node._saved, Packed) and not any(
+        param = self._param is not None
+        if slot is None and param:
+            raise RuntimeError("register_hooks on this saved tensor is not supported: our node "
+                               "derives it from another saved value")
+        if slot is None or (not param and not isinstance(node._saved, Packed) and not any(
                 node._versions[i + 2] == slot for i in range(0, len(node._versions), 4))):
             raise RuntimeError("Calling register_hooks on a saved tensor with value None is "
                                "forbidden")
@@ -274,6 +372,11 @@ class SavedTensor:
             saved = node._saved = Packed(tuple(raw), slots)
             node._versions = ()
         entry = saved.slots.get(slot)
+        if entry is None and param:  # an index array: packed as a tensor, given back raw
+            raw = list(saved.raw)
+            value, raw[slot] = raw[slot], None
+            saved.raw = tuple(raw)
+            entry = (_as_tensor(node, value), _identity, None)
         if entry is None or entry[1] is not _identity:
             raise RuntimeError("Calling register_hooks on a saved tensor whose hooks have "
                                "already been set. Hint: only one pair of hooks is allowed at "

@@ -127,9 +127,10 @@ class Packed:
     def unpack(self, create_graph: bool):
         """The saved values for a rule: raw arrays, or Tensors under create_graph."""
         vals = list(self.raw)
-        for slot, (packed, unpack, _) in self.slots.items():
+        for slot, (packed, unpack, is_out) in self.slots.items():
             t = unpack_tensor(packed, unpack)
-            vals[slot] = t if create_graph else t._data
+            # is_out None: a parameter array (an index) hooked through _raw_saved_*: raw always
+            vals[slot] = t if create_graph and is_out is not None else t._data
         return tuple(vals)
 
 

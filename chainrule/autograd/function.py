@@ -116,6 +116,44 @@ class BackwardCFunction(Node):
     def num_outputs(self):
         return self._num_outputs
 
+    # torch's node is the ctx itself: what forward put on ctx reads off the node
+    @property
+    def _forward_cls(self):
+        return self._function
+
+    to_save = non_differentiable = dirty_tensors = None  # torch clears these after forward
+
+    @property
+    def saved_variables(self) -> tuple:
+        import warnings
+        warnings.warn("'saved_variables' is deprecated; use 'saved_tensors'",
+                      DeprecationWarning, stacklevel=2)
+        return self.ctx.saved_tensors
+
+    def __getattr__(self, name):  # only reached for a missing attribute
+        if name == "materialize_grads":
+            raise AttributeError("attribute 'materialize_grads' of 'torch._C._FunctionBase' "
+                                 "objects is not readable")
+        if name != "ctx" and name[:2] != "__":
+            try:
+                ctx = object.__getattribute__(self, "ctx")
+            except AttributeError:
+                ctx = None
+            if ctx is not None and (name == "saved_tensors" or name in ctx.__dict__
+                                    or hasattr(type(ctx), name)):
+                return getattr(ctx, name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __dir__(self):
+        names = ["saved_tensors", "saved_variables", "needs_input_grad", "to_save",
+                 "materialize_grads", "_forward_cls", "non_differentiable", "dirty_tensors",
+                 "mark_dirty", "mark_non_differentiable", "save_for_backward",
+                 "save_for_forward", "set_materialize_grads"]
+        ctx = getattr(self, "ctx", None)
+        if ctx is not None:
+            names += [n for n in ctx.__dict__ if not n.startswith("_")]
+        return sorted(set(super().__dir__()) | set(names))
+
     def _release(self) -> None:
         self.ctx._freed = self.ctx._saved is not None and len(self.ctx._saved) > 0
 

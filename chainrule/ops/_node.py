@@ -20,6 +20,42 @@ _CPP_NAMESPACED = {"CopySlices", "CopyBackwards", "AccumulateGrad"}
 _FREED = object()
 
 
+class Freed:
+    """A released node's saved values: only the non-tensor ones (dims, scalars, sizes) stay,
+    for ``grad_fn._saved_<name>`` (torch frees only the saved tensors)."""
+
+    __slots__ = ("kept",)
+
+    def __init__(self, kept):
+        self.kept = kept  # {slot: value}
+
+
+def _freed(node, saved):
+    """What a node keeps once backward frees it: _FREED, or a Freed of its plain values."""
+    plan = node._plan
+    slots = _PLAIN_SLOTS.get(plan)
+    if slots is None:  # the parameter and shape slots, worked out once per plan
+        slots = _PLAIN_SLOTS[plan] = tuple(i for i, (kind, _) in enumerate(plan.sources)
+                                           if kind >= _PARAM)
+    if not slots:
+        return _FREED
+    raw = saved if saved.__class__ is tuple else getattr(saved, "raw", None)
+    if raw is None:
+        return _FREED
+    nd, kept = node._F.xp.ndarray, None
+    for i in slots:
+        v = raw[i]
+        if v is not None and not isinstance(v, nd) and not (
+                v.__class__ is tuple and any(isinstance(k, nd) for k in v)):
+            if kept is None:
+                kept = {}
+            kept[i] = v
+    return _FREED if kept is None else Freed(kept)
+
+
+_PLAIN_SLOTS: dict = {}
+
+
 class OpNode(Node):
     """The node class behind every registered op; each op gets a subclass named after its
     grad_fn (``SinBackward0``), made once at registration."""
@@ -51,8 +87,10 @@ class OpNode(Node):
     def _release(self) -> None:
         # Only saved tensors are freed (torch's rule): a node that saved just shapes or
         # parameters can run again; index arrays (in a key) count as saved tensors.
-        if self._saved is not None and (self._plan.holds_tensors or self._saves_arrays()):
-            self._saved = _FREED
+        saved = self._saved
+        if saved is not None and saved is not _FREED and saved.__class__ is not Freed and (
+                self._plan.holds_tensors or self._saves_arrays()):
+            self._saved = _freed(self, saved)
             self._versions = ()  # the saved tensors themselves go too (views die sooner)
 
     def _saves_arrays(self) -> bool:
@@ -99,11 +137,11 @@ class OpNode(Node):
         saved = self._saved
         if saved is not None:
             if saved.__class__ is not tuple:  # freed, or packed by saved_tensors_hooks
-                if saved is _FREED:
+                if saved is _FREED or saved.__class__ is Freed:
                     raise RuntimeError(SAVED_FREED_MSG)
-                saved = saved.unpack(create_graph)
+                packed, saved = saved, saved.unpack(create_graph)
                 if not retain_graph:
-                    self._saved = _FREED
+                    self._saved = _freed(self, packed)
             else:
                 v = self._versions  # flat: (counter, version seen, slot, tensor or None) * n
                 if v and (v[0][0] != v[1] or len(v) > 4):
@@ -112,7 +150,7 @@ class OpNode(Node):
                     saved = self._graph_values(saved)
                 if not retain_graph and (self._plan.holds_tensors or (
                         self._keyed is not False and self._saves_arrays())):
-                    self._saved = _FREED
+                    self._saved = _freed(self, self._saved)
                     self._versions = ()
         F = graph_vocab if create_graph else self._F
         if _BF16.active and not create_graph:

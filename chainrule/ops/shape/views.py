@@ -42,7 +42,8 @@ UNSQUEEZE = op("unsqueeze", _unsqueeze,
 SQUEEZE = op("squeeze", lambda xp, x, dims: xp.squeeze(x, dims),
              vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("dims",), view=True)
 SQUEEZE_DIM = op("squeeze_dim", lambda xp, x, dims: xp.squeeze(x, dims),
-                 vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("dims",),
+                 # dims rides along for grad_fn._saved_dim (torch's SqueezeBackward1 saves it)
+                 vjps=(lambda F, g, x_shape, dims: F.reshape(g, x_shape),), params=("dims",),
                  grad_fn="SqueezeBackward1", view=True)
 SQUEEZE_DIMS = op("squeeze_dims", lambda xp, x, dims: xp.squeeze(x, dims),
                   vjps=(lambda F, g, x_shape: F.reshape(g, x_shape),), params=("dims",),
