@@ -491,8 +491,10 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 def linearize(func, *primals):
     """(func(*primals), jvp_fn): ``jvp_fn(*tangents)`` is the Jacobian-vector product at
     ``primals`` (torch.func.linearize)."""
-    out_leaves, out_spec, _, apply, create_graph = _linear_map(func, primals, False,
-                                                               "linearize(f, *primals)")
+    api = "linearize(f, *primals)"
+    if _dual_available():
+        return _linearize_dual(func, primals, api)
+    out_leaves, out_spec, _, apply, create_graph = _linear_map(func, primals, False, api)
 
     def jvp_fn(*tangents):
         t_leaves = _check_jvp_args(primals, tangents, "linearize")
@@ -500,6 +502,50 @@ def linearize(func, *primals):
         return tree_unflatten(res if create_graph else detach_tree(res), out_spec)
     out = out_leaves if create_graph else detach_tree(out_leaves)
     return tree_unflatten(out, out_spec), jvp_fn
+
+
+def _linearize_checks(p_leaves, p_spec, tangents):
+    """torch's checks on linearize's jvp_fn tangents (same structure, shape, dtype)."""
+    t_leaves, t_spec = tree_flatten(tangents)
+    if t_spec != p_spec:
+        raise RuntimeError(f"Expected the tangents {t_spec} to have the same argspec as the "
+                           f"primals {p_spec}")
+    for idx, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"linearize: Expected tangents to be tensors, got {type(t)}")
+        for what in ("shape", "device", "dtype"):
+            if getattr(t, what) != getattr(p, what):
+                raise RuntimeError(f"tangent:{idx} with {what} {getattr(t, what)} in "
+                                   f"flattened pytree doesn't match the {what} "
+                                   f"{getattr(p, what)} of the corresponding primal.")
+    return t_leaves
+
+
+def _linearize_dual(func, primals, api):
+    """linearize by forward mode: the output by one plain pass, and each ``jvp_fn`` call
+    one dual pass of ``func`` at ``primals`` carrying the given tangents."""
+    p_leaves = tree_flatten(primals)[0]
+    create_graph = nested() or any(isinstance(x, Tensor) and x._rg for x in p_leaves)
+    with depth():
+        out = func(*primals)
+    out_leaves, out_spec = _flat_outputs(out, api)
+    if not create_graph:
+        out_leaves = detach_tree(out_leaves)
+
+    fallback = []
+    p_spec = tree_flatten(primals)[1]
+
+    def jvp_fn(*tangents):
+        t_leaves = _linearize_checks(p_leaves, p_spec, tangents)
+        if not _dual_available():  # called under vmap or a forward-AD level: double vjp
+            if not fallback:
+                fallback.append(_linear_map(func, primals, False, api)[3])
+            res = fallback[0](t_leaves)
+        else:
+            res = _dual_jvp(func, primals, t_leaves, False, api)[3]
+        graph = create_graph or any(t._rg for t in t_leaves)
+        return tree_unflatten(res if graph else detach_tree(res), out_spec)
+    return tree_unflatten(out_leaves, out_spec), jvp_fn
 
 
 del level_size

@@ -1,0 +1,119 @@
+"""torch.func.linearize by true forward mode (one dual pass per jvp_fn call), against
+torch: values and tangents in float64 and float32, a jvp-only custom Function, the
+<J v, u> = <v, J^T u> tie to the VJP, and jvp_fn under vmap."""
+import numpy as np
+import pytest
+
+import chainrule
+
+torch = pytest.importorskip("torch")
+
+
+def _pair(shape, seed, dtype="float64"):
+    a = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    return chainrule.tensor(a), torch.tensor(a)
+
+
+def _close(a, b, tol):
+    assert tuple(a.shape) == tuple(b.shape)
+    assert str(a.dtype) == str(b.dtype)
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=tol, atol=tol)
+
+
+def _f(m, x):
+    return m.tanh(x) * x.sum() + x.exp().sin()
+
+
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 1e-5)])
+@pytest.mark.parametrize("shape", [(3,), (2, 4), (2, 3, 2)])
+def test_linearize_matches_torch(dtype, tol, shape):
+    cx, tx = _pair(shape, 0, dtype)
+    oc, jc = chainrule.func.linearize(lambda a: _f(chainrule, a), cx)
+    ot, jt = torch.func.linearize(lambda a: _f(torch, a), tx)
+    _close(oc, ot, tol)
+    for seed in (1, 2):
+        cv, tv = _pair(shape, seed, dtype)
+        _close(jc(cv), jt(tv), tol)
+
+
+def _cube(m):
+    class Cube(m.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x ** 3
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_forward(inputs[0])
+
+        @staticmethod
+        def jvp(ctx, t):
+            x, = ctx.saved_tensors
+            return 3 * x ** 2 * t
+    return Cube
+
+
+def test_linearize_is_forward_mode():
+    """A Function with only a jvp (no backward) works under linearize, as in torch."""
+    cx, tx = _pair((5,), 3)
+    cv, tv = _pair((5,), 4)
+    oc, jc = chainrule.func.linearize(_cube(chainrule).apply, cx)
+    ot, jt = torch.func.linearize(_cube(torch).apply, tx)
+    _close(oc, ot, 1e-12)
+    _close(jc(cv), jt(tv), 1e-12)
+
+
+def test_linearize_jvp_ties_to_vjp():
+    cx, _ = _pair((2, 3), 5)
+    cv, _ = _pair((2, 3), 6)
+    cu, _ = _pair((2, 3), 7)
+    _, jvp_fn = chainrule.func.linearize(lambda a: _f(chainrule, a), cx)
+    _, vjp_fn = chainrule.func.vjp(lambda a: _f(chainrule, a), cx)
+    lhs = float((jvp_fn(cv) * cu).sum())
+    rhs = float((cv * vjp_fn(cu)[0]).sum())
+    assert abs(lhs - rhs) < 1e-10
+
+
+def test_linearize_tuple_outputs_and_vmap():
+    cx, tx = _pair((3,), 8)
+    cv, tv = _pair((4, 3), 9)
+
+    def g(m, a, b):
+        return a * b.cos(), (a @ b).exp()
+    cb, tb = _pair((3,), 10)
+    oc, jc = chainrule.func.linearize(lambda a, b: g(chainrule, a, b), cx, cb)
+    ot, jt = torch.func.linearize(lambda a, b: g(torch, a, b), tx, tb)
+    for a, b in zip(oc, ot):
+        _close(a, b, 1e-12)
+    for a, b in zip(jc(cv[0], cv[1]), jt(tv[0], tv[1])):
+        _close(a, b, 1e-12)
+    mine = chainrule.vmap(lambda v: jc(v, v))(cv)
+    theirs = torch.vmap(lambda v: jt(v, v))(tv)
+    for a, b in zip(mine, theirs):
+        _close(a, b, 1e-12)
+
+
+def test_linearize_errors_as_torch():
+    cx, tx = _pair((3,), 11)
+    _, jc = chainrule.func.linearize(lambda a: a.sin(), cx)
+    _, jt = torch.func.linearize(lambda a: a.sin(), tx)
+    with pytest.raises(RuntimeError) as te:
+        jt(torch.ones(2, dtype=torch.float64))
+    with pytest.raises(RuntimeError) as ce:
+        jc(chainrule.ones(2, dtype=chainrule.float64))
+    assert str(ce.value) == str(te.value)
+
+
+def test_linearize_dtype_and_structure_errors_as_torch():
+    cx, tx = _pair((3,), 12)
+    _, jc = chainrule.func.linearize(lambda a: a.sin(), cx)
+    _, jt = torch.func.linearize(lambda a: a.sin(), tx)
+    with pytest.raises(RuntimeError) as te:
+        jt(torch.ones(3))
+    with pytest.raises(RuntimeError) as ce:
+        jc(chainrule.ones(3))
+    assert str(ce.value) == str(te.value)
+    with pytest.raises(RuntimeError, match="to have the same argspec as the primals"):
+        jt(torch.ones(3), torch.ones(3))
+    with pytest.raises(RuntimeError, match="to have the same argspec as the primals"):
+        jc(chainrule.ones(3), chainrule.ones(3))
