@@ -36,8 +36,10 @@ def test_linearize_matches_torch(dtype, tol, shape):
         _close(jc(cv), jt(tv), tol)
 
 
-def _cube(m):
+def _cube(m, vmappable=False):
     class Cube(m.autograd.Function):
+        generate_vmap_rule = vmappable
+
         @staticmethod
         def forward(x):
             return x ** 3
@@ -117,3 +119,45 @@ def test_linearize_dtype_and_structure_errors_as_torch():
         jt(torch.ones(3), torch.ones(3))
     with pytest.raises(RuntimeError, match="to have the same argspec as the primals"):
         jc(chainrule.ones(3), chainrule.ones(3))
+
+
+def test_jacfwd_is_forward_mode():
+    """A Function with only a jvp (and generate_vmap_rule) works under jacfwd by the dual
+    route, as in torch."""
+    cx, tx = _pair((4,), 13)
+    _close(chainrule.func.jacfwd(_cube(chainrule, True).apply)(cx),
+           torch.func.jacfwd(_cube(torch, True).apply)(tx), 1e-12)
+
+
+
+@pytest.mark.parametrize("dtype,tol", [("float64", 1e-10), ("float32", 1e-5)])
+@pytest.mark.parametrize("shape", [(3,), (2, 3)])
+def test_jacfwd_argnums_aux_match_torch(dtype, tol, shape):
+    (cx, tx), (cy, ty) = _pair(shape, 14, dtype), _pair(shape, 15, dtype)
+
+    def g(m, a, b):
+        out = m.tanh(a) * b.exp() + a.sum()
+        return out, out.sum()
+    for argnums in (0, 1, (0, 1)):
+        jc, ac = chainrule.func.jacfwd(lambda a, b: g(chainrule, a, b), argnums,
+                                       has_aux=True)(cx, cy)
+        jt, at = torch.func.jacfwd(lambda a, b: g(torch, a, b), argnums, has_aux=True)(tx, ty)
+        _close(ac, at, tol)
+        for a, b in zip(jc if isinstance(argnums, tuple) else (jc,),
+                        jt if isinstance(argnums, tuple) else (jt,)):
+            _close(a, b, tol)
+
+
+def test_hessian_still_matches_torch():
+    cx, tx = _pair((3,), 16)
+    _close(chainrule.func.hessian(lambda a: (a.sin() * a).sum())(cx),
+           torch.func.hessian(lambda a: (a.sin() * a).sum())(tx), 1e-10)
+
+
+def test_jacfwd_errors_as_torch():
+    cx, tx = _pair((3,), 17)
+    for argnums in (2, (0, 0)):
+        with pytest.raises(RuntimeError) as te:
+            torch.func.jacfwd(lambda a: a.sin(), argnums)(tx)
+        with pytest.raises(type(te.value)):
+            chainrule.func.jacfwd(lambda a: a.sin(), argnums)(cx)

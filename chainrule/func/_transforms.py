@@ -33,9 +33,20 @@ def _check_argnums(argnums, nargs):
     return tuple(a % nargs for a in nums)
 
 
+class _ReverseInsideDualJacfwd(Exception):
+    """A reverse transform started inside jacfwd's dual route (hessian's jacrev): its graph
+    would be recorded on vmap's physical tensors, which carry no tangents, so jacfwd
+    restarts on the double-vjp route."""
+
+
+_DUAL_JACFWD = [0]  # how many dual-route jacfwd calls are running
+
+
 def _prepare(args, nums):
     """Args with the differentiated ones made fresh inputs; per argnum (leaves, spec,
     [(leaf, levels)])."""
+    if _DUAL_JACFWD[0]:
+        raise _ReverseInsideDualJacfwd
     args = list(args)
     entries = []
     for a in nums:
@@ -261,15 +272,22 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if _FORWARD_JACFWD and _dual_available():
-            return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
+            _DUAL_JACFWD[0] += 1
+            try:
+                return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
+            except _ReverseInsideDualJacfwd:
+                pass
+            finally:
+                _DUAL_JACFWD[0] -= 1
         return _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness)
     return wrapper
 
 
-# jacfwd by dual tensors vmapped over the basis: exact for functions of ops, but a reverse
-# transform inside (hessian's jacfwd(jacrev(f))) records its graph on vmap's physical
-# tensors, which carry no tangents yet; until they do, jacfwd takes the double-vjp route.
-_FORWARD_JACFWD = False
+# jacfwd by dual tensors vmapped over the basis (true forward mode: a jvp-only custom
+# Function works). A reverse transform inside (hessian's jacfwd(jacrev(f))) would record
+# its graph on vmap's physical tensors, which carry no tangents yet: _prepare then raises
+# _ReverseInsideDualJacfwd and jacfwd reruns ``func`` on the double-vjp route.
+_FORWARD_JACFWD = True
 
 
 def _basis(shapes, dtype):
