@@ -161,3 +161,30 @@ def test_jacfwd_errors_as_torch():
             torch.func.jacfwd(lambda a: a.sin(), argnums)(tx)
         with pytest.raises(type(te.value)):
             chainrule.func.jacfwd(lambda a: a.sin(), argnums)(cx)
+
+
+def test_jacfwd_nestings_match_torch():
+    cx, tx = _pair((2, 3), 18)
+
+    def f(m, a):
+        return m.tanh(a).sin() * a.sum()
+    for wrap in (lambda m, g: m.func.jacrev(m.func.jacfwd(g)),
+                 lambda m, g: m.func.jacfwd(m.func.jacfwd(g)),
+                 lambda m, g: m.func.jacfwd(m.vmap(g)),
+                 lambda m, g: m.vmap(m.func.jacfwd(g))):
+        _close(wrap(chainrule, lambda a: f(chainrule, a))(cx),
+               wrap(torch, lambda a: f(torch, a))(tx), 1e-10)
+
+
+def test_jvp_and_linearize_of_vmap_match_torch():
+    """A vmap inside a dual pass hands over to the double-vjp route (its batching rules
+    would drop the tangents): jvp(vmap(f)) and linearize(vmap(f)) equal torch's."""
+    (cx, tx), (cv, tv) = _pair((2, 3), 19), _pair((2, 3), 20)
+
+    def f(m, a):
+        return m.tanh(a).sin() * a.sum()
+    _close(chainrule.func.jvp(chainrule.vmap(lambda a: f(chainrule, a)), (cx,), (cv,))[1],
+           torch.func.jvp(torch.vmap(lambda a: f(torch, a)), (tx,), (tv,))[1], 1e-10)
+    _, jc = chainrule.func.linearize(chainrule.vmap(lambda a: f(chainrule, a)), cx)
+    _, jt = torch.func.linearize(torch.vmap(lambda a: f(torch, a)), tx)
+    _close(jc(cv), jt(tv), 1e-10)

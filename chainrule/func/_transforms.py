@@ -11,6 +11,8 @@ from .._tensor import Tensor
 from ._autodiff import backward, depth, detach_tree, make_input, nested
 from ._pytree import pprint, tree_flatten, tree_unflatten
 from ._vmap import vmap
+from ._vmap._api import DUAL_DEPTH as _DUAL_DEPTH
+from ._vmap._api import NeedsDoubleVJP as _NeedsDoubleVJP
 from ._vmap._batched import level_size, to_front
 
 __all__ = ["grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "hessian", "jvp",
@@ -33,20 +35,13 @@ def _check_argnums(argnums, nargs):
     return tuple(a % nargs for a in nums)
 
 
-class _ReverseInsideDualJacfwd(Exception):
-    """A reverse transform started inside jacfwd's dual route (hessian's jacrev): its graph
-    would be recorded on vmap's physical tensors, which carry no tangents, so jacfwd
-    restarts on the double-vjp route."""
-
-
-_DUAL_JACFWD = [0]  # how many dual-route jacfwd calls are running
 
 
 def _prepare(args, nums):
     """Args with the differentiated ones made fresh inputs; per argnum (leaves, spec,
     [(leaf, levels)])."""
-    if _DUAL_JACFWD[0]:
-        raise _ReverseInsideDualJacfwd
+    if _DUAL_DEPTH[0]:
+        raise _NeedsDoubleVJP
     args = list(args)
     entries = []
     for a in nums:
@@ -272,21 +267,19 @@ def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error")
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         if _FORWARD_JACFWD and _dual_available():
-            _DUAL_JACFWD[0] += 1
             try:
                 return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
-            except _ReverseInsideDualJacfwd:
+            except _NeedsDoubleVJP:
                 pass
-            finally:
-                _DUAL_JACFWD[0] -= 1
         return _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness)
     return wrapper
 
 
 # jacfwd by dual tensors vmapped over the basis (true forward mode: a jvp-only custom
 # Function works). A reverse transform inside (hessian's jacfwd(jacrev(f))) would record
-# its graph on vmap's physical tensors, which carry no tangents yet: _prepare then raises
-# _ReverseInsideDualJacfwd and jacfwd reruns ``func`` on the double-vjp route.
+# its graph on vmap's physical tensors, which carry no tangents yet, and a vmap inside
+# loses tangents in its batching rules: _prepare or vmap then raise NeedsDoubleVJP while
+# ``func`` runs on duals, and jacfwd / jvp / linearize rerun it on the double-vjp route.
 _FORWARD_JACFWD = True
 
 
@@ -466,8 +459,12 @@ def _dual_jvp(func, primals, t_leaves, has_aux, api):
     with fwAD.dual_level():
         duals = [fwAD.make_dual(p, t if t.dtype == p.dtype else t.to(p.dtype))
                  for p, t in zip(p_leaves, t_leaves)]
-        with depth():
-            out = func(*tree_unflatten(duals, p_spec))
+        _DUAL_DEPTH[0] += 1
+        try:
+            with depth():
+                out = func(*tree_unflatten(duals, p_spec))
+        finally:
+            _DUAL_DEPTH[0] -= 1
         out, aux = _split_aux(out, has_aux, api)
         out_leaves, out_spec = _flat_outputs(out, api)
         prims, tans = [], []
@@ -487,11 +484,16 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     by forward mode: one pass of ``func`` on dual tensors."""
     api = "jvp(f, primals, tangents)"
     t_leaves = _check_jvp_args(primals, tangents, api)
+    dual = None
     if _dual_available():
+        try:
+            dual = _dual_jvp(func, primals, t_leaves, has_aux, api)
+        except _NeedsDoubleVJP:  # a vmap or reverse transform inside: double vjp
+            pass
+    if dual is not None:
         create_graph = nested() or any(
             isinstance(x, Tensor) and x._rg for x in tree_flatten(primals)[0] + t_leaves)
-        out_leaves, out_spec, aux, tangents_out = _dual_jvp(func, primals, t_leaves, has_aux,
-                                                            api)
+        out_leaves, out_spec, aux, tangents_out = dual
         if not create_graph:
             tangents_out = detach_tree(tangents_out)
             out_leaves = detach_tree(out_leaves)
@@ -555,12 +557,16 @@ def _linearize_dual(func, primals, api):
 
     def jvp_fn(*tangents):
         t_leaves = _linearize_checks(p_leaves, p_spec, tangents)
-        if not _dual_available():  # called under vmap or a forward-AD level: double vjp
+        res = None
+        if _dual_available():
+            try:
+                res = _dual_jvp(func, primals, t_leaves, False, api)[3]
+            except _NeedsDoubleVJP:  # a vmap or reverse transform inside func
+                pass
+        if res is None:  # under vmap or a forward-AD level, or the above: double vjp
             if not fallback:
                 fallback.append(_linear_map(func, primals, False, api)[3])
             res = fallback[0](t_leaves)
-        else:
-            res = _dual_jvp(func, primals, t_leaves, False, api)[3]
         graph = create_graph or any(t._rg for t in t_leaves)
         return tree_unflatten(res if graph else detach_tree(res), out_spec)
     return tree_unflatten(out_leaves, out_spec), jvp_fn
