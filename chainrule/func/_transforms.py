@@ -260,13 +260,17 @@ def _logical_shape(leaf, lvls):
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
     """The Jacobian of ``func`` w.r.t. ``argnums`` column by column (torch.func.jacfwd): one
     vmapped forward-mode pass over the inputs' basis."""
+    return _jacfwd(func, argnums, has_aux, randomness, True)
+
+
+def _jacfwd(func, argnums, has_aux, randomness, dual):
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if _FORWARD_JACFWD and _dual_available():
+        if dual and _FORWARD_JACFWD and _dual_available():
             try:
                 return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
             except _NeedsDoubleVJP:
@@ -350,8 +354,9 @@ def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness):
 
 
 def _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness):
-    """jacfwd inside a forward-AD level already taken (a jacfwd of a jvp): the columns by
-    the double-vjp identity."""
+    """jacfwd where the dual route cannot run (under vmap or a forward-AD level, or with a
+    reverse transform or vmap inside ``func``, hessian): the columns by the double-vjp
+    identity."""
     nums = _check_argnums(argnums, len(args))
     entries: list = []
     out_leaves, out_spec, aux, apply, create_graph = _linear_map(
@@ -379,7 +384,8 @@ def _numel(shape) -> int:
 
 def hessian(func, argnums=0):
     """The Hessian of a scalar ``func`` w.r.t. ``argnums`` (torch.func.hessian)."""
-    return jacfwd(jacrev(func, argnums), argnums)
+    # jacrev inside would send the dual route to the double-vjp one: take it directly
+    return _jacfwd(jacrev(func, argnums), argnums, False, "error", False)
 
 
 def _check_jvp_args(primals, tangents, api):
