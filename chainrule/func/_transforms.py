@@ -11,6 +11,8 @@ from .._tensor import Tensor
 from ._autodiff import backward, depth, detach_tree, make_input, nested
 from ._pytree import pprint, tree_flatten, tree_unflatten
 from ._vmap import vmap
+from ._vmap._api import DUAL_DEPTH as _DUAL_DEPTH
+from ._vmap._api import NeedsDoubleVJP as _NeedsDoubleVJP
 from ._vmap._batched import level_size, to_front
 
 __all__ = ["grad", "grad_and_value", "vjp", "jacrev", "jacfwd", "hessian", "jvp",
@@ -33,9 +35,13 @@ def _check_argnums(argnums, nargs):
     return tuple(a % nargs for a in nums)
 
 
+
+
 def _prepare(args, nums):
     """Args with the differentiated ones made fresh inputs; per argnum (leaves, spec,
     [(leaf, levels)])."""
+    if _DUAL_DEPTH[0]:
+        raise _NeedsDoubleVJP
     args = list(args)
     entries = []
     for a in nums:
@@ -254,22 +260,31 @@ def _logical_shape(leaf, lvls):
 def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
     """The Jacobian of ``func`` w.r.t. ``argnums`` column by column (torch.func.jacfwd): one
     vmapped forward-mode pass over the inputs' basis."""
+    return _jacfwd(func, argnums, has_aux, randomness, True)
+
+
+def _jacfwd(func, argnums, has_aux, randomness, dual):
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        if _FORWARD_JACFWD and _dual_available():
-            return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
+        if dual and _FORWARD_JACFWD and _dual_available():
+            try:
+                return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
+            except _NeedsDoubleVJP:
+                pass
         return _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness)
     return wrapper
 
 
-# jacfwd by dual tensors vmapped over the basis: exact for functions of ops, but a reverse
-# transform inside (hessian's jacfwd(jacrev(f))) records its graph on vmap's physical
-# tensors, which carry no tangents yet; until they do, jacfwd takes the double-vjp route.
-_FORWARD_JACFWD = False
+# jacfwd by dual tensors vmapped over the basis (true forward mode: a jvp-only custom
+# Function works). A reverse transform inside (hessian's jacfwd(jacrev(f))) would record
+# its graph on vmap's physical tensors, which carry no tangents yet, and a vmap inside
+# loses tangents in its batching rules: _prepare or vmap then raise NeedsDoubleVJP while
+# ``func`` runs on duals, and jacfwd / jvp / linearize rerun it on the double-vjp route.
+_FORWARD_JACFWD = True
 
 
 def _basis(shapes, dtype):
@@ -339,8 +354,9 @@ def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness):
 
 
 def _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness):
-    """jacfwd inside a forward-AD level already taken (a jacfwd of a jvp): the columns by
-    the double-vjp identity."""
+    """jacfwd where the dual route cannot run (under vmap or a forward-AD level, or with a
+    reverse transform or vmap inside ``func``, hessian): the columns by the double-vjp
+    identity."""
     nums = _check_argnums(argnums, len(args))
     entries: list = []
     out_leaves, out_spec, aux, apply, create_graph = _linear_map(
@@ -368,7 +384,8 @@ def _numel(shape) -> int:
 
 def hessian(func, argnums=0):
     """The Hessian of a scalar ``func`` w.r.t. ``argnums`` (torch.func.hessian)."""
-    return jacfwd(jacrev(func, argnums), argnums)
+    # jacrev inside would send the dual route to the double-vjp one: take it directly
+    return _jacfwd(jacrev(func, argnums), argnums, False, "error", False)
 
 
 def _check_jvp_args(primals, tangents, api):
@@ -448,8 +465,12 @@ def _dual_jvp(func, primals, t_leaves, has_aux, api):
     with fwAD.dual_level():
         duals = [fwAD.make_dual(p, t if t.dtype == p.dtype else t.to(p.dtype))
                  for p, t in zip(p_leaves, t_leaves)]
-        with depth():
-            out = func(*tree_unflatten(duals, p_spec))
+        _DUAL_DEPTH[0] += 1
+        try:
+            with depth():
+                out = func(*tree_unflatten(duals, p_spec))
+        finally:
+            _DUAL_DEPTH[0] -= 1
         out, aux = _split_aux(out, has_aux, api)
         out_leaves, out_spec = _flat_outputs(out, api)
         prims, tans = [], []
@@ -469,11 +490,16 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
     by forward mode: one pass of ``func`` on dual tensors."""
     api = "jvp(f, primals, tangents)"
     t_leaves = _check_jvp_args(primals, tangents, api)
+    dual = None
     if _dual_available():
+        try:
+            dual = _dual_jvp(func, primals, t_leaves, has_aux, api)
+        except _NeedsDoubleVJP:  # a vmap or reverse transform inside: double vjp
+            pass
+    if dual is not None:
         create_graph = nested() or any(
             isinstance(x, Tensor) and x._rg for x in tree_flatten(primals)[0] + t_leaves)
-        out_leaves, out_spec, aux, tangents_out = _dual_jvp(func, primals, t_leaves, has_aux,
-                                                            api)
+        out_leaves, out_spec, aux, tangents_out = dual
         if not create_graph:
             tangents_out = detach_tree(tangents_out)
             out_leaves = detach_tree(out_leaves)
@@ -491,8 +517,10 @@ def jvp(func, primals, tangents, *, strict: bool = False, has_aux: bool = False)
 def linearize(func, *primals):
     """(func(*primals), jvp_fn): ``jvp_fn(*tangents)`` is the Jacobian-vector product at
     ``primals`` (torch.func.linearize)."""
-    out_leaves, out_spec, _, apply, create_graph = _linear_map(func, primals, False,
-                                                               "linearize(f, *primals)")
+    api = "linearize(f, *primals)"
+    if _dual_available():
+        return _linearize_dual(func, primals, api)
+    out_leaves, out_spec, _, apply, create_graph = _linear_map(func, primals, False, api)
 
     def jvp_fn(*tangents):
         t_leaves = _check_jvp_args(primals, tangents, "linearize")
@@ -500,6 +528,54 @@ def linearize(func, *primals):
         return tree_unflatten(res if create_graph else detach_tree(res), out_spec)
     out = out_leaves if create_graph else detach_tree(out_leaves)
     return tree_unflatten(out, out_spec), jvp_fn
+
+
+def _linearize_checks(p_leaves, p_spec, tangents):
+    """torch's checks on linearize's jvp_fn tangents (same structure, shape, dtype)."""
+    t_leaves, t_spec = tree_flatten(tangents)
+    if t_spec != p_spec:
+        raise RuntimeError(f"Expected the tangents {t_spec} to have the same argspec as the "
+                           f"primals {p_spec}")
+    for idx, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        if not isinstance(t, Tensor):
+            raise RuntimeError(f"linearize: Expected tangents to be tensors, got {type(t)}")
+        for what in ("shape", "device", "dtype"):
+            if getattr(t, what) != getattr(p, what):
+                raise RuntimeError(f"tangent:{idx} with {what} {getattr(t, what)} in "
+                                   f"flattened pytree doesn't match the {what} "
+                                   f"{getattr(p, what)} of the corresponding primal.")
+    return t_leaves
+
+
+def _linearize_dual(func, primals, api):
+    """linearize by forward mode: the output by one plain pass, and each ``jvp_fn`` call
+    one dual pass of ``func`` at ``primals`` carrying the given tangents."""
+    p_leaves = tree_flatten(primals)[0]
+    create_graph = nested() or any(isinstance(x, Tensor) and x._rg for x in p_leaves)
+    with depth():
+        out = func(*primals)
+    out_leaves, out_spec = _flat_outputs(out, api)
+    if not create_graph:
+        out_leaves = detach_tree(out_leaves)
+
+    fallback = []
+    p_spec = tree_flatten(primals)[1]
+
+    def jvp_fn(*tangents):
+        t_leaves = _linearize_checks(p_leaves, p_spec, tangents)
+        res = None
+        if _dual_available():
+            try:
+                res = _dual_jvp(func, primals, t_leaves, False, api)[3]
+            except _NeedsDoubleVJP:  # a vmap or reverse transform inside func
+                pass
+        if res is None:  # under vmap or a forward-AD level, or the above: double vjp
+            if not fallback:
+                fallback.append(_linear_map(func, primals, False, api)[3])
+            res = fallback[0](t_leaves)
+        graph = create_graph or any(t._rg for t in t_leaves)
+        return tree_unflatten(res if graph else detach_tree(res), out_spec)
+    return tree_unflatten(out_leaves, out_spec), jvp_fn
 
 
 del level_size

@@ -111,7 +111,18 @@ def _vmap_call(func, in_dims, out_dims, randomness, chunk_size, args, kwargs):
     return _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs)
 
 
+class NeedsDoubleVJP(Exception):
+    """Raised when a vmap (or a reverse transform) starts while func.jvp / jacfwd /
+    linearize run ``func`` on dual tensors: the batching rules would drop the tangents, so
+    the caller reruns ``func`` on the double-vjp route."""
+
+
+DUAL_DEPTH = [0]  # how many func.jvp-style dual passes are running
+
+
 def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
+    if DUAL_DEPTH[0]:
+        raise NeedsDoubleVJP
     state = _state
     level = state.next_level
     state.next_level += 1
