@@ -5,6 +5,7 @@ import pytest
 import chainrule
 
 torch = pytest.importorskip("torch")
+from fwd_functions import cube_function  # noqa: E402
 
 
 def _pair(shape, seed):
@@ -43,25 +44,10 @@ def test_jvp_matches_torch(name):
 def test_jvp_is_forward_mode():
     """A custom Function with a jvp and no backward works under func.jvp, as in torch: the
     tangent comes from forward mode, not from a double backward."""
-    def make(m):
-        class Cube(m.autograd.Function):
-            @staticmethod
-            def forward(x):
-                return x ** 3
-
-            @staticmethod
-            def setup_context(ctx, inputs, output):
-                ctx.save_for_forward(inputs[0])
-
-            @staticmethod
-            def jvp(ctx, t):
-                x, = ctx.saved_tensors
-                return 3 * x ** 2 * t
-        return Cube
     cx, tx = _pair((5,), 2)
     ct, tt = _pair((5,), 3)
-    mine = chainrule.func.jvp(make(chainrule).apply, (cx,), (ct,))
-    theirs = torch.func.jvp(make(torch).apply, (tx,), (tt,))
+    mine = chainrule.func.jvp(cube_function(chainrule).apply, (cx,), (ct,))
+    theirs = torch.func.jvp(cube_function(torch).apply, (tx,), (tt,))
     for a, b in zip(mine, theirs):
         _close(a, b)
 

@@ -227,6 +227,9 @@ class FunctionMeta(type):
                                  {"__slots__": ("_n_args",), "_function": cls})
 
 
+TRANSFORM_HOOK = [None]  # chainrule.func's check for Functions under its transforms
+
+
 class Function(metaclass=FunctionMeta):
     """Base class for custom differentiable operations.
 
@@ -274,13 +277,28 @@ class Function(metaclass=FunctionMeta):
         raise NotImplementedError("You must implement the jvp function for custom "
                                   "autograd.Function to use it with forward mode AD.")
 
+    generate_vmap_rule = False  # True: vmap runs forward on the batched inputs
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """The batching rule: ``(output, out_dims)`` from the inputs' physical tensors and
+        their batch dims (``in_dims``, None where unbatched); ``info`` has ``batch_size`` and
+        ``randomness``."""
+        raise NotImplementedError("To use autograd.Function with vmap, you must either "
+                                  "override the vmap staticmethod or set "
+                                  "generate_vmap_rule=True.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
+        new_style = cls.setup_context is not Function.setup_context
+        if TRANSFORM_HOOK[0] is not None:  # under vmap / grad / jvp (chainrule.func)
+            result = TRANSFORM_HOOK[0](cls, args, kwargs, new_style)
+            if result is not NotImplemented:
+                return result
         ctx = FunctionCtx()
         tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         needs = tuple(isinstance(a, Tensor) and a._rg for a in args)
         ctx.needs_input_grad = needs
-        new_style = cls.setup_context is not Function.setup_context
         fw_tangents = _fw.input_tangents(args) if _fw._STATE.level >= 0 else None
         fargs = args if fw_tangents is None else _fw.primals(args)  # forward sees primals
         with no_grad(), _fw.primal_only(fw_tangents is not None):

@@ -1,5 +1,6 @@
 """torch.func: composable function transforms (grad, vjp, jvp, jacrev, jacfwd, hessian,
 vmap, functional_call) and the functorch-era helpers tutorials still use."""
+from ..autograd import function as _function
 from ._functional_call import (
     combine_state_for_ensemble,
     functional_call,
@@ -9,6 +10,9 @@ from ._functional_call import (
 )
 from ._transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
 from ._vmap import vmap
+from ._vmap._custom import transform_hook as _transform_hook
+
+_function.TRANSFORM_HOOK[0] = _transform_hook  # Functions under the transforms: torch's rules
 
 __all__ = ["vmap", "grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian",
            "linearize", "functional_call", "stack_module_state", "make_functional",

@@ -257,13 +257,17 @@ def _logical_shape(leaf, lvls):
     return leaf.shape[len(lvls):]
 
 
-def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error"):
+def jacfwd(func, argnums=0, has_aux: bool = False, *, randomness: str = "error",
+           chunk_size=None):
     """The Jacobian of ``func`` w.r.t. ``argnums`` column by column (torch.func.jacfwd): one
-    vmapped forward-mode pass over the inputs' basis."""
-    return _jacfwd(func, argnums, has_aux, randomness, True)
+    vmapped forward-mode pass over the inputs' basis. ``chunk_size`` (beyond torch, as
+    jacrev's) computes that many columns per pass, to bound memory."""
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError("jacfwd: `chunk_size` should be greater than 0.")
+    return _jacfwd(func, argnums, has_aux, randomness, True, chunk_size)
 
 
-def _jacfwd(func, argnums, has_aux, randomness, dual):
+def _jacfwd(func, argnums, has_aux, randomness, dual, chunk_size=None):
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(f"Only allowed values for randomness are 'error', 'different', or "
                            f"'same'. Got {randomness}")
@@ -272,10 +276,12 @@ def _jacfwd(func, argnums, has_aux, randomness, dual):
     def wrapper(*args, **kwargs):
         if dual and _FORWARD_JACFWD and _dual_available():
             try:
-                return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness)
+                return _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness,
+                                    chunk_size)
             except _NeedsDoubleVJP:
                 pass
-        return _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness)
+        return _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness,
+                                  chunk_size)
     return wrapper
 
 
@@ -311,7 +317,7 @@ def _columns_to_rows(out_leaves, cols, shapes, sizes, create_graph):
     return rows
 
 
-def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness):
+def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness, chunk_size):
     """jacfwd by forward mode: ``func`` run on duals whose tangents are the inputs' basis,
     vmapped (one batched pass for every column)."""
     api = "jacfwd(f, ...)(*args)"
@@ -341,7 +347,7 @@ def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness):
         prims, out_spec, aux, tans = _dual_jvp(f_of, tuple(p_leaves), list(t), has_aux, api)
         seen["out"] = prims, out_spec, aux
         return tuple(tans)
-    cols = vmap(columns, randomness=randomness)(*tangents)
+    cols = vmap(columns, randomness=randomness, chunk_size=chunk_size)(*tangents)
     out_leaves, out_spec, aux = seen["out"]
     rows = _columns_to_rows(out_leaves, cols, shapes, sizes, create_graph)
     jac = _jac_structure(rows, out_leaves, out_spec, entries, argnums)
@@ -353,7 +359,7 @@ def _jacfwd_dual(func, args, kwargs, argnums, has_aux, randomness):
     return jac
 
 
-def _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness):
+def _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness, chunk_size):
     """jacfwd where the dual route cannot run (under vmap or a forward-AD level, or with a
     reverse transform or vmap inside ``func``, hessian): the columns by the double-vjp
     identity."""
@@ -364,7 +370,8 @@ def _jacfwd_double_vjp(func, args, kwargs, argnums, has_aux, randomness):
     infos = [info for _, _, infos in entries for info in infos]
     shapes = [tuple(_logical_shape(leaf, lvls)) for leaf, lvls in infos]
     tangents, sizes = _basis(shapes, infos[0][0].dtype)
-    cols = vmap(lambda *t: tuple(apply(list(t), True)), randomness=randomness)(*tangents)
+    cols = vmap(lambda *t: tuple(apply(list(t), True)), randomness=randomness,
+                chunk_size=chunk_size)(*tangents)
     rows = _columns_to_rows(out_leaves, cols, shapes, sizes, create_graph)
     jac = _jac_structure(rows, out_leaves, out_spec, entries, argnums)
     if has_aux:
