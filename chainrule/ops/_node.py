@@ -32,16 +32,14 @@ class Freed:
 
 def _freed(node, saved):
     """What a node keeps once backward frees it: _FREED, or a Freed of its plain values."""
-    plan = node._plan
-    slots = _PLAIN_SLOTS.get(plan)
-    if slots is None:  # the parameter and shape slots, worked out once per plan
-        slots = _PLAIN_SLOTS[plan] = tuple(i for i, (kind, _) in enumerate(plan.sources)
-                                           if kind >= _PARAM)
+    slots = node._plan.plain_slots
     if not slots:
         return _FREED
     raw = saved if saved.__class__ is tuple else getattr(saved, "raw", None)
     if raw is None:
         return _FREED
+    if "key" not in node.op.params:  # only an indexing key can hold arrays
+        return Freed({i: raw[i] for i in slots})
     nd, kept = node._F.xp.ndarray, None
     for i in slots:
         v = raw[i]
@@ -51,9 +49,6 @@ def _freed(node, saved):
                 kept = {}
             kept[i] = v
     return _FREED if kept is None else Freed(kept)
-
-
-_PLAIN_SLOTS: dict = {}
 
 
 class OpNode(Node):
@@ -150,7 +145,8 @@ class OpNode(Node):
                     saved = self._graph_values(saved)
                 if not retain_graph and (self._plan.holds_tensors or (
                         self._keyed is not False and self._saves_arrays())):
-                    self._saved = _freed(self, self._saved)
+                    self._saved = _freed(self, self._saved) if self._plan.plain_slots \
+                        else _FREED
                     self._versions = ()
         F = graph_vocab if create_graph else self._F
         if _BF16.active and not create_graph:

@@ -176,7 +176,7 @@ class _Plan:
     input, the positions of the saved values its rule takes."""
 
     __slots__ = ("sources", "rule_positions", "tensor_slots", "out_slot", "holds_tensors",
-                 "unary_kind", "runner", "unary_rule", "holo")
+                 "plain_slots", "unary_kind", "runner", "unary_rule", "holo")
 
     def __init__(self, op: Op, mask):
         names: list = []
@@ -217,6 +217,8 @@ class _Plan:
         outs = [i for i, (k, _) in enumerate(sources) if k == _OUT]
         self.out_slot = outs[0] if outs else None
         self.holds_tensors = bool(self.tensor_slots) or self.out_slot is not None
+        # parameter and shape slots: what a node keeps readable once backward frees it
+        self.plain_slots = tuple(i for i, (k, _) in enumerate(sources) if k >= _PARAM)
         # For the one-input fast path: 0 saves nothing, 1 saves the input alone, 2 the
         # output alone, 3 anything else.
         kinds = tuple(k for k, _ in sources)
