@@ -256,3 +256,138 @@ def test_old_style_function_outside_transforms_still_works():
         x = m.ones(3, requires_grad=True)
         c.apply(x).sum().backward()
         assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+# ------------------------------------------------------------ generate_vmap_rule=True
+def _gen_fns(m):
+    class Scale(m.autograd.Function):
+        """x * w.sin() with w possibly shared by every sample; saves an input and the
+        output; a second, non-differentiable output."""
+        generate_vmap_rule = True
+
+        @staticmethod
+        def forward(x, w):
+            out = x * w.sin()
+            return out, (out > 0).to(out.dtype)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            x, w = inputs
+            ctx.save_for_backward(x, w, output[0])
+            ctx.mark_non_differentiable(output[1])
+            ctx.scale = 2.0  # a plain attribute, read in backward
+
+        @staticmethod
+        def backward(ctx, g, g_mask):
+            x, w, out = ctx.saved_tensors
+            return g * w.sin(), (g * x * w.cos()) * ctx.scale / 2.0
+    return Scale
+
+
+class _FwdScale:
+    @staticmethod
+    def make(m):
+        class FwdScale(m.autograd.Function):
+            """x * w.sin() by forward mode only (jvp, no backward), vmapped by the rule."""
+            generate_vmap_rule = True
+
+            @staticmethod
+            def forward(x, w):
+                return x * w.sin()
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_forward(*inputs)
+
+            @staticmethod
+            def jvp(ctx, tx, tw):
+                x, w = ctx.saved_tensors
+                return tx * w.sin() + x * w.cos() * tw
+        return FwdScale
+
+
+def _gen_cases(m, x, w, wb):
+    S = _gen_fns(m)
+
+    def loss(a, b):
+        return (S.apply(a, b)[0] ** 2).sum()
+    xr = x.clone().requires_grad_()
+    wr = w.clone().requires_grad_()
+    m.func.vmap(S.apply, in_dims=(0, None))(xr, wr)[0].pow(2).sum().backward()
+    xr2 = x.clone().requires_grad_()
+    wbr = wb.clone().requires_grad_()
+    m.func.vmap(m.func.vmap(lambda a, b: S.apply(a, b)[0]), in_dims=(1, None))(
+        xr2.unsqueeze(1).expand(-1, 2, -1), wbr).sum().backward()
+    return {
+        "backward_x": xr.grad, "backward_w": wr.grad,
+        "nested_x": xr2.grad, "nested_w": wbr.grad,
+        "vmap_grad": m.func.vmap(m.func.grad(loss, (0, 1)), in_dims=(0, None))(x, w),
+        "vmap_grad_batched_w": m.func.vmap(m.func.grad(loss, (0, 1)))(x, wb),
+        "grad_vmap": m.func.grad(lambda a, b: m.func.vmap(S.apply, in_dims=(0, None))(
+            a, b)[0].pow(3).sum(), (0, 1))(x, w),
+        "jacrev": m.func.vmap(m.func.jacrev(lambda a: S.apply(a, w)[0]))(x),
+        "mask": m.func.vmap(S.apply, in_dims=(0, None))(x, w)[1],
+    }
+
+
+def test_generate_vmap_rule_gradients_match_torch():
+    """Gradients through a generate_vmap_rule Function under vmap (backward outside,
+    vmap(grad), grad(vmap), jacrev, nested vmap, an input shared by all samples) are
+    torch's: the Function's backward runs vmapped on the physical tensors."""
+    x, w, wb = _data((4, 3), 10), _data((3,), 11), _data((4, 3), 12)
+    mine = _gen_cases(chainrule, *(chainrule.tensor(a) for a in (x, w, wb)))
+    theirs = _gen_cases(torch, *(torch.tensor(a) for a in (x, w, wb)))
+    for key in theirs:
+        a, b = mine[key], theirs[key]
+        for u, v in zip(a if isinstance(a, tuple) else (a,), b if isinstance(b, tuple)
+                        else (b,)):
+            assert tuple(u.shape) == tuple(v.shape), key
+            _close(u, v)
+    assert float(np.abs(theirs["backward_w"].numpy()).sum()) > 0  # not a vacuous case
+
+
+def test_generate_vmap_rule_forward_mode_matches_torch():
+    """The Function's jvp, vmapped: duals made inside vmap (chainrule; torch has no batching
+    rule for make_dual, so its reference is func.jvp over vmap) and jacfwd."""
+    x, w, tx, tw = (_data(s, 20 + i) for i, s in enumerate([(4, 3), (3,), (4, 3), (3,)]))
+    S = _FwdScale.make(chainrule)
+    fw = chainrule.autograd.forward_ad
+    X, W, TX, TW = (chainrule.tensor(a) for a in (x, w, tx, tw))
+
+    def dual(a, ta):
+        with fw.dual_level():
+            out = S.apply(fw.make_dual(a, ta), fw.make_dual(W, TW))
+            return fw.unpack_dual(out).tangent
+    mine = (chainrule.func.vmap(dual)(X, TX),
+            chainrule.func.jacfwd(lambda a: S.apply(a, W))(X[0]))
+    St = _FwdScale.make(torch)
+    Xt, Wt, TXt, TWt = (torch.tensor(a) for a in (x, w, tx, tw))
+    theirs = (torch.func.jvp(lambda a, b: torch.func.vmap(St.apply, in_dims=(0, None))(a, b),
+                             (Xt, Wt), (TXt, TWt))[1],
+              torch.func.jacfwd(lambda a: St.apply(a, Wt))(Xt[0]))
+    for a, b in zip(mine, theirs):
+        _close(a, b)
+
+
+@pytest.mark.parametrize("route", ["vmap(jvp)", "jvp(vmap)", "vmap(jacfwd)"])
+def test_jvp_only_function_under_vmap_never_gives_zeros(route):
+    """A jvp-only Function where chainrule takes the double-vjp route raises torch's
+    missing-backward error; it used to return zero tangents."""
+    from fwd_functions import cube_function
+    x, t = chainrule.tensor(_data((4, 3), 30)), chainrule.tensor(_data((4, 3), 31))
+    C = cube_function(chainrule, True)
+    F = chainrule.func
+    run = {"vmap(jvp)": lambda: F.vmap(lambda a, b: F.jvp(C.apply, (a,), (b,)))(x, t)[1],
+           "jvp(vmap)": lambda: F.jvp(F.vmap(C.apply), (x,), (t,))[1],
+           "vmap(jacfwd)": lambda: F.vmap(F.jacfwd(C.apply))(x)}[route]
+    try:
+        out = run()
+    except NotImplementedError as e:
+        assert "backward" in str(e)
+        return
+    expected = 3 * x.numpy() ** 2 * t.numpy() if route != "vmap(jacfwd)" else None
+    if expected is not None:
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    else:
+        np.testing.assert_allclose(np.diagonal(out.numpy(), axis1=1, axis2=2),
+                                   3 * x.numpy() ** 2, rtol=1e-12)
