@@ -369,3 +369,16 @@ def test_inplace_under_vmap_is_differentiated(torch):
     crf.vmap(lambda a: (a * 1).mul_(a).add_(1).sin_())(c).sum().backward()
     torch.vmap(lambda a: (a * 1).mul_(a).add_(1).sin_())(t).sum().backward()
     close(c.grad, t.grad)
+
+
+def test_nested_vmap_matmul_with_outer_batched_larger_operand():
+    """x @ B with B batched by the outer vmap and x by the inner one: matmul's fold check
+    reads only B's shape and strides (it used to read its data and raise)."""
+    import torch as real_torch
+    rng = np.random.default_rng(0)
+    xs, bs = rng.standard_normal((5, 4)), rng.standard_normal((2, 3, 4, 6))
+    got = cr.func.vmap(lambda B: cr.func.vmap(lambda x: x @ B)(
+        cr.tensor(xs)))(cr.tensor(bs))
+    want = real_torch.func.vmap(lambda B: real_torch.func.vmap(lambda x: x @ B)(
+        real_torch.tensor(xs)))(real_torch.tensor(bs))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)

@@ -181,8 +181,20 @@ def _wrap_out(o, lvls):
     if fw._STATE.level >= 0:
         tangent = fw.tangent_of(o)
         if tangent is not None:
-            fw.set_tangent(t, wrap_front(tangent, lvls))
+            fw.set_tangent(t, fw._untraced(lambda: _levels_in_front(tangent, lvls)))
     return t
+
+
+def _levels_in_front(tangent, lvls):
+    """A tangent of a physical output (whose first dims are ``lvls``' batch dims) seen at
+    those levels, beneath any levels it is batched at itself (jacfwd's basis): the wrappers
+    nest in level order."""
+    phys, own = to_front(tangent)
+    order = own + list(lvls)  # the levels of phys's leading dims
+    ranks = sorted(range(len(order)), key=order.__getitem__)
+    if ranks != list(range(len(order))):
+        phys = phys.permute(ranks + list(range(len(order), phys.dim())))
+    return wrap_front(phys, sorted(order))
 
 
 class _Meta:
@@ -228,7 +240,12 @@ def _run_vmapped(body, batched, unbatched_positions, lvls):
             full[i] = v
         return body(full)
     dims = tuple(None if i in unbatched_positions else 0 for i in keep)
-    return _nested_vmap(inner, dims, lvls)(*[batched[i] for i in keep])
+    depth = DUAL_DEPTH[0]
+    DUAL_DEPTH[0] = 0  # these vmaps see primals or tangents alone, never duals
+    try:
+        return _nested_vmap(inner, dims, lvls)(*[batched[i] for i in keep])
+    finally:
+        DUAL_DEPTH[0] = depth
 
 
 def _make_generated():

@@ -204,7 +204,7 @@ def _should_fold(a, b) -> bool:
     """torch's should_fold: fold the larger operand's batch into one mm/mv when the smaller
     is 1-D or 2-D and it requires grad, or the fold needs no copy."""
     larger = a.ndim >= b.ndim
-    data = a._data if larger else b._data.swapaxes(-2, -1)
+    data = a._data if larger else b._data  # shape and strides only (it may be batched)
     small = b if larger else a
     if not (data.ndim >= 3 and small.ndim <= 2):
         return False
@@ -215,7 +215,10 @@ def _should_fold(a, b) -> bool:
     if data.size == 0:
         return True
     shape, strides = data.shape, data.strides
-    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(data.ndim - 2))
+    if not larger:  # b's last two dims swapped (b.mT)
+        shape = shape[:-2] + (shape[-1], shape[-2])
+        strides = strides[:-2] + (strides[-1], strides[-2])
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(len(shape) - 2))
 
 
 def _batched(a, b):
