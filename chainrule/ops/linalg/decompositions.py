@@ -148,7 +148,17 @@ def _prod_others_grad(xp, s, g):
     return xp.einsum("...i,...ik->...k", g, full)
 
 
-PROD_OTHERS_GRAD = op("_linalg_prod_others_grad", _prod_others_grad, inputs=("s", "g"))
+def _no_prod_others_order_three(F, g):
+    raise NotImplementedError("the derivative for '_linalg_prod_others_grad' with respect to "
+                              "s is not implemented (a third derivative of det at a singular "
+                              "matrix)")
+
+
+# Linear in g with a symmetric matrix (so its own transpose); recorded, so that a derivative
+# with respect to s raises rather than vanishing.
+PROD_OTHERS_GRAD = op("_linalg_prod_others_grad", _prod_others_grad, inputs=("s", "g"),
+                      vjps=(_no_prod_others_order_three,
+                            lambda F, g, s: F._linalg_prod_others_grad(s, g)))
 PROD_OTHERS = op("_linalg_prod_others", _prod_others, inputs=("s",),
                  vjps=(lambda F, g, s: F._linalg_prod_others_grad(s, g),))
 

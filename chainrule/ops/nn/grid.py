@@ -85,10 +85,17 @@ def _sampler_ops(nd):
 
 GRID_SAMPLER_2D, GRID_SAMPLER_2D_BACKWARD = _sampler_ops(2)
 GRID_SAMPLER_3D, GRID_SAMPLER_3D_BACKWARD = _sampler_ops(3)
-# The double backward as arrays (no derivative of its own: order three is not recorded).
+def _no_third_derivative(F, g):
+    raise NotImplementedError("the derivative for '_grid_sampler_double_backward' is not "
+                              "implemented: grid_sample has derivatives up to order two here "
+                              "(torch goes to order three)")
+
+
+# The double backward as arrays: recorded (so a third derivative raises, never a silent
+# zero), with no derivative of its own.
 GRID_SAMPLER_DOUBLE = op("_grid_sampler_double_backward", _double,
                          inputs=("ggi", "ggg", "grad_output", "input", "grid"), params=_PARAMS,
-                         num_outputs=3)
+                         num_outputs=3, vjps=(_no_third_derivative,) * 5)
 
 
 @expose(method=False, internal=True)
