@@ -347,3 +347,51 @@ def test_custom_function_node_attributes_match_torch():
                           "_forward_cls", "metadata", "next_functions", "k"} <= set(dir(g)))
         return out
     assert run(chainrule) == run(torch)
+
+
+def test_recomputed_and_renamed_saved_values_match_torch():
+    """Entries torch's node saves that ours recomputes on access (det's LU and pivots,
+    frexp's exponent, aminmax's min and max), torch's output names (inverse, Q/R, U/S/Vh),
+    advanced indexing's indices, nll_loss's 0-d total weight in float32, and a negative
+    diagonal shown as uint64."""
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((3, 3))
+    x32 = rng.standard_normal((4, 3)).astype(np.float32)
+
+    def run(m):
+        A = m.tensor(a, requires_grad=True)
+        det = m.linalg.det(A).grad_fn
+        q = m.linalg.qr(A)[0].grad_fn
+        inv = m.linalg.inv(A).grad_fn
+        fx = m.frexp(A)[0].grad_fn
+        mm = m.aminmax(A, dim=0)[0].grad_fn
+        ix = A[:, [2, 0]].grad_fn
+        nll = m.nn.functional.nll_loss(m.tensor(x32, requires_grad=True),
+                                       m.tensor([0, 2, 1, 0])).grad_fn
+        tri = A.triu(-1).grad_fn
+        out = {
+            "LU": det._saved_LU.detach().numpy(), "pivots": det._saved_pivots.tolist(),
+            "raw": type(det._raw_saved_LU).__name__, "Q": q._saved_Q.detach().numpy(),
+            "R": q._saved_R.detach().numpy(), "inverse": inv._saved_inverse.detach().numpy(),
+            "exponent": fx._saved_exponent.tolist(), "min": mm._saved_min.detach().numpy(),
+            "max": mm._saved_max.detach().numpy(),
+            "indices": [None if i is None else i.tolist() for i in ix._saved_indices],
+            "total_weight": (str(nll._saved_total_weight.dtype),
+                             nll._saved_total_weight.shape, nll._saved_total_weight.item()),
+            "diagonal": tri._saved_diagonal,
+        }
+        m.linalg.det(A).backward()
+        d2 = m.linalg.det(A)
+        node = d2.grad_fn
+        d2.backward()
+        with pytest.raises(RuntimeError, match="freed"):
+            node._saved_LU
+        return out
+
+    ours, theirs = run(chainrule), run(torch)
+    assert ours.keys() == theirs.keys()
+    for k in ours:
+        if isinstance(ours[k], np.ndarray):
+            np.testing.assert_allclose(ours[k], theirs[k], rtol=1e-12, atol=1e-12)
+        else:
+            assert ours[k] == theirs[k], k

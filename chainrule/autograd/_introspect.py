@@ -18,7 +18,9 @@ from .graph import SAVED_FREED_MSG
 # Entry kinds: a saved input tensor (key: input index), a saved output (output index), a
 # parameter (our name), an input's sizes / strides / numel (input index), a constant, a
 # function of the node's saved parameters.
-_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN, _NODE = range(9)
+# _TENSOR: a tensor torch's node saves and ours recomputes from what it saved, on access
+# (det's LU and pivots, frexp's exponent): the recording pays nothing for it.
+_IN, _OUT, _PARAM, _SIZES, _STRIDES, _NUMEL, _CONST, _FN, _NODE, _TENSOR = range(10)
 _INT64_MAX = 9223372036854775807
 
 
@@ -133,8 +135,10 @@ _SECOND = {"PreluKernelBackward0": "weight", "SmoothL1LossBackward0": "target",
            "ClampMaxBackward1": "max", "ScatterReduceBackward0": "src",
            "IndexReduceBackward0": "source"}
 
-# saved ints that torch's node shows cast to uint64 (a negative one reads 2**64 + value)
-_UINT64 = {"ignore_index"}
+# saved ints that torch's node shows cast to uint64 (a negative one reads 2**64 + value;
+# the dims our frontends keep wrapped read as the wrapped, non-negative dim)
+_UINT64 = {"ignore_index", "padding_idx", "diagonal", "offset", "shifts", "start", "end",
+           "index", "dim", "dims", "dim0", "dim1", "dim2"}
 
 # grad_fn name -> torch's names for all the inputs, where the defaults miss
 _NAMES = {"GridSampler2DBackward0": ("input", "grid"),
@@ -145,6 +149,178 @@ _NO_SIZES = {"ScatterBackward0", "ScatterAddBackward0", "SelectScatterBackward0"
              "SliceScatterBackward0", "DiagonalScatterBackward0"}
 
 
+def _argsize(index, dim):
+    """An input's size at one dim (torch's ``<name>_sym_argsize_<dim>``)."""
+    return (_NODE, lambda n: (_sizes(n, index) or (None,) * 8)[dim])
+
+
+def _lu(node, transposed):
+    from ..linalg import lu_factor_ex
+    A = _input(node, 0)
+    return lu_factor_ex(A.mT if transposed else A)[:2]
+
+
+def _lu_entries(transposed):
+    """torch's LU and pivots: of A for solve, of A's transpose for det and slogdet (the
+    column-major factorisation torch runs on the row-major data)."""
+    return {"LU": (_TENSOR, lambda n: _lu(n, transposed)[0]),
+            "pivots": (_TENSOR, lambda n: _lu(n, transposed)[1])}
+
+
+def _scale(i):
+    return (_FN, lambda p: None if p("scales") is None else p("scales")[i])
+
+
+def _upsample(nd, nearest):
+    """torch's upsample nodes: one ``scales_<d/h/w>`` per spatial dim (1-d: ``scales``), no
+    align_corners for the nearest modes."""
+    names = {1: ("scales",), 2: ("scales_h", "scales_w"), 3: ("scales_d", "scales_h",
+                                                              "scales_w")}[nd]
+    return {"hide": ("scales",) + (("align_corners",) if nearest else ()),
+            "extra": {name: _scale(i) for i, name in enumerate(names)}}
+
+
+def _key_indices(node):
+    """An advanced-indexing key as torch's ``indices``: a tensor per indexed dim, None for
+    the whole dims before one."""
+    out = []
+    for k in _param(node, "key"):
+        if k.__class__ is slice:
+            out.append(None)
+        elif k is not Ellipsis and k is not None:
+            out.append(_as_tensor(node, k))
+    return tuple(out)
+
+
+def _aminmax(node, which):
+    from .. import aminmax
+    dim = _param(node, "dim")
+    x = _input(node, 0)
+    full = dim is None or tuple(sorted(dim)) == tuple(range(x.ndim))
+    res = aminmax(x) if full else aminmax(x, dim=dim[0], keepdim=_param(node, "keepdim"))
+    return res[which]
+
+
+def _aminmax_dim(node):
+    dim = _param(node, "dim")
+    sizes = _sizes(node, 0)
+    if dim is None or sizes is None or tuple(sorted(dim)) == tuple(range(len(sizes))):
+        return None
+    return dim[0]
+
+
+def _total_weight(node):
+    """nll_loss's total weight as torch's 0-d tensor, in the input's dtype."""
+    from .._tensor import Tensor
+    value = _param(node, "total_weight")
+    x = _input(node, 0) if node.op.inputs[0] == "x" else None
+    xp = node._F.xp
+    return Tensor._make(xp.asarray(value, dtype=None if x is None else x._data.dtype))
+
+
+_NLL = {"extra": {"total_weight": (_TENSOR, _total_weight)}}
+_INDICES = {"hide": ("key", "other_sym_sizes"), "extra": {"indices": (_TENSOR, _key_indices)}}
+_SORT = {"rename": {"index": "indices"}, "hide": ("keepdim",)}
+_POOL = {"rename": {"indices": "result1"}}
+# grad_fn name -> how torch's node differs from the default names: "outs" torch's output
+# names, "rename" {default name: torch's}, "hide" names torch's node does not list,
+# "extra" entries torch lists that the defaults miss (sizes at one dim, tensors recomputed
+# on access), "fill" entries added only where the op does not save them.
+_ADJUST = {
+    "LinalgInvExBackward0": {"outs": ("inverse", "info")},
+    "LinalgCholeskyExBackward0": {"outs": ("L", "info")},
+    "LinalgQrBackward0": {"outs": ("Q", "R")},
+    "LinalgEighBackward0": {"outs": ("eigenvalues", "eigenvectors")},
+    "LinalgLuFactorExBackward0": {"outs": ("LU", "pivots", "info")},
+    "LinalgLuBackward0": {"outs": ("L", "U", "P")},
+    "LinalgSvdBackward0": {"outs": ("U", "S", "Vh"), "extra": {
+        "S_sym_argsize_minus_1": (_NODE, lambda n: saved_value(n, "S").shape[-1])}},
+    "TriangularSolveBackward0": {"outs": ("solution", "cloned_coefficient")},
+    "LinalgLstsqBackward0": {"outs": ("solution", "residuals", "rank", "singular_values")},
+    "LinalgDetBackward0": {"rename": {"self": "A"}, "extra": _lu_entries(True)},
+    "LinalgSlogdetBackward0": {"rename": {"self": "A"}, "extra": {
+        **_lu_entries(True), "sign": (_TENSOR, lambda n: __import__("chainrule").linalg.slogdet(
+            _input(n, 0))[0])}},
+    "LinalgSolveExBackward0": {"rename": {"self": "A"}, "hide": ("other_sym_sizes",),
+                               "extra": _lu_entries(False)},
+    "LinalgHouseholderProductBackward0": {"extra": {"result": (_TENSOR, lambda n: __import__(
+        "chainrule").linalg.householder_product(_input(n, 0), _input(n, 1)))}},
+    "OrmqrBackward0": {"extra": {"result": (_TENSOR, lambda n: __import__("chainrule").ormqr(
+        _input(n, 0), _input(n, 1), _input(n, 2), _param(n, "left"),
+        _param(n, "transpose")))}},
+    "AddbmmBackward0": {"extra": {"batch1_sym_argsize_0": _argsize(1, 0),
+                                  "batch1_sym_argsize_1": _argsize(1, 1),
+                                  "batch2_sym_argsize_2": _argsize(2, 2)}},
+    "FrexpBackward0": {"hide": ("self",), "extra": {
+        "exponent": (_TENSOR, lambda n: __import__("chainrule").frexp(_input(n, 0))[1])}},
+    "AminmaxBackward0": {"extra": {"dim": (_NODE, _aminmax_dim),
+                                   "min": (_TENSOR, lambda n: _aminmax(n, 0)),
+                                   "max": (_TENSOR, lambda n: _aminmax(n, 1))}},
+    "EmbeddingBackward0": {"hide": ("self_sym_sizes",),
+                           "extra": {"weight_sym_argsize_0": _argsize(0, 0)}},
+    "Im2ColBackward0": {"hide": ("self_sym_sizes",),
+                        "extra": {"self_sym_argsize_minus_1": _argsize(0, -1),
+                                  "self_sym_argsize_minus_2": _argsize(0, -2)}},
+    "LuUnpackBackward0": {"hide": ("self_sym_sizes",),
+                          "extra": {"LU_data_sym_argsize_minus_1": _argsize(0, -1),
+                                    "LU_data_sym_argsize_minus_2": _argsize(0, -2)}},
+    "CeluBackward0": {"hide": ("scale", "input_scale")},
+    "CeluBackward1": {"hide": ("scale", "input_scale")},
+    "AsStridedBackward0": {"hide": ("geometry", "layout", "self_sym_sizes")},
+    "AsStridedBackward1": {"hide": ("geometry",)},
+    "AsStridedScatterBackward0": {"hide": ("layout", "src_sym_sizes", "other_sym_sizes")},
+    "AffineGridGeneratorBackward0": {"hide": ("self_sym_sizes",)},
+    "ChannelShuffleBackward0": {"hide": ("self_sym_sizes",)},
+    "UnbindBackward0": {"hide": ("self_sym_sizes",)},
+    "UnbindBackward0_copy": {"hide": ("self_sym_sizes",)},
+    "XlogyBackward1": {"rename": {"self_": "self"}},
+    "SpecialXlog1PyBackward1": {"rename": {"self_": "self"}},
+    "SpecialZetaBackward1": {"rename": {"self_": "self"}},
+    "IndexBackward0": _INDICES,
+    "IndexPutBackward0": {**_INDICES, "fill": {"accumulate": (_CONST, False)}},
+    "NllLossBackward0": _NLL,
+    "NllLoss2DBackward0": _NLL,
+    "NllLossBackwardBackward0": _NLL,
+    "NllLoss2DBackwardBackward0": _NLL,
+    "SortBackward0": _SORT,
+    "TopkBackward0": _SORT,
+    "MaxPool2DWithIndicesBackward0": _POOL,
+    "MaxPool3DWithIndicesBackward0": _POOL,
+    "AdaptiveMaxPool2DBackward0": _POOL,
+    "AdaptiveMaxPool3DBackward0": _POOL,
+    "FractionalMaxPool2DBackward0": _POOL,
+    "FractionalMaxPool3DBackward0": _POOL,
+}
+for _nd, _kinds in ((1, ("Nearest", "NearestExact", "Linear")),
+                    (2, ("Nearest", "NearestExact", "Bilinear", "Bicubic")),
+                    (3, ("Nearest", "NearestExact", "Trilinear"))):
+    for _kind in _kinds:
+        for _suffix in ("Backward0", "BackwardBackward0"):
+            _ADJUST[f"Upsample{_kind}{_nd}D{_suffix}"] = _upsample(_nd, "Nearest" in _kind)
+# torch's names for all the inputs, where the defaults (self, other) miss
+_NAMES.update({
+    "AddcmulBackward0": ("self", "tensor1", "tensor2"),
+    "AddcdivBackward0": ("self", "tensor1", "tensor2"),
+    "AddrBackward0": ("self", "vec1", "vec2"),
+    "BaddbmmBackward0": ("self", "batch1", "batch2"),
+    "AddbmmBackward0": ("self", "batch1", "batch2"),
+    "CdistBackward0": ("x1", "x2"),
+    "EuclideanDistBackward0": ("x1", "x2"),
+    "LerpBackward1": ("self", "end", "weight"),
+    "ClampBackward0": ("self", "min", "max"),
+    "CholeskySolveBackward0": ("self", "input2"),
+    "LinalgHouseholderProductBackward0": ("input", "tau"),
+    "OrmqrBackward0": ("self", "input2", "input3"),
+    "TriangularSolveBackward0": ("self", "A"),
+    "LinalgLstsqBackward0": ("self", "b"),
+    "LinalgLuSolveBackward0": ("LU", "B"),
+    "MaskedScatterBackward0": ("self", "source"),
+    "XlogyBackward1": ("other",),
+    "SpecialXlog1PyBackward1": ("other",),
+    "SpecialZetaBackward1": ("other",),
+})
+
+
 def _default_spec(op) -> dict:
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
@@ -152,18 +328,28 @@ def _default_spec(op) -> dict:
     names = _NAMES.get(op.grad_fn) or (("self",) if len(op.inputs) == 1 else (
         "self", _SECOND.get(op.grad_fn, "other")) if len(op.inputs) == 2 else op.inputs)
     hide_sizes = op.grad_fn in _NO_SIZES
+    adjust = _ADJUST.get(op.grad_fn, {})
+    outs = adjust.get("outs")
     spec = {}
     for kind, key in op.plan((True,) * len(op.inputs)).sources:
         if kind == S_IN:
             spec[names[key]] = (_IN, key)
         elif kind == S_OUT:
-            spec["result" if key == 0 else f"result{key}"] = (_OUT, key)
+            spec[outs[key] if outs else "result" if key == 0 else f"result{key}"] = (_OUT, key)
         elif kind == S_PARAM:
             spec[key] = (_PARAM, key)
         elif key is not None and not hide_sizes:  # an input's shape (not a variadic op's)
             # an optional input's sizes (conv's bias) are torch's <name>_sym_sizes_opt
             opt = "_opt" if names[key] == "bias" else ""
             spec[f"{names[key]}_sym_sizes{opt}"] = (_SIZES, key)
+    for ours, theirs in adjust.get("rename", {}).items():
+        if ours in spec:
+            spec[theirs] = spec.pop(ours)
+    for name in adjust.get("hide", ()):
+        spec.pop(name, None)
+    spec.update(adjust.get("extra", {}))
+    for name, entry in adjust.get("fill", {}).items():
+        spec.setdefault(name, entry)
     return spec
 
 
@@ -269,11 +455,12 @@ def saved_value(node, name: str):
         value = _param(node, key)
         if isinstance(value, node._F.xp.ndarray):
             return _as_tensor(node, value)
-        if name in _UINT64 and value.__class__ is int and value < 0:
-            return value + 2 ** 64  # torch shows this int64 field read as uint64
-        return value
+        return _as_uint64(value) if name in _UINT64 else value
     if kind == _SIZES:
-        return _sizes(node, key)
+        sizes = _sizes(node, key)
+        if name.endswith("_sym_sizes_opt") and not sizes:
+            return (0,)  # an absent optional input (conv's bias): torch's undefined sizes
+        return sizes
     if kind == _NUMEL:
         sizes = _sizes(node, key)
         n = 1
@@ -287,8 +474,24 @@ def saved_value(node, name: str):
         return key
     if kind == _NODE:
         return key(node)
+    if kind == _TENSOR:
+        from .grad_mode import no_grad
+        with no_grad():
+            return key(node)
     value = key(lambda p: _param(node, p))
-    return _as_tensor(node, value) if isinstance(value, node._F.xp.ndarray) else value
+    if isinstance(value, node._F.xp.ndarray):
+        return _as_tensor(node, value)
+    return _as_uint64(value) if name in _UINT64 else value
+
+
+def _as_uint64(value):
+    """A negative int (or ints in a tuple) as torch's node shows an int64 field it reads as
+    uint64: 2**64 + value."""
+    if value.__class__ is int:
+        return value + 2 ** 64 if value < 0 else value
+    if value.__class__ is tuple:
+        return tuple(_as_uint64(v) for v in value)
+    return value
 
 
 # torch names of the saved tensors our ops keep as raw parameters (index arrays, a mask)
@@ -297,7 +500,7 @@ _TENSOR_PARAMS = {"index", "indices", "condition", "mask"}
 
 def _is_tensor(name, kind) -> bool:
     # a derived entry is a tensor only as max/min's indices (select's index is an int)
-    return kind in (_IN, _OUT) or (kind == _PARAM and name in _TENSOR_PARAMS) or (
+    return kind in (_IN, _OUT, _TENSOR) or (kind == _PARAM and name in _TENSOR_PARAMS) or (
         kind == _FN and name == "indices")
 
 
@@ -309,7 +512,7 @@ def raw_saved(node, name: str):
     from ..ops._node import _IN as S_IN
     from ..ops._node import _OUT as S_OUT
     from ..ops._node import _PARAM as S_PARAM
-    if kind == _FN:  # derived from a parameter (max's indices): unpacked, not hookable
+    if kind in (_FN, _TENSOR):  # derived (max's indices, det's LU): not hookable
         return SavedTensor(node, None, name)
     if kind == _PARAM:
         return SavedTensor(node, _slot(node, S_PARAM, key), name)
