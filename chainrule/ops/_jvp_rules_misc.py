@@ -260,4 +260,9 @@ RULES: dict = {
     "_scatter_legacy_value": _scatter_legacy,
     "renorm": _renorm,
     "dirichlet_rsample": _dirichlet_rsample,
+    "glu_backward": _glu_backward,
+    "_prelu_kernel_backward": _prelu_kernel_backward,
+    "convolution_backward": _convolution_backward,
+    "native_layer_norm_backward": _norm_backward("native_layer_norm_backward", (1, 4)),
+    "native_batch_norm_backward": _norm_backward("native_batch_norm_backward", (1, 2)),
 }
