@@ -44,6 +44,7 @@ from ._jvp_rules_linalg import (
     _solve_triangular,
     _triangular_solve,
 )
+from ._jvp_rules_misc import RULES as _MISC_RULES
 from ._jvp_rules_nn import RULES as _NN_RULES
 from ._vocab import OPS
 
@@ -485,6 +486,7 @@ TABLE.update({
     "logcumsumexp": _logcumsumexp,
 })
 TABLE.update(_NN_RULES)
+TABLE.update(_MISC_RULES)
 for _name in ("addmm", "addmv", "addr", "addbmm", "baddbmm"):
     TABLE[_name] = _name  # filled in by apply() (needs the op itself)
 
