@@ -1,12 +1,12 @@
 """Spectral decompositions: linalg.eigh / eigvalsh (LinalgEighBackward0), eig / eigvals
-(LinalgEigBackward0, forward only until complex autograd lands) and svd / svdvals
-(LinalgSvdBackward0), with torch's backward formulas (linalg_eig_backward for the
-Hermitian case, svd_backward)."""
+(LinalgEigBackward0) and svd / svdvals
+(LinalgSvdBackward0), with torch's backward formulas (linalg_eig_backward, svd_backward)
+in torch's complex convention."""
 from __future__ import annotations
 
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import _LinAlgError, diag_embed, mT
+from ._util import _LinAlgError, diag_embed, mH, mT
 
 Eigh = U.return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 Eig = U.return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
@@ -101,23 +101,48 @@ def _eig_forward(xp, A):
     return w.astype(ctype), v.astype(ctype)
 
 
-def _eig_grad(F, g, A):
-    raise NotImplementedError("the derivative for 'linalg_eig' is not implemented in "
-                              "chainrule yet: it needs complex autograd. For symmetric "
-                              "matrices use torch.linalg.eigh, which is differentiable.")
+_EIG_GAUGE = ("{}: The eigenvectors in the complex case are specified up to multiplication "
+              "by e^{{i phi}}. The specified loss function depends on this quantity, so it is "
+              "ill-defined.")
 
 
-EIG = op("linalg_eig", _eig_forward, inputs=("A",), num_outputs=2, vjps=(_eig_grad,),
-         grad_fn="LinalgEigBackward0")
+def _eig_grad(F, g, out0, out1, real_input):
+    """torch's linalg_eig_backward (not Hermitian), in its complex convention; a real
+    input takes the real part (handle_r_to_c)."""
+    gL, gV = g
+    L, V = out0, out1
+    if gL is None and gV is None:
+        return None
+    Vh = mH(F, V)
+    if gV is None:
+        gA = F.linalg_solve_ex(Vh, F.unsqueeze(gL, -1) * Vh, True, False)[0]
+    else:
+        VhgV = F.matmul(Vh, gV)
+        d = F._linalg_diag(VhgV)
+        U.check_gauge(U.raw(d).imag, None, _EIG_GAUGE.format("linalg_eig_backward"))
+        # onto the tangent space of matrices with unit-norm columns
+        VhgV = VhgV - F.matmul(Vh, V * F.unsqueeze(F.real(d), -2))
+        Lc = F.conj_physical(L)
+        E = F.unsqueeze(Lc, -2) - F.unsqueeze(Lc, -1)
+        inner = VhgV / (E + F._linalg_eye_like(E))  # E's diagonal (zero) taken as one
+        if gL is not None:  # the diagonal becomes gL
+            inner = inner - diag_embed(F, F._linalg_diag(inner)) + diag_embed(F, gL)
+        gA = F.linalg_solve_ex(Vh, F.matmul(inner, Vh), True, False)[0]
+    return U.real_part(F, gA) if real_input else gA
+
+
+EIG = op("linalg_eig", lambda xp, A, real_input: _eig_forward(xp, A), inputs=("A",),
+         params=("real_input",), num_outputs=2, vjps=(_eig_grad,),
+         grad_fn="LinalgEigBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_eig(A, *, out=None):
-    """torch.linalg.eig: complex eigenvalues and unit-norm eigenvectors (forward only: the
-    backward raises NotImplementedError until complex autograd lands)."""
+    """torch.linalg.eig: complex eigenvalues and unit-norm eigenvectors
+    (LinalgEigBackward0)."""
     U.no_grad_out(out, "linalg_eig", A)
     U.check_linalg_input(A, "linalg.eig")
-    return U.write_out(Eig(dispatch(EIG, (A,))), out)
+    return U.write_out(Eig(dispatch(EIG, (A,), _real_input(A))), out)
 
 
 @expose(method=False, internal=True)
@@ -125,7 +150,11 @@ def linalg_eigvals(A, *, out=None):
     """torch.linalg.eigvals: the eigenvalues of eig (output 0 of LinalgEigBackward0)."""
     U.no_grad_out(out, "linalg_eigvals", A)
     U.check_linalg_input(A, "linalg.eigvals")
-    return U.write_out(dispatch(EIG, (A,))[0], out)
+    return U.write_out(dispatch(EIG, (A,), _real_input(A))[0], out)
+
+
+def _real_input(A):
+    return {"real_input": A._data.dtype.kind != "c"}
 
 
 # ---------------------------------------------------------------------------- svd

@@ -1,0 +1,162 @@
+"""Backward of the linear-algebra decompositions on complex inputs (and eig on real ones),
+against torch's backward: gradients of gauge-invariant losses on complex128 (batched and
+not), torch's errors for gauge-dependent losses, and gradcheck through a real
+parametrisation A = complex(X, Y) (chainrule's gradcheck takes real inputs only)."""
+import zlib
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import chainrule  # noqa: E402
+from chainrule.autograd import gradcheck  # noqa: E402
+
+
+def _c(rng, *shape):
+    return rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+
+
+def _r(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+def _wc(rng, *shape, real=False):
+    """Well conditioned: random plus n on the diagonal."""
+    n = shape[-1]
+    return (_r if real else _c)(rng, *shape) + n * np.eye(n)
+
+
+def _hpd(rng, *shape):
+    x = _c(rng, *shape)
+    return x @ np.conj(np.swapaxes(x, -2, -1)) + shape[-1] * np.eye(shape[-1])
+
+
+def _herm(m, a):
+    return 0.5 * (a + a.mH)
+
+
+def _abs2(x):
+    return (x * x.conj()).real
+
+
+# name -> (loss(m, *inputs): a real or complex tensor, inputs(rng) -> arrays)
+CASES = {
+    # eig / eigvals
+    "eigvals": (lambda m, a: m.linalg.eigvals(a), lambda r: [_c(r, 4, 4)]),
+    "eigvals_batched": (lambda m, a: m.linalg.eigvals(a), lambda r: [_c(r, 2, 3, 3)]),
+    "eigvals_real": (lambda m, a: m.linalg.eigvals(a), lambda r: [_r(r, 4, 4)]),
+    "eigvals_real_batched": (lambda m, a: m.linalg.eigvals(a), lambda r: [_r(r, 3, 3, 3)]),
+    "eig_values_real_part": (lambda m, a: m.linalg.eig(a)[0].real, lambda r: [_c(r, 3, 3)]),
+    "eig_vectors_abs2": (lambda m, a: _abs2(m.linalg.eig(a)[1]), lambda r: [_c(r, 2, 4, 4)]),
+    "eig_vectors_abs2_real": (lambda m, a: _abs2(m.linalg.eig(a)[1]),
+                              lambda r: [_r(r, 2, 4, 4)]),
+    "eig_both": (lambda m, a: _abs2(m.linalg.eig(a)[1]).sum(-1) + m.linalg.eig(a)[0],
+                 lambda r: [_c(r, 2, 3, 3)]),
+    "eig_both_real": (lambda m, a: m.linalg.eig(a)[1].abs().sum(-1) + m.linalg.eig(a)[0],
+                      lambda r: [_r(r, 4, 4)]),
+    # V diag(L) V^{-1} = A: gauge invariant, and every path of the backward is used
+    "eig_reconstruct": (lambda m, a: _eig_rebuild(m, a), lambda r: [_c(r, 2, 3, 3)]),
+    "eig_reconstruct_real": (lambda m, a: _eig_rebuild(m, a), lambda r: [_r(r, 3, 3)]),
+}
+
+
+def _eig_rebuild(m, a):
+    L, V = m.linalg.eig(a)
+    return m.linalg.solve(V, V * L.unsqueeze(-2), left=False)
+
+
+def _ids():
+    return sorted(CASES)
+
+
+def _grads(m, name, arrays, ups):
+    fn = CASES[name][0]
+    leaves = [m.tensor(a, requires_grad=True) for a in arrays]
+    out = fn(m, *leaves)
+    gs = m.autograd.grad(out, leaves, m.tensor(ups[tuple(out.shape), out.is_complex()]))
+    return out, gs
+
+
+@pytest.mark.parametrize("name", _ids())
+def test_gradient_matches_torch(name):
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    arrays = CASES[name][1](rng)
+    ups = _Ups(rng)
+    t_out, t_g = _grads(torch, name, arrays, ups)
+    c_out, c_g = _grads(chainrule, name, arrays, ups)
+    np.testing.assert_allclose(c_out.detach().resolve_conj().numpy(),
+                               t_out.detach().resolve_conj().numpy(), rtol=1e-7,
+                               atol=1e-9, err_msg="forward")
+    for c, t in zip(c_g, t_g):
+        assert str(c.dtype) == str(t.dtype)
+        np.testing.assert_allclose(c.resolve_conj().numpy(), t.resolve_conj().numpy(),
+                                   rtol=1e-6, atol=1e-8)
+
+
+class _Ups(dict):
+    """One random upstream gradient per (shape, complex), shared by torch and chainrule."""
+
+    def __init__(self, rng):
+        super().__init__()
+        self.rng = rng
+
+    def __missing__(self, key):
+        shape, cplx = key
+        v = self.rng.standard_normal(shape) + (1j * self.rng.standard_normal(shape)
+                                               if cplx else 0)
+        self[key] = v
+        return v
+
+
+# ---------------------------------------------------------------- ill-defined gauge
+GAUGE = {
+    "eig": (lambda m, a: m.linalg.eig(a)[1].real.sum(), lambda r: _c(r, 3, 3)),
+    "eig_real": (lambda m, a: m.linalg.eig(a)[1].real.sum(), lambda r: _r(r, 3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GAUGE))
+def test_gauge_dependent_loss_raises_as_torch(name):
+    fn, build = GAUGE[name]
+    a = build(np.random.default_rng(zlib.crc32(name.encode())))
+    if name == "eig_real":  # real input with complex eigenvectors: still phase-dependent
+        assert np.iscomplex(np.linalg.eigvals(a)).any()
+    msgs = []
+    for m in (torch, chainrule):
+        x = m.tensor(a, requires_grad=True)
+        with pytest.raises(RuntimeError) as info:
+            fn(m, x).backward()
+        msgs.append(str(info.value))
+    assert msgs[1] == msgs[0]
+
+
+# ---------------------------------------------------------------- gradcheck
+def _through_complex(fn):
+    """fn on A = complex(X, Y), as a function of the real X and Y."""
+    def f(x, y):
+        out = fn(chainrule.complex(x, y))
+        return chainrule.view_as_real(out) if out.is_complex() else out
+    return f
+
+
+GRADCHECK = {
+    "eigvals": (lambda a: chainrule.linalg.eigvals(a), (3, 3)),
+    "eig_abs": (lambda a: chainrule.linalg.eig(a)[1].abs(), (2, 3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADCHECK))
+def test_gradcheck_complex(name):
+    fn, shape = GRADCHECK[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    x = chainrule.tensor(rng.standard_normal(shape), requires_grad=True)
+    y = chainrule.tensor(rng.standard_normal(shape), requires_grad=True)
+    assert gradcheck(_through_complex(fn), (x, y))
+
+
+def test_eig_real_input_gradcheck():
+    rng = np.random.default_rng(3)
+    a = chainrule.tensor(rng.standard_normal((2, 3, 3)), requires_grad=True)
+    assert gradcheck(lambda a: chainrule.view_as_real(chainrule.linalg.eigvals(a)), (a,))
+    assert gradcheck(lambda a: chainrule.linalg.eig(a)[1].abs(), (a,))
