@@ -58,7 +58,67 @@ CASES = {
     # V diag(L) V^{-1} = A: gauge invariant, and every path of the backward is used
     "eig_reconstruct": (lambda m, a: _eig_rebuild(m, a), lambda r: [_c(r, 2, 3, 3)]),
     "eig_reconstruct_real": (lambda m, a: _eig_rebuild(m, a), lambda r: [_r(r, 3, 3)]),
+    # eigh / eigvalsh (Hermitian input; eigh_triangle reads one triangle)
+    "eigvalsh": (lambda m, a: m.linalg.eigvalsh(_herm(m, a)), lambda r: [_c(r, 4, 4)]),
+    "eigvalsh_batched_upper": (lambda m, a: m.linalg.eigvalsh(_herm(m, a), UPLO="U"),
+                               lambda r: [_c(r, 2, 3, 3)]),
+    "eigh_values": (lambda m, a: m.linalg.eigh(_herm(m, a))[0], lambda r: [_c(r, 2, 3, 3)]),
+    "eigh_vectors_abs2": (lambda m, a: _abs2(m.linalg.eigh(_herm(m, a))[1]),
+                          lambda r: [_c(r, 2, 4, 4)]),
+    "eigh_both": (lambda m, a: _eigh_both(m, m.linalg.eigh(_herm(m, a))),
+                  lambda r: [_c(r, 3, 3)]),
+    "eigh_triangle": (lambda m, a: _abs2(m.linalg.eigh(a, UPLO="U")[1]),
+                      lambda r: [_c(r, 2, 3, 3)]),
+    "eigh_reconstruct": (lambda m, a: _eigh_rebuild(m, _herm(m, a)), lambda r: [_c(r, 2, 3, 3)]),
+    # svd / svdvals: |U|, |Vh|, U diag(S) Vh, U Vh
+    "svdvals": (lambda m, a: m.linalg.svdvals(a), lambda r: [_c(r, 4, 3)]),
+    "svdvals_wide_batched": (lambda m, a: m.linalg.svdvals(a), lambda r: [_c(r, 2, 3, 4)]),
+    "svd_abs": (lambda m, a: _svd_abs(m, m.linalg.svd(a, full_matrices=False)),
+                lambda r: [_c(r, 2, 4, 3)]),
+    "svd_abs_wide": (lambda m, a: _svd_abs(m, m.linalg.svd(a, full_matrices=False)),
+                     lambda r: [_c(r, 3, 4)]),
+    "svd_abs_square": (lambda m, a: _svd_abs(m, m.linalg.svd(a, full_matrices=False)),
+                       lambda r: [_c(r, 2, 3, 3)]),
+    "svd_u_only": (lambda m, a: _abs2(m.linalg.svd(a, full_matrices=False)[0]),
+                   lambda r: [_c(r, 4, 3)]),
+    "svd_vh_only": (lambda m, a: _abs2(m.linalg.svd(a, full_matrices=False)[2]),
+                    lambda r: [_c(r, 3, 4)]),
+    "svd_full_matrices": (lambda m, a: _svd_abs(m, m.linalg.svd(a), a.shape),
+                          lambda r: [_c(r, 4, 3)]),
+    "svd_reconstruct": (lambda m, a: _svd_rebuild(m, a), lambda r: [_c(r, 2, 4, 3)]),
+    "svd_reconstruct_wide": (lambda m, a: _svd_rebuild(m, a), lambda r: [_c(r, 3, 4)]),
+    "svd_uvh": (lambda m, a: _svd_uvh(m, a), lambda r: [_c(r, 2, 3, 3)]),
+    "svd_uvh_tall": (lambda m, a: _svd_uvh(m, a), lambda r: [_c(r, 4, 2)]),
+    "torch_svd": (lambda m, a: _svd_abs(m, m.svd(a)), lambda r: [_c(r, 4, 3)]),
 }
+
+
+def _eigh_both(m, LV):
+    L, V = LV
+    return _abs2(V) * L.unsqueeze(-2)
+
+
+def _eigh_rebuild(m, a):
+    L, V = m.linalg.eigh(a)
+    return (V * L.unsqueeze(-2)) @ V.mH
+
+
+def _svd_abs(m, usv, shape=None):
+    u, s, vh = usv
+    if shape is not None:  # full matrices: the first k columns only are determined
+        k = min(shape[-2:])
+        u, vh = u[..., :k], vh[..., :k, :]
+    return m.cat([_abs2(u).flatten(-2), s, _abs2(vh).flatten(-2)], -1)
+
+
+def _svd_rebuild(m, a):
+    u, s, vh = m.linalg.svd(a, full_matrices=False)
+    return (u * s.unsqueeze(-2)) @ vh
+
+
+def _svd_uvh(m, a):
+    u, s, vh = m.linalg.svd(a, full_matrices=False)
+    return u @ vh
 
 
 def _eig_rebuild(m, a):
@@ -113,6 +173,9 @@ class _Ups(dict):
 GAUGE = {
     "eig": (lambda m, a: m.linalg.eig(a)[1].real.sum(), lambda r: _c(r, 3, 3)),
     "eig_real": (lambda m, a: m.linalg.eig(a)[1].real.sum(), lambda r: _r(r, 3, 3)),
+    "eigh": (lambda m, a: m.linalg.eigh(a)[1].real.sum(), lambda r: _hpd(r, 3, 3)),
+    "svd_u": (lambda m, a: m.linalg.svd(a)[0].real.sum(), lambda r: _c(r, 4, 3)),
+    "svd_vh": (lambda m, a: m.linalg.svd(a)[2].imag.sum(), lambda r: _c(r, 2, 3, 4)),
 }
 
 
@@ -143,6 +206,10 @@ def _through_complex(fn):
 GRADCHECK = {
     "eigvals": (lambda a: chainrule.linalg.eigvals(a), (3, 3)),
     "eig_abs": (lambda a: chainrule.linalg.eig(a)[1].abs(), (2, 3, 3)),
+    "eigh": (lambda a: _eigh_both(chainrule, chainrule.linalg.eigh(a + a.mH)), (3, 3)),
+    "svd": (lambda a: _svd_abs(chainrule, chainrule.linalg.svd(a, full_matrices=False)),
+            (2, 4, 3)),
+    "svd_rebuild": (lambda a: _svd_rebuild(chainrule, a), (3, 4)),
 }
 
 

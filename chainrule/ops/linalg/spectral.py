@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import _LinAlgError, diag_embed, mH, mT
+from ._util import _LinAlgError, diag_embed, mH
 
 Eigh = U.return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 Eig = U.return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
@@ -21,6 +21,11 @@ def _needs_grad(A) -> bool:
 
 
 # ---------------------------------------------------------------------------- eigh
+_EIG_GAUGE = ("{}: The eigenvectors in the complex case are specified up to multiplication "
+              "by e^{{i phi}}. The specified loss function depends on this quantity, so it is "
+              "ill-defined.")
+
+
 def _eigh_forward(xp, A, UPLO):
     try:
         L, V = U.raising(xp.linalg.eigh)(A, UPLO=UPLO)
@@ -32,25 +37,31 @@ def _eigh_forward(xp, A, UPLO):
 
 
 def _eigh_grad(F, g, out0, out1):
-    """linalg_eig_backward with is_hermitian=True."""
+    """linalg_eig_backward with is_hermitian=True, in torch's complex convention."""
     gL, gV = g
     L, V = out0, out1
     if gV is None:
         if gL is None:
             return None
-        return F.matmul(V * F.unsqueeze(gL, -2), mT(F, V))
-    VhgV = F.matmul(mT(F, V), gV)
-    VhgV = 0.5 * (VhgV - mT(F, VhgV))
+        return F.matmul(V * F.unsqueeze(gL, -2), mH(F, V))
+    VhgV = F.matmul(mH(F, V), gV)
+    cplx = U.is_complex(VhgV)
+    if cplx:
+        U.check_gauge(U.raw(F._linalg_diag(VhgV)).imag, None,
+                      _EIG_GAUGE.format("linalg_eigh_backward"))
+    VhgV = 0.5 * (VhgV - mH(F, VhgV))  # onto the skew-Hermitian matrices
     E = F.unsqueeze(L, -2) - F.unsqueeze(L, -1)
     E = E + F._linalg_eye_like(E)
     inner = VhgV / E
-    if gL is not None:
+    if gL is not None:  # the diagonal becomes gL (it is zero for real matrices)
+        if cplx:
+            inner = inner - diag_embed(F, F._linalg_diag(inner))
         inner = inner + diag_embed(F, gL)
-    return F.matmul(V, F.matmul(inner, mT(F, V)))
+    return F.matmul(V, F.matmul(inner, mH(F, V)))
 
 
 EIGH = op("linalg_eigh", _eigh_forward, inputs=("A",), params=("UPLO",), num_outputs=2,
-          vjps=(_eigh_grad,), grad_fn="LinalgEighBackward0", holomorphic=None)
+          vjps=(_eigh_grad,), grad_fn="LinalgEighBackward0", holomorphic=False)
 EIGVALSH = op("_linalg_eigvalsh", lambda xp, A, UPLO: U.raising(xp.linalg.eigvalsh)(
     A, UPLO=UPLO).astype(A.real.dtype, copy=False), inputs=("A",), params=("UPLO",))
 
@@ -99,11 +110,6 @@ def _eig_forward(xp, A):
     ctype = xp.complex64 if A.dtype.itemsize <= 4 and A.dtype.kind in "fV" or \
         A.dtype == xp.complex64 else xp.complex128
     return w.astype(ctype), v.astype(ctype)
-
-
-_EIG_GAUGE = ("{}: The eigenvectors in the complex case are specified up to multiplication "
-              "by e^{{i phi}}. The specified loss function depends on this quantity, so it is "
-              "ill-defined.")
 
 
 def _eig_grad(F, g, out0, out1, real_input):
@@ -158,6 +164,11 @@ def _real_input(A):
 
 
 # ---------------------------------------------------------------------------- svd
+_SVD_GAUGE = ("svd_backward: The singular vectors in the complex case are specified up to "
+              "multiplication by e^{i phi}. The specified loss function depends on this phase "
+              "term, making it ill-defined.")
+
+
 def _svd_forward(xp, A, full_matrices):
     try:
         u, s, vh = U.raising(xp.linalg.svd)(A, full_matrices=full_matrices)
@@ -182,14 +193,20 @@ def _svd_grad(F, g, out0, out1, out2, full_matrices):
     if gU is None and gVh is None:
         return (F.matmul(u, F.unsqueeze(gS, -1) * vh) if m >= n else
                 F.matmul(u * F.unsqueeze(gS, -2), vh))
+    cplx = U.is_complex(u)
     UhgU = None
     if gU is not None:
-        UhgU = F.matmul(mT(F, u), gU)
-        UhgU = UhgU - mT(F, UhgU)
+        UhgU = F.matmul(mH(F, u), gU)
+        UhgU = UhgU - mH(F, UhgU)
     VhgV = None
     if gVh is not None:
-        VhgV = F.matmul(vh, mT(F, gVh))
-        VhgV = VhgV - mT(F, VhgV)
+        VhgV = F.matmul(vh, mH(F, gVh))
+        VhgV = VhgV - mH(F, VhgV)
+    if cplx:  # the phases of U's and V's columns must cancel in the loss
+        zeros = U.raw(S) * 0
+        U.check_gauge(zeros if UhgU is None else U.raw(F._linalg_diag(UhgU)).imag,
+                      zeros if VhgV is None else -U.raw(F._linalg_diag(VhgV)).imag,
+                      _SVD_GAUGE)
     S2 = S * S
     E = F.unsqueeze(S2, -2) - F.unsqueeze(S2, -1)
     E = E + F._linalg_eye_like(E)
@@ -201,21 +218,23 @@ def _svd_grad(F, g, out0, out1, out2, full_matrices):
         gA = F.unsqueeze(S, -1) * (VhgV / E)
     if gS is not None:
         gA = gA + diag_embed(F, gS)
+    if cplx and UhgU is not None:
+        gA = gA + diag_embed(F, F._linalg_diag(UhgU) / (2 * S))
     if m > n and gU is not None:
         gA = F.matmul(u, gA)
         gUSinv = gU / F.unsqueeze(S, -2)
-        gA = gA + gUSinv - F.matmul(u, F.matmul(mT(F, u), gUSinv))
+        gA = gA + gUSinv - F.matmul(u, F.matmul(mH(F, u), gUSinv))
         return F.matmul(gA, vh)
     if m < n and gVh is not None:
         gA = F.matmul(gA, vh)
         SinvgVh = gVh / F.unsqueeze(S, -1)
-        gA = gA + SinvgVh - F.matmul(F.matmul(SinvgVh, mT(F, vh)), vh)
+        gA = gA + SinvgVh - F.matmul(F.matmul(SinvgVh, mH(F, vh)), vh)
         return F.matmul(u, gA)
     return F.matmul(u, F.matmul(gA, vh)) if m >= n else F.matmul(F.matmul(u, gA), vh)
 
 
 SVD = op("linalg_svd", _svd_forward, inputs=("A",), params=("full_matrices",),
-         num_outputs=3, vjps=(_svd_grad,), grad_fn="LinalgSvdBackward0", holomorphic=None)
+         num_outputs=3, vjps=(_svd_grad,), grad_fn="LinalgSvdBackward0", holomorphic=False)
 SVDVALS = op("_linalg_svdvals", lambda xp, A: U.raising(xp.linalg.svd)(
     A, compute_uv=False).astype(A.real.dtype, copy=False), inputs=("A",))
 
