@@ -2,6 +2,7 @@
 against torch's backward: gradients of gauge-invariant losses on complex128 (batched and
 not), torch's errors for gauge-dependent losses, and gradcheck through a real
 parametrisation A = complex(X, Y) (chainrule's gradcheck takes real inputs only)."""
+import warnings
 import zlib
 
 import numpy as np
@@ -90,6 +91,15 @@ CASES = {
     "svd_uvh": (lambda m, a: _svd_uvh(m, a), lambda r: [_c(r, 2, 3, 3)]),
     "svd_uvh_tall": (lambda m, a: _svd_uvh(m, a), lambda r: [_c(r, 4, 2)]),
     "torch_svd": (lambda m, a: _svd_abs(m, m.svd(a)), lambda r: [_c(r, 4, 3)]),
+    # cholesky: Hermitian positive-definite input (only one triangle is read)
+    "cholesky": (lambda m, a: m.linalg.cholesky(a), lambda r: [_hpd(r, 3, 3)]),
+    "cholesky_upper_batched": (lambda m, a: m.linalg.cholesky(a, upper=True),
+                               lambda r: [_hpd(r, 2, 4, 4)]),
+    "cholesky_gram": (lambda m, a: m.linalg.cholesky(a @ a.mH + 3 * m.eye(3)),
+                      lambda r: [_c(r, 2, 3, 3)]),
+    "cholesky_ex": (lambda m, a: m.linalg.cholesky_ex(a)[0], lambda r: [_hpd(r, 2, 3, 3)]),
+    "torch_cholesky": (lambda m, a: m.cholesky(a), lambda r: [_hpd(r, 3, 3)]),
+    "torch_cholesky_upper": (lambda m, a: m.cholesky(a, upper=True), lambda r: [_hpd(r, 3, 3)]),
 }
 
 
@@ -133,7 +143,9 @@ def _ids():
 def _grads(m, name, arrays, ups):
     fn = CASES[name][0]
     leaves = [m.tensor(a, requires_grad=True) for a in arrays]
-    out = fn(m, *leaves)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # torch.cholesky's deprecation
+        out = fn(m, *leaves)
     gs = m.autograd.grad(out, leaves, m.tensor(ups[tuple(out.shape), out.is_complex()]))
     return out, gs
 
@@ -210,6 +222,8 @@ GRADCHECK = {
     "svd": (lambda a: _svd_abs(chainrule, chainrule.linalg.svd(a, full_matrices=False)),
             (2, 4, 3)),
     "svd_rebuild": (lambda a: _svd_rebuild(chainrule, a), (3, 4)),
+    "cholesky": (lambda a: chainrule.linalg.cholesky(a @ a.mH + 3 * chainrule.eye(3)),
+                 (2, 3, 3)),
 }
 
 

@@ -43,7 +43,7 @@ def _lu(m, a):
 
 
 def _sym(a):
-    return a + a.mT
+    return a + a.mH  # a + a^T for real samples; Hermitian for the complex tests
 
 
 def _products():
@@ -373,7 +373,7 @@ def _chol(m, a, upper=False):
 
 
 def _gram(a):
-    return a @ a.mT
+    return a @ a.mH  # a @ a^T for real samples; Hermitian for the complex tests
 
 
 def _norm_entries():

@@ -13,7 +13,7 @@ import warnings
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import _LinAlgError, diag_embed, mT
+from ._util import _LinAlgError, diag_embed, mH, mT
 
 InvEx = U.return_type("linalg_inv_ex", ("inverse", "info"))
 CholeskyEx = U.return_type("linalg_cholesky_ex", ("L", "info"))
@@ -256,31 +256,31 @@ def _is_pd(xp, a, upper):
 
 
 def _cholesky_grad(F, g, out0, upper):
-    """Iain Murray (2016), arXiv 1602.07527, as torch's cholesky_backward."""
+    """Iain Murray (2016), arXiv 1602.07527, as torch's cholesky_backward (conjugate
+    transposes: torch's complex convention)."""
     gL = g[0] if isinstance(g, (tuple, list)) else g
     L = out0
     if upper:
-        L, gL = mT(F, L), mT(F, gL)
-    gA = F._linalg_tril(F.matmul(mT(F, L), gL))
-    gA = 0.5 * (gA + mT(F, F._linalg_tril(gA, -1)))
-    gA = F.linalg_solve_triangular(mT(F, L), gA, True, True, False)
+        L, gL = mH(F, L), mH(F, gL)
+    gA = F._linalg_tril(F.matmul(mH(F, L), gL))
+    gA = 0.5 * (gA + mH(F, F._linalg_tril(gA, -1)))
+    gA = F.linalg_solve_triangular(mH(F, L), gA, True, True, False)
     return F.linalg_solve_triangular(L, gA, False, False, False)
 
 
 CHOLESKY_EX = op("linalg_cholesky_ex", lambda xp, A, upper=False, check=False,
                  fname="linalg.cholesky": _cholesky_forward(xp, A, upper, check, fname),
                  inputs=("A",), params=("upper", "check", "fname"), num_outputs=2,
-                 vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0", holomorphic=None)
+                 vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0", holomorphic=False)
 CHOLESKY = op("cholesky", lambda xp, A, upper=False:
               _cholesky_forward(xp, A, upper, True, "cholesky")[0],
-              inputs=("A",), params=("upper",), vjps=(_cholesky_grad,), holomorphic=None)
+              inputs=("A",), params=("upper",), vjps=(_cholesky_grad,), holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor that
     is not positive-definite (0: success)."""
-    U.check_real(A, "linalg.cholesky_ex")
     U.no_grad_out(out, "linalg_cholesky_ex", A)
     U.check_linalg_input(A, "linalg.cholesky")
     params = {"upper": upper, "check": check_errors, "fname": "linalg.cholesky_ex"}
