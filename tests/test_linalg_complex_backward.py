@@ -100,7 +100,21 @@ CASES = {
     "cholesky_ex": (lambda m, a: m.linalg.cholesky_ex(a)[0], lambda r: [_hpd(r, 2, 3, 3)]),
     "torch_cholesky": (lambda m, a: m.cholesky(a), lambda r: [_hpd(r, 3, 3)]),
     "torch_cholesky_upper": (lambda m, a: m.cholesky(a, upper=True), lambda r: [_hpd(r, 3, 3)]),
+    # qr: both outputs (cat of Q and R), tall, square, wide, complete
+    "qr_tall": (lambda m, a: _qr_cat(m, m.linalg.qr(a)), lambda r: [_c(r, 2, 4, 3)]),
+    "qr_square": (lambda m, a: _qr_cat(m, m.linalg.qr(a)), lambda r: [_c(r, 3, 3)]),
+    "qr_wide": (lambda m, a: _qr_cat(m, m.linalg.qr(a)), lambda r: [_c(r, 2, 2, 3)]),
+    "qr_complete_wide": (lambda m, a: _qr_cat(m, m.linalg.qr(a, mode="complete")),
+                         lambda r: [_c(r, 3, 4)]),
+    "qr_q_only": (lambda m, a: m.linalg.qr(a)[0], lambda r: [_c(r, 4, 3)]),
+    "qr_r_only_wide": (lambda m, a: m.linalg.qr(a)[1], lambda r: [_c(r, 3, 5)]),
+    "torch_qr": (lambda m, a: _qr_cat(m, m.qr(a)), lambda r: [_c(r, 4, 2)]),
 }
+
+
+def _qr_cat(m, QR):
+    Q, R = QR
+    return m.cat([Q.flatten(-2), R.flatten(-2)], -1)
 
 
 def _eigh_both(m, LV):
@@ -224,6 +238,8 @@ GRADCHECK = {
     "svd_rebuild": (lambda a: _svd_rebuild(chainrule, a), (3, 4)),
     "cholesky": (lambda a: chainrule.linalg.cholesky(a @ a.mH + 3 * chainrule.eye(3)),
                  (2, 3, 3)),
+    "qr": (lambda a: _qr_cat(chainrule, chainrule.linalg.qr(a)), (2, 4, 3)),
+    "qr_wide": (lambda a: _qr_cat(chainrule, chainrule.linalg.qr(a)), (2, 3)),
 }
 
 

@@ -335,19 +335,23 @@ def _qr_grad(F, g, out0, out1, mode):
     if gQ is None and gR is None:
         return None
     if gQ is not None:
-        gA = -F.matmul(mT(F, Q), gQ)
+        gA = -F.matmul(mH(F, Q), gQ)
         if gR is not None:
-            gA = F.matmul(gR, mT(F, R)) + gA
+            gA = F.matmul(gR, mH(F, R)) + gA
     else:
-        gA = F.matmul(gR, mT(F, R))
+        gA = F.matmul(gR, mH(F, R))
+    cplx = U.is_complex(gA)
     if m >= n:
-        t = F._linalg_triu(gA)  # syminvadj: t + t^H with the diagonal counted once
-        gA = F.matmul(Q, t + mT(F, t) - diag_embed(F, F._linalg_diag(t)))
+        t = F._linalg_triu(gA)  # syminvadj: t + t^H with the diagonal's real part once
+        d = F._linalg_diag(t)
+        gA = F.matmul(Q, t + mH(F, t) - diag_embed(F, F.real(d) if cplx else d))
         if gQ is not None:
             gA = gA + gQ
-        return F.linalg_solve_triangular(mT(F, R), gA, False, False, False)
-    skew = F._linalg_tril(mT(F, gA) - gA)  # trilImInvAdjSkew(-gA), real case
-    gA = F.linalg_solve_triangular(mT(F, R[..., :m]), F.matmul(Q, skew), False, False, False)
+        return F.linalg_solve_triangular(mH(F, R), gA, False, False, False)
+    skew = F._linalg_tril(mH(F, gA) - gA)  # trilImInvAdjSkew(-gA)
+    if cplx:  # its (imaginary) diagonal halved
+        skew = skew - 0.5 * diag_embed(F, F._linalg_diag(skew))
+    gA = F.linalg_solve_triangular(mH(F, R[..., :m]), F.matmul(Q, skew), False, False, False)
     gA = F._linalg_embed_at(gA, (m, n), 0, 0)
     if gR is not None:
         gA = gA + F.matmul(Q, gR)
@@ -355,7 +359,7 @@ def _qr_grad(F, g, out0, out1, mode):
 
 
 QR = op("linalg_qr", _qr_forward, inputs=("A",), params=("mode",), num_outputs=2,
-        vjps=(_qr_grad,), grad_fn="LinalgQrBackward0", holomorphic=None)
+        vjps=(_qr_grad,), grad_fn="LinalgQrBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
