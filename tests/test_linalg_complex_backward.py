@@ -109,7 +109,25 @@ CASES = {
     "qr_q_only": (lambda m, a: m.linalg.qr(a)[0], lambda r: [_c(r, 4, 3)]),
     "qr_r_only_wide": (lambda m, a: m.linalg.qr(a)[1], lambda r: [_c(r, 3, 5)]),
     "torch_qr": (lambda m, a: _qr_cat(m, m.qr(a)), lambda r: [_c(r, 4, 2)]),
+    # slogdet / logdet
+    "slogdet_logabs": (lambda m, a: m.linalg.slogdet(a)[1], lambda r: [_c(r, 3, 3)]),
+    "slogdet_sign": (lambda m, a: m.linalg.slogdet(a)[0], lambda r: [_c(r, 2, 3, 3)]),
+    "slogdet_both": (lambda m, a: m.stack(list(m.linalg.slogdet(a)), -1),
+                     lambda r: [_c(r, 2, 4, 4)]),
+    "torch_slogdet": (lambda m, a: m.slogdet(a)[0] * m.slogdet(a)[1], lambda r: [_c(r, 3, 3)]),
+    "logdet": (lambda m, a: m.logdet(a), lambda r: [_c(r, 2, 3, 3)]),
+    "logdet_method": (lambda m, a: a.logdet(), lambda r: [_hpd(r, 3, 3)]),
+    # a real output (eigenvalues, singular values) beside a complex one in one cat
+    "eigh_values_cat_complex": (lambda m, a: _cat_real_complex(m, m.linalg.eigh(_herm(m, a))),
+                                lambda r: [_c(r, 2, 3, 3)]),
+    "svd_values_cat_complex": (lambda m, a: _cat_real_complex(
+        m, m.linalg.svd(a, full_matrices=False)[1::-1]), lambda r: [_c(r, 4, 3)]),
 }
+
+
+def _cat_real_complex(m, pair):
+    real, vecs = pair
+    return m.cat([real, (vecs @ vecs.mH).flatten(-2)], -1)
 
 
 def _qr_cat(m, QR):
@@ -240,6 +258,8 @@ GRADCHECK = {
                  (2, 3, 3)),
     "qr": (lambda a: _qr_cat(chainrule, chainrule.linalg.qr(a)), (2, 4, 3)),
     "qr_wide": (lambda a: _qr_cat(chainrule, chainrule.linalg.qr(a)), (2, 3)),
+    "slogdet": (lambda a: chainrule.stack(list(chainrule.linalg.slogdet(a)), -1), (2, 3, 3)),
+    "logdet": (lambda a: chainrule.logdet(a), (3, 3)),
 }
 
 

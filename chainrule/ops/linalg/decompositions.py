@@ -182,16 +182,28 @@ def _slogdet_forward(xp, A):
     return xp.asarray(sign, dtype=A.dtype), xp.asarray(logabs, dtype=A.real.dtype)
 
 
-def _slogdet_grad(F, g, A):
-    g_logabs = g[1]
-    if g_logabs is None:
+def _slogdet_grad(F, g, A, out0):
+    """torch's slogdet_backward: g A^-H with g = g_logabsdet, for complex A
+    g_logabsdet + i Im(conj(sign) g_sign) (log det = log|det| + i arg det, holomorphic)."""
+    g_sign, g_logabs = g
+    if g_logabs is not None:  # a real output's gradient (a complex one from cat/stack)
+        g_logabs = U.real_part(F, g_logabs)
+    cplx = U.is_complex(A)
+    if g_logabs is None and (g_sign is None or not cplx):
         return None
-    rhs = diag_embed(F, F.expand(F.unsqueeze(g_logabs, -1), tuple(A.shape[:-1])))
-    return F.linalg_solve_ex(mT(F, A), rhs, True, False)[0]
+    if cplx:
+        c = g_logabs * (1 + 0j) if g_logabs is not None else None  # complex, same width
+        if g_sign is not None:
+            phase = F.imag(F.conj_physical(out0) * g_sign) * 1j
+            c = phase if c is None else c + phase
+    else:
+        c = g_logabs
+    rhs = diag_embed(F, F.expand(F.unsqueeze(c, -1), tuple(A.shape[:-1])))
+    return F.linalg_solve_ex(mH(F, A), rhs, True, False)[0]
 
 
 SLOGDET = op("linalg_slogdet", _slogdet_forward, inputs=("A",), num_outputs=2,
-             vjps=(_slogdet_grad,), grad_fn="LinalgSlogdetBackward0", holomorphic=None)
+             vjps=(_slogdet_grad,), grad_fn="LinalgSlogdetBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
@@ -210,13 +222,15 @@ def slogdet(input):
 
 @expose
 def logdet(input):
-    """log det(A): nan for a negative determinant (composed from slogdet, as torch)."""
-    U.check_real(input, "logdet")
+    """log det(A), composed from slogdet as torch: nan for a negative determinant of a real
+    matrix; log(sign) + log|det| for a complex one."""
     U.check_tensor(input, "logdet", "input")
     U.check_square(input, "logdet")
     U.check_float(input, "logdet")
     from ..pointwise import where
     sign, logabs = linalg_slogdet(input)
+    if input._data.dtype.kind == "c":
+        return sign.log() + logabs
     return where(sign == -1.0, float("nan"), logabs)
 
 # ---------------------------------------------------------------------------- cholesky

@@ -40,6 +40,8 @@ def _eigh_grad(F, g, out0, out1):
     """linalg_eig_backward with is_hermitian=True, in torch's complex convention."""
     gL, gV = g
     L, V = out0, out1
+    if gL is not None:  # the eigenvalues are real (a complex gradient from cat/stack)
+        gL = U.real_part(F, gL)
     if gV is None:
         if gL is None:
             return None
@@ -182,6 +184,8 @@ def _svd_forward(xp, A, full_matrices):
 def _svd_grad(F, g, out0, out1, out2, full_matrices):
     gU, gS, gVh = g
     u, S, vh = out0, out1, out2
+    if gS is not None:  # the singular values are real (a complex gradient from cat/stack)
+        gS = U.real_part(F, gS)
     k = S.shape[-1]
     if full_matrices:
         u, vh = u[..., :k], vh[..., :k, :]
