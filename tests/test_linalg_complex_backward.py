@@ -122,7 +122,38 @@ CASES = {
                                 lambda r: [_c(r, 2, 3, 3)]),
     "svd_values_cat_complex": (lambda m, a: _cat_real_complex(
         m, m.linalg.svd(a, full_matrices=False)[1::-1]), lambda r: [_c(r, 4, 3)]),
+    # cholesky_solve / cholesky_inverse (a Cholesky factor as input), pinv, lstsq
+    "cholesky_solve": (lambda m, b, L: m.cholesky_solve(b, L),
+                       lambda r: [_c(r, 3, 2), _chol(_hpd(r, 3, 3))]),
+    "cholesky_solve_upper_batched": (lambda m, b, L: m.cholesky_solve(b, L.mH, upper=True),
+                                     lambda r: [_c(r, 2, 4, 2), _chol(_hpd(r, 2, 4, 4))]),
+    "cholesky_solve_composed": (lambda m, b, a: m.cholesky_solve(b, m.linalg.cholesky(a)),
+                                lambda r: [_c(r, 3, 1), _hpd(r, 3, 3)]),
+    "cholesky_inverse": (lambda m, L: m.cholesky_inverse(L), lambda r: [_chol(_hpd(r, 3, 3))]),
+    "cholesky_inverse_upper_batched": (lambda m, L: m.cholesky_inverse(L.mH, upper=True),
+                                       lambda r: [_chol(_hpd(r, 2, 3, 3))]),
+    "pinv_tall": (lambda m, a: m.linalg.pinv(a), lambda r: [_c(r, 2, 4, 3)]),
+    "pinv_wide": (lambda m, a: m.linalg.pinv(a), lambda r: [_c(r, 3, 4)]),
+    "pinv_hermitian": (lambda m, a: m.linalg.pinv(a, hermitian=True),
+                       lambda r: [_hpd(r, 2, 3, 3)]),
+    "pinverse": (lambda m, a: m.pinverse(a), lambda r: [_c(r, 3, 3)]),
+    "lstsq_tall": (lambda m, a, b: m.linalg.lstsq(a, b)[0], lambda r: [_c(r, 2, 4, 3),
+                                                                       _c(r, 2, 4, 2)]),
+    "lstsq_vector": (lambda m, a, b: m.linalg.lstsq(a, b)[0], lambda r: [_c(r, 3, 3),
+                                                                         _c(r, 3)]),
+    "lstsq_wide_broadcast": (lambda m, a, b: m.linalg.lstsq(a, b)[0],
+                             lambda r: [_c(r, 1, 3, 4), _c(r, 2, 3, 2)]),
+    "lstsq_residuals": (lambda m, a, b: _lstsq_both(m, m.linalg.lstsq(a, b, driver="gelsd")),
+                        lambda r: [_c(r, 2, 5, 3), _c(r, 2, 5, 2)]),
 }
+
+
+def _chol(a):
+    return np.linalg.cholesky(a)
+
+
+def _lstsq_both(m, res):
+    return m.cat([res.solution.flatten(-2), res.residuals], -1)
 
 
 def _cat_real_complex(m, pair):
@@ -260,6 +291,10 @@ GRADCHECK = {
     "qr_wide": (lambda a: _qr_cat(chainrule, chainrule.linalg.qr(a)), (2, 3)),
     "slogdet": (lambda a: chainrule.stack(list(chainrule.linalg.slogdet(a)), -1), (2, 3, 3)),
     "logdet": (lambda a: chainrule.logdet(a), (3, 3)),
+    "pinv": (lambda a: chainrule.linalg.pinv(a), (2, 3, 2)),
+    "lstsq": (lambda a: chainrule.linalg.lstsq(a, a[..., :1] * 2 + 1)[0], (4, 3)),
+    "cholesky_inverse": (lambda a: chainrule.cholesky_inverse(
+        chainrule.linalg.cholesky(a @ a.mH + 3 * chainrule.eye(3))), (3, 3)),
 }
 
 
