@@ -23,11 +23,7 @@ CASES = [pytest.param(op, i, id=f"{op.name}-{i}") for op in OP_DB if op.grad
 
 
 # The ops whose derivatives chainrule has for real inputs only (docs/differences.md).
-COMPLEX_UNSUPPORTED = ("cumprod_cast",
-                       "linalg_householder_product",
-                       "linalg_matrix_exp",
-                       "ormqr", "renorm", "_scatter_reduce",
-                       "silu")
+COMPLEX_UNSUPPORTED = ("cumprod_cast", "renorm", "_scatter_reduce", "silu")
 
 
 # Cases whose complex form is not a valid input, so torch's value is LAPACK's accident.

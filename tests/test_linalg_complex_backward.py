@@ -145,7 +145,28 @@ CASES = {
                              lambda r: [_c(r, 1, 3, 4), _c(r, 2, 3, 2)]),
     "lstsq_residuals": (lambda m, a, b: _lstsq_both(m, m.linalg.lstsq(a, b, driver="gelsd")),
                         lambda r: [_c(r, 2, 5, 3), _c(r, 2, 5, 2)]),
+    # matrix_exp, householder_product (from geqrf and from raw values), ormqr
+    "matrix_exp": (lambda m, a: m.linalg.matrix_exp(a), lambda r: [_c(r, 3, 3)]),
+    "matrix_exp_batched": (lambda m, a: m.matrix_exp(a), lambda r: [0.5 * _c(r, 2, 4, 4)]),
+    "householder_product_geqrf": (lambda m, a, t: m.linalg.householder_product(a, t),
+                                  lambda r: _geqrf(_c(r, 2, 4, 3))),
+    "householder_product_raw": (lambda m, a, t: m.linalg.householder_product(a, t),
+                                lambda r: [0.5 * _c(r, 4, 3), 0.5 * _c(r, 2)]),
+    "orgqr": (lambda m, a, t: m.orgqr(a, t), lambda r: _geqrf(_c(r, 3, 3))),
+    "ormqr_left": (lambda m, a, t, c: m.ormqr(a, t, c), lambda r: _geqrf(_c(r, 2, 4, 3)) +
+                   [_c(r, 2, 4, 2)]),
+    "ormqr_left_transpose": (lambda m, a, t, c: m.ormqr(a, t, c, True, True),
+                             lambda r: _geqrf(_c(r, 4, 3)) + [_c(r, 4, 2)]),
+    "ormqr_right": (lambda m, a, t, c: m.ormqr(a, t, c, False, False),
+                    lambda r: _geqrf(_c(r, 3, 3)) + [_c(r, 2, 3)]),
+    "ormqr_right_transpose": (lambda m, a, t, c: m.ormqr(a, t, c, False, True),
+                              lambda r: _geqrf(_c(r, 2, 4, 2)) + [_c(r, 2, 3, 4)]),
 }
+
+
+def _geqrf(a):
+    h, tau = torch.geqrf(torch.tensor(a))
+    return [h.numpy(), tau.numpy()]
 
 
 def _chol(a):
@@ -293,6 +314,11 @@ GRADCHECK = {
     "logdet": (lambda a: chainrule.logdet(a), (3, 3)),
     "pinv": (lambda a: chainrule.linalg.pinv(a), (2, 3, 2)),
     "lstsq": (lambda a: chainrule.linalg.lstsq(a, a[..., :1] * 2 + 1)[0], (4, 3)),
+    "matrix_exp": (lambda a: chainrule.linalg.matrix_exp(a), (2, 3, 3)),
+    "householder_product": (lambda a: chainrule.linalg.householder_product(
+        a, a[..., 0, :2] * 0.5), (4, 3)),
+    "ormqr": (lambda a: chainrule.ormqr(a, a[..., 1, :] * 0.5, a[..., :2] + 1, True, True),
+              (3, 3)),
     "cholesky_inverse": (lambda a: chainrule.cholesky_inverse(
         chainrule.linalg.cholesky(a @ a.mH + 3 * chainrule.eye(3))), (3, 3)),
 }
