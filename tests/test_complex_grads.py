@@ -23,11 +23,14 @@ CASES = [pytest.param(op, i, id=f"{op.name}-{i}") for op in OP_DB if op.grad
 
 
 # The ops whose derivatives chainrule has for real inputs only (docs/differences.md).
-COMPLEX_UNSUPPORTED = ("cholesky", "cholesky_inverse", "cholesky_solve", "cumprod_cast",
-                       "linalg_cholesky_ex", "linalg_eigh", "linalg_householder_product",
-                       "linalg_lstsq", "linalg_matrix_exp", "linalg_pinv", "linalg_qr",
-                       "linalg_slogdet", "linalg_svd", "ormqr", "renorm", "_scatter_reduce",
-                       "silu")
+COMPLEX_UNSUPPORTED = ("cumprod_cast", "renorm", "_scatter_reduce", "silu")
+
+
+# Cases whose complex form is not a valid input, so torch's value is LAPACK's accident.
+NOT_VALID_COMPLEX = {
+    "cholesky_inverse_raw": "a triangle with a complex diagonal is not a Cholesky factor: "
+                            "LAPACK's potri reads only the real part of some diagonal terms",
+}
 
 
 def _complexify(sample_args, rng):
@@ -68,6 +71,8 @@ def _differentiable(outs):
 
 @pytest.mark.parametrize("op, i", CASES)
 def test_complex_gradients_match_torch(op, i):
+    if op.name in NOT_VALID_COMPLEX:
+        pytest.skip(NOT_VALID_COMPLEX[op.name])
     sample = op.samples()[i]
     rng = np.random.default_rng(zlib.crc32(f"{op.name}-{i}".encode()))
     args = _complexify(sample.args, rng)

@@ -294,12 +294,16 @@ def test_qr_backward_errors_as_torch():
     assert msgs[0] == msgs[1]
 
 
-def test_eig_backward_raises_not_implemented():
-    a = chainrule.tensor([[2.0, 1.0], [0.0, 3.0]], requires_grad=True)
-    w, v = chainrule.linalg.eig(a)
-    assert w.grad_fn.name() == "LinalgEigBackward0" and str(w.dtype) == "torch.complex64"
-    with pytest.raises(NotImplementedError, match="complex"):
-        chainrule.autograd.backward([w], [chainrule.ones_like(w)])
+def test_eig_backward_float32_as_torch():
+    grads = []
+    for m in (torch, chainrule):
+        a = m.tensor([[2.0, 1.0], [0.0, 3.0]], requires_grad=True)
+        w, v = m.linalg.eig(a)
+        assert w.grad_fn.name() == "LinalgEigBackward0" and str(w.dtype) == "torch.complex64"
+        m.autograd.backward([w], [m.ones_like(w)])
+        assert str(a.grad.dtype) == "torch.float32"
+        grads.append(a.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-5, atol=1e-6)
 
 
 def test_out_with_grad_raises_like_torch():

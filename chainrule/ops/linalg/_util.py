@@ -327,3 +327,32 @@ def _linalg_embed_at(x, shape, row, col):
 def diag_embed(F, v):
     n = v.shape[-1]
     return F._linalg_diag_embed(v, n, n)
+
+
+def is_complex(x) -> bool:
+    """Whether a rule's value (a raw array, or a Tensor under create_graph) is complex."""
+    return (x._data if isinstance(x, Tensor) else x).dtype.kind == "c"
+
+
+def mH(F, x):
+    """The conjugate transpose (the transpose for real values)."""
+    t = F.transpose(x, -2, -1)
+    return F.conj_physical(t) if is_complex(t) else t
+
+
+def real_part(F, x):
+    """x's real part when complex (torch's handle_r_to_c for a real input's gradient)."""
+    return F.real(x) if is_complex(x) else x
+
+
+def raw(x):
+    """A rule's value as a raw array (a Tensor's data under create_graph)."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def check_gauge(a, b, message, tol=1e-2):
+    """torch's gauge check in the complex backward of eig/eigh/svd, on raw arrays:
+    allclose(a, b) with rtol = atol = 1e-2 (b None: zeros), else RuntimeError(message)."""
+    b = 0 * a if b is None else b
+    if not bool(((abs(a - b) <= tol + tol * abs(b))).all()):
+        raise RuntimeError(message)

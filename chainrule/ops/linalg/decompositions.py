@@ -13,7 +13,7 @@ import warnings
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import _LinAlgError, diag_embed, mT
+from ._util import _LinAlgError, diag_embed, mH, mT
 
 InvEx = U.return_type("linalg_inv_ex", ("inverse", "info"))
 CholeskyEx = U.return_type("linalg_cholesky_ex", ("L", "info"))
@@ -192,16 +192,28 @@ def _slogdet_forward(xp, A):
     return xp.asarray(sign, dtype=A.dtype), xp.asarray(logabs, dtype=A.real.dtype)
 
 
-def _slogdet_grad(F, g, A):
-    g_logabs = g[1]
-    if g_logabs is None:
+def _slogdet_grad(F, g, A, out0):
+    """torch's slogdet_backward: g A^-H with g = g_logabsdet, for complex A
+    g_logabsdet + i Im(conj(sign) g_sign) (log det = log|det| + i arg det, holomorphic)."""
+    g_sign, g_logabs = g
+    if g_logabs is not None:  # a real output's gradient (a complex one from cat/stack)
+        g_logabs = U.real_part(F, g_logabs)
+    cplx = U.is_complex(A)
+    if g_logabs is None and (g_sign is None or not cplx):
         return None
-    rhs = diag_embed(F, F.expand(F.unsqueeze(g_logabs, -1), tuple(A.shape[:-1])))
-    return F.linalg_solve_ex(mT(F, A), rhs, True, False)[0]
+    if cplx:
+        c = g_logabs * (1 + 0j) if g_logabs is not None else None  # complex, same width
+        if g_sign is not None:
+            phase = F.imag(F.conj_physical(out0) * g_sign) * 1j
+            c = phase if c is None else c + phase
+    else:
+        c = g_logabs
+    rhs = diag_embed(F, F.expand(F.unsqueeze(c, -1), tuple(A.shape[:-1])))
+    return F.linalg_solve_ex(mH(F, A), rhs, True, False)[0]
 
 
 SLOGDET = op("linalg_slogdet", _slogdet_forward, inputs=("A",), num_outputs=2,
-             vjps=(_slogdet_grad,), grad_fn="LinalgSlogdetBackward0", holomorphic=None)
+             vjps=(_slogdet_grad,), grad_fn="LinalgSlogdetBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
@@ -220,13 +232,15 @@ def slogdet(input):
 
 @expose
 def logdet(input):
-    """log det(A): nan for a negative determinant (composed from slogdet, as torch)."""
-    U.check_real(input, "logdet")
+    """log det(A), composed from slogdet as torch: nan for a negative determinant of a real
+    matrix; log(sign) + log|det| for a complex one."""
     U.check_tensor(input, "logdet", "input")
     U.check_square(input, "logdet")
     U.check_float(input, "logdet")
     from ..pointwise import where
     sign, logabs = linalg_slogdet(input)
+    if input._data.dtype.kind == "c":
+        return sign.log() + logabs
     return where(sign == -1.0, float("nan"), logabs)
 
 # ---------------------------------------------------------------------------- cholesky
@@ -266,31 +280,31 @@ def _is_pd(xp, a, upper):
 
 
 def _cholesky_grad(F, g, out0, upper):
-    """Iain Murray (2016), arXiv 1602.07527, as torch's cholesky_backward."""
+    """Iain Murray (2016), arXiv 1602.07527, as torch's cholesky_backward (conjugate
+    transposes: torch's complex convention)."""
     gL = g[0] if isinstance(g, (tuple, list)) else g
     L = out0
     if upper:
-        L, gL = mT(F, L), mT(F, gL)
-    gA = F._linalg_tril(F.matmul(mT(F, L), gL))
-    gA = 0.5 * (gA + mT(F, F._linalg_tril(gA, -1)))
-    gA = F.linalg_solve_triangular(mT(F, L), gA, True, True, False)
+        L, gL = mH(F, L), mH(F, gL)
+    gA = F._linalg_tril(F.matmul(mH(F, L), gL))
+    gA = 0.5 * (gA + mH(F, F._linalg_tril(gA, -1)))
+    gA = F.linalg_solve_triangular(mH(F, L), gA, True, True, False)
     return F.linalg_solve_triangular(L, gA, False, False, False)
 
 
 CHOLESKY_EX = op("linalg_cholesky_ex", lambda xp, A, upper=False, check=False,
                  fname="linalg.cholesky": _cholesky_forward(xp, A, upper, check, fname),
                  inputs=("A",), params=("upper", "check", "fname"), num_outputs=2,
-                 vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0", holomorphic=None)
+                 vjps=(_cholesky_grad,), grad_fn="LinalgCholeskyExBackward0", holomorphic=False)
 CHOLESKY = op("cholesky", lambda xp, A, upper=False:
               _cholesky_forward(xp, A, upper, True, "cholesky")[0],
-              inputs=("A",), params=("upper",), vjps=(_cholesky_grad,), holomorphic=None)
+              inputs=("A",), params=("upper",), vjps=(_cholesky_grad,), holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_cholesky_ex(A, *, upper=False, check_errors=False, out=None):
     """torch.linalg.cholesky_ex: (L, info), info the order of the first leading minor that
     is not positive-definite (0: success)."""
-    U.check_real(A, "linalg.cholesky_ex")
     U.no_grad_out(out, "linalg_cholesky_ex", A)
     U.check_linalg_input(A, "linalg.cholesky")
     params = {"upper": upper, "check": check_errors, "fname": "linalg.cholesky_ex"}
@@ -345,19 +359,23 @@ def _qr_grad(F, g, out0, out1, mode):
     if gQ is None and gR is None:
         return None
     if gQ is not None:
-        gA = -F.matmul(mT(F, Q), gQ)
+        gA = -F.matmul(mH(F, Q), gQ)
         if gR is not None:
-            gA = F.matmul(gR, mT(F, R)) + gA
+            gA = F.matmul(gR, mH(F, R)) + gA
     else:
-        gA = F.matmul(gR, mT(F, R))
+        gA = F.matmul(gR, mH(F, R))
+    cplx = U.is_complex(gA)
     if m >= n:
-        t = F._linalg_triu(gA)  # syminvadj: t + t^H with the diagonal counted once
-        gA = F.matmul(Q, t + mT(F, t) - diag_embed(F, F._linalg_diag(t)))
+        t = F._linalg_triu(gA)  # syminvadj: t + t^H with the diagonal's real part once
+        d = F._linalg_diag(t)
+        gA = F.matmul(Q, t + mH(F, t) - diag_embed(F, F.real(d) if cplx else d))
         if gQ is not None:
             gA = gA + gQ
-        return F.linalg_solve_triangular(mT(F, R), gA, False, False, False)
-    skew = F._linalg_tril(mT(F, gA) - gA)  # trilImInvAdjSkew(-gA), real case
-    gA = F.linalg_solve_triangular(mT(F, R[..., :m]), F.matmul(Q, skew), False, False, False)
+        return F.linalg_solve_triangular(mH(F, R), gA, False, False, False)
+    skew = F._linalg_tril(mH(F, gA) - gA)  # trilImInvAdjSkew(-gA)
+    if cplx:  # its (imaginary) diagonal halved
+        skew = skew - 0.5 * diag_embed(F, F._linalg_diag(skew))
+    gA = F.linalg_solve_triangular(mH(F, R[..., :m]), F.matmul(Q, skew), False, False, False)
     gA = F._linalg_embed_at(gA, (m, n), 0, 0)
     if gR is not None:
         gA = gA + F.matmul(Q, gR)
@@ -365,7 +383,7 @@ def _qr_grad(F, g, out0, out1, mode):
 
 
 QR = op("linalg_qr", _qr_forward, inputs=("A",), params=("mode",), num_outputs=2,
-        vjps=(_qr_grad,), grad_fn="LinalgQrBackward0", holomorphic=None)
+        vjps=(_qr_grad,), grad_fn="LinalgQrBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import mT
+from ._util import mH
 
 # Pade [13/13] coefficients and the 1-norm bound below which no scaling is needed
 # (Higham 2005, "The scaling and squaring method for the matrix exponential revisited").
@@ -16,9 +16,9 @@ _THETA13 = 5.371920351148152
 
 
 def expm_raw(xp, A):
-    """exp(A) for a batch of square matrices, computed in float64."""
+    """exp(A) for a batch of square matrices, computed in float64 (complex128)."""
     dtype = A.dtype
-    a = A.astype(xp.float64)
+    a = A.astype(xp.complex128 if dtype.kind == "c" else xp.float64)
     n = a.shape[-1]
     if n == 0 or a.size == 0:
         return xp.zeros(A.shape, dtype=dtype)
@@ -48,9 +48,9 @@ def expm_raw(xp, A):
 
 
 def _matrix_exp_grad(F, g, A):
-    """The adjoint of the differential: the top-right block of exp([[A^T, g], [0, A^T]])."""
+    """The adjoint of the differential: the top-right block of exp([[A^H, g], [0, A^H]])."""
     n = A.shape[-1]
-    At = mT(F, A)
+    At = mH(F, A)
     block = (F._linalg_embed_at(At, (2 * n, 2 * n), 0, 0) +
              F._linalg_embed_at(g, (2 * n, 2 * n), 0, n) +
              F._linalg_embed_at(At, (2 * n, 2 * n), n, n))
@@ -58,13 +58,12 @@ def _matrix_exp_grad(F, g, A):
 
 
 MATRIX_EXP = op("linalg_matrix_exp", lambda xp, A: expm_raw(xp, A), inputs=("A",),
-                vjps=(_matrix_exp_grad,), grad_fn="LinalgMatrixExpBackward0", holomorphic=None)
+                vjps=(_matrix_exp_grad,), grad_fn="LinalgMatrixExpBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_matrix_exp(A):
     """torch.linalg.matrix_exp: the exponential of each square matrix."""
-    U.check_real(A, "linalg.matrix_exp")
     U.check_linalg_input(A, "linalg.matrix_exp")
     return dispatch(MATRIX_EXP, (A,))
 
@@ -120,9 +119,10 @@ def _householder_forward(xp, A, tau):
     k = tau.shape[-1]
     V = xp.tril(A[..., :, :k], -1) + xp.eye(m, k, dtype=A.dtype)
     Q = xp.broadcast_to(xp.eye(m, n, dtype=A.dtype), A.shape).copy()
+    vh = xp.conj(xp.swapaxes(V, -2, -1)) if V.dtype.kind == "c" else xp.swapaxes(V, -2, -1)
     for i in range(k - 1, -1, -1):
         v = V[..., :, i:i + 1]
-        Q = Q - tau[..., i, None, None] * (v @ (xp.swapaxes(v, -2, -1) @ Q))
+        Q = Q - tau[..., i, None, None] * (v @ (vh[..., i:i + 1, :] @ Q))
     from ._util import colmajor
     return colmajor(xp, Q)
 
@@ -134,7 +134,8 @@ def _householder_vs(F, A, k):
 
 
 def _householder_steps(F, A, tau):
-    """Q_k = I, Q_i = H_i Q_{i+1}: every intermediate, for the backward pass."""
+    """Q_k = I, Q_i = H_i Q_{i+1}, H_i = I - tau_i v_i v_i^H: every intermediate, for the
+    backward pass."""
     m, n = A.shape[-2:]
     k = tau.shape[-1]
     V = _householder_vs(F, A, k)
@@ -144,26 +145,30 @@ def _householder_steps(F, A, tau):
     for i in range(k - 1, -1, -1):
         v = V[..., :, i:i + 1]
         t = F.unsqueeze(F.unsqueeze(tau[..., i], -1), -1)
-        Q = Q - t * F.matmul(v, F.matmul(mT(F, v), Q))
+        Q = Q - t * F.matmul(v, F.matmul(mH(F, v), Q))
         qs[i] = Q
     return V, qs
 
 
 def _householder_grads(F, g, A, tau):
-    """Reverse through Q_i = Q_{i+1} - tau_i v_i (v_i^T Q_{i+1}), i = 0 .. k-1."""
+    """Reverse through Q_i = Q_{i+1} - tau_i v_i (v_i^H Q_{i+1}), i = 0 .. k-1, in torch's
+    complex convention (for real values the transposes and conjugates drop out)."""
     m, n = A.shape[-2:]
     k = tau.shape[-1]
     V, qs = _householder_steps(F, A, tau)
+    cplx = U.is_complex(V)
     G = g
     gV = gtau = None
     for i in range(k):
         v = V[..., :, i:i + 1]
         Qn = qs[i + 1]
         t = F.unsqueeze(F.unsqueeze(tau[..., i], -1), -1)
-        w = F.matmul(mT(F, v), Qn)                   # 1 x n
-        gt = -F.matmul(F.matmul(mT(F, v), G), mT(F, w))  # 1 x 1
-        gv = -t * (F.matmul(G, mT(F, w)) + F.matmul(Qn, F.matmul(mT(F, G), v)))
-        G = G - t * F.matmul(v, F.matmul(mT(F, v), G))
+        tc = F.conj_physical(t) if cplx else t
+        vh = mH(F, v)
+        w = F.matmul(vh, Qn)                             # 1 x n
+        gt = -F.matmul(F.matmul(vh, G), mH(F, w))        # 1 x 1
+        gv = -(tc * F.matmul(G, mH(F, w)) + t * F.matmul(Qn, F.matmul(mH(F, G), v)))
+        G = G - tc * F.matmul(v, F.matmul(vh, G))
         col = F._linalg_embed_at(gv, (m, k), 0, i)
         gV = col if gV is None else gV + col
         entry = F._linalg_embed_at(gt, (1, k), 0, i)
@@ -175,14 +180,13 @@ def _householder_grads(F, g, A, tau):
 HOUSEHOLDER = op("linalg_householder_product", _householder_forward, inputs=("A", "tau"),
                  vjps=(lambda F, g, A, tau: _householder_grads(F, g, A, tau)[0],
                        lambda F, g, A, tau: _householder_grads(F, g, A, tau)[1]),
-                 grad_fn="LinalgHouseholderProductBackward0", holomorphic=None)
+                 grad_fn="LinalgHouseholderProductBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_householder_product(A, tau, *, out=None):
     """torch.linalg.householder_product: the first n columns of H_1 ... H_k,
     H_i = I - tau_i v_i v_i^T (the Q of geqrf's compact form)."""
-    U.check_real(A, "linalg.householder_product")
     U.no_grad_out(out, "linalg_householder_product", A, tau)
     fname = "torch.linalg.householder_product"
     if A.ndim < 2:

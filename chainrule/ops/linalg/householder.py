@@ -81,11 +81,12 @@ def _q_grads(F, gq, A, tau):
 
 
 def _grad_q(F, g, C, left, transpose):
-    """d<g, op(Q) C> / dQ (left) or d<g, C op(Q)> / dQ (right)."""
-    from ._util import mT
+    """d<g, op(Q) C> / dQ (left) or d<g, C op(Q)> / dQ (right), op(Q) = Q^H when
+    ``transpose`` (torch's complex convention)."""
+    from ._util import mH
     if left:
-        return F.matmul(C, mT(F, g)) if transpose else F.matmul(g, mT(F, C))
-    return F.matmul(mT(F, g), C) if transpose else F.matmul(mT(F, C), g)
+        return F.matmul(C, mH(F, g)) if transpose else F.matmul(g, mH(F, C))
+    return F.matmul(mH(F, g), C) if transpose else F.matmul(mH(F, C), g)
 
 
 ORMQR = op("ormqr", _ormqr_raw, inputs=("A", "tau", "C"), params=("left", "transpose"),
@@ -95,7 +96,7 @@ ORMQR = op("ormqr", _ormqr_raw, inputs=("A", "tau", "C"), params=("left", "trans
                  _q_grads(F, _grad_q(F, g, C, left, transpose), A, tau)[1],
                  lambda F, g, A, tau, left, transpose:
                  F.ormqr(A, tau, g, left, not transpose)),
-           grad_fn="OrmqrBackward0", holomorphic=None)
+           grad_fn="OrmqrBackward0", holomorphic=False)
 
 
 @expose

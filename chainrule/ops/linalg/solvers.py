@@ -11,7 +11,7 @@ import warnings
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import _LinAlgError, colmajor, mT, shape_word
+from ._util import _LinAlgError, colmajor, mH, mT, shape_word
 
 SolveEx = U.return_type("linalg_solve_ex", ("result", "info"))
 Lstsq = U.return_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
@@ -218,33 +218,38 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
 
 
 # ---------------------------------------------------------------------------- cholesky solve
+def _adj(xp, x):
+    """The conjugate transpose of raw matrices."""
+    t = xp.swapaxes(x, -2, -1)
+    return xp.conj(t) if t.dtype.kind == "c" else t
+
+
 def _chol_solve_forward(xp, b, L, upper=False):
-    if upper:
-        y = U.trisolve_raw(xp, xp.swapaxes(L, -2, -1), b, False)
+    if upper:  # A = U^H U
+        y = U.trisolve_raw(xp, _adj(xp, L), b, False)
         X = U.trisolve_raw(xp, L, y, True)
-    else:
+    else:  # A = L L^H
         y = U.trisolve_raw(xp, L, b, False)
-        X = U.trisolve_raw(xp, xp.swapaxes(L, -2, -1), y, True)
+        X = U.trisolve_raw(xp, _adj(xp, L), y, True)
     return colmajor(xp, X.astype(b.dtype, copy=False))
 
 
 def _chol_solve_grad_L(F, g, L, out, upper):
     gb = F.cholesky_solve(g, L, upper)
-    common = F.matmul(gb, mT(F, out))
-    common = common + mT(F, common)
+    common = F.matmul(gb, mH(F, out))
+    common = common + mH(F, common)
     return -F.matmul(L, common) if upper else -F.matmul(common, L)
 
 
 CHOLESKY_SOLVE = op("cholesky_solve", _chol_solve_forward, inputs=("b", "L"),
                     params=("upper",), broadcasts=True,
                     vjps=(lambda F, g, L, upper: F.cholesky_solve(g, L, upper),
-                          _chol_solve_grad_L), holomorphic=None)
+                          _chol_solve_grad_L), holomorphic=False)
 
 
 @expose
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """Solve A X = B given the Cholesky factor of A (CholeskySolveBackward0)."""
-    U.check_real(input2, "cholesky_solve")
     U.no_grad_out(out, "cholesky_solve", input, input2)
     b, L = input, input2
     if b.ndim < 2:
@@ -275,19 +280,18 @@ def _chol_inv_forward(xp, L, upper=False):
 
 
 def _chol_inv_grad(F, g, L, out, upper):
-    common = g + mT(F, g)
+    common = g + mH(F, g)
     common = F.matmul(out, F.matmul(common, out))
     return -F.matmul(L, common) if upper else -F.matmul(common, L)
 
 
 CHOLESKY_INVERSE = op("cholesky_inverse", _chol_inv_forward, inputs=("L",),
-                      params=("upper",), vjps=(_chol_inv_grad,), holomorphic=None)
+                      params=("upper",), vjps=(_chol_inv_grad,), holomorphic=False)
 
 
 @expose
 def cholesky_inverse(input, upper=False, *, out=None):
     """The inverse of A from its Cholesky factor (CholeskyInverseBackward0)."""
-    U.check_real(input, "cholesky_inverse")
     U.no_grad_out(out, "cholesky_inverse", input)
     U.check_matrix(input, "cholesky_inverse")
     U.check_square(input, "cholesky_inverse")
@@ -316,10 +320,10 @@ def _pinv_forward(xp, A, atol=None, rtol=None, hermitian=False):
     keep = s > tol
     if hermitian:
         winv = xp.where(keep, 1 / xp.where(keep, w, 1), 0)
-        out = xp.matmul(v * winv[..., None, :], xp.swapaxes(v, -2, -1))
+        out = xp.matmul(v * winv[..., None, :], _adj(xp, v))
     else:
         sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0)
-        out = xp.matmul(xp.swapaxes(vh, -2, -1) * sinv[..., None, :], xp.swapaxes(u, -2, -1))
+        out = xp.matmul(_adj(xp, vh) * sinv[..., None, :], _adj(xp, u))
     return out.astype(A.dtype, copy=False)
 
 
@@ -328,26 +332,26 @@ def _all_zero(xp, v) -> bool:
 
 
 def _pinv_grad(F, g, A, out):
-    """torch's pinv_backward (real case)."""
+    """torch's pinv_backward (conjugate transposes: torch's complex convention)."""
     m, n = A.shape[-2:]
     pinvA = out
-    pinvAh = mT(F, pinvA)
-    gradh = mT(F, g)
+    pinvAh = mH(F, pinvA)
+    gradh = mH(F, g)
     if m <= n:
         K = F.matmul(gradh, pinvA)
         KpinvAh = F.matmul(K, pinvAh)
-        return (-mT(F, F.matmul(pinvA, K)) + KpinvAh -
+        return (-mH(F, F.matmul(pinvA, K)) + KpinvAh -
                 F.matmul(F.matmul(A, pinvA), KpinvAh) +
                 F.matmul(F.matmul(pinvAh, pinvA), gradh - F.matmul(K, A)))
     K = F.matmul(pinvA, gradh)
     pinvAhK = F.matmul(pinvAh, K)
-    return (-mT(F, F.matmul(K, pinvA)) +
+    return (-mH(F, F.matmul(K, pinvA)) +
             F.matmul(F.matmul(gradh - F.matmul(A, K), pinvA), pinvAh) + pinvAhK -
             F.matmul(F.matmul(pinvAhK, pinvA), A))
 
 
 PINV = op("linalg_pinv", _pinv_forward, inputs=("A",), params=("atol", "rtol", "hermitian"),
-          vjps=(_pinv_grad,), grad_fn="LinalgPinvBackward0", holomorphic=None)
+          vjps=(_pinv_grad,), grad_fn="LinalgPinvBackward0", holomorphic=False)
 
 
 def _tol(v):
@@ -360,7 +364,6 @@ def _tol(v):
 def linalg_pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """torch.linalg.pinv: the pseudo-inverse, singular values below
     max(atol, rtol * largest) treated as zero (``rcond`` is the legacy name of rtol)."""
-    U.check_real(A, "linalg.pinv")
     U.no_grad_out(out, "linalg_pinv", A)
     U.check_tensor(A, "pinv")
     if A.ndim < 2 or A._data.dtype.kind not in "fcV" or A._data.dtype.itemsize < 4:
@@ -395,29 +398,31 @@ def _lstsq_forward(xp, A, B, rcond, driver):
     A_ = xp.broadcast_to(A, batch + A.shape[-2:])
     B_ = xp.broadcast_to(Bm, batch + Bm.shape[-2:])
     eps = xp.finfo(A.dtype).eps
+    rdt = A.real.dtype  # residuals and singular values are real
     if rcond is None:
         rcond = eps * max(m, n)
     if A_.size == 0:
-        s = xp.zeros(batch + (min(m, n),), dtype=A.dtype)
+        s = xp.zeros(batch + (min(m, n),), dtype=rdt)
         X = xp.zeros(batch + (n, B_.shape[-1]), dtype=A.dtype)
         rank = xp.zeros(batch, dtype=xp.int64)
     else:
         u, s, vh = U.raising(xp.linalg.svd)(A_, full_matrices=False)
         keep = s > rcond * s.max(axis=-1, keepdims=True)
         sinv = xp.where(keep, 1 / xp.where(keep, s, 1), 0)
-        X = xp.matmul(xp.swapaxes(vh, -2, -1),
-                      sinv[..., :, None] * xp.matmul(xp.swapaxes(u, -2, -1), B_))
+        X = xp.matmul(_adj(xp, vh), sinv[..., :, None] * xp.matmul(_adj(xp, u), B_))
         rank = keep.sum(axis=-1).astype(xp.int64)
     X = X.astype(A.dtype, copy=False)
     full_rank = bool(xp.all(rank == min(m, n)))
     if m > n and driver != "gelsy" and full_rank:
         r = xp.matmul(A_, X) - B_
-        residuals = (r * r).sum(axis=-2).astype(A.dtype)  # (..., k): k = 1 for a vector B
+        # (..., k): k = 1 for a vector B; real for complex input
+        residuals = (r.real ** 2 + r.imag ** 2 if r.dtype.kind == "c" else r * r).sum(
+            axis=-2).astype(rdt)
     else:
-        residuals = xp.zeros((0,), dtype=A.dtype)
+        residuals = xp.zeros((0,), dtype=rdt)
     if driver == "gels":
         rank = xp.zeros((0,), dtype=xp.int64)
-    sv = s.astype(A.dtype) if driver in ("gelsd", "gelss") else xp.zeros((0,), dtype=A.dtype)
+    sv = s.astype(rdt) if driver in ("gelsd", "gelss") else xp.zeros((0,), dtype=rdt)
     X = colmajor(xp, X)
     return (X[..., 0] if vec else X), residuals, rank, sv
 
@@ -430,11 +435,11 @@ def _lstsq_grad_A(F, g, A, B, out0):
     if gX is not None:
         gXm = F.unsqueeze(gX, -1) if vec else gX
         pinvA = F.linalg_pinv(A)
-        gA = _pinv_grad(F, F.matmul(gXm, mT(F, Bm)), A, pinvA)
+        gA = _pinv_grad(F, F.matmul(gXm, mH(F, Bm)), A, pinvA)
     if gL is not None and _numel(gL.shape):
         X = F.unsqueeze(out0, -1) if vec else out0
         r = F.matmul(A, X) - Bm
-        t = 2 * F.matmul(F.unsqueeze(gL, -2) * r, mT(F, X))
+        t = 2 * F.matmul(F.unsqueeze(U.real_part(F, gL), -2) * r, mH(F, X))
         gA = t if gA is None else gA + t
     return gA
 
@@ -446,11 +451,11 @@ def _lstsq_grad_B(F, g, A, B, out0):
     gB = None
     if gX is not None:
         gXm = F.unsqueeze(gX, -1) if vec else gX
-        gB = F.matmul(mT(F, F.linalg_pinv(A)), gXm)
+        gB = F.matmul(mH(F, F.linalg_pinv(A)), gXm)
     if gL is not None and _numel(gL.shape):
         X = F.unsqueeze(out0, -1) if vec else out0
         r = F.matmul(A, X) - Bm
-        t = -2 * F.unsqueeze(gL, -2) * r
+        t = -2 * F.unsqueeze(U.real_part(F, gL), -2) * r
         gB = t if gB is None else gB + t
     if gB is None:
         return None
@@ -466,14 +471,13 @@ def _numel(shape) -> int:
 
 LSTSQ = op("linalg_lstsq", _lstsq_forward, inputs=("A", "B"), params=("rcond", "driver"),
            num_outputs=4, broadcasts=True, vjps=(_lstsq_grad_A, _lstsq_grad_B),
-           grad_fn="LinalgLstsqBackward0", holomorphic=None)
+           grad_fn="LinalgLstsqBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_lstsq(A, B, rcond=None, *, driver=None):
     """torch.linalg.lstsq: the least-squares solution through the SVD (every driver name is
     accepted; rank-deficient problems get the minimum-norm solution whatever the driver)."""
-    U.check_real(A, "linalg.lstsq")
     fname = "torch.linalg.lstsq"
     U.check_tensor(A, "lstsq", "self")
     U.check_tensor(B, "lstsq", "b", 2)

@@ -1,12 +1,12 @@
 """Spectral decompositions: linalg.eigh / eigvalsh (LinalgEighBackward0), eig / eigvals
-(LinalgEigBackward0, forward only until complex autograd lands) and svd / svdvals
-(LinalgSvdBackward0), with torch's backward formulas (linalg_eig_backward for the
-Hermitian case, svd_backward)."""
+(LinalgEigBackward0) and svd / svdvals
+(LinalgSvdBackward0), with torch's backward formulas (linalg_eig_backward, svd_backward)
+in torch's complex convention."""
 from __future__ import annotations
 
 from .._registry import dispatch, expose, op
 from . import _util as U
-from ._util import _LinAlgError, diag_embed, mT
+from ._util import _LinAlgError, diag_embed, mH
 
 Eigh = U.return_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 Eig = U.return_type("linalg_eig", ("eigenvalues", "eigenvectors"))
@@ -21,6 +21,11 @@ def _needs_grad(A) -> bool:
 
 
 # ---------------------------------------------------------------------------- eigh
+_EIG_GAUGE = ("{}: The eigenvectors in the complex case are specified up to multiplication "
+              "by e^{{i phi}}. The specified loss function depends on this quantity, so it is "
+              "ill-defined.")
+
+
 def _eigh_forward(xp, A, UPLO):
     try:
         L, V = U.raising(xp.linalg.eigh)(A, UPLO=UPLO)
@@ -32,25 +37,33 @@ def _eigh_forward(xp, A, UPLO):
 
 
 def _eigh_grad(F, g, out0, out1):
-    """linalg_eig_backward with is_hermitian=True."""
+    """linalg_eig_backward with is_hermitian=True, in torch's complex convention."""
     gL, gV = g
     L, V = out0, out1
+    if gL is not None:  # the eigenvalues are real (a complex gradient from cat/stack)
+        gL = U.real_part(F, gL)
     if gV is None:
         if gL is None:
             return None
-        return F.matmul(V * F.unsqueeze(gL, -2), mT(F, V))
-    VhgV = F.matmul(mT(F, V), gV)
-    VhgV = 0.5 * (VhgV - mT(F, VhgV))
+        return F.matmul(V * F.unsqueeze(gL, -2), mH(F, V))
+    VhgV = F.matmul(mH(F, V), gV)
+    cplx = U.is_complex(VhgV)
+    if cplx:
+        U.check_gauge(U.raw(F._linalg_diag(VhgV)).imag, None,
+                      _EIG_GAUGE.format("linalg_eigh_backward"))
+    VhgV = 0.5 * (VhgV - mH(F, VhgV))  # onto the skew-Hermitian matrices
     E = F.unsqueeze(L, -2) - F.unsqueeze(L, -1)
     E = E + F._linalg_eye_like(E)
     inner = VhgV / E
-    if gL is not None:
+    if gL is not None:  # the diagonal becomes gL (it is zero for real matrices)
+        if cplx:
+            inner = inner - diag_embed(F, F._linalg_diag(inner))
         inner = inner + diag_embed(F, gL)
-    return F.matmul(V, F.matmul(inner, mT(F, V)))
+    return F.matmul(V, F.matmul(inner, mH(F, V)))
 
 
 EIGH = op("linalg_eigh", _eigh_forward, inputs=("A",), params=("UPLO",), num_outputs=2,
-          vjps=(_eigh_grad,), grad_fn="LinalgEighBackward0", holomorphic=None)
+          vjps=(_eigh_grad,), grad_fn="LinalgEighBackward0", holomorphic=False)
 EIGVALSH = op("_linalg_eigvalsh", lambda xp, A, UPLO: U.raising(xp.linalg.eigvalsh)(
     A, UPLO=UPLO).astype(A.real.dtype, copy=False), inputs=("A",), params=("UPLO",))
 
@@ -101,23 +114,43 @@ def _eig_forward(xp, A):
     return w.astype(ctype), v.astype(ctype)
 
 
-def _eig_grad(F, g, A):
-    raise NotImplementedError("the derivative for 'linalg_eig' is not implemented in "
-                              "chainrule yet: it needs complex autograd. For symmetric "
-                              "matrices use torch.linalg.eigh, which is differentiable.")
+def _eig_grad(F, g, out0, out1, real_input):
+    """torch's linalg_eig_backward (not Hermitian), in its complex convention; a real
+    input takes the real part (handle_r_to_c)."""
+    gL, gV = g
+    L, V = out0, out1
+    if gL is None and gV is None:
+        return None
+    Vh = mH(F, V)
+    if gV is None:
+        gA = F.linalg_solve_ex(Vh, F.unsqueeze(gL, -1) * Vh, True, False)[0]
+    else:
+        VhgV = F.matmul(Vh, gV)
+        d = F._linalg_diag(VhgV)
+        U.check_gauge(U.raw(d).imag, None, _EIG_GAUGE.format("linalg_eig_backward"))
+        # onto the tangent space of matrices with unit-norm columns
+        VhgV = VhgV - F.matmul(Vh, V * F.unsqueeze(F.real(d), -2))
+        Lc = F.conj_physical(L)
+        E = F.unsqueeze(Lc, -2) - F.unsqueeze(Lc, -1)
+        inner = VhgV / (E + F._linalg_eye_like(E))  # E's diagonal (zero) taken as one
+        if gL is not None:  # the diagonal becomes gL
+            inner = inner - diag_embed(F, F._linalg_diag(inner)) + diag_embed(F, gL)
+        gA = F.linalg_solve_ex(Vh, F.matmul(inner, Vh), True, False)[0]
+    return U.real_part(F, gA) if real_input else gA
 
 
-EIG = op("linalg_eig", _eig_forward, inputs=("A",), num_outputs=2, vjps=(_eig_grad,),
-         grad_fn="LinalgEigBackward0")
+EIG = op("linalg_eig", lambda xp, A, real_input: _eig_forward(xp, A), inputs=("A",),
+         params=("real_input",), num_outputs=2, vjps=(_eig_grad,),
+         grad_fn="LinalgEigBackward0", holomorphic=False)
 
 
 @expose(method=False, internal=True)
 def linalg_eig(A, *, out=None):
-    """torch.linalg.eig: complex eigenvalues and unit-norm eigenvectors (forward only: the
-    backward raises NotImplementedError until complex autograd lands)."""
+    """torch.linalg.eig: complex eigenvalues and unit-norm eigenvectors
+    (LinalgEigBackward0)."""
     U.no_grad_out(out, "linalg_eig", A)
     U.check_linalg_input(A, "linalg.eig")
-    return U.write_out(Eig(dispatch(EIG, (A,))), out)
+    return U.write_out(Eig(dispatch(EIG, (A,), _real_input(A))), out)
 
 
 @expose(method=False, internal=True)
@@ -125,10 +158,19 @@ def linalg_eigvals(A, *, out=None):
     """torch.linalg.eigvals: the eigenvalues of eig (output 0 of LinalgEigBackward0)."""
     U.no_grad_out(out, "linalg_eigvals", A)
     U.check_linalg_input(A, "linalg.eigvals")
-    return U.write_out(dispatch(EIG, (A,))[0], out)
+    return U.write_out(dispatch(EIG, (A,), _real_input(A))[0], out)
+
+
+def _real_input(A):
+    return {"real_input": A._data.dtype.kind != "c"}
 
 
 # ---------------------------------------------------------------------------- svd
+_SVD_GAUGE = ("svd_backward: The singular vectors in the complex case are specified up to "
+              "multiplication by e^{i phi}. The specified loss function depends on this phase "
+              "term, making it ill-defined.")
+
+
 def _svd_forward(xp, A, full_matrices):
     try:
         u, s, vh = U.raising(xp.linalg.svd)(A, full_matrices=full_matrices)
@@ -142,6 +184,8 @@ def _svd_forward(xp, A, full_matrices):
 def _svd_grad(F, g, out0, out1, out2, full_matrices):
     gU, gS, gVh = g
     u, S, vh = out0, out1, out2
+    if gS is not None:  # the singular values are real (a complex gradient from cat/stack)
+        gS = U.real_part(F, gS)
     k = S.shape[-1]
     if full_matrices:
         u, vh = u[..., :k], vh[..., :k, :]
@@ -153,14 +197,20 @@ def _svd_grad(F, g, out0, out1, out2, full_matrices):
     if gU is None and gVh is None:
         return (F.matmul(u, F.unsqueeze(gS, -1) * vh) if m >= n else
                 F.matmul(u * F.unsqueeze(gS, -2), vh))
+    cplx = U.is_complex(u)
     UhgU = None
     if gU is not None:
-        UhgU = F.matmul(mT(F, u), gU)
-        UhgU = UhgU - mT(F, UhgU)
+        UhgU = F.matmul(mH(F, u), gU)
+        UhgU = UhgU - mH(F, UhgU)
     VhgV = None
     if gVh is not None:
-        VhgV = F.matmul(vh, mT(F, gVh))
-        VhgV = VhgV - mT(F, VhgV)
+        VhgV = F.matmul(vh, mH(F, gVh))
+        VhgV = VhgV - mH(F, VhgV)
+    if cplx:  # the phases of U's and V's columns must cancel in the loss
+        zeros = U.raw(S) * 0
+        U.check_gauge(zeros if UhgU is None else U.raw(F._linalg_diag(UhgU)).imag,
+                      zeros if VhgV is None else -U.raw(F._linalg_diag(VhgV)).imag,
+                      _SVD_GAUGE)
     S2 = S * S
     E = F.unsqueeze(S2, -2) - F.unsqueeze(S2, -1)
     E = E + F._linalg_eye_like(E)
@@ -172,21 +222,23 @@ def _svd_grad(F, g, out0, out1, out2, full_matrices):
         gA = F.unsqueeze(S, -1) * (VhgV / E)
     if gS is not None:
         gA = gA + diag_embed(F, gS)
+    if cplx and UhgU is not None:
+        gA = gA + diag_embed(F, F._linalg_diag(UhgU) / (2 * S))
     if m > n and gU is not None:
         gA = F.matmul(u, gA)
         gUSinv = gU / F.unsqueeze(S, -2)
-        gA = gA + gUSinv - F.matmul(u, F.matmul(mT(F, u), gUSinv))
+        gA = gA + gUSinv - F.matmul(u, F.matmul(mH(F, u), gUSinv))
         return F.matmul(gA, vh)
     if m < n and gVh is not None:
         gA = F.matmul(gA, vh)
         SinvgVh = gVh / F.unsqueeze(S, -1)
-        gA = gA + SinvgVh - F.matmul(F.matmul(SinvgVh, mT(F, vh)), vh)
+        gA = gA + SinvgVh - F.matmul(F.matmul(SinvgVh, mH(F, vh)), vh)
         return F.matmul(u, gA)
     return F.matmul(u, F.matmul(gA, vh)) if m >= n else F.matmul(F.matmul(u, gA), vh)
 
 
 SVD = op("linalg_svd", _svd_forward, inputs=("A",), params=("full_matrices",),
-         num_outputs=3, vjps=(_svd_grad,), grad_fn="LinalgSvdBackward0", holomorphic=None)
+         num_outputs=3, vjps=(_svd_grad,), grad_fn="LinalgSvdBackward0", holomorphic=False)
 SVDVALS = op("_linalg_svdvals", lambda xp, A: U.raising(xp.linalg.svd)(
     A, compute_uv=False).astype(A.real.dtype, copy=False), inputs=("A",))
 
