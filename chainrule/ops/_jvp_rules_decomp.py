@@ -1,0 +1,175 @@
+"""The explicit forward-mode rules of the decomposition linear-algebra ops (ops/_jvp_rules.py
+merges ``RULES`` into its table): as derivatives.yaml's ``result:`` lines and
+FunctionsManual.cpp's ``*_jvp`` functions, with public ops on Tensors,
+``rule(args, params, tangents, out)``.
+
+Spectral ones follow torch's gauge: eigenvector tangents with no component along their own
+eigenvector (eigh; eig: no real one, as the vectors have unit norm), singular vector
+tangents ``U Ω_U`` / ``V Ω_V`` with Ω skew-Hermitian and zero (real) diagonal, and the
+columns of a full ``U`` / rows of a full ``Vh`` past ``min(m, n)`` with a zero tangent.
+"""
+from __future__ import annotations
+
+__all__ = ["RULES"]
+
+
+def _zeros(like):
+    from .. import zeros_like
+    return zeros_like(like)
+
+
+def _offdiag_zero(x):
+    """x with its diagonal set to zero."""
+    return x - x.diagonal(0, -2, -1).diag_embed()
+
+
+def _safe_ratio(num, den):
+    """num / den off the diagonal, 0 on it (den's diagonal is replaced by 1 first)."""
+    from .linalg._util import _linalg_eye_like
+    eye = _linalg_eye_like(den)
+    return _offdiag_zero(num / (den + eye))
+
+
+# ---------------------------------------------------------------------------- eigh / eig
+def _eigh(args, params, tangents, out):
+    """A = V diag(L) V^H: dL = re diag(V^H dA V), dV = V (V^H dA V / (L_j - L_i))."""
+    L, V = out
+    dA = tangents[0]
+    dP = V.mH @ dA.to(V.dtype) @ V
+    dL = dP.diagonal(0, -2, -1)
+    if dL.is_complex():
+        dL = dL.real
+    E = L.unsqueeze(-2) - L.unsqueeze(-1)
+    dV = V @ _safe_ratio(dP, E.to(dP.dtype))
+    return dL, dV
+
+
+def _eig(args, params, tangents, out):
+    """A V = V diag(L): dP = V^-1 dA V, dL = diag(dP), dV = V (dP / (L_j - L_i)) less
+    V re(diag(V^H dV)) (the unit-norm gauge of torch's linalg_eig_jvp)."""
+    from .. import linalg
+    L, V = out
+    dA = tangents[0].to(V.dtype)
+    dP = linalg.solve(V, dA @ V)
+    dL = dP.diagonal(0, -2, -1)
+    E = L.unsqueeze(-2) - L.unsqueeze(-1)
+    dV = V @ _safe_ratio(dP, E)
+    dV = dV - V * (V.conj() * dV).sum(-2, keepdim=True).real
+    return dL, dV
+
+
+# ---------------------------------------------------------------------------- svd
+def _svd(args, params, tangents, out):
+    """A = U S Vh (reduced to k = min(m, n)): dP = U^H dA V, dS = re diag(dP),
+    dU = U (sym(dP S) / E) [+ (I - U U^H) dA V S^-1 when m > n],
+    dV = V (sym(S dP) / E) [+ (I - V V^H) dA^H U S^-1 when m < n], E_ij = s_j^2 - s_i^2,
+    sym(X) = X + X^H; the complex diagonal i im(dP_ii) / s_i split half to Ω_U and minus
+    half to Ω_V (torch's gauge)."""
+    U, S, Vh = out
+    dA = tangents[0]
+    full = (params or {}).get("full_matrices", False)
+    m, n = dA.shape[-2], dA.shape[-1]
+    k = S.shape[-1]
+    if full:
+        U, Vh = U[..., :, :k], Vh[..., :k, :]
+    V = Vh.mH
+    dAV = dA @ V
+    dP = U.mH @ dAV
+    diag = dP.diagonal(0, -2, -1)
+    dS = diag.real if diag.is_complex() else diag
+    Sc = S.to(dP.dtype)
+    S2 = S * S
+    E = (S2.unsqueeze(-2) - S2.unsqueeze(-1)).to(dP.dtype)
+    dPS = dP * Sc.unsqueeze(-2)
+    SdP = Sc.unsqueeze(-1) * dP
+    omega_u = _safe_ratio(dPS + dPS.mH, E)
+    omega_v = _safe_ratio(SdP + SdP.mH, E)
+    if dP.is_complex():  # the phase: half to each side, as torch
+        half = (0.5j * diag.imag / S).to(dP.dtype).diag_embed()
+        omega_u = omega_u + half
+        omega_v = omega_v - half
+    dU = U @ omega_u
+    dV = V @ omega_v
+    if m > n:
+        dU = dU + (dAV - U @ dP) / Sc.unsqueeze(-2)
+    elif m < n:
+        dAhU = dA.mH @ U
+        dV = dV + (dAhU - V @ dP.mH) / Sc.unsqueeze(-2)
+    dVh = dV.mH
+    if full:
+        from .linalg._util import _linalg_embed_at
+        if m > k:
+            dU = _linalg_embed_at(dU, (m, m), 0, 0)
+        if n > k:
+            dVh = _linalg_embed_at(dVh, (n, n), 0, 0)
+    return dU, dS, dVh
+
+
+# ---------------------------------------------------------------------------- qr
+_QR_R = ("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+         "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+         "linalg.qr.")
+
+
+def _qr_square_block(Q, R, dA):
+    """A = Q R with R square (k x k): C = Q^H dA R^-1, Ω = Q^H dQ skew-Hermitian from the
+    strict lower triangle of C (and i im diag(C), R's diagonal being real),
+    dR = (C - Ω) R, dQ = dA R^-1 - Q (C - Ω)."""
+    from .. import linalg
+    dAR = linalg.solve_triangular(R, dA, upper=True, left=False)
+    C = Q.mH @ dAR
+    low = C.tril(-1)
+    omega = low - low.mH
+    if C.is_complex():
+        omega = omega + (1j * C.diagonal(0, -2, -1).imag).to(C.dtype).diag_embed()
+    CmO = C - omega
+    return dAR - Q @ CmO, CmO @ R
+
+
+def _qr(args, params, tangents, out):
+    """linalg_qr_jvp: reduced A = Q R when m >= n; A = Q [R1 R2] when m < n, the square
+    block as above and dR2 = Q^H (dA2 - dQ R2)."""
+    from .. import cat
+    mode = (params or {}).get("mode", "reduced")
+    if mode == "r":
+        raise RuntimeError(_QR_R)
+    Q, R = out
+    dA = tangents[0]
+    m, n = dA.shape[-2], dA.shape[-1]
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' "
+                           "and nrows > ncols.")
+    if m >= n:
+        return _qr_square_block(Q, R, dA)
+    R1, R2 = R[..., :, :m], R[..., :, m:]
+    dQ, dR1 = _qr_square_block(Q, R1, dA[..., :, :m])
+    dR2 = Q.mH @ (dA[..., :, m:] - dQ @ R2)
+    return dQ, cat([dR1, dR2], -1)
+
+
+# ---------------------------------------------------------------------------- small ones
+def _matrix_exp(args, params, tangents, out):
+    """d exp(A) = the top-right block of exp([[A, dA], [0, A]])."""
+    from .. import cat, linalg
+    A, = args
+    dA = tangents[0]
+    n = A.shape[-1]
+    top = cat([A, dA], -1)
+    bottom = cat([_zeros(A), A], -1)
+    return linalg.matrix_exp(cat([top, bottom], -2))[..., :n, n:]
+
+
+def _prod_others(args, params, tangents, out):
+    """p_i = prod_{j != i} s_j: its Jacobian is symmetric, so J v is the backward's J^T v."""
+    from .linalg.decompositions import _linalg_prod_others_grad
+    return _linalg_prod_others_grad(args[0], tangents[0])
+
+
+RULES = {
+    "linalg_eigh": _eigh,
+    "linalg_eig": _eig,
+    "linalg_svd": _svd,
+    "linalg_qr": _qr,
+    "linalg_matrix_exp": _matrix_exp,
+    "_linalg_prod_others": _prod_others,
+}
