@@ -88,6 +88,10 @@ def _cases():
                 c.append((f"qr_complete_{s}{z}", lambda m, a: m.linalg.qr(a, mode="complete"),
                           lambda r, sh=shape, z=cplx: (_rand(r, *sh, cplx=z),), ["linalg_qr"],
                           None))
+        for shape in ((4, 3), (3, 4), (3, 3), (2, 5, 3), (2, 3, 5)):
+            s = "x".join(map(str, shape))
+            c.append((f"lu_{s}{z}", lambda m, a: m.linalg.lu(a)[1:],
+                      lambda r, sh=shape, z=cplx: (_rand(r, *sh, cplx=z),), ["linalg_lu"], None))
         c += [
             (f"svdvals{z}", lambda m, a: m.linalg.svdvals(a),
              lambda r, z=cplx: (_rand(r, 2, 4, 3, cplx=z),), ["linalg_svd"], None),
@@ -97,6 +101,37 @@ def _cases():
          lambda r: (_rand(r, 4, 3),), ["linalg_svd"], None),
         ("svd_legacy_some_false", lambda m, a: m.svd(a, some=False),
          lambda r: (_rand(r, 3, 3),), ["linalg_svd"], "svd_v"),
+        ("lu_factor_ex", lambda m, a: m.linalg.lu_factor_ex(a)[0],
+         lambda r: (_rand(r, 2, 3, 3),), ["linalg_lu_factor_ex"], None),
+        ("lu_factor_tall", lambda m, a: m.linalg.lu_factor(a)[0], lambda r: (_rand(r, 5, 3),),
+         ["linalg_lu_factor_ex"], None),
+        ("lu_factor_wide", lambda m, a: m.linalg.lu_factor(a)[0], lambda r: (_rand(r, 3, 5),),
+         ["linalg_lu_factor_ex"], None),
+        ("lu_unpack", lambda m, a: m.lu_unpack(*m.linalg.lu_factor(a))[1:],
+         lambda r: (_rand(r, 2, 3, 3),), ["linalg_lu_factor_ex", "lu_unpack"], None),
+        ("lu_unpack_tall", lambda m, a: m.lu_unpack(*m.linalg.lu_factor(a))[1:],
+         lambda r: (_rand(r, 5, 3),), ["linalg_lu_factor_ex", "lu_unpack"], None),
+        ("lu_unpack_wide", lambda m, a: m.lu_unpack(*m.linalg.lu_factor(a))[1:],
+         lambda r: (_rand(r, 3, 4),), ["linalg_lu_factor_ex", "lu_unpack"], None),
+    ]
+    for left in (True, False):
+        for adjoint in (False, True):
+            w = f"{'left' if left else 'right'}{'_adjoint' if adjoint else ''}"
+            c += [
+                (f"lu_solve_{w}", lambda m, a, b, le=left, ad=adjoint: m.linalg.lu_solve(
+                    *m.linalg.lu_factor(a), b if le else b.mT, left=le, adjoint=ad),
+                 lambda r: (_wc(r, 3, 3), _rand(r, 3, 2)),
+                 ["linalg_lu_factor_ex", "_linalg_lu_solve"], None),
+                (f"lu_solve_broadcast_{w}", lambda m, a, b, le=left, ad=adjoint:
+                 m.linalg.lu_solve(*m.linalg.lu_factor(a), b if le else b.mT, left=le,
+                                   adjoint=ad),
+                 lambda r: (_wc(r, 2, 3, 3), _rand(r, 3, 4)),
+                 ["linalg_lu_factor_ex", "_linalg_lu_solve"], None),
+            ]
+    c += [
+        ("lu_solve_legacy_batched_b", lambda m, a, b: m.lu_solve(b, *m.linalg.lu_factor(a)),
+         lambda r: (_wc(r, 3, 3), _rand(r, 2, 3, 2)), ["linalg_lu_factor_ex", "_linalg_lu_solve"],
+         None),
         ("matrix_exp", lambda m, a: m.linalg.matrix_exp(a), lambda r: (_rand(r, 3, 3),),
          ["linalg_matrix_exp"], None),
         ("matrix_exp_batched_scaled", lambda m, a: m.linalg.matrix_exp(a),

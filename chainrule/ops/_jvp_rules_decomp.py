@@ -147,6 +147,92 @@ def _qr(args, params, tangents, out):
     return dQ, cat([dR1, dR2], -1)
 
 
+# ---------------------------------------------------------------------------- lu
+def _lu_parts(LU, pivots):
+    """(P, L, U) of getrf's compact LU (m x n, k = min(m, n))."""
+    from .linalg._util import _linalg_eye_like
+    from .linalg.lu import _linalg_perm_from_pivots
+    m, n = LU.shape[-2], LU.shape[-1]
+    k = min(m, n)
+    low = LU[..., :, :k]
+    L = low.tril(-1) + _linalg_eye_like(low)
+    return _linalg_perm_from_pivots(LU, pivots, m), L, LU[..., :k, :].triu()
+
+
+def _lu_tangent(P, L, U, dA):
+    """linalg_lu_jvp: A = P L U. On the square block X = L^-1 P^T dA U^-1,
+    dL = L tril(X, -1), dU = triu(X) U; a wide U's right part from L dU2 = P^T dA2 - dL U2,
+    a tall L's lower part from dL2 U = (P^T dA)_2 - L2 dU."""
+    from .. import cat, linalg
+    m, n = dA.shape[-2], dA.shape[-1]
+    k = min(m, n)
+    PdA = P.mT @ dA
+    L1, U1 = L[..., :k, :], U[..., :, :k]
+    X = linalg.solve_triangular(L1, PdA[..., :k, :k], upper=False, unitriangular=True)
+    X = linalg.solve_triangular(U1, X, upper=True, left=False)
+    dL1 = L1 @ X.tril(-1)
+    dU1 = X.triu() @ U1
+    if m < n:
+        rest = PdA[..., :, k:] - dL1 @ U[..., :, k:]
+        dU2 = linalg.solve_triangular(L1, rest, upper=False, unitriangular=True)
+        return dL1, cat([dU1, dU2], -1)
+    if m > n:
+        rest = PdA[..., k:, :] - L[..., k:, :] @ dU1
+        dL2 = linalg.solve_triangular(U1, rest, upper=True, left=False)
+        return cat([dL1, dL2], -2), dU1
+    return dL1, dU1
+
+
+def _lu(args, params, tangents, out):
+    L, U, P = out
+    dL, dU = _lu_tangent(P, L, U, tangents[0])
+    return dL, dU, None
+
+
+def _lu_factor_ex(args, params, tangents, out):
+    """lu_factor_ex_jvp: the tangents of L and U packed as getrf packs L and U."""
+    from .linalg._util import _linalg_embed_at
+    LU, pivots = out[0], out[1]
+    P, L, U = _lu_parts(LU, pivots)
+    dL, dU = _lu_tangent(P, L, U, tangents[0])
+    m, n = LU.shape[-2], LU.shape[-1]
+    low = dL.tril(-1)
+    if m < n:
+        low = _linalg_embed_at(low, (m, n), 0, 0)
+    elif m > n:
+        dU = _linalg_embed_at(dU, (m, n), 0, 0)
+    return low + dU, None, None
+
+
+def _lu_unpack(args, params, tangents, out):
+    """Linear in LU: its strict lower triangle to L, its upper one to U (P has none)."""
+    if not (params or {}).get("unpack_data", True):
+        return None, None, None
+    dLU = tangents[0]
+    k = min(dLU.shape[-2], dLU.shape[-1])
+    return dLU[..., :, :k].tril(-1), dLU[..., :k, :].triu(), None
+
+
+def _lu_solve(args, params, tangents, out):
+    """linalg_lu_solve_jvp: dA = P (dL U + L dU) from the LU tangent, then the solve's
+    tangent A^-1 (dB - dA X) (or with A^H, or from the right), through the same factors."""
+    from .linalg.lu import _linalg_lu_solve
+    LU, _ = args
+    dLU, dB = tangents
+    p = params or {}
+    pivots, left, adjoint = p["pivots"], p.get("left", True), p.get("adjoint", False)
+    X = out
+    rhs = dB
+    if dLU is not None:
+        P, L, U = _lu_parts(LU, pivots)
+        dA = P @ (dLU.tril(-1) @ U + L @ dLU.triu())
+        if adjoint:
+            dA = dA.mH
+        term = -(dA @ X) if left else -(X @ dA)
+        rhs = term if rhs is None else rhs + term
+    return _linalg_lu_solve(LU, rhs, pivots, left, adjoint)
+
+
 # ---------------------------------------------------------------------------- small ones
 def _matrix_exp(args, params, tangents, out):
     """d exp(A) = the top-right block of exp([[A, dA], [0, A]])."""
@@ -170,6 +256,10 @@ RULES = {
     "linalg_eig": _eig,
     "linalg_svd": _svd,
     "linalg_qr": _qr,
+    "linalg_lu": _lu,
+    "linalg_lu_factor_ex": _lu_factor_ex,
+    "lu_unpack": _lu_unpack,
+    "_linalg_lu_solve": _lu_solve,
     "linalg_matrix_exp": _matrix_exp,
     "_linalg_prod_others": _prod_others,
 }
