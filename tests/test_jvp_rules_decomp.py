@@ -92,7 +92,18 @@ def _cases():
             s = "x".join(map(str, shape))
             c.append((f"lu_{s}{z}", lambda m, a: m.linalg.lu(a)[1:],
                       lambda r, sh=shape, z=cplx: (_rand(r, *sh, cplx=z),), ["linalg_lu"], None))
+        for shape in ((4, 3), (3, 4), (2, 3, 3)):
+            s = "x".join(map(str, shape))
+            c.append((f"pinv_{s}{z}", lambda m, a: m.linalg.pinv(a),
+                      lambda r, sh=shape, z=cplx: (_wc(r, *sh, cplx=z),), ["linalg_pinv"], None))
         c += [
+            (f"lstsq{z}", lambda m, a, b: m.linalg.lstsq(a, b).solution,
+             lambda r, z=cplx: (_wc(r, 5, 3, cplx=z), _rand(r, 5, 2, cplx=z)),
+             ["linalg_lstsq"], None),
+            (f"lstsq_residuals{z}",
+             lambda m, a, b: tuple(m.linalg.lstsq(a, b, driver="gelsd")[:2]),
+             lambda r, z=cplx: (_wc(r, 2, 5, 3, cplx=z), _rand(r, 2, 5, 2, cplx=z)),
+             ["linalg_lstsq"], None),
             (f"svdvals{z}", lambda m, a: m.linalg.svdvals(a),
              lambda r, z=cplx: (_rand(r, 2, 4, 3, cplx=z),), ["linalg_svd"], None),
         ]

@@ -233,6 +233,50 @@ def _lu_solve(args, params, tangents, out):
     return _linalg_lu_solve(LU, rhs, pivots, left, adjoint)
 
 
+# ---------------------------------------------------------------------------- pinv / lstsq
+def _pinv_tangent(A, X, dA):
+    """pinv_jvp (constant rank): dX = -X dA X + X X^H dA^H (I - A X) + (I - X A) dA^H X^H X
+    with X = pinv(A)."""
+    dAh = dA.mH
+    t = -(X @ dA @ X)
+    t = t + (X @ X.mH) @ (dAh - (dAh @ A) @ X)
+    return t + (dAh - X @ (A @ dAh)) @ (X.mH @ X)
+
+
+def _pinv(args, params, tangents, out):
+    return _pinv_tangent(args[0], out, tangents[0])
+
+
+def _lstsq(args, params, tangents, out):
+    """linalg_lstsq's solution: X = pinv(A) B, dX = dpinv(A) B + pinv(A) dB; its residuals
+    (when computed) ||A X - B||^2 per column: 2 sum(r (dA X + A dX - dB)), r = A X - B;
+    rank and singular values have none."""
+    from .. import linalg
+    A, B = args
+    dA, dB = tangents
+    X, res = out[0], out[1]
+    vec = B.ndim == A.ndim - 1
+    Bm = B.unsqueeze(-1) if vec else B
+    Xm = X.unsqueeze(-1) if vec else X
+    pinvA = linalg.pinv(A)
+    dX = None
+    if dA is not None:
+        dX = _pinv_tangent(A, pinvA, dA) @ Bm
+    if dB is not None:
+        term = pinvA @ (dB.unsqueeze(-1) if vec else dB)
+        dX = term if dX is None else dX + term
+    dres = None
+    if res.numel():
+        r = A @ Xm - Bm
+        dr = A @ dX
+        if dA is not None:
+            dr = dr + dA @ Xm
+        if dB is not None:
+            dr = dr - (dB.unsqueeze(-1) if vec else dB)
+        dres = 2 * ((r.conj() * dr).real if r.is_complex() else r * dr).sum(-2)
+    return (dX.squeeze(-1) if vec else dX), dres, None, None
+
+
 # ---------------------------------------------------------------------------- small ones
 def _matrix_exp(args, params, tangents, out):
     """d exp(A) = the top-right block of exp([[A, dA], [0, A]])."""
@@ -260,6 +304,8 @@ RULES = {
     "linalg_lu_factor_ex": _lu_factor_ex,
     "lu_unpack": _lu_unpack,
     "_linalg_lu_solve": _lu_solve,
+    "linalg_pinv": _pinv,
+    "linalg_lstsq": _lstsq,
     "linalg_matrix_exp": _matrix_exp,
     "_linalg_prod_others": _prod_others,
 }
