@@ -32,6 +32,7 @@ from ._jvp import (
     LinearWith,
     _primal,
 )
+from ._jvp_rules_decomp import RULES as _DECOMP_RULES
 from ._jvp_rules_linalg import (
     _cholesky,
     _cholesky_ex,
@@ -487,6 +488,7 @@ TABLE.update({
 })
 TABLE.update(_NN_RULES)
 TABLE.update(_MISC_RULES)
+TABLE.update(_DECOMP_RULES)
 for _name in ("addmm", "addmv", "addr", "addbmm", "baddbmm"):
     TABLE[_name] = _name  # filled in by apply() (needs the op itself)
 

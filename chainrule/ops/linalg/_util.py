@@ -171,8 +171,10 @@ def lu_raw(xp, a):
     piv = xp.zeros((nb, k), dtype=xp.int32)
     info = xp.zeros(nb, dtype=xp.int32)
     rows = xp.arange(nb)
+    # getrf's pivot: the largest |re| + |im| (LAPACK's izamax), |x| for real numbers
+    size = (lambda c: xp.abs(c.real) + xp.abs(c.imag)) if lu.dtype.kind == "c" else xp.abs
     for j in range(k):
-        p = xp.argmax(xp.abs(lu[:, j:, j]), axis=1) + j if m > j else xp.full(nb, j)
+        p = xp.argmax(size(lu[:, j:, j]), axis=1) + j if m > j else xp.full(nb, j)
         piv[:, j] = p + 1
         swap = p != j
         if swap.any():
