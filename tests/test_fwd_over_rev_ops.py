@@ -22,16 +22,9 @@ import chainrule  # noqa: E402
 _KINKS = {"logit_outside", "std_zero", "linalg.det_singular", "logcumsumexp_inf"}
 
 
-# ops still on the generic rule (a JVP by double backward through the VJP), which does not
-# compose with a create_graph backward on top of it
-_GENERIC = "an op without a JVP rule of its own (ops/_jvp_rules.missing())"
-_KNOWN = dict.fromkeys(["instance_norm"], _GENERIC)
-
-
 def _cases():
-    return [pytest.param(op, id=op.name, marks=[pytest.mark.xfail(
-        reason=_KNOWN[op.name], strict=True)] if op.name in _KNOWN else [])
-        for op in OP_DB if op.gradgrad and op.name not in _KINKS]
+    return [pytest.param(op, id=op.name) for op in OP_DB
+            if op.gradgrad and op.name not in _KINKS]
 
 
 def _tuple(out):

@@ -2,8 +2,8 @@
 (chainrule/ops/_jvp_rules_decomp.py).
 
 The oracle is torch's forward AD (``torch.func.jvp``) on the same float64 / complex128
-inputs and tangents; for ormqr, which torch has no forward AD for, torch's reverse-mode
-Jacobian contracted with the tangent. Singular and eigenvectors are compared after the
+inputs and tangents; for ormqr, which torch has no forward AD for, the same product
+formed through torch's householder_product (the full Q). Singular and eigenvectors are compared after the
 column phases (signs) of torch's primal are carried over to chainrule's (both come from
 LAPACK, so they agree up to such a phase), which is the gauge torch's tangents follow.
 The dot-product identity <J v, u> = <v, Jᵀ u> ties each real rule to chainrule's backward.
@@ -40,6 +40,19 @@ def _wc(r, *shape, cplx=False):
 
 def _tuple(out):
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def _ormqr(m, a, t, c, left, transpose):
+    """chainrule's ormqr; for torch (no forward AD for ormqr) the same product through the
+    full Q of householder_product (a padded with zero columns, tau with zeros: H = I)."""
+    if m is not torch:
+        return m.ormqr(a, t, c, left, transpose)
+    mn, k = a.shape[-2:]
+    a = torch.cat([a, a.new_zeros(a.shape[:-1] + (mn - k,))], -1)
+    t = torch.cat([t, t.new_zeros(t.shape[:-1] + (mn - t.shape[-1],))], -1)
+    q = torch.linalg.householder_product(a, t)
+    q = q.mH if transpose else q
+    return q @ c if left else c @ q
 
 
 def _prod_others_ref(m, s):
@@ -92,6 +105,23 @@ def _cases():
             s = "x".join(map(str, shape))
             c.append((f"lu_{s}{z}", lambda m, a: m.linalg.lu(a)[1:],
                       lambda r, sh=shape, z=cplx: (_rand(r, *sh, cplx=z),), ["linalg_lu"], None))
+        c += [
+            (f"householder_product{z}", lambda m, a, t: m.linalg.householder_product(a, t),
+             lambda r, z=cplx: (_rand(r, 2, 4, 3, cplx=z), _rand(r, 2, 3, cplx=z)),
+             ["linalg_householder_product"], None),
+            (f"householder_product_short_tau{z}",
+             lambda m, a, t: m.linalg.householder_product(a, t),
+             lambda r, z=cplx: (_rand(r, 5, 3, cplx=z), _rand(r, 2, cplx=z)),
+             ["linalg_householder_product"], None),
+        ]
+        for left in (True, False):
+            for tr in (False, True):
+                w = f"{'left' if left else 'right'}{'_transpose' if tr else ''}"
+                c.append((f"ormqr_{w}{z}", lambda m, a, t, x, le=left, tr=tr: _ormqr(
+                    m, a, t, x, le, tr), lambda r, le=left, z=cplx: (
+                    _rand(r, 2, 4, 3, cplx=z), _rand(r, 2, 3, cplx=z),
+                    _rand(r, 2, 4, 2, cplx=z) if le else _rand(r, 2, 2, 4, cplx=z)),
+                    ["ormqr"], None))
         for shape in ((4, 3), (3, 4), (2, 3, 3)):
             s = "x".join(map(str, shape))
             c.append((f"pinv_{s}{z}", lambda m, a: m.linalg.pinv(a),
@@ -234,7 +264,7 @@ def _invariant(name, fn):
 
 
 def _has_backward(name):
-    """Real cases (eig has no backward in chainrule)."""
+    """Real cases with real outputs (eig's are complex: the real identity does not apply)."""
     return "complex" not in name and name != "eig" and not name.startswith(("eig_", "eigvals"))
 
 
@@ -281,3 +311,21 @@ def test_gradcheck_forward_ad():
     assert gc(lambda t: chainrule.linalg.eigvalsh(t + t.mT), (s,), check_forward_ad=True)
     assert gc(lambda t: chainrule.linalg.qr(t), (a,), check_forward_ad=True)
     assert gc(chainrule.linalg.matrix_exp, (s,), check_forward_ad=True)
+
+
+def test_prod_others_grad():
+    """Linear in g (its matrix is prod_others' symmetric Jacobian); a tangent in s is a
+    third derivative of det at a singular matrix, refused as the backward refuses it."""
+    from chainrule.ops.linalg.decompositions import _linalg_prod_others_grad
+    rng = np.random.default_rng(3)
+    s, g, tg = (rng.standard_normal((2, 4)) for _ in range(3))
+    s[0, 1] = 0.0
+    _, want = torch.func.jvp(lambda x: _prod_others_ref(torch, x), (torch.tensor(s),),
+                             (torch.tensor(tg),))
+    _, got = cfunc.jvp(lambda x: _linalg_prod_others_grad(chainrule.tensor(s), x),
+                       (chainrule.tensor(g),), (chainrule.tensor(tg),))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    assert OPS["_linalg_prod_others_grad"].jvp is RULES["_linalg_prod_others_grad"]
+    with pytest.raises(NotImplementedError, match="_linalg_prod_others_grad"):
+        cfunc.jvp(lambda x: _linalg_prod_others_grad(x, chainrule.tensor(g)),
+                  (chainrule.tensor(s),), (chainrule.tensor(tg),))

@@ -238,9 +238,8 @@ _ADJUST = {
     "TriangularSolveBackward0": {"outs": ("solution", "cloned_coefficient")},
     "LinalgLstsqBackward0": {"outs": ("solution", "residuals", "rank", "singular_values")},
     "LinalgDetBackward0": {"rename": {"self": "A"}, "extra": _lu_entries(True)},
-    "LinalgSlogdetBackward0": {"rename": {"self": "A"}, "extra": {
-        **_lu_entries(True), "sign": (_TENSOR, lambda n: __import__("chainrule").linalg.slogdet(
-            _input(n, 0))[0])}},
+    "LinalgSlogdetBackward0": {"rename": {"self": "A", "result": "sign"},
+                               "extra": _lu_entries(True)},
     "LinalgSolveExBackward0": {"rename": {"self": "A"}, "hide": ("other_sym_sizes",),
                                "extra": _lu_entries(False)},
     "LinalgHouseholderProductBackward0": {"extra": {"result": (_TENSOR, lambda n: __import__(

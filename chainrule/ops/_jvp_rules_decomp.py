@@ -295,6 +295,70 @@ def _prod_others(args, params, tangents, out):
     return _linalg_prod_others_grad(args[0], tangents[0])
 
 
+def _prod_others_grad(args, params, tangents, out):
+    """Linear in g; its derivative in s is a third derivative of det at a singular matrix,
+    which the backward refuses too (NotImplementedError, never a zero)."""
+    from .linalg.decompositions import _linalg_prod_others_grad, _no_prod_others_order_three
+    s, _ = args
+    ts, tg = tangents
+    if ts is not None:
+        _no_prod_others_order_three(None, None)
+    return _linalg_prod_others_grad(s, tg)
+
+
+# ---------------------------------------------------------------------------- householder
+def _add(total, term):
+    return term if total is None else total + term
+
+
+def _reflected_tangent(A, tau, dA, dtau, C, dC, left, transpose):
+    """The tangent of op(Q) C (left) or C op(Q), Q = H_0 ... H_{k-1},
+    H_i = I - tau_i v_i v_i^H, through the reflectors applied one at a time as the forward
+    does: d(H X) = H dX - (dtau v v^H + tau dv v^H + tau v dv^H) X, dv the strictly lower
+    part of dA's column (the unit entry is fixed)."""
+    from .linalg._util import _linalg_eye_like
+    k = tau.shape[-1]
+    Ak = A[..., :, :k]
+    V = Ak.tril(-1) + _linalg_eye_like(Ak)
+    dV = dA[..., :, :k].tril(-1) if dA is not None else None
+    X, dX = C, dC
+    for i in (range(k - 1, -1, -1) if left != transpose else range(k)):
+        v = V[..., :, i:i + 1]
+        t = tau[..., i:i + 1].unsqueeze(-1)
+        dt = dtau[..., i:i + 1].unsqueeze(-1) if dtau is not None else None
+        if transpose:
+            t = t.conj()
+            dt = dt.conj() if dt is not None else None
+        dv = dV[..., :, i:i + 1] if dV is not None else None
+        w = v.mH @ X if left else X @ v               # 1 x n or m x 1
+        vw = v @ w if left else w @ v.mH              # the reflector's rank-one update of X
+        new = None
+        if dX is not None:
+            new = dX - t * (v @ (v.mH @ dX) if left else (dX @ v) @ v.mH)
+        if dt is not None:
+            new = _add(new, -(dt * vw))
+        if dv is not None:
+            new = _add(new, -(t * (dv @ w + v @ (dv.mH @ X) if left else
+                                   (X @ dv) @ v.mH + w @ dv.mH)))
+        X, dX = X - t * vw, new
+    return dX
+
+
+def _householder_product(args, params, tangents, out):
+    A, tau = args
+    dA, dtau = tangents
+    m, n = A.shape[-2:]
+    from .. import eye
+    C = eye(m, n, dtype=A.dtype).expand(tuple(out.shape))
+    return _reflected_tangent(A, tau, dA, dtau, C, None, True, False)
+
+
+def _ormqr(args, params, tangents, out):
+    A, tau, C = args
+    dA, dtau, dC = tangents
+    return _reflected_tangent(A, tau, dA, dtau, C, dC, params["left"], params["transpose"])
+
+
 RULES = {
     "linalg_eigh": _eigh,
     "linalg_eig": _eig,
@@ -308,4 +372,7 @@ RULES = {
     "linalg_lstsq": _lstsq,
     "linalg_matrix_exp": _matrix_exp,
     "_linalg_prod_others": _prod_others,
+    "_linalg_prod_others_grad": _prod_others_grad,
+    "linalg_householder_product": _householder_product,
+    "ormqr": _ormqr,
 }
