@@ -6,10 +6,10 @@ An op's node saves what its rules name (``x``, ``out``, ``dim``, ``x_shape``); t
 maps those to torch's names (``self``, ``result``, ``dim``, ``self_sym_sizes``): by default
 the first input is ``self``, the second ``other``, the output ``result``, a parameter keeps
 its name and ``<input>_shape`` is ``<input>_sym_sizes``; _introspect_specs.py gives the ops
-whose torch names differ (its tables), _introspect_access.py reads the saved slots. The names a node lists are the ones its op saves when every input
-needs grad (torch's set is fixed per node class); one its plan did not save reads None, as
-torch's unsaved SavedVariable does. Worked out once per op, on first access: recording a
-node pays nothing.
+whose torch names differ (its tables), _introspect_access.py reads the saved slots. The
+names a node lists are the ones its op saves when every input needs grad (torch's set is
+fixed per node class); one its plan did not save reads None, as torch's unsaved
+SavedVariable does. Worked out once per op, on first access: recording a node pays nothing.
 """
 from __future__ import annotations
 
