@@ -13,19 +13,28 @@ import math
 import numpy as np
 
 from . import _dtypes
-from ._device import channels_last, channels_last_3d, contiguous_format, preserve_format
+from ._device import (
+    META,
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    cpu,
+    preserve_format,
+)
 from ._dtypes import get_default_dtype
 from ._factory import (
     check_fits,
     check_options,
     dtype_arg,
     make,
+    on_device,
     out_dtype,
     parse_size,
     scalar_type_name,
     torch_type_name,
     write_out,
 )
+from ._meta import is_meta
 from ._tensor import Tensor
 from ._tensor_new import as_tensor, asarray, from_numpy, frombuffer, tensor
 
@@ -46,19 +55,19 @@ def __getattr__(name):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def _finish(fname, data, dtype, out, requires_grad):
+def _finish(fname, data, dtype, out, requires_grad, dev=None):
     if out is not None:
         return write_out(fname, out, data)
-    return make(data, requires_grad)
+    return make(on_device(data, dev), requires_grad)
 
 
 def _filled(fname, value, size, dtype, out, device, requires_grad, pin_memory, layout):
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     shape = parse_size(fname, size[0], size[1], negative="zeros: Dimension size must be "
                        "non-negative." if fname == "zeros" else None)
-    maker = np.zeros if value == 0 else np.ones
-    return _finish(fname, maker(shape, dtype=dtype.np), dtype, out, requires_grad)
+    maker = np.zeros if value == 0 or dev is META else np.ones
+    return _finish(fname, maker(shape, dtype=dtype.np), dtype, out, requires_grad, dev)
 
 
 def zeros(*size, out=None, dtype=None, layout=None, device=None, pin_memory=False,
@@ -109,10 +118,10 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, pin_memory=Fals
     """An uninitialised tensor (chainrule fills it with zeros)."""
     fname = "empty"
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     shape = parse_size(fname, size, _size_kw(fname, kw))
     data = _with_format(np.zeros(shape, dtype=dtype.np), memory_format)
-    return _finish(fname, data, dtype, out, requires_grad)
+    return _finish(fname, data, dtype, out, requires_grad, dev)
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, pin_memory=False,
@@ -120,7 +129,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, pin_mem
     """An uninitialised (zero) tensor with the given strides, in elements."""
     fname = "empty_strided"
     dtype = dtype_arg(fname, dtype) or get_default_dtype()
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     shape = parse_size(fname, (size,))
     stride = tuple(int(s) for s in stride)
     if len(stride) != len(shape):
@@ -129,7 +138,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, pin_mem
     item = dtype.np.itemsize
     buffer = np.zeros(extent, dtype=dtype.np)
     data = np.lib.stride_tricks.as_strided(buffer, shape, tuple(s * item for s in stride))
-    return make(data, requires_grad)
+    return make(on_device(data, dev), requires_grad)
 
 
 def _fill_value(fname, value):
@@ -157,10 +166,11 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
                         f"{torch_type_name(size)}")
     value, own = _fill_value(fname, fill_value)
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out, own)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     shape = parse_size(fname, (size,))
-    data = np.full(shape, check_fits(value, dtype), dtype=dtype.np)
-    return _finish(fname, data, dtype, out, requires_grad)
+    value = check_fits(value, dtype)
+    data = np.zeros(shape, dtype=dtype.np) if dev is META else np.full(shape, value, dtype=dtype.np)
+    return _finish(fname, data, dtype, out, requires_grad, dev)
 
 
 def _like_input(fname, input):
@@ -188,11 +198,21 @@ def like_array(fname, input, dtype, memory_format, fill=None):
 def _like(fname, input, fill, dtype, layout, device, pin_memory, requires_grad,
           memory_format):
     dtype = dtype_arg(fname, dtype)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    # torch's *_like make the tensor on the input's device unless ``device`` is given
+    dev = check_options(fname, device if device is not None else _device_of(input),
+                        requires_grad, pin_memory, layout)
     if fill is not None and fill != 0:
         target = dtype or _dtypes._BY_NP[_like_input(fname, input).dtype]
         fill = check_fits(fill, target)
-    return make(like_array(fname, input, dtype, memory_format, fill), requires_grad)
+    data = like_array(fname, input, dtype, memory_format, None if dev is META else fill)
+    if dev is not META and is_meta(data):  # a meta input's like on the CPU
+        data = np.zeros(data.shape, data.dtype) if fill is None else np.full(data.shape, fill,
+                                                                              data.dtype)
+    return make(on_device(data, dev), requires_grad)
+
+
+def _device_of(input):
+    return META if isinstance(input, Tensor) and is_meta(input._data) else cpu
 
 
 def zeros_like(input, *, dtype=None, layout=None, device=None, pin_memory=False,
@@ -230,12 +250,12 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, pin_memory=False,
     fname = "scalar_tensor"
     value, _ = _fill_value(fname, s)
     dtype = dtype_arg(fname, dtype) or get_default_dtype()
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     if isinstance(value, complex) and not dtype.is_complex:
         raise RuntimeError(f"value cannot be converted to type "
                            f"{'float' if dtype.name == 'float32' else dtype.name} without "
                            "overflow")
-    return make(np.array(check_fits(value, dtype), dtype=dtype.np), requires_grad)
+    return make(on_device(np.array(check_fits(value, dtype), dtype=dtype.np), dev), requires_grad)
 
 
 # ---------------------------------------------------------------------------- ranges
@@ -299,7 +319,7 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, pin_memory=Fal
         dtype = out_dtype(fname, None, out, get_default_dtype() if floating else _dtypes.int64)
     else:
         dtype = out_dtype(fname, dtype, out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     if dtype.np.kind in "bc":
         raise NotImplementedError(f'"arange_cpu" not implemented for '
                                   f"'{scalar_type_name(dtype)}'")
@@ -321,7 +341,7 @@ def arange(*args, out=None, dtype=None, layout=None, device=None, pin_memory=Fal
         data = np.arange(start, start + n * step, step, dtype=np.int64)[:n]
     else:
         data = np.trunc(start + np.arange(n, dtype=np.float64) * step)
-    return _finish(fname, data.astype(dtype.np), dtype, out, requires_grad)
+    return _finish(fname, data.astype(dtype.np), dtype, out, requires_grad, dev)
 
 
 def _num(v) -> str:
@@ -370,7 +390,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     if isinstance(start, complex) or isinstance(end, complex):
         default = default.to_complex()
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out, default)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     np_dtype = dtype.np
     if np_dtype.kind == "b":
         raise NotImplementedError("\"linspace_cpu\" not implemented for 'Bool'")
@@ -388,7 +408,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     else:
         calc = np_dtype if np_dtype.itemsize >= 4 else np.dtype(np.float32)
         data = _linspace_like_torch(start, end, steps, calc).astype(np_dtype)
-    return _finish(fname, data, dtype, out, requires_grad)
+    return _finish(fname, data, dtype, out, requires_grad, dev)
 
 
 def _linspace_like_torch(start, end, steps, calc):
@@ -417,12 +437,12 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     steps = _steps(fname, steps, (start, end, steps))
     start, end = _endpoint(fname, "start", start), _endpoint(fname, "end", end)
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     exps = linspace(start, end, steps, dtype=_dtypes.float64)._data
     data = np.power(base, exps)
     if dtype.np.kind in "iu":
         data = np.trunc(data)
-    return _finish(fname, data.astype(dtype.np), dtype, out, requires_grad)
+    return _finish(fname, data.astype(dtype.np), dtype, out, requires_grad, dev)
 
 
 def _dim_arg(name, pos, value):
@@ -445,6 +465,6 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, pin_memory
     if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
-    return _finish(fname, np.eye(n, m, dtype=dtype.np), dtype, out, requires_grad)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
+    return _finish(fname, np.eye(n, m, dtype=dtype.np), dtype, out, requires_grad, dev)
 

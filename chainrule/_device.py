@@ -141,6 +141,7 @@ def _parse(text: str):
 
 
 cpu = device("cpu")
+META = device("meta")
 
 
 class _DefaultState:
@@ -164,9 +165,10 @@ def _unavailable(kind: str) -> Exception:
         "torch.backends.mps.is_available() are False)")
 
 
-def resolve(dev=None) -> device:
+def resolve(dev=None, meta: bool = False) -> device:
     """The CPU device after checking ``dev`` (None means the default device): any other
-    device raises the error a CPU-only torch raises."""
+    device raises the error a CPU-only torch raises, except ``meta`` (tensors without data,
+    chainrule/_meta.py) where the caller makes tensors (``meta=True``)."""
     if dev is None:
         dev = _state.default
         if dev is None:
@@ -176,6 +178,8 @@ def resolve(dev=None) -> device:
     if not isinstance(dev, device):
         dev = device(dev)
     if dev._type != "cpu":
+        if meta and dev._type == "meta":
+            return META
         raise _unavailable(dev._type)
     return cpu
 

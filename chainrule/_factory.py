@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _dtypes
-from ._device import check_layout, resolve
+from ._device import META, check_layout, resolve
 from ._dtypes import get_default_dtype
 from ._tensor import Tensor, _float_required_error
 from .autograd.grad_mode import _tls
@@ -136,13 +136,10 @@ def parse_size(fname: str, args: tuple, size=None, negative: str | None = None,
 
 
 def check_options(fname: str, device=None, requires_grad=False, pin_memory=False,
-                  layout=None) -> None:
+                  layout=None):
     """The options every factory takes: the device exists, the layout is strided, memory
-    is not pinned, ``requires_grad`` is a bool."""
-    if device is not None:
-        resolve(device)
-    else:
-        resolve(None)
+    is not pinned, ``requires_grad`` is a bool. Returns the device: the CPU or ``meta``."""
+    dev = resolve(device, meta=True)
     if layout is not None:
         check_layout(layout)
     if requires_grad.__class__ is not bool:
@@ -151,6 +148,15 @@ def check_options(fname: str, device=None, requires_grad=False, pin_memory=False
     if pin_memory:
         raise RuntimeError("pin_memory=True requires a CUDA or other accelerator backend; no "
                            "pinned memory allocator is available on this system.")
+    return dev
+
+
+def on_device(data, dev):
+    """``data`` for a tensor on ``dev``: a meta device's array keeps its shape and dtype."""
+    if dev is META:
+        from ._meta import meta_array
+        return meta_array(data.shape, data.dtype)
+    return data
 
 
 def make(data, requires_grad: bool = False) -> Tensor:

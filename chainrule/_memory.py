@@ -10,6 +10,7 @@ that partly overlaps the output, judged on dense tensors only.
 """
 from __future__ import annotations
 
+from ._meta import MetaArray, contiguous_strides, meta_array
 from .backend import namespace_of
 
 __all__ = ["storage_owner", "storage_span", "storage_offset", "element_strides", "window",
@@ -49,6 +50,8 @@ def extent(shape, strides_bytes) -> tuple[int, int]:
 
 def storage_span(arr) -> tuple[int, int]:
     """(address of the first byte, size in bytes) of the storage behind ``arr``."""
+    if arr.__class__ is MetaArray:  # a meta tensor's storage: its own elements, unbacked
+        return _ptr(arr), arr.size * arr.itemsize
     owner = storage_owner(arr)
     lo, hi = extent(owner.shape, owner.strides)
     start = _ptr(owner) + lo
@@ -62,6 +65,8 @@ def storage_offset(arr) -> int:
 
 
 def element_strides(arr) -> tuple:
+    if arr.__class__ is MetaArray:  # laid out contiguously, as torch's meta tensors
+        return contiguous_strides(arr.shape)
     item = arr.itemsize
     return tuple(s // item for s in arr.strides)
 
@@ -80,6 +85,8 @@ def window(arr, shape, strides, offset, writeable=None):
     """An array over the storage of ``arr`` with this geometry (strides and offset in
     elements, the offset from the start of the storage): torch's ``as_strided``. Bounds are
     the caller's to check."""
+    if arr.__class__ is MetaArray:
+        return meta_array(shape, arr.dtype)
     owner = storage_owner(arr)
     start = storage_span(arr)[0]
     item = arr.itemsize

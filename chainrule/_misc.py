@@ -21,6 +21,7 @@ from ._factory import (
     check_options,
     dtype_arg,
     make,
+    on_device,
     out_dtype,
     parse_size,
     scalar_type_name,
@@ -99,7 +100,7 @@ def range(start=None, end=None, step=1, *, out=None, dtype=None, layout=None,  #
             raise TypeError(f"range(): argument '{name}' (position {i + 1}) must be Number, not "
                             f"{torch_type_name(v)}")
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     kind = dtype.np.kind
     if kind in "bc":
         raise NotImplementedError(f"\"range_cpu\" not implemented for "
@@ -120,7 +121,7 @@ def range(start=None, end=None, step=1, *, out=None, dtype=None, layout=None,  #
         data = acc(start) + np.arange(n, dtype=acc) * acc(step)
     else:
         data = start + np.arange(n, dtype=np.int64) * step
-    return _finish(fname, data.astype(dtype.np), dtype, out, requires_grad)
+    return _finish(fname, data.astype(dtype.np), dtype, out, requires_grad, dev)
 
 
 def _number(v) -> str:
@@ -136,7 +137,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     shape = parse_size(fname, (size,))
     perm = parse_size(fname, (physical_layout,), position=2)
     dtype = dtype_arg(fname, dtype) or _dtypes.get_default_dtype()
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     if len(perm) != len(shape):
         raise RuntimeError("Number of dimensions in size does not match the length of the "
                            f"physical_layout; i.e. len(size) = {len(shape)} is not equal to "
@@ -144,7 +145,7 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
     if sorted(perm) != list(builtins.range(len(shape))):
         raise RuntimeError("Duplicate dim not allowed")
     physical = np.zeros(tuple(shape[p] for p in perm), dtype=dtype.np)
-    return make(physical.transpose(np.argsort(perm)), requires_grad)
+    return make(on_device(physical.transpose(np.argsort(perm)), dev), requires_grad)
 
 
 # ---------------------------------------------------------------------------- Tensor methods

@@ -300,6 +300,26 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
     return "".join(parts)
 
 
+def format_meta(shape, dtype, *, requires_grad=False, grad_fn_name=None,
+                is_parameter=False) -> str:
+    """torch's ``repr`` of a meta tensor: no values, its device, size and dtype (when not
+    the default dtype)."""
+    from ._device import get_default_device
+    from ._dtypes import get_default_dtype
+    suffixes = []
+    if get_default_device().type != "meta":
+        suffixes.append("device='meta'")
+    suffixes.append("size=" + str(tuple(int(n) for n in shape)))
+    if dtype is not get_default_dtype():
+        suffixes.append(f"dtype=torch.{dtype.name}")
+    if grad_fn_name is not None:
+        suffixes.append(f"grad_fn=<{grad_fn_name}>")
+    elif requires_grad:
+        suffixes.append("requires_grad=True")
+    text = "tensor(..., " + ", ".join(suffixes) + ")"
+    return "Parameter containing:\n" + text if is_parameter else text
+
+
 def format_tensor(
     data: Any,
     dtype_name: str,

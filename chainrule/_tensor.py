@@ -8,10 +8,16 @@ from __future__ import annotations
 import warnings
 
 from . import _dtypes, _memory
+from ._device import META
+from ._meta import MetaArray
 from ._size import Size
 from .autograd.grad_mode import _tls
 from .autograd.graph import AccumulateGrad
 from .backend import cpu, namespace_of
+
+_META_ITEM = "Tensor.item() cannot be called on meta tensors"
+_META_NUMPY = ("can't convert meta device type tensor to numpy. Use Tensor.cpu() to copy "
+               "the tensor to host memory first.")
 
 __all__ = ["Tensor"]
 
@@ -122,7 +128,15 @@ class Tensor:
 
     @property
     def device(self):
-        return cpu
+        return META if self._data.__class__ is MetaArray else cpu
+
+    @property
+    def is_meta(self) -> bool:
+        return self._data.__class__ is MetaArray
+
+    @property
+    def is_cpu(self) -> bool:
+        return self._data.__class__ is not MetaArray
 
     @property
     def is_cuda(self) -> bool:
@@ -139,11 +153,13 @@ class Tensor:
         return self._data.dtype.kind == "c"
 
     def is_contiguous(self, memory_format=None) -> bool:
+        if self._data.__class__ is MetaArray:  # a meta tensor shows a contiguous layout
+            return True
         return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim: int | None = None):
         """Steps between neighbouring elements of each dimension, in elements."""
-        strides = _memory.element_strides(self._data)
+        strides = _memory.element_strides(self._data)  # (a meta tensor's: contiguous)
         return strides if dim is None else strides[_wrap_dim(dim, self._data.ndim)]
 
     def storage_offset(self) -> int:
@@ -159,6 +175,8 @@ class Tensor:
         return self._base is not None
 
     def data_ptr(self) -> int:
+        if self._data.__class__ is MetaArray:
+            return 0
         return self._data.__array_interface__["data"][0]
 
     def is_inference(self) -> bool:
@@ -356,6 +374,8 @@ class Tensor:
                                "Use tensor.detach().numpy() instead.")
         if self._data.dtype.kind == "V":  # bfloat16: NumPy has none (torch's refusal)
             raise TypeError("Got unsupported ScalarType BFloat16")
+        if self._data.__class__ is MetaArray:
+            raise TypeError(_META_NUMPY)
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -363,6 +383,8 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
         arr = self._data
+        if arr.__class__ is MetaArray:
+            raise TypeError(_META_NUMPY)
         if arr.dtype.kind == "V":
             raise TypeError("Got unsupported ScalarType BFloat16")
         if dtype is not None and arr.dtype != dtype:
@@ -373,9 +395,13 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
+        if self._data.__class__ is MetaArray:
+            raise RuntimeError(_META_ITEM)
         return self._data.reshape(()).item()
 
     def tolist(self):
+        if self._data.__class__ is MetaArray:
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         return self._data.tolist()
 
     def __len__(self) -> int:
@@ -391,11 +417,15 @@ class Tensor:
     def _scalar(self, kind: str):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
+        if self._data.__class__ is MetaArray:
+            raise RuntimeError(_META_ITEM)
         return self._data.reshape(()).item()
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        if self._data.__class__ is MetaArray:
+            raise RuntimeError(_META_ITEM)
         return bool(self._data.reshape(()).item())
 
     def __float__(self) -> float:
@@ -411,6 +441,8 @@ class Tensor:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
+        if self._data.__class__ is MetaArray:
+            raise RuntimeError(_META_ITEM)
         return int(self._data.reshape(()).item())
 
     def __hash__(self) -> int:
@@ -425,12 +457,15 @@ class Tensor:
                            f"a {type(element)}.")
 
     def __repr__(self, *, tensor_contents=None) -> str:
-        from ._printing import format_tensor
+        from ._printing import format_meta, format_tensor
         try:  # torch prints the node type's name (NotImplemented, CopySlices)
             fn = self.grad_fn
             name = None if fn is None else type(fn).__name__
         except RuntimeError:  # a view whose base changed in a way it may not follow (torch)
             name = "Invalid"
+        if self._data.__class__ is MetaArray:
+            return format_meta(self._data.shape, self.dtype, requires_grad=self._rg,
+                               grad_fn_name=name, is_parameter=self._is_param)
         tangent = None
         if "_fw_tangent" in self.__dict__ or self._base is not None:  # a dual tensor's tangent
             from .autograd.forward_ad import tangent_of

@@ -12,6 +12,7 @@ import numpy as np
 
 from . import _dtypes
 from ._device import (
+    META,
     channels_last,
     channels_last_3d,
     contiguous_format,
@@ -21,8 +22,17 @@ from ._device import (
     resolve,
     strided,
 )
-from ._factory import check_expand, check_options, dtype_arg, make, parse_size, torch_type_name
+from ._factory import (
+    check_expand,
+    check_options,
+    dtype_arg,
+    make,
+    on_device,
+    parse_size,
+    torch_type_name,
+)
 from ._legacy import dtype_from_type_name, legacy_new, type_name
+from ._meta import NO_DATA, MetaArray, meta_array
 from ._tensor import Tensor
 from .autograd.grad_mode import _tls
 from .storage import owner_of, storage_of, typed_storage_of
@@ -105,8 +115,8 @@ def to(self, *args, **kwargs) -> Tensor:
     ``to(device, dtype)``, ``to(other)``; this tensor itself when nothing changes, unless
     ``copy=True``. Devices other than the CPU raise torch's CPU-build error."""
     dev, dtype, copy, fmt = _to_args(args, kwargs)
-    if dev is not None:
-        resolve(dev)
+    if dev is not None and resolve(dev, meta=True) is not self.device:
+        return _to_device(self, resolve(dev, meta=True), dtype)
     data = self._data
     if fmt is channels_last or fmt is channels_last_3d:
         rank = 4 if fmt is channels_last else 5
@@ -144,8 +154,23 @@ def _copy(t: Tensor, dtype) -> Tensor:
         else Tensor._make(t._data.astype(dtype.np, copy=True))
 
 
+def _to_device(t: Tensor, dev, dtype) -> Tensor:
+    """``t`` moved between the CPU and the meta device (a copy, recorded as torch's
+    ``_to_copy``): to meta it keeps its shape and dtype; no data comes out of a meta tensor."""
+    if t.is_meta:
+        raise NotImplementedError(NO_DATA)
+    dtype = dtype or t.dtype
+    if not (t._rg and _tls.grad_enabled):
+        return Tensor._make(meta_array(t._data.shape, dtype.np))
+    out = _copy(t, dtype)
+    out._data = meta_array(out._data.shape, out._data.dtype)
+    return out
+
+
 def cpu_(self, memory_format=preserve_format) -> Tensor:
-    """This tensor (it already lives on the CPU)."""
+    """This tensor (it already lives on the CPU; a meta tensor has no data to copy)."""
+    if self.is_meta:
+        raise NotImplementedError(NO_DATA)
     return self
 
 
@@ -237,6 +262,9 @@ def resize_(self, *sizes, memory_format=None) -> Tensor:
     shape = parse_size("resize_", sizes)
     n = math.prod(shape)
     data = self._data
+    if data.__class__ is MetaArray:
+        self._data = meta_array(shape, data.dtype)
+        return _apply_format(self, memory_format)
     flat = owner_of(data)
     if flat.flags.c_contiguous and flat.dtype == data.dtype:
         elements = flat.reshape(-1)
@@ -302,7 +330,8 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layo
                       "requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
                       UserWarning, stacklevel=2)
         data = data.detach().numpy().copy()
-    return tensor(data, dtype=_new_dtype(self, "new_tensor", dtype), device=device,
+    return tensor(data, dtype=_new_dtype(self, "new_tensor", dtype),
+                  device=self.device if device is None else device,
                   requires_grad=requires_grad, pin_memory=pin_memory)
 
 
@@ -313,10 +342,12 @@ def _new_filled(fname, fill):
         if kw:
             raise TypeError(f"{fname}() got an unexpected keyword argument '{next(iter(kw))}'")
         dtype = _new_dtype(self, fname, dtype)
-        check_options(fname, device, requires_grad, pin_memory, layout)
+        # torch's new_* make the tensor on this tensor's device unless ``device`` is given
+        dev = check_options(fname, device if device is not None else self.device,
+                            requires_grad, pin_memory, layout)
         shape = parse_size(fname, size, size_kw)
-        maker = np.ones if fill else np.zeros
-        return make(maker(shape, dtype=dtype.np), requires_grad)
+        maker = np.ones if fill and dev is not META else np.zeros
+        return make(on_device(maker(shape, dtype=dtype.np), dev), requires_grad)
     method.__name__ = fname
     method.__doc__ = (f"A tensor of {'ones' if fill else 'zeros'} with this tensor's dtype "
                       "(unless ``dtype``).")
@@ -330,7 +361,8 @@ def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=F
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"new_full(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{torch_type_name(size)}")
-    return full(size, fill_value, dtype=_new_dtype(self, "new_full", dtype), device=device,
+    return full(size, fill_value, dtype=_new_dtype(self, "new_full", dtype),
+                device=self.device if device is None else device,
                 requires_grad=requires_grad, layout=layout, pin_memory=pin_memory)
 
 
@@ -417,7 +449,7 @@ def _get_device(self) -> int:
     return -1
 
 
-_FALSE_FLAGS = ("is_mps", "is_xpu", "is_meta", "is_sparse", "is_sparse_csr", "is_quantized",
+_FALSE_FLAGS = ("is_mps", "is_xpu", "is_sparse", "is_sparse_csr", "is_quantized",
                 "is_mkldnn", "is_vulkan", "is_nested", "is_ipu", "is_maia", "is_mtia",
                 "is_xla")
 
@@ -440,7 +472,6 @@ def _attach() -> None:
     for name, fn in methods.items():
         setattr(Tensor, name, fn)
     Tensor._shared = False
-    Tensor.is_cpu = property(lambda self: True, doc="True: chainrule tensors live on the CPU.")
     for flag in _FALSE_FLAGS:
         setattr(Tensor, flag, property(lambda self: False))
     Tensor.layout = property(lambda self: strided, doc="torch.strided: dense tensors only.")

@@ -14,8 +14,10 @@ from collections.abc import Mapping
 import numpy as np
 
 from . import _dtypes
+from ._device import META
 from ._dtypes import get_default_dtype
 from ._factory import check_fits, check_options, dtype_arg, make
+from ._meta import NO_DATA, meta_array
 from ._tensor import Tensor
 
 _SUPPORTED = ("float64, float32, float16, complex64, complex128, int64, int32, int16, int8, "
@@ -253,7 +255,22 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
     tensor([0, 1, 2])
     """
     dtype = dtype_arg("tensor", dtype)
-    check_options("tensor", device, requires_grad, pin_memory)
+    dev = check_options("tensor", device if device is not None or not isinstance(data, Tensor)
+                        else data.device, requires_grad, pin_memory)
+    t = _new_tensor(data, dtype, requires_grad)
+    return t if dev is t.device else _moved(t, dev)
+
+
+def _moved(t, dev):
+    """A fresh leaf ``t`` on ``dev``: the meta device keeps its shape and dtype; data never
+    comes out of a meta tensor (torch's error)."""
+    if dev is META:
+        t._data = meta_array(t._data.shape, t._data.dtype)
+        return t
+    raise NotImplementedError(NO_DATA)
+
+
+def _new_tensor(data, dtype, requires_grad):
     if isinstance(data, Tensor):
         warnings.warn(_COPY_WARNING, UserWarning, stacklevel=2)
         arr = data._data.copy()
@@ -273,7 +290,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad: bool = False,
         raise TypeError("new(): invalid data type 'str'")
     elif (not isinstance(data, (bool, int, float, complex)) and not _is_sequence(data) and
           (hasattr(data, "__array__") or hasattr(data, "__array_interface__"))):
-        return tensor(np.asarray(data), dtype=dtype, requires_grad=requires_grad)
+        return _new_tensor(np.asarray(data), dtype, requires_grad)
     return make(_from_data(data, dtype), requires_grad)
 
 
@@ -286,7 +303,13 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with ``data`` when it already is a tensor or a
     NumPy array of the requested dtype."""
     dtype = dtype_arg("as_tensor", dtype)
-    check_options("as_tensor", device)
+    dev = check_options("as_tensor", device if device is not None or not isinstance(
+        data, Tensor) else data.device)
+    t = _as_tensor(data, dtype)
+    return t if dev is t.device else t.to(dev)
+
+
+def _as_tensor(data, dtype):
     if isinstance(data, Tensor):
         return data if dtype is None or dtype.np == data._data.dtype else data.to(dtype)
     if isinstance(data, np.ndarray):
@@ -303,7 +326,8 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = Fa
     """``obj`` as a tensor, sharing memory where it can (``copy=True`` always copies,
     ``copy=False`` refuses to)."""
     dtype = dtype_arg("asarray", dtype)
-    check_options("asarray", device, requires_grad)
+    dev = check_options("asarray", device if device is not None or not isinstance(
+        obj, Tensor) else obj.device, requires_grad)
     if isinstance(obj, Tensor):
         out = obj if dtype is None or dtype.np == obj._data.dtype else obj.to(dtype)
         if copy and out is obj:
@@ -324,7 +348,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad: bool = Fa
         out = as_tensor(obj, dtype=dtype)
     if requires_grad:
         out = out.detach().requires_grad_(True) if out.grad_fn is None else out
-    return out
+    return out if dev is out.device else out.to(dev)
 
 
 def from_numpy(ndarray) -> Tensor:

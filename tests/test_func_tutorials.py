@@ -2,8 +2,7 @@
 "Per-sample-gradients", "Model ensembling") run with ``import chainrule as torch``: the
 tutorials' code with its imports pointed at chainrule (``from torch.func import`` becomes
 ``from chainrule.func import``), sizes made small and the device CPU (the ensembling
-tutorial's ``base_model.to('meta')`` is left out: chainrule has no meta device). Each runs as a module
-of its own (the tutorials pass ``globals()`` to their Timers)."""
+tutorial's ``base_model.to('meta')`` kept: a meta device). Each runs as a module of its own (the tutorials pass ``globals()`` to their Timers)."""
 import textwrap
 import warnings
 
@@ -321,8 +320,7 @@ import copy
 # Construct a "stateless" version of one of the models. It is "stateless" in
 # the sense that the parameters are meta Tensors and do not have storage.
 base_model = copy.deepcopy(models[0])
-# base_model = base_model.to('meta')  # chainrule has no meta device (docs/differences.md);
-# functional_call never reads base_model's own parameters anyway
+base_model = base_model.to('meta')
 
 def fmodel(params, buffers, x):
     return functional_call(base_model, (params, buffers), (x,))

@@ -19,6 +19,7 @@ import itertools
 import threading
 
 from .._dtypes import _BY_NP
+from .._meta import MetaArray
 from .._tensor import Tensor
 from ..backend import namespace_of
 from ._saved_hooks import NodeHooks
@@ -367,8 +368,10 @@ def _accumulate(var: Tensor, g, create_graph: bool, hooks: bool = True,
             g = g._data
         dtype = var._data.dtype if gd is False else (g.dtype if gd is None else gd.np)
         if old is None:
-            xp = _xp_of(g)
-            var._grad = Tensor._make(xp.array(g, dtype=dtype, copy=True))
+            if g.__class__ is MetaArray:
+                var._grad = Tensor._make(g.astype(dtype))
+            else:
+                var._grad = Tensor._make(_xp_of(g).array(g, dtype=dtype, copy=True))
         elif old._rg or old._data.shape != g.shape or not old._data.flags.writeable:
             var._grad = Tensor._make((old._data + g).astype(dtype, copy=False))
         else:

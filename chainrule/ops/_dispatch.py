@@ -10,6 +10,7 @@ import warnings
 from typing import Callable, TypeVar
 
 from .._dtypes import _BF16, check_int_range
+from .._meta import META_USED, MetaArray, check_operands, meta_call, meta_kernel
 from .._tensor import Tensor
 from ..autograd._saved_hooks import NodeHooks, on_node
 from ..autograd.grad_mode import _tls
@@ -74,6 +75,8 @@ def batched_function(name: str, random: bool = False) -> Callable[[_Fn], _Fn]:
         def wrapper(*args, **kwargs):
             if batching.current is not None:
                 return batching.function(name, fn, args, kwargs, random)
+            if META_USED[0]:  # once a program made a meta tensor: its results stay meta
+                return meta_call(fn, args, kwargs)
             return fn(*args, **kwargs)
         return wrapper
     return decorate
@@ -155,7 +158,7 @@ def dispatch1(op, x):
         out = (op._fast.get(xp) or op.raw(xp))(d, out=...)  # arrays, even for 0-d
     else:
         out = (op._fast.get(xp) or op.raw(xp))(d)
-    if out.__class__ is not xp.ndarray:
+    if out.__class__ is not xp.ndarray and out.__class__ is not MetaArray:  # a scalar
         out = xp.asarray(out)
     r = _new(Tensor)
     r._data = out
@@ -233,7 +236,7 @@ def dispatch2(op, a, b):
         # a broadcasting error or a dtype NumPy refuses, in torch's words; integer wrap; a
         # batched b inside vmap (its stand-in array raises TypeError)
         return dispatch(op, (a, b))
-    if out.__class__ is not xp.ndarray:
+    if out.__class__ is not xp.ndarray and out.__class__ is not MetaArray:  # a scalar
         out = xp.asarray(out)
     r = _new(Tensor)
     r._data = out
@@ -376,6 +379,14 @@ def _scalar_fits(kind: str, s) -> bool:
     return kind == "c" and c is complex
 
 
+_META = object()  # _namespace's answer for a meta tensor's array
+
+
+def _namespace(array):
+    """The namespace of an array outside ``_NAMESPACES``: ``_META`` for a meta tensor's."""
+    return _META if array.__class__ is MetaArray else namespace_of(array)
+
+
 def dispatch(op, args: tuple, params: dict | None = None):
     """Run ``op`` on ``args`` (Tensors or Python scalars) and record it when needed.
 
@@ -401,7 +412,7 @@ def dispatch(op, args: tuple, params: dict | None = None):
             arrays = _apply_dtype_rule(op, args, [ad], params)
         else:
             arrays = (ad,)
-        xp = _NAMESPACES.get(ad.__class__) or namespace_of(ad)
+        xp = _NAMESPACES.get(ad.__class__) or _namespace(ad)
     elif n == 2:
         a, b = args
         if isinstance(a, Tensor):
@@ -425,8 +436,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
             bd = b._data if isinstance(b, Tensor) else b
             slow = rule is not None
         arrays = _apply_dtype_rule(op, args, [ad, bd], params) if slow else (ad, bd)
-        arr = ad if isinstance(a, Tensor) else bd
-        xp = _NAMESPACES.get(arr.__class__) or namespace_of(arr)
+        arr = ad if isinstance(a, Tensor) and bd.__class__ is not MetaArray else bd
+        xp = _NAMESPACES.get(arr.__class__) or _namespace(arr)
     else:
         arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         if rule is not None:
@@ -434,10 +445,15 @@ def dispatch(op, args: tuple, params: dict | None = None):
         xp = None
         for a in args:
             if isinstance(a, Tensor):
-                xp = namespace_of(a._data)
+                xp = _NAMESPACES.get(a._data.__class__) or _namespace(a._data)
                 break
         if xp is None:
             from ..backend import numpy_namespace as xp
+    meta = xp is _META
+    if meta:  # a meta tensor's op computes on its constant with NumPy; its results are meta
+        xp = _numpy
+        if op.broadcasts and op.name != "copy":
+            check_operands(arrays)
     for a in arrays:
         if a.__class__ is int:  # Python ints wrap into the integer dtype computed in
             computed = [x for x in arrays if isinstance(x, xp.ndarray)]
@@ -454,7 +470,11 @@ def dispatch(op, args: tuple, params: dict | None = None):
             if params and params.get("dtype") is not None:
                 bf16 = None  # an explicit result dtype: the forward casts to it
     try:
-        out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
+        if meta:  # (the linear-algebra kernels read identities: their checks pass)
+            out = meta_kernel(op.forward, xp, arrays, params,
+                              op.forward.__module__.startswith("chainrule.ops.linalg"))
+        else:
+            out = op.forward(xp, *arrays, **params) if params else op.forward(xp, *arrays)
         if bf16 is not None:
             out = _bf16_downcast(xp, out)
     except ValueError as exc:
@@ -463,7 +483,7 @@ def dispatch(op, args: tuple, params: dict | None = None):
         raise
     inference = _tls.inference
     if op.num_outputs == 1:
-        if out.__class__ is not xp.ndarray:
+        if out.__class__ is not xp.ndarray and out.__class__ is not MetaArray:
             out = xp.asarray(out)
         result = _new(Tensor)
         result._data = out
@@ -475,7 +495,8 @@ def dispatch(op, args: tuple, params: dict | None = None):
             result._inference = True
         outs = (result,)
     else:
-        outs = tuple(Tensor._make(o if o.__class__ is xp.ndarray else xp.asarray(o))
+        outs = tuple(Tensor._make(o if o.__class__ is xp.ndarray or o.__class__ is MetaArray
+                                  else xp.asarray(o))
                      for o in out)
         result = outs
     if op.view:  # shares args[0]'s memory and version counter (ops/_views.py)

@@ -11,6 +11,7 @@ overlapping memory) come first, so a refused in-place op leaves the data untouch
 from __future__ import annotations
 
 from .. import _memory
+from .._meta import NO_DATA, MetaArray
 from .._tensor import Tensor
 from ..autograd.forward_ad import _STATE as _FW_STATE
 from ..autograd.grad_mode import _tls
@@ -69,7 +70,9 @@ def _write(self: Tensor, result: Tensor, internal_check: bool = True) -> Tensor:
         if src._category > dst._category:
             raise RuntimeError(f"result type {_type_word(src)} can't be cast to the desired "
                                f"output type {_type_word(dst)}")
-    if not data.flags.writeable:  # a broadcast (expand) or diagonal view
+    if rd.__class__ is MetaArray and data.__class__ is not MetaArray:
+        raise RuntimeError("Tensor on device meta is not on the expected device cpu!")
+    if not data.flags.writeable and data.__class__ is not MetaArray:  # an expand / diagonal
         if internal_check and (_memory.internal_overlap(data) or
                                _memory.may_self_overlap(data)):
             raise RuntimeError(INTERNAL_OVERLAP_MSG)
@@ -137,7 +140,7 @@ def _direct(op_, self: Tensor, other, alpha) -> bool:
     kind = data.dtype.kind
     if isinstance(other, Tensor):
         od = other._data
-        if od.dtype is not data.dtype:
+        if od.dtype is not data.dtype or od.__class__ is not data.__class__:  # meta too
             return False
     elif _scalar_fits(kind, other):
         od = other
@@ -303,6 +306,8 @@ def _copy(self, src, non_blocking=False):
     if not isinstance(src, Tensor):
         from .._creation import tensor
         src = tensor(src)
+    if src._data.__class__ is MetaArray and self._data.__class__ is not MetaArray:
+        raise NotImplementedError(NO_DATA)
     if batching.current is not None and vmapped(self, src):
         return batching.inplace("copy", self, None, (src,), {})
     check_inplace(self, (src,))

@@ -101,7 +101,7 @@ def view_as_complex(input: Tensor) -> Tensor:
                            f"tensors, but got a tensor of scalar type: {type_word(d)}")
     if d.ndim == 0 or d.shape[-1] != 2:
         raise RuntimeError("Tensor must have a last dimension of size 2")
-    if d.strides[-1] != d.itemsize:
+    if input.stride(-1) != 1:  # (a meta tensor's strides are its contiguous ones)
         raise RuntimeError("Tensor must have a last dimension with stride 1")
     return dispatch(VIEW_AS_COMPLEX, (input,))
 

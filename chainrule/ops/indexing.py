@@ -7,6 +7,7 @@ scatter the gradient into zeros of the input's shape.
 """
 from __future__ import annotations
 
+from .._meta import MetaArray
 from .._tensor import Tensor
 from ._registry import dispatch, expose, op
 
@@ -368,6 +369,16 @@ def _index_put_(self, key, value) -> None:
     _apply(lambda t, v: dispatch(INDEX_PUT, (t, v), {"key": key}), self, (value,), {})
 
 
+def _fits(shape, target) -> bool:
+    """True when a value of ``shape`` broadcasts into ``target`` (leading 1s dropped)."""
+    shape = list(shape)
+    while len(shape) > len(target) and shape[0] == 1:
+        shape.pop(0)
+    if len(shape) > len(target):
+        return False
+    return all(n in (1, t) for n, t in zip(reversed(shape), reversed(target)))
+
+
 def _setitem_raw(self, key, value) -> None:
     """``x[key] = value`` with no graph to record: straight into the memory, with torch's
     overlap checks and messages."""
@@ -375,6 +386,17 @@ def _setitem_raw(self, key, value) -> None:
     from .._dtypes import _BY_NP
     from ._inplace import INTERNAL_OVERLAP_MSG, PARTIAL_OVERLAP_MSG, _type_word
     data, vdata = self._data, value._data
+    if data.__class__ is MetaArray:  # nothing to write; the shapes are still checked
+        keys = key if isinstance(key, tuple) else (key,)
+        if any(getattr(getattr(k, "dtype", None), "kind", None) == "b" or k.__class__ is bool
+               for k in keys):
+            return  # a mask selects as many elements as it has True ones: data
+        target = data[key]
+        if not _fits(vdata.shape, target.shape):
+            raise _expand_error(value, target.shape) if _is_basic(key) else RuntimeError(
+                f"shape mismatch: value tensor of shape {list(vdata.shape)} cannot be "
+                f"broadcast to indexing result of shape {list(target.shape)}")
+        return
     if _is_basic(key):
         target = data[key if Ellipsis in key else key + (Ellipsis,)]  # a view, even 0-d
         if vdata.shape == target.shape and _memory.partial_overlap(target, vdata):

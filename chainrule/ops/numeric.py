@@ -149,7 +149,8 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
         n = N
         if n < 0:
             raise RuntimeError("N must be non-negative.")
-    result = empty((x.shape[0], n), dtype=promote_types(_BY_NP[x._data.dtype], int64))
+    result = empty((x.shape[0], n), dtype=promote_types(_BY_NP[x._data.dtype], int64),
+                   device=x.device)
     if n > 0:
         result.fill_(1)
         if n > 1:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .._dtypes import type_name
 from .._factory import torch_type_name
+from .._meta import meta_aware
 from .._tensor import Tensor
 from ._promotion import _promoted_dtype
 from ._registry import expose
@@ -18,6 +19,7 @@ _ISIN_SIGNATURES = (
 
 
 @expose(method=False)
+@meta_aware
 def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool = False,
          out: Tensor | None = None) -> Tensor:
     """For each of ``elements``, whether it is among ``test_elements`` (either may be a

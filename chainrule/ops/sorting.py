@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from .._dtypes import _BY_NP, float32, float64, int32, int64
+from .._meta import is_meta, meta_aware
 from .._tensor import Tensor, _wrap_dim
 from ._dispatch import batched_function
 from ._registry import expose
@@ -64,7 +65,7 @@ def _order(xp, x, dim, descending, stable=True):
         reversed_order = xp.argsort(xp.flip(x, dim), axis=dim, kind="stable")
         order = (x.shape[dim] - 1) - xp.flip(reversed_order, dim)
     radix = x.ndim == 1 and x.dtype.kind in "iu" and not descending and x.size >= 32768
-    if stable or radix or x.size == 0 or x.shape[dim] > _std.emulate_limit():
+    if stable or radix or x.size == 0 or x.shape[dim] > _std.emulate_limit() or is_meta(x):
         return order
     moved, rows = _rows(xp, x, dim)
     row_order = xp.moveaxis(order, dim, -1).reshape(rows.shape).copy()
@@ -131,7 +132,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):  # noqa: A00
     else:
         order = _order(xp, data, d, largest)
         index = order[(slice(None),) * d + (slice(0, k),)].astype("int64", copy=False)
-        if 0 < n <= _std.emulate_limit() and data.size:
+        if 0 < n <= _std.emulate_limit() and data.size and not is_meta(data):
             moved, rows = _rows(xp, data, d)
             row_index = xp.moveaxis(index, d, -1).reshape(rows.shape[0], k).copy()
             redo = xp.ones(rows.shape[0], dtype=bool) if not sorted else \
@@ -183,6 +184,7 @@ def _unique_result(values, inverse, counts, return_inverse, return_counts):
 
 
 @expose
+@meta_aware(refuse=True)
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
     """The distinct elements (or slices along ``dim``), sorted, with the inverse indices and
     the counts on request. NaNs are all distinct, as in torch."""
@@ -211,6 +213,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 @expose
+@meta_aware(refuse=True)
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Keep the first of each run of equal consecutive elements (or slices along ``dim``)."""
     xp = input.xp
@@ -238,6 +241,7 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 # ---------------------------------------------------------------------------- counting
 @expose
+@meta_aware(refuse=True)
 def bincount(input, weights=None, minlength=0):
     """Counts of each non-negative integer in a 1-D tensor (summed ``weights`` if given)."""
     xp = input.xp
@@ -304,7 +308,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):  # noqa: A002 - torch's n
                            f"{_c_number(hi, '-nan')}] is not finite")
     # torch's histc bins by interpolation in the input's dtype, not by the edges
     lo_, hi_ = xp.asarray(lo, dtype=data.dtype), xp.asarray(hi, dtype=data.dtype)
-    values = data[(data >= lo_) & (data <= hi_)]
+    values = data.reshape(-1) if is_meta(data) else data[(data >= lo_) & (data <= hi_)]
     pos = ((values - lo_) * xp.asarray(bins, dtype=data.dtype) / (hi_ - lo_)).astype("int64")
     pos = xp.minimum(pos, bins - 1)
     result = wrap(xp.bincount(pos, minlength=bins)[:bins].astype(data.dtype))
@@ -359,6 +363,7 @@ def _side(right, side):
 
 
 @expose(method=False)
+@meta_aware
 def searchsorted(sorted_sequence: Tensor, values: Tensor | int | float, *,
                  out_int32: bool = False, right: bool = False, side: str | None = None,
                  out: Tensor | None = None, sorter: Tensor | None = None) -> Tensor:
@@ -388,6 +393,7 @@ def searchsorted(sorted_sequence: Tensor, values: Tensor | int | float, *,
 
 
 @expose(method=False)
+@meta_aware
 def bucketize(input, boundaries, *, out_int32=False, right=False, out=None):
     """The index of the bucket of ``boundaries`` (1-D, sorted) each element falls in."""
     if boundaries.ndim != 1:

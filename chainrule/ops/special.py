@@ -8,6 +8,7 @@ exposed as ``special_<name>`` (internal: they are ``chainrule.special.<name>``).
 """
 from __future__ import annotations
 
+from .._meta import meta_aware
 from .._tensor import Tensor
 from ..autograd.forward_ad import _STATE as _FW_STATE
 from ..autograd.grad_mode import _tls
@@ -88,6 +89,7 @@ special_ndtri = expose(_float_unary(NDTRI, "special_ndtri", "ndtri_cpu", half=Fa
 
 
 @expose(method=False, internal=True)
+@meta_aware
 def special_ndtr(input: Tensor, *, out=None) -> Tensor:
     """The standard normal CDF, accurate to rounding in both tails."""
     check_kinds("erf_vml_cpu", input, "fiub")

@@ -5,6 +5,7 @@ OrmqrBackward0, its gradient that of the product, through householder_product's)
 from __future__ import annotations
 
 from ..._dtypes import type_name as _type_name
+from ..._meta import meta_aware
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from ..reduction._common import NotImplementedOp, attach
@@ -26,6 +27,7 @@ def _geqrf_raw(xp, a):
 
 
 @expose
+@meta_aware
 def geqrf(input: Tensor, *, out=None):
     """QR in LAPACK's compact form: ``(a, tau)`` with R on and above ``a``'s diagonal, the
     Householder vectors below it and their scales in ``tau`` (see ``ormqr``,

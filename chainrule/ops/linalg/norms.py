@@ -10,6 +10,7 @@ import math
 import warnings
 
 from ..._dtypes import to_dtype
+from ..._meta import meta_aware
 from ..._tensor import Tensor, _wrap_dim
 from .._registry import dispatch, expose, op
 from . import _util as U
@@ -416,6 +417,7 @@ def linalg_cond(A, p=None, *, out=None):
 
 
 @expose(method=False, internal=True)
+@meta_aware
 def linalg_matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
     """torch.linalg.matrix_rank: the number of singular values above
     max(atol, rtol * largest), int64."""

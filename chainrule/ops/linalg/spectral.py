@@ -4,6 +4,7 @@
 in torch's complex convention."""
 from __future__ import annotations
 
+from ..._meta import meta_aware
 from .._registry import dispatch, expose, op
 from . import _util as U
 from ._util import _LinAlgError, diag_embed, mH
@@ -274,6 +275,7 @@ def linalg_svdvals(A, *, driver=None, out=None):
 
 
 @expose
+@meta_aware
 def svd(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: (U, S, V) with V = Vh^T (TransposeBackward0 of output 2); with
     ``compute_uv=False``, U and V are zero matrices."""

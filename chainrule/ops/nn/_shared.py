@@ -8,6 +8,7 @@ second input may be None (the dispatcher's two-input path takes numbers, not Non
 """
 from __future__ import annotations
 
+from ..._meta import MetaArray, meta_kernel
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _tls
 from .._registry import dispatch, expose, interceptor, op, record
@@ -50,9 +51,13 @@ def dispatch_optional(op_, args: tuple, params: dict):
         return dispatch(op_, args, params) if second is not None else \
             interceptor.current(op_, args, params)
     xp = first.xp
-    out = op_.forward(xp, first._data, None, **params)
+    if first._data.__class__ is MetaArray:
+        out = meta_kernel(op_.forward, xp, (first._data, None), params)
+    else:
+        out = op_.forward(xp, first._data, None, **params)
     many = op_.num_outputs != 1
-    outs = tuple(Tensor._make(xp.asarray(o)) for o in (out if many else (out,)))
+    outs = tuple(Tensor._make(o if o.__class__ is MetaArray else xp.asarray(o))
+                 for o in (out if many else (out,)))
     if _tls.inference:
         for t in outs:
             t._inference = True

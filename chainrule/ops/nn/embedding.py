@@ -11,6 +11,7 @@ as in torch, has no derivative of its own.
 """
 from __future__ import annotations
 
+from ..._meta import is_meta
 from ..._tensor import Tensor
 from ...autograd.grad_mode import _tls
 from .._dispatch import batched_function
@@ -225,7 +226,7 @@ def _bag_forward(xp, weight, per_sample_weights, indices, offsets, mode, padding
     idx, pos, owner = _valid_entries(xp, indices, bag_of, valid)
     counts = xp.bincount(owner, minlength=bags)[:bags]
     rows = xp.take(weight, idx, axis=0)
-    out = xp.zeros((bags, d), dtype=weight.dtype)
+    out = xp.zeros_like(weight, shape=(bags, d))  # (a meta weight's is meta)
     max_idx = None
     if mode == 2:
         max_idx = xp.zeros((bags, d), dtype=xp.int64)
@@ -501,10 +502,12 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if data.dtype.name != "int64":
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     xp = tensor.xp
+    if num_classes == -1 and is_meta(data):  # torch's words: the max is data
+        raise RuntimeError("Tensor.item() cannot be called on meta tensors")
     if data.size == 0:
         if num_classes == -1:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        return Tensor._make(xp.zeros(data.shape + (num_classes,), dtype=xp.int64))
+        return Tensor._make(xp.zeros_like(data, shape=data.shape + (num_classes,)))
     if data.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:

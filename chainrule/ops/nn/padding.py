@@ -227,7 +227,7 @@ def _pad_circular(input: Tensor, padding) -> Tensor:
             raise RuntimeError("Padding value causes wrapping around more than once.")
         if out_shape[lead + i] < 0:
             raise RuntimeError("Negative padding value is resulting in an empty dimension")
-    out = empty(tuple(out_shape), dtype=input.dtype)
+    out = empty(tuple(out_shape), dtype=input.dtype, device=input.device)
     # torch slices ``out`` once per padded dim for the centre; one index of every slice is
     # the same view (CopySlices on ``out`` either way).
     centre, in_slice = [slice(None)] * input.ndim, input

@@ -7,6 +7,7 @@ so these are ops whose rule is zero: ``torch.normal(mean, std)`` shows NormalBac
 from __future__ import annotations
 
 from ... import _dtypes
+from ..._device import META
 from ..._factory import (
     check_options,
     dtype_arg,
@@ -18,6 +19,7 @@ from ..._factory import (
     write_out,
 )
 from ..._generator import resolve as generator_of
+from ..._meta import meta_array
 from ..._tensor import Tensor
 from ...backend import numpy_namespace as xp
 from .._dispatch import batched_function
@@ -222,12 +224,12 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             f"({torch_type_name(mean)}, {torch_type_name(std)}), but expected "
                             "one of:" + _NORMAL_SIGNATURES)
         dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-        check_options(fname, device, requires_grad, pin_memory, layout)
+        dev = check_options(fname, device, requires_grad, pin_memory, layout)
         shape = parse_size(fname, (size,))
         K.require_float("normal_kernel_cpu", dtype)
         _check_std_scalar(std)
-        data = xp.asarray(float(mean) + float(std) * K.normal01(gen, shape, dtype.np)).astype(
-            dtype.np)
+        data = meta_array(shape, dtype.np) if dev is META else xp.asarray(
+            float(mean) + float(std) * K.normal01(gen, shape, dtype.np)).astype(dtype.np)
         if out is not None:
             return write_out(fname, out, data)
         return make(data, requires_grad)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ... import _dtypes
 from ..._creation import like_array
+from ..._device import META
 from ..._factory import (
     check_options,
     dtype_arg,
@@ -17,7 +18,9 @@ from ..._factory import (
     write_out,
 )
 from ..._generator import resolve as generator_of
+from ..._meta import is_meta, meta_array
 from ..._tensor import Tensor
+from ...backend import numpy_namespace as xp
 from .._dispatch import batched_function
 from . import _sample as K
 
@@ -50,10 +53,11 @@ def _factory(fname, size_args, size_kw, kernel, sampler, generator, out, dtype, 
         raise invalid(fname, (), {}, "tuple of ints size")
     gen = generator_of(generator)
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     shape = parse_size(fname, size_args, size_kw)
     K.require_float(kernel, dtype)
-    data = sampler(gen, shape, dtype.np)
+    # a meta tensor draws nothing (the generator does not advance, as in torch)
+    data = meta_array(shape, dtype.np) if dev is META else sampler(gen, shape, dtype.np)
     if out is not None:
         return write_out(fname, out, data)
     return make(data, requires_grad)
@@ -145,10 +149,11 @@ def randint(*args, generator=None, out=None, dtype=None, layout=None, device=Non
     low, high, size, size_position = _randint_args(args, kw)
     gen = generator_of(generator)
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out, _dtypes.int64)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     shape = parse_size(fname, (size,), position=size_position)
     _check_randint(low, high, dtype)
-    data = K.integers(gen, shape, low, high, dtype.np)
+    data = meta_array(shape, dtype.np) if dev is META else K.integers(gen, shape, low, high,
+                                                                       dtype.np)
     if out is not None:
         return write_out(fname, out, data)
     return make(data, requires_grad)
@@ -169,7 +174,7 @@ def randperm(n, *args, generator=None, out=None, dtype=None, layout=None, device
     n = _int_param(fname, "n", 1, n)
     gen = generator_of(generator)
     dtype = out_dtype(fname, dtype_arg(fname, dtype), out, _dtypes.int64)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device, requires_grad, pin_memory, layout)
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     if dtype is _dtypes.bool_ or dtype.np.kind == "c":
@@ -179,7 +184,7 @@ def randperm(n, *args, generator=None, out=None, dtype=None, layout=None, device
         raise RuntimeError(f"n cannot be greater than {limit[1]} type.")
     if dtype.np.kind in "iu" and n and n - 1 > K.int_range(dtype)[1]:
         raise RuntimeError(f"value cannot be converted to type {dtype.name}_t without overflow")
-    data = gen.permutation(n).astype(dtype.np)
+    data = meta_array((n,), dtype.np) if dev is META else gen.permutation(n).astype(dtype.np)
     if out is not None:
         return write_out(fname, out, data)
     return make(data, requires_grad)
@@ -188,11 +193,16 @@ def randperm(n, *args, generator=None, out=None, dtype=None, layout=None, device
 def _like(fname, input, kernel, sample, generator, dtype, layout, device, pin_memory,
           requires_grad, memory_format):
     dtype = dtype_arg(fname, dtype)
-    check_options(fname, device, requires_grad, pin_memory, layout)
+    dev = check_options(fname, device if device is not None else input.device, requires_grad,
+                        pin_memory, layout)
     data = like_array(fname, input, dtype, memory_format)
     d = _dtypes._BY_NP[data.dtype]
     if kernel is not None:
         K.require_float(kernel, d)
+    if dev is META:
+        return make(meta_array(data.shape, data.dtype), requires_grad)
+    if is_meta(data):  # a meta input's like on the CPU
+        data = xp.zeros(data.shape, data.dtype)
     data[...] = sample(generator_of(generator), data.shape, d)
     return make(data, requires_grad)
 

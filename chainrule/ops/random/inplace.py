@@ -10,6 +10,7 @@ from __future__ import annotations
 from ... import _dtypes
 from ..._factory import check_expand, scalar_type_name, torch_type_name
 from ..._generator import resolve as generator_of
+from ..._meta import is_meta
 from ..._tensor import Tensor
 from ...backend import numpy_namespace as xp
 from .._inplace import inplace
@@ -24,6 +25,8 @@ __all__ = ["uniform_", "normal_", "bernoulli_", "exponential_", "geometric_", "l
 def _sampler(name, grad_fn, draw, params, inputs=("x",)):
     """An op drawing a tensor like ``x``; ``draw(gen, x, *params)`` returns its data."""
     def forward(xp_, *arrays, generator, **kw):
+        if is_meta(arrays[0]):  # a meta tensor draws nothing (the generator does not advance)
+            return arrays[0].copy()
         return xp.asarray(draw(generator, *arrays, **kw)).astype(arrays[0].dtype, copy=False)
     return op(name, forward, inputs=inputs, params=tuple(params) + ("generator",),
               vjps=(zero_rule,) * len(inputs), grad_fn=grad_fn)

@@ -303,7 +303,7 @@ def div_by_scalar(input, other):
 def _zeros_except(y, dim):
     from ..._creation import zeros
     shape = y.shape[:dim] + y.shape[dim + 1:]
-    return zeros(shape, dtype=y.dtype)
+    return zeros(shape, dtype=y.dtype, device=y.device)
 
 
 def _dx_from_x(name, y, x, dim):

@@ -10,6 +10,7 @@ mode, torch's quickselect for kthvalue).
 """
 from __future__ import annotations
 
+from ..._meta import is_meta
 from ..._tensor import Tensor
 from .._dispatch import batched_function
 from .._registry import dispatch, expose, op
@@ -293,7 +294,7 @@ def _mode_index(xp, x, dim):
     replay = rows_with_ties(xp, rows, order)
     if rows.dtype.kind in "fcV":
         replay |= xp.isnan(rows).any(axis=-1)
-    for r in xp.nonzero(replay)[0]:
+    for r in () if is_meta(rows) else xp.nonzero(replay)[0]:  # (meta: no data to replay)
         index[r] = torch_mode_row(rows[r].tolist())
     index = index.reshape(moved.shape[:-1] + (1,))
     return xp.moveaxis(index, -1, dim).astype("int64", copy=False)
@@ -377,7 +378,7 @@ def _kth_index(xp, x, k, dim):
     same = rows == kth[:, None]
     if rows.dtype.kind in "fcV":
         same |= xp.isnan(rows) & xp.isnan(kth)[:, None]
-    for r in xp.nonzero(same.sum(axis=-1) > 1)[0]:
+    for r in () if is_meta(rows) else xp.nonzero(same.sum(axis=-1) > 1)[0]:
         index[r] = _quickselect_index(rows[r].tolist(), k)
     index = index.reshape(moved.shape[:-1] + (1,))
     return xp.moveaxis(index, -1, dim).astype("int64", copy=False)

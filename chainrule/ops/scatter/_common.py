@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import warnings
 
+from ..._meta import is_meta
 from ..._tensor import Tensor, _wrap_dim
 from ...autograd.grad_mode import _tls
 
@@ -148,8 +149,8 @@ def fill_scalar(xp, value, dtype):
     """A Python number (or a 0-d tensor's value) as a 0-d array of ``dtype``, converted as
     torch converts a fill value: floats truncate into integers, integers wrap, and a value
     the type cannot hold is torch's RuntimeError."""
-    if isinstance(value, Tensor):
-        value = value.item()
+    if isinstance(value, Tensor):  # (a meta value: its constant, as a kernel sees it)
+        value = value._data.item() if is_meta(value._data) else value.item()
     kind = dtype.kind
     bad = False
     if kind == "b":

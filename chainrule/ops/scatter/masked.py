@@ -6,6 +6,7 @@ accumulating put into zeros, recorded as such under create_graph (as in torch).
 """
 from __future__ import annotations
 
+from ..._meta import meta_aware
 from ..._tensor import Tensor
 from ...backend import namespace_of
 from .._registry import dispatch, expose, op
@@ -292,6 +293,7 @@ def put(input: Tensor, index: Tensor, source: Tensor, accumulate: bool = False) 
     return _put_op(input, source, saved(idx, input, source), accumulate)
 
 
+@meta_aware(refuse=True)
 def nonzero(input: Tensor, *, out: Tensor | None = None, as_tuple: bool = False):
     """Indices of the non-zero elements: an (n, ndim) int64 tensor, or with ``as_tuple`` one
     1-D tensor per dimension (a 0-d input counts as one dimension there)."""

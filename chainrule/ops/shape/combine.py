@@ -99,7 +99,7 @@ def combinations(input, r: int = 2, with_replacement: bool = False):
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     xp = input.xp
     if r == 0:
-        return Tensor._make(xp.empty((0,), dtype=input._data.dtype))
+        return Tensor._make(xp.empty_like(input._data, shape=(0,)))  # meta stays meta
     n = input.numel()
     grids = _meshgrid([input] * r, "ij")
     index = xp.indices((n,) * r)

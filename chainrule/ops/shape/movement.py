@@ -3,6 +3,7 @@ repeat_interleave. Each is linear; flip, roll and rot90 are their own transposes
 motion undone), repeat's transpose sums the copies back."""
 from __future__ import annotations
 
+from ..._meta import is_meta, meta_array
 from ..._tensor import Tensor, _wrap_dim
 from .._registry import PUBLIC, dispatch, expose, op
 from .views import _unique_dims, clone, expand, flatten, unsqueeze
@@ -205,6 +206,10 @@ def _repeat_indices(repeats, output_size):
         raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
     if data.size and data.min() < 0:
         raise RuntimeError("repeats can not be negative")
+    if is_meta(data):  # the length is the sum of the repeats: data
+        if output_size is None:
+            raise RuntimeError("cannot repeat_interleave a meta tensor without output_size")
+        return Tensor._make(meta_array((output_size,), "int64"))
     xp = repeats.xp
     out = xp.repeat(xp.arange(data.size, dtype=xp.int64), data.astype(xp.int64))
     if output_size is not None and output_size != out.size:
