@@ -197,6 +197,12 @@ def like_array(fname, input, dtype, memory_format, fill=None):
 
 def _like(fname, input, fill, dtype, layout, device, pin_memory, requires_grad,
           memory_format):
+    if isinstance(input, Tensor) and input._data.__class__ is not np.ndarray:
+        from .func._vmap._batched import BatchedTensor, wrap
+        if input.__class__ is BatchedTensor:  # inside vmap: a batch of them, as torch
+            inner = _like(fname, input._value, fill, dtype, layout, device, pin_memory,
+                          requires_grad, memory_format)
+            return wrap(inner, input._bdim, input._level)
     dtype = dtype_arg(fname, dtype)
     # torch's *_like make the tensor on the input's device unless ``device`` is given
     dev = check_options(fname, device if device is not None else _device_of(input),

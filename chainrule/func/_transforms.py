@@ -459,8 +459,7 @@ def _dual_available(tangents=()) -> bool:
     AD runs on the logical tensors while a vmapped reverse pass (jacrev inside jacfwd)
     records on the physical ones, so under vmap the double-vjp route is taken too."""
     from ..autograd import forward_ad as fwAD
-    from ._vmap._batched import levels
-    return fwAD._STATE.level < 0 and not levels()
+    return fwAD._STATE.level < 0
 
 
 def _dual_jvp(func, primals, t_leaves, has_aux, api):

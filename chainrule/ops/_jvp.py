@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from .._tensor import Tensor
 from ..autograd import forward_ad as _fwd
-from ._dispatch import dispatch, interceptor
+from ._dispatch import batching, dispatch, interceptor
 from ._registry import ELEMENTWISE, LINEAR, op
 from ._vocab import graph_vocab
 
@@ -80,12 +80,18 @@ def _propagate(op, args, params, tangents, out, rng=None):
             rule = ELEMENTWISE
     if rule is None:
         result = _from_backward(op, args, params, tangents, outs, rng)
-    elif rule.__class__ is str:
-        result = _KINDS[rule](op, args, params, tangents, out, outs, rng)
-    elif rule.__class__ is LinearWith:
-        result = _linear(op, args, dict(params or {}, **rule.overrides), tangents)
     else:
-        result = rule(args, params, tangents, out)
+        try:
+            if rule.__class__ is str:
+                result = _KINDS[rule](op, args, params, tangents, out, outs, rng)
+            elif rule.__class__ is LinearWith:
+                result = _linear(op, args, dict(params or {}, **rule.overrides), tangents)
+            else:
+                result = rule(args, params, tangents, out)
+        except TypeError:  # a rule reading a batched tensor's data (vmap's BatchedDataError)
+            if batching.current is None:
+                raise
+            result = _from_backward(op, args, params, tangents, outs, rng)
     results = result if isinstance(result, tuple) else (result,)
     for nr, (o, t) in enumerate(zip(outs, results)):
         if t is not None and o._data.dtype.kind in "fcV":

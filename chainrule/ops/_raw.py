@@ -104,6 +104,14 @@ def keep_where(xp, g, cond):
     return xp.where(cond, g, 0)
 
 
+def keep_where_not(xp, g, cond):
+    """``g`` where ``cond`` does not hold, zero elsewhere."""
+    cond = xp.asarray(cond)
+    if g.dtype.kind in "fcV" and cond.dtype == bool:
+        return zero_where(xp, cond, g)
+    return xp.where(cond, 0, g)
+
+
 _UINT_OF_SIZE = {2: "uint16", 4: "uint32", 8: "uint64"}
 
 

@@ -230,7 +230,7 @@ def square(input):
 # The condition is a parameter (a boolean array), not an input: torch gives it no edge.
 WHERE = binary("where", lambda xp, a, b, cond: xp.where(cond, a, b),
                da=lambda F, g, cond: F.keep_where(g, cond),
-               db=lambda F, g, cond: F.keep_where(g, ~cond), params=("cond",), **BCAST)
+               db=lambda F, g, cond: F.keep_where_not(g, cond), params=("cond",), **BCAST)
 
 
 @expose(method=False)
@@ -285,6 +285,13 @@ def tanh_backward(grad_output, output):
 def keep_where(g, cond):
     """``g`` where ``cond`` holds, zero elsewhere (the backward vocabulary's mask)."""
     return dispatch(WHERE, (g, 0), {"cond": cond})
+
+
+@expose(method=False, internal=True)
+def keep_where_not(g, cond):
+    """``g`` where ``cond`` does not hold, zero elsewhere (a batched ``cond`` inside vmap
+    cannot be inverted with ``~``: it is where's own parameter)."""
+    return dispatch(WHERE, (0, g), {"cond": cond})
 
 
 def _where_method(self, condition, other):

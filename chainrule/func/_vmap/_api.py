@@ -4,6 +4,7 @@ from __future__ import annotations
 import functools
 
 from ..._tensor import Tensor
+from ...autograd.forward_ad import _STATE as _FW
 from ...ops import _dispatch
 from .._pytree import broadcast_prefix, tree_flatten, tree_unflatten
 from ._batched import BatchedTensor, _state, value_of, wrap
@@ -121,8 +122,6 @@ DUAL_DEPTH = [0]  # how many func.jvp-style dual passes are running
 
 
 def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
-    if DUAL_DEPTH[0]:
-        raise NeedsDoubleVJP
     state = _state
     level = state.next_level
     state.next_level += 1
@@ -132,7 +131,7 @@ def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
     _dispatch.batching.function = function_handler
     _dispatch.batching.inplace = inplace_handler
     try:
-        batched = [leaf if d is None else wrap(leaf, d, level)
+        batched = [leaf if d is None else _wrap_input(leaf, d, level)
                    for leaf, d in zip(leaves, flat_dims)]
         out = func(*tree_unflatten(batched, spec), **kwargs)
         return _unwrap_outputs(func, out, out_dims, level, size)
@@ -141,6 +140,21 @@ def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
         state.next_level -= 1
         if not state.levels:
             _dispatch.batching.current = previous
+
+
+def _wrap_input(leaf, d, level):
+    """An input batched over its dim ``d`` at the new ``level``; under forward AD (a vmap
+    inside jvp / jacfwd) its tangent is batched the same way, so the ops' tangents flow
+    through the batching rules and ``value_of`` hands them back on the way out."""
+    t = wrap(leaf, d, level)
+    if _FW.level >= 0 and isinstance(leaf, Tensor):
+        from ...autograd import forward_ad as fw
+        tangent = fw.tangent_of(leaf)
+        if tangent is not None:
+            from ._custom import _levels_in_front
+            fw.set_tangent(t, fw._untraced(
+                lambda: _levels_in_front(tangent.movedim(d, 0), [level])))
+    return t
 
 
 def _unwrap_outputs(func, out, out_dims, level, size):

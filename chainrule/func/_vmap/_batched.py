@@ -160,6 +160,22 @@ class LogicalArray:
         return f"LogicalArray(shape={self.shape}, dtype={self.dtype})"
 
 
+def _operator(name):
+    def refuse(self, *args):
+        raise _refuse(f"the {name} operator")
+    refuse.__name__ = name
+    return refuse
+
+
+# arithmetic on a batched tensor's data in Python: the same clear error as NumPy's functions
+for _name in ("__invert__", "__neg__", "__pos__", "__abs__", "__lt__", "__le__", "__gt__",
+              "__ge__", "__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
+              "__truediv__", "__rtruediv__", "__floordiv__", "__rfloordiv__", "__mod__",
+              "__pow__", "__rpow__", "__and__", "__rand__", "__or__", "__ror__", "__xor__",
+              "__matmul__", "__rmatmul__"):
+    setattr(LogicalArray, _name, _operator(_name))
+
+
 class BatchedTensor(Tensor):
     """One sample of a batch inside vmap; ``_value`` holds the batch at dim ``_bdim``."""
 
@@ -170,6 +186,15 @@ class BatchedTensor(Tensor):
         return f"BatchedTensor(lvl={self._level}, bdim={self._bdim}, value=\n    {inner}\n)"
 
     __str__ = __repr__
+
+    def detach(self) -> BatchedTensor:
+        """The same batch outside the graph."""
+        return wrap(self._value.detach(), self._bdim, self._level)
+
+    def _become(self, other: BatchedTensor) -> None:
+        """Take ``other``'s batch (an in-place view op's result: the new shape)."""
+        self._value, self._bdim, self._level = other._value, other._bdim, other._level
+        self._data = LogicalArray(other._data.shape, other._data.dtype, self)
 
     def __bool__(self):
         raise RuntimeError(_CONTROL)

@@ -127,8 +127,21 @@ def _custom_vmap(cls, args, kwargs, level):
         if not -nd <= d < nd:
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-nd}, {nd - 1}], but got {d})")
-        wrapped.append(wrap(leaf, d % nd, level))
+        wrapped.append(_wrap_dual(leaf, d % nd, level))
     return tree_unflatten(wrapped, spec)
+
+
+def _wrap_dual(leaf, d, level):
+    """``leaf`` batched over its dim ``d`` at ``level``; a tangent it carries (the
+    Function's jvp ran on the physical tensors) is seen the same way."""
+    from ...autograd import forward_ad as fw
+    t = wrap(leaf, d, level)
+    if fw._STATE.level >= 0:
+        tangent = fw.tangent_of(leaf)
+        if tangent is not None:
+            fw.set_tangent(t, fw._untraced(
+                lambda: _levels_in_front(tangent.movedim(d, 0), [level])))
+    return t
 
 
 # ------------------------------------------------------------------ generate_vmap_rule=True

@@ -9,7 +9,17 @@ from __future__ import annotations
 import warnings
 
 from ..._tensor import Tensor
-from ._batched import BatchedTensor, align, level_size, levels, to_front, wrap, wrap_front
+from ...autograd import forward_ad as _fwd
+from ._batched import (
+    BatchedTensor,
+    align,
+    level_size,
+    levels,
+    to_front,
+    value_of,
+    wrap,
+    wrap_front,
+)
 from ._rules_util import front
 
 __all__ = ["function_handler"]
@@ -30,28 +40,58 @@ def _items(args, kwargs):
 
 
 def _top_level(args, kwargs) -> int:
+    """The highest vmap level among the arguments and (under forward AD) their tangents."""
     level = 0
+    fwd = _fwd._STATE.level >= 0
     for a in _items(args, kwargs):
         if a.__class__ is BatchedTensor and a._level > level:
             level = a._level
+        if fwd and isinstance(a, Tensor):
+            t = _fwd.tangent_of(a)
+            if t.__class__ is BatchedTensor and t._level > level:
+                level = t._level
     return level
 
 
 def _select(a, level, i):
+    """Sample ``i`` at ``level`` of an argument; under forward AD with its tangent's sample
+    (value_of takes a batched dual's tangent down to its value; an unbatched dual whose
+    tangent is batched, vmap(jvp(f)), becomes the dual of that tangent's sample)."""
+    fwd = _fwd._STATE.level >= 0
     if a.__class__ is BatchedTensor and a._level == level:
-        return a._value.select(a._bdim, i)
+        return (value_of(a) if fwd else a._value).select(a._bdim, i)
     if a.__class__ in (tuple, list):
         return a.__class__(_select(x, level, i) for x in a)
+    if fwd and isinstance(a, Tensor):
+        t = _fwd.tangent_of(a)
+        if t.__class__ is BatchedTensor and t._level == level:
+            return _fwd.make_dual(_fwd.unpack_dual(a).primal, t._value.select(t._bdim, i))
     return a
+
+
+def _wrap_stacked(out, level):
+    """A stacked result batched at ``level``; a dual's tangent batched with it."""
+    t = _fwd.tangent_of(out) if _fwd._STATE.level >= 0 else None
+    if t is None:
+        return wrap(out, 0, level)
+    return _fwd.make_dual(wrap(_fwd.unpack_dual(out).primal, 0, level), wrap(t, 0, level))
+
+
+def _has_tangent(args, kwargs) -> bool:
+    if _fwd._STATE.level < 0:
+        return False
+    return any(isinstance(a, Tensor) and _fwd.tangent_of(a) is not None
+               for a in _items(args, kwargs))
 
 
 def _stack_results(results, level):
     from ...ops.shape import stack
     first = results[0]
     if isinstance(first, Tensor):
-        return wrap(stack(results), 0, level)
+        return _wrap_stacked(stack(results), level)
     if isinstance(first, tuple):
-        out = tuple(wrap(stack([r[j] for r in results]), 0, level) for j in range(len(first)))
+        out = tuple(_wrap_stacked(stack([r[j] for r in results]), level)
+                    for j in range(len(first)))
         return _retuple(first, out)
     raise RuntimeError(f"vmap: cannot batch a function returning {type(first).__name__}")
 
@@ -82,7 +122,7 @@ def function_handler(name, fn, args, kwargs, random):
     def fn(*a, **k):  # the function on values that may be batched at lower levels
         return function_handler(name, raw, a, k, random)
     rule = _RULES.get(name)
-    if rule is not None:
+    if rule is not None and not _has_tangent(args, kwargs):  # rules see no tangents
         out = rule(fn, args, kwargs, level)
         if out is not NotImplemented:
             return out
@@ -105,15 +145,16 @@ def _random(name, raw, args, kwargs):
             from ... import zeros
             x = args[0]
             return fn(zeros(tuple(x.shape), dtype=x.dtype), *args[1:], **kwargs)
-        if name == "dropout":
-            return raw(*args, **kwargs)  # one mask of the sample's shape, shared
-        raise RuntimeError(f"vmap: {name} of a batched tensor with randomness='same' is not "
-                           "supported by chainrule; use randomness='different'")
+        if name in _SHARED_SAMPLE:
+            return raw(*args, **kwargs)  # one mask (noise) of the sample's shape, shared
+        raise RuntimeError("Vmap does not currently support same randomness with a batched "
+                           "tensor input. Please file an issue with functorch")
     if modes != {"different"}:
         raise RuntimeError("vmap: nested vmaps mixing randomness='same' and 'different' "
                            "around a random operation are not supported by chainrule")
     lvls = [lvl for lvl, _, _ in active]
-    if name in _SHAPE_ONLY or (name == "dropout" and args and isinstance(args[0], Tensor)):
+    if name in _SHAPE_ONLY or (name in _ELEMENTWISE_MASK and args and
+                               isinstance(args[0], Tensor)):
         x = args[0] if args else kwargs.get("input")
         phys = align(x, lvls)  # a batch dim for every level: independent draws everywhere
         return wrap_front(fn(phys, *args[1:], **kwargs), lvls)
@@ -131,6 +172,11 @@ def _random(name, raw, args, kwargs):
 
 
 _SHAPE_ONLY = ("rand_like", "randn_like", "randint_like")
+# random functions whose draws have the sample's shape: with randomness='same' one draw is
+# shared by every sample; the elementwise ones draw for the whole batch at once otherwise
+_SHARED_SAMPLE = ("dropout", "alpha_dropout", "feature_alpha_dropout", "dropout1d",
+                  "dropout2d", "dropout3d", "gumbel_softmax")
+_ELEMENTWISE_MASK = ("dropout", "alpha_dropout")
 
 
 # ---------------------------------------------------------------------------- losses
@@ -254,9 +300,10 @@ def _dim_rule(dim_pos, default, tensor_positions=(0,), flatten_none=False,
         size = level_size(level)
         for i, a in enumerate(args):
             if i in tensor_positions:
-                if i not in shared_ok and _batched_at(a, level):
-                    return NotImplemented
-                if isinstance(a, Tensor):
+                if i not in shared_ok:  # must not be batched; taken as it is
+                    if _batched_at(a, level):
+                        return NotImplemented
+                elif isinstance(a, Tensor):
                     args[i] = _physical(a, level, size)
             elif isinstance(a, Tensor) and _batched_at(a, level):
                 return NotImplemented

@@ -47,6 +47,8 @@ def handle(op, args, params):
             values.append(a)
             bdims.append(None)
     size = level_size(level)
+    if "generator" in op.params:  # a sampling op (the in-place ones: uniform_, normal_ ...)
+        return _random(op, values, bdims, params, size, level)
     rule = op.batch
     if rule is None or (batched_params and not getattr(rule, "batched_params", False)) or \
             any(v.__class__ is LogicalArray for v in values):
@@ -54,6 +56,26 @@ def handle(op, args, params):
     out, out_bdim = rule(op, values, bdims, params, size, level)
     if out is NotImplemented:
         out, out_bdim = loop_rule(op, values, bdims, params, size, level)
+    return _wrap_out(out, out_bdim, level)
+
+
+def _random(op, values, bdims, params, size, level):
+    """A sampling op under vmap's ``randomness``: 'error' refuses, 'same' draws once for
+    every sample (ops whose tensor input gives only the shape), 'different' draws per
+    sample."""
+    from ._batched import level_randomness
+    from ._functions import _RANDOM_ERROR
+    mode = level_randomness(level)
+    if mode == "error":
+        raise RuntimeError(_RANDOM_ERROR)
+    if mode == "same":
+        if len(values) != 1:
+            raise RuntimeError(f"vmap: {op.name} of a batched tensor with randomness='same' "
+                               "is not supported by chainrule; use randomness='different'")
+        v, b = values[0], bdims[0]
+        return _wrap_out(dispatch(op, (v if b is None else v.select(b, 0),), params), None,
+                         level)
+    out, out_bdim = loop_rule(op, values, bdims, params, size, level, warn=False)
     return _wrap_out(out, out_bdim, level)
 
 
@@ -74,9 +96,9 @@ def _sample_param(v, level, i):
     return v
 
 
-def loop_rule(op, values, bdims, params, size, level):
+def loop_rule(op, values, bdims, params, size, level, warn=True):
     """The fallback: the op once per sample, the results stacked along dim 0."""
-    if op.name not in _WARNED:
+    if warn and op.name not in _WARNED:
         _WARNED.add(op.name)
         warnings.warn(
             f"There is a performance drop because we have not yet implemented the batching "

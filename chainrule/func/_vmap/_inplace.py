@@ -4,7 +4,8 @@ write on the plain tensor underneath."""
 from __future__ import annotations
 
 from ..._tensor import Tensor
-from ._batched import BatchedTensor
+from ...autograd import forward_ad as _fw
+from ._batched import BatchedTensor, value_of
 
 __all__ = ["inplace_handler"]
 
@@ -28,16 +29,28 @@ def _write(self, result):
         size = level_size(_top(result))
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the broadcast "
                            f"shape {[size] + list(result.shape)}")
-    value = self._value
+    value = value_of(self)  # (under forward AD the tangents go down with the values)
     if _top(result) == level:
-        r = result._value
+        r = value_of(result)
         if result._bdim != self._bdim:
             r = r.movedim(result._bdim, self._bdim)
     else:  # the same for every sample: broadcast over the batch dim
         r = result.unsqueeze(self._bdim) if result.dim() + 1 == value.dim() else result
     value.copy_(r)
     self._rg = value._rg
+    _pull_tangent(self)
     return self
+
+
+def _pull_tangent(self):
+    """After a write into ``self``'s physical value: ``self``'s tangent is the value's."""
+    if _fw._STATE.level < 0:
+        return
+    t = _fw.tangent_of(self._value)
+    if t is not None:
+        from ._custom import _levels_in_front
+        _fw.set_tangent(self, _fw._untraced(
+            lambda: _levels_in_front(t.movedim(self._bdim, 0), [self._level])))
 
 
 def inplace_handler(kind, self, fn, args, kwargs):
@@ -53,11 +66,12 @@ def inplace_handler(kind, self, fn, args, kwargs):
     if _top(self) == 0:
         raise RuntimeError(_NOT_BATCHED_SELF)
     if kind == "zero":
-        self._value.zero_()
+        value_of(self).zero_()
     else:  # fill
         value = args[0]
         if isinstance(value, Tensor) and _top(value) == self._level:
             return _write(self, value.expand(tuple(self.shape)))
-        self._value.fill_(value)
+        value_of(self).fill_(value)
     self._rg = self._value._rg
+    _pull_tangent(self)
     return self

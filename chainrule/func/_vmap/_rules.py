@@ -241,7 +241,8 @@ _NOT_ELEMENTWISE = {"where", "floor_divide_not_implemented", "remainder_not_impl
                     "atanh_inplace", "polygamma_inplace"}
 _EXTRA_ELEMENTWISE = ("_nn_mul_scalar", "_nn_add_scalar", "_nn_sub_scalar", "_nn_div_scalar",
                       "_nn_xlogy", "mul_by_scalar", "div_by_scalar", "_linalg_nan_to_num")
-_SAME_SHAPE = ("clone", "alias", "_to_copy", "alias_copy", "cumprod_backward_zeros")
+_SAME_SHAPE = ("clone", "alias", "_to_copy", "alias_copy", "cumprod_backward_zeros",
+               "unpack_dual_primal")
 _LEADING = ("linalg_inv_ex", "linalg_det", "linalg_slogdet", "linalg_cholesky_ex",
             "cholesky", "linalg_qr", "linalg_matrix_exp", "linalg_eigh", "_linalg_eigvalsh",
             "linalg_svd", "_linalg_svdvals", "linalg_eig", "tril", "triu", "_linalg_triu",

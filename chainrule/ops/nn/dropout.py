@@ -75,6 +75,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
     return _dropout_impl(input, p, training, False, False, inplace)
 
 
+@batched_function("alpha_dropout", random=True)
 def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                   inplace: bool = False) -> Tensor:
     """Dropout that keeps SELU's zero mean and unit variance (training only)."""
@@ -82,6 +83,7 @@ def alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
     return _dropout_impl(input, p, training, False, True, inplace)
 
 
+@batched_function("feature_alpha_dropout", random=True)
 def feature_alpha_dropout(input: Tensor, p: float = 0.5, training: bool = False,
                           inplace: bool = False) -> Tensor:
     """Alpha dropout of whole channels (dim 1) at once."""
@@ -98,6 +100,7 @@ def _feature(input, p, training, inplace, batched):
     return result
 
 
+@batched_function("dropout1d", random=True)
 def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, L) or (C, L) input."""
@@ -111,6 +114,7 @@ def dropout1d(input: Tensor, p: float = 0.5, training: bool = True,
     return _feature(input, p, training, inplace, nd == 3)
 
 
+@batched_function("dropout2d", random=True)
 def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, H, W) input (3-D input: channel-wise 1-D dropout, with
@@ -134,6 +138,7 @@ def dropout2d(input: Tensor, p: float = 0.5, training: bool = True,
     return _feature(input, p, training, inplace, True)
 
 
+@batched_function("dropout3d", random=True)
 def dropout3d(input: Tensor, p: float = 0.5, training: bool = True,
               inplace: bool = False) -> Tensor:
     """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) input."""

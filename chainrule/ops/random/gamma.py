@@ -15,6 +15,7 @@ from __future__ import annotations
 from ..._factory import scalar_type_name
 from ..._generator import resolve as generator_of
 from ..._tensor import Tensor
+from .._dispatch import batched_function
 from .._registry import dispatch, expose, graph_vocab, op, raw_vocab
 from .._special_math import scipy_special
 from ..arithmetic import _not_implemented_node, _record_not_implemented
@@ -170,6 +171,7 @@ def _require_float(kernel, t: Tensor) -> None:
 
 
 @expose(method=False)
+@batched_function("_standard_gamma", random=True)
 def _standard_gamma(input: Tensor, generator=None) -> Tensor:
     """Standard Gamma samples of shapes ``input``; differentiable in ``input`` by implicit
     reparameterisation (StandardGammaBackward0)."""
@@ -196,6 +198,7 @@ def _dirichlet_grad(x: Tensor, alpha: Tensor, total: Tensor) -> Tensor:
 
 
 @expose(method=False)
+@batched_function("_sample_dirichlet", random=True)
 def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
     """Dirichlet samples along the last dim (torch records NotImplemented for its grad)."""
     _require_float("dirichlet", input)
@@ -203,6 +206,7 @@ def _sample_dirichlet(input: Tensor, generator=None) -> Tensor:
     return _record_not_implemented(NI_SAMPLE_DIRICHLET, (input,), out)
 
 
+@batched_function("dirichlet_rsample", random=True)
 def dirichlet_rsample(concentration: Tensor, generator=None) -> Tensor:
     """A reparameterised Dirichlet sample: torch's ``_Dirichlet.apply`` (_DirichletBackward)."""
     _require_float("dirichlet", concentration)
@@ -210,6 +214,7 @@ def dirichlet_rsample(concentration: Tensor, generator=None) -> Tensor:
 
 
 @expose(method=False)
+@batched_function("binomial", random=True)
 def binomial(count: Tensor, prob: Tensor, generator=None) -> Tensor:
     """Binomial samples: ``count`` trials of success probability ``prob`` (broadcast)."""
     if count.dtype.np.kind not in "fV":

@@ -9,6 +9,7 @@ dtype by the registry.
 from __future__ import annotations
 
 from ..._tensor import Tensor
+from .._dispatch import vmapped
 from .._registry import dispatch, expose, op
 from ._common import (
     along,
@@ -178,6 +179,8 @@ def _prod_backward(F, g, x, out):
         return g
     if x.dtype != g.dtype:
         x = F.cast(x, g.dtype)
+    if isinstance(x, Tensor) and vmapped(x):  # a batch: each sample's zeros differ
+        return F.reshape(_prod_safe_zeros_backward(F, g, F.reshape(x, (-1,)), 0), x.shape)
     zeros = int((x == 0).sum())
     if zeros == 0:
         return g * (out / x)
@@ -193,6 +196,8 @@ def _prod_dim_backward(F, g, x, out, dim, keepdim):
         x = F.cast(x, g.dtype)
     if not keepdim:
         g, out = F.unsqueeze_dims(g, (dim,)), F.unsqueeze_dims(out, (dim,))
+    if isinstance(x, Tensor) and vmapped(x):  # a batch: each sample's zeros differ
+        return _prod_safe_zeros_backward(F, g, x, dim)
     if not bool((x == 0).any()):
         return g * (out / x)
     return _prod_safe_zeros_backward(F, g, x, dim)

@@ -33,7 +33,10 @@ def _apply(self: Tensor, op_, params=None) -> Tensor:
     from .._inplace import check_inplace
     check_inplace(self)
     result = dispatch(op_, (self,), params)
-    self._data = result._data
+    if result.__class__ is not Tensor and self.__class__ is result.__class__:
+        self._become(result)  # inside vmap: a batched tensor takes the new batch
+    else:
+        self._data = result._data
     # Bump first: a version bump regenerates the grad_fn of every live view of the storage
     # (ops/_views.py), and this tensor's own node is the op's, as in torch.
     self._bump_version()

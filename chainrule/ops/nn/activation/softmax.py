@@ -13,6 +13,7 @@ at these sizes).
 from __future__ import annotations
 
 from ...._tensor import Tensor, _wrap_dim
+from ..._dispatch import batched_function
 from ..._registry import dispatch, expose, op
 from .._compose import check_float, named, numpy_generator, warn
 from .pointwise import _vocab
@@ -212,6 +213,7 @@ def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
     return _torch_softmax(-input, dim, dtype)
 
 
+@batched_function("gumbel_softmax", random=True)
 def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10,
                    dim: int = -1) -> Tensor:
     """A sample from the Gumbel-softmax distribution over ``dim`` (noise from chainrule's
@@ -225,9 +227,8 @@ def gumbel_softmax(logits: Tensor, tau: float = 1, hard: bool = False, eps: floa
     y_soft = ((logits + gumbels) / tau).softmax(dim)
     if not hard:
         return y_soft
-    xp = logits.xp
+    from .... import zeros_like
     d = _wrap_dim(dim, logits.ndim)
-    index = xp.expand_dims(xp.argmax(y_soft._data, axis=d), d)
-    one_hot = xp.zeros(data.shape, dtype=y_soft._data.dtype)
-    xp.put_along_axis(one_hot, index, 1.0, axis=d)
-    return Tensor._make(one_hot) - y_soft.detach() + y_soft
+    index = y_soft.detach().argmax(d, keepdim=True)
+    one_hot = zeros_like(y_soft).scatter_(d, index, 1.0)  # (tensor ops: vmap's rules)
+    return one_hot - y_soft.detach() + y_soft
