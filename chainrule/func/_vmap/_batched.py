@@ -251,8 +251,8 @@ def value_of(t: BatchedTensor) -> Tensor:
         return value
     from ...autograd import forward_ad as fw
     tangent = fw.tangent_of(t)
-    if tangent is None or fw.tangent_of(value) is not None:
-        return value
+    if tangent is None or "_fw_tangent" in value.__dict__:  # (its own: a view's would be
+        return value                                         # derived from its base's)
     if tangent.__class__ is BatchedTensor and tangent._level == t._level:
         phys = tangent._value
         if tangent._bdim != t._bdim:
