@@ -23,7 +23,7 @@ CASES = [pytest.param(op, i, id=f"{op.name}-{i}") for op in OP_DB if op.grad
 
 
 # The ops whose derivatives chainrule has for real inputs only (docs/differences.md).
-COMPLEX_UNSUPPORTED = ("cumprod_cast", "renorm", "_scatter_reduce", "silu")
+COMPLEX_UNSUPPORTED = ("cumprod_cast", "_scatter_reduce", "silu")
 
 
 # Cases whose complex form is not a valid input, so torch's value is LAPACK's accident.
@@ -122,3 +122,41 @@ def test_complex_gradients_match_torch(op, i):
         np.testing.assert_allclose(c.resolve_conj().numpy(), t.resolve_conj().numpy(),
                                    rtol=1e-6, atol=1e-8,
                                    err_msg=f"gradient of input {k}")
+
+
+_SECOND_ORDER = {
+    "renorm_p1.5_dim1": lambda m, x: m.renorm(x, 1.5, 1, 1.0),
+    "renorm_p2_dim0": lambda m, x: m.renorm(x, 2, 0, 0.5),
+    "renorm_inf": lambda m, x: m.renorm(x, float("inf"), 0, 1.0),
+    "vector_norm_p1": lambda m, x: m.linalg.vector_norm(x, 1, 1),
+    "vector_norm_p3": lambda m, x: m.linalg.vector_norm(x, 3, 0),
+    "logcumsumexp": lambda m, x: m.logcumsumexp(x, 1),
+    "logcumsumexp_dim0": lambda m, x: m.logcumsumexp(x, 0),
+    "rms_norm": lambda m, x: m.nn.functional.rms_norm(x, (4,)),
+    "lu_factor": lambda m, x: m.linalg.lu_factor(x[:, :3])[0],
+    "lu_factor_ex_wide": lambda m, x: m.linalg.lu_factor_ex(x)[0],
+}
+
+
+@pytest.mark.parametrize("name", list(_SECOND_ORDER))
+def test_complex_first_and_second_derivatives_match_torch(name):
+    """Complex ops whose rules are written in torch's convention (renorm, the norms'
+    backward under create_graph, logcumsumexp) or that take complex input (lu_factor,
+    rms_norm): values, gradients, second derivatives and forward-mode tangents as torch's."""
+    fn = _SECOND_ORDER[name]
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    z = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    t = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    shape = tuple(fn(torch, torch.tensor(z)).shape)
+    complex_out = fn(torch, torch.tensor(z)).is_complex()
+    u = rng.standard_normal(shape) + (1j * rng.standard_normal(shape) if complex_out else 0)
+    results = []
+    for m in (torch, chainrule):
+        x = m.tensor(z, requires_grad=True)
+        y = fn(m, x)
+        g, = m.autograd.grad(y, x, m.tensor(u), create_graph=True)
+        gg, = m.autograd.grad((g * m.tensor(t).conj()).real.sum(), x)
+        tangent = m.func.jvp(lambda a, m=m: fn(m, a), (x.detach(),), (m.tensor(t),))[1]
+        results.append([v.detach().resolve_conj().numpy() for v in (y, g, gg, tangent)])
+    for what, a, b in zip(("value", "gradient", "second derivative", "tangent"), *results):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=what)

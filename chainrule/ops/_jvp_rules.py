@@ -345,10 +345,12 @@ def _logcumsumexp(args, params, tangents, out):
     x, = args
     t = tangents[0]
     dim = params["dim"]
+    from .. import log
+    if t.is_complex() or x.is_complex():  # holomorphic: a complex log needs no sign split
+        return ((x + log(t.to(out.dtype))).logcumsumexp(dim) - out).exp()
     # shift each prefix by its own result: exp(x_j - out_i) <= 1
     pos = t.clamp(min=0)
     neg = (-t).clamp(min=0)
-    from .. import log
     a = (x + log(pos)).logcumsumexp(dim) - out
     b = (x + log(neg)).logcumsumexp(dim) - out
     return a.exp() - b.exp()

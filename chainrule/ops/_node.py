@@ -299,8 +299,15 @@ def _fix_meta(meta, results, F):
         if r.shape != shape:
             r = F.sum_to_shape(r, shape)
         if r.dtype != dtype:
+            if _complex_dtype(r.dtype) and not _complex_dtype(dtype):  # a real input's: real
+                r = F.real(r)
             r = F.cast(r, dtype)
         results[i] = r
+
+
+def _complex_dtype(dtype) -> bool:
+    kind = getattr(dtype, "kind", None)  # a NumPy dtype, or chainrule's (under create_graph)
+    return kind == "c" if kind is not None else dtype.is_complex
 
 
 def _short_name(node) -> str:

@@ -165,7 +165,6 @@ def _check_pivot(pivot, fname):
 @expose(method=False, internal=True)
 def linalg_lu_factor_ex(A, *, pivot=True, check_errors=False, out=None):
     """torch.linalg.lu_factor_ex: (LU, pivots, info), LAPACK getrf's compact LU."""
-    U.check_real(A, "linalg.lu_factor_ex")
     U.no_grad_out(out, "linalg_lu_factor_ex", A)
     U.check_tensor(A, "lu_factor_ex")
     U.check_matrix(A, "torch.lu_factor")
@@ -183,7 +182,6 @@ def linalg_lu_factor(A, *, pivot=True, out=None):
     U.check_tensor(A, "lu_factor")
     U.check_matrix(A, "torch.lu_factor")
     U.check_float(A, "torch.lu_factor")
-    U.check_real(A, "linalg.lu_factor")
     _check_pivot(pivot, "linalg.lu_factor")
     res = _plain(dispatch(LU_FACTOR_EX, (A,), {"pivot": pivot, "check": True}), 1, 2)
     return U.write_out(LuFactor(res[:2]), out)

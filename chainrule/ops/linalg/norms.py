@@ -45,9 +45,10 @@ def _reduced_shape(shape, dim, keepdim):
 
 
 def norm_backward(F, g, x, p, norm, dim, keepdim):
-    """torch's norm_backward (real inputs): the gradient of ||x||_p over ``dim``."""
+    """torch's norm_backward: the gradient of ||x||_p over ``dim`` (sgn for complex x)."""
     if g is None:
         return None
+    sgn = F.sgn if U.is_complex(x) else F.sign
     ndim = len(x.shape)
     dims = tuple(range(ndim)) if dim is None else tuple(dim)
     if not keepdim and ndim != 0:
@@ -56,18 +57,18 @@ def norm_backward(F, g, x, p, norm, dim, keepdim):
     if p == 0:
         return None
     if p == 1:
-        return F.sign(x) * g
+        return sgn(x) * g
     if p == 2:
         return g * F.where(norm == 0, 0.0, x / norm)
     if math.isinf(p):
         ax = F.abs(x)
         mask = (ax == norm) | F.isnan(ax)
-        return F.sign(x) * ((g / F.sum(mask, dims, True)) * mask)
+        return sgn(x) * ((g / F.sum(mask, dims, True)) * mask)
     if p < 1:
-        scaled = F.sign(x) * F.where(x == 0, 0.0, F.abs(x) ** (p - 1))
+        scaled = sgn(x) * F.where(x == 0, 0.0, F.abs(x) ** (p - 1))
         return scaled * g * norm ** (1 - p)
     if p < 2:
-        scaled = F.sign(x) * F.abs(x) ** (p - 1)
+        scaled = sgn(x) * F.abs(x) ** (p - 1)
     else:
         scaled = x * F.abs(x) ** (p - 2)
     return scaled * F.where(norm == 0, 0.0, g / norm ** (p - 1))
@@ -333,7 +334,10 @@ def _renorm_forward(xp, x, p, dim, maxnorm):
 def _renorm_grad(F, g, x, p, dim, maxnorm):
     dims = tuple(d for d in range(len(x.shape)) if d != dim)
     nrm = F.linalg_vector_norm(x, p, dims, True)
-    go = F.sum(x * g, dims, True)
+    if U.is_complex(x):  # torch's rule: the norm is real, so is its incoming gradient
+        go = F.sum(F.real(F.conj(x) * g), dims, True)
+    else:
+        go = F.sum(x * g, dims, True)
     nb = norm_backward(F, go, x, p, nrm, dims, True)
     invnorm = 1 / (nrm + 1e-7)
     factor = invnorm * maxnorm
@@ -343,7 +347,7 @@ def _renorm_grad(F, g, x, p, dim, maxnorm):
 
 
 RENORM = op("renorm", _renorm_forward, params=("p", "dim", "maxnorm"), vjps=(_renorm_grad,),
-            holomorphic=None)
+            holomorphic=False)
 
 
 @expose

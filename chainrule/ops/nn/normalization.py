@@ -516,7 +516,8 @@ def rms_norm(input: Tensor, normalized_shape, weight: Tensor | None = None,
     ``weight``; ``eps=None`` is the dtype's machine epsilon. A composite, as in torch."""
     shape = _normalized_shape(normalized_shape, "rms_norm")
     _check_normalized(input, shape, weight, None, sep="")
-    _check_float(input, "rms_norm")
+    if input._data.dtype.kind != "c":  # complex: the same composite (x ** 2, not |x| ** 2)
+        _check_float(input, "rms_norm")
     dims = tuple(range(input.ndim - len(shape), input.ndim))
     x = input
     half = input._data.dtype.itemsize == 2

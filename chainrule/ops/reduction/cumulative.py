@@ -198,25 +198,54 @@ _LOWEST = {"float16": -65504.0, "float32": -3.4028234663852886e38,
            "float64": -1.7976931348623157e308}
 
 
+def _complex_logaddexp(xp, a, b):
+    """log(exp(a) + exp(b)) for complex numbers as torch computes it: the larger real part
+    factored out; both -inf gives that -inf, both +inf the plain formula."""
+    swap = a.real < b.real
+    hi, lo = xp.where(swap, b, a), xp.where(swap, a, b)
+    with xp.errstate(all="ignore"):
+        out = hi + xp.log1p(xp.exp(lo - hi))
+        both_inf = ~xp.isfinite(hi.real) & (lo.real == hi.real)
+        if both_inf.any():
+            out = xp.where(both_inf & (hi.real < 0), hi, out)
+            out = xp.where(both_inf & (hi.real > 0), xp.log(xp.exp(lo) + xp.exp(hi)), out)
+        bad = xp.isnan(lo.real) | xp.isnan(lo.imag)
+        if bad.any():
+            out = xp.where(bad, xp.asarray(complex("nan+nanj"), out.dtype), out)
+    return out
+
+
+def _logcumsumexp_forward(xp, x, dim):
+    if x.dtype.kind != "c":
+        return xp.logaddexp.accumulate(x, axis=dim)
+    moved = xp.moveaxis(x, dim, 0)
+    out = xp.empty_like(moved)
+    acc = xp.full(moved.shape[1:], complex(-xp.inf, 0), dtype=x.dtype)  # torch's start
+    for i in range(moved.shape[0]):  # torch's sequential accumulation
+        acc = out[i] = _complex_logaddexp(xp, acc, moved[i])
+    return xp.moveaxis(out, 0, dim)
+
+
 def _logcumsumexp_grad(F, g, x, out, dim):
     """torch's logcumsumexp_backward: the positive and negative parts of g in log space, so
-    nothing overflows."""
+    nothing overflows (a complex g needs no split: its log is defined)."""
     if g.ndim == 0 or numel(g.shape) == 0:
         return g
+
+    def reverse_logcumsumexp(t):
+        return F.flip_dims(F.logcumsumexp(F.flip_dims(t, (dim,)), dim), (dim,))
+    if g.dtype.name.startswith("complex"):  # torch's rule: d out_i / d x_j = exp(x_j - out_i)
+        return F.exp(reverse_logcumsumexp(F.log(g) - F.conj(out)) + F.conj(x))
     lowest = _LOWEST[g.dtype.name]
     log_abs = F.log(F.abs(g))
     positive = F.where(g > 0, log_abs, lowest)
     negative = F.where(g < 0, log_abs, lowest)
-
-    def reverse_logcumsumexp(t):
-        return F.flip_dims(F.logcumsumexp(F.flip_dims(t, (dim,)), dim), (dim,))
     return (F.exp(reverse_logcumsumexp(positive - out) + x)
             - F.exp(reverse_logcumsumexp(negative - out) + x))
 
 
-LOGCUMSUMEXP = op("logcumsumexp",
-                  _cum(lambda xp, x, dim: xp.logaddexp.accumulate(x, axis=dim)),
-                  vjps=(_logcumsumexp_grad,), params=("dim",))
+LOGCUMSUMEXP = op("logcumsumexp", _cum(_logcumsumexp_forward), vjps=(_logcumsumexp_grad,),
+                  params=("dim",), holomorphic=False)
 
 
 @expose
@@ -225,9 +254,6 @@ def logcumsumexp(input, dim, *, out=None):
     if input._data.dtype.kind not in "fcV":
         raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for '
                                   f"'{type_word(input)}'")
-    if input._data.dtype.kind == "c":  # torch has it; chainrule not yet (docs/differences.md)
-        raise NotImplementedError(f'"logcumsumexp" not implemented for \'{type_word(input)}\' '
-                                  "in chainrule yet")
     result = dispatch(LOGCUMSUMEXP, (input,), {"dim": one_dim(dim, input.ndim)})
     return result if out is None else write_out("logcumsumexp", result, out)
 
