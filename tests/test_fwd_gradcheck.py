@@ -131,3 +131,84 @@ def test_gradgradcheck_batched_and_fwd_over_rev():
         x = m.tensor([0.3, 0.6, 1.2], dtype=m.float64, requires_grad=True)
         assert m.autograd.gradgradcheck(lambda t: (t.sin() * t).tanh(), (x,),
                                         check_batched_grad=True, check_fwd_over_rev=True)
+
+
+def _complex_functions(m):
+    class Sin(m.autograd.Function):  # holomorphic: grad = g * conj(f'(z))
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            ctx.save_for_forward(x)
+            return x.sin()
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * x.cos().conj()
+
+        @staticmethod
+        def jvp(ctx, t):
+            x, = ctx.saved_tensors
+            return t * x.cos()
+
+    class SinForgetsConj(Sin):
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * x.cos()
+
+    class SinJvpConj(Sin):
+        @staticmethod
+        def jvp(ctx, t):
+            x, = ctx.saved_tensors
+            return t * x.cos().conj()
+
+    class Abs(m.autograd.Function):  # C -> R: grad = g * z / |z|
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.abs()
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * x / x.abs()
+
+    class AbsConjugated(Abs):
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * x.conj() / x.abs()
+    return {c.__name__: c for c in (Sin, SinForgetsConj, SinJvpConj, Abs, AbsConjugated)}
+
+
+COMPLEX_CASES = [(n, k) for n in ("Sin", "SinForgetsConj", "Abs", "AbsConjugated")
+                 for k in ({}, {"fast_mode": True})] + [
+    ("Sin", {"check_forward_ad": True}), ("SinJvpConj", {"check_forward_ad": True}),
+    ("SinJvpConj", {"check_forward_ad": True, "fast_mode": True}),
+    ("SinForgetsConj", {"check_backward_ad": False, "check_forward_ad": True})]
+
+
+@pytest.mark.parametrize("name,kwargs", COMPLEX_CASES,
+                         ids=[f"{n}-{'-'.join(k) or 'default'}" for n, k in COMPLEX_CASES])
+def test_gradcheck_of_complex_functions_matches_torch(name, kwargs):
+    """Complex inputs and outputs: the conjugate Wirtinger derivative (ds/dx + i ds/dy),
+    complex outputs checked by their real and imaginary parts, forward mode along both
+    axes; a rule missing a conjugate fails, as in torch."""
+    outcomes = []
+    for m in (torch, chainrule):
+        fn = _complex_functions(m)[name]
+        x = m.tensor([0.3 + 0.4j, -1.1 + 0.2j, 0.5 - 0.9j], requires_grad=True)
+        try:
+            outcomes.append((m.autograd.gradcheck(fn.apply, (x,), **kwargs), None))
+        except Exception as e:  # noqa: BLE001 - the class and first words are compared
+            outcomes.append((None, e))
+    (theirs, their_err), (mine, my_err) = outcomes
+    if their_err is None:
+        assert my_err is None, f"chainrule fails where torch passes: {my_err!r}"
+        assert mine is theirs
+        return
+    assert my_err is not None, f"torch fails ({their_err!r}), chainrule passes"
+    assert type(my_err).__name__ == type(their_err).__name__
+    first = str(their_err).split("\n")[0][:60]
+    assert str(my_err).startswith(first), (str(my_err)[:200], str(their_err)[:200])

@@ -113,27 +113,37 @@ def _check_same(a, b, eps, idx):
             f"{on_index}by {eps}, but got: dtypes {_BY_NP[a.dtype]} and {_BY_NP[b.dtype]}.")
 
 
-def _numerical_jacobian(func, inputs, func_out, eps):
+def _numerical_jacobian(func, inputs, func_out, eps, part="wirtinger"):
     """jac[i][k]: the (numel of input i) x (numel of output k) numerical Jacobian, for each
-    differentiable input i and every output k (differentiable or not)."""
+    differentiable input i and every output k (differentiable or not). A complex input is
+    perturbed along its real and its imaginary axis (ds/dx, ds/dy): ``part`` 'wirtinger'
+    gives torch's conjugate Wirtinger derivative ds/dx + i ds/dy (what backward computes
+    for a real output), 'real' and 'imag' the two directional ones (forward mode's)."""
     outs = _as_tuple(func_out)
     result = []
     for _, inp in _diff_inputs(inputs):
         data = inp._data          # perturbed in place, as torch perturbs ``.data``
         xp = inp.xp
         n = data.size
-        cols = [xp.zeros((n, o._data.size), dtype=o._data.dtype) for o in outs]
+        cplx = data.dtype.kind == "c"
+        steps = ([eps] if not cplx else
+                 {"wirtinger": [eps, eps * 1j], "real": [eps], "imag": [eps * 1j]}[part])
+        dtypes = [xp.result_type(o._data.dtype, data.dtype) if cplx and part == "wirtinger"
+                  else o._data.dtype for o in outs]
+        cols = [xp.zeros((n, o._data.size), dtype=dt) for o, dt in zip(outs, dtypes)]
         for d_idx, idx in enumerate(xp.ndindex(*data.shape)):
             orig = data[idx].copy()
-            data[idx] = orig - eps
-            lo = _eval_outputs(func, inputs)
-            data[idx] = orig + eps
-            hi = _eval_outputs(func, inputs)
-            data[idx] = orig
-            for k, (a, b) in enumerate(zip(lo, hi)):
-                _check_same(a, b, eps, idx)
-                if b.dtype.kind in "fcV":
-                    cols[k][d_idx] = ((b - a) / (2 * eps)).reshape(-1)
+            for s_idx, step in enumerate(steps):
+                data[idx] = orig - step
+                lo = _eval_outputs(func, inputs)
+                data[idx] = orig + step
+                hi = _eval_outputs(func, inputs)
+                data[idx] = orig
+                weight = 1j if s_idx else 1  # ds/dy enters the Wirtinger sum times i
+                for k, (a, b) in enumerate(zip(lo, hi)):
+                    _check_same(a, b, eps, idx)
+                    if b.dtype.kind in "fcV":
+                        cols[k][d_idx] += weight * ((b - a) / (2 * eps)).reshape(-1)
         result.append([_new(c) for c in cols])
     return result
 
@@ -239,28 +249,37 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
     diff = _diff_inputs(inputs)
     xp = diff[0][1].xp
     rng = xp.random.default_rng(0)
-    all_u = []
-    for _, t in diff:
-        u = rng.random(t._data.size)
+
+    def unit(n):
+        u = rng.random(n)
         norm = float(xp.sqrt((u * u).sum()))
-        all_u.append((u / norm if norm > 0 else u).astype(t._data.dtype))
+        return u / norm if norm > 0 else u
+    # a complex input moves along a real direction u_r and an imaginary one i u_i (torch's)
+    all_u = [(unit(t._data.size), unit(t._data.size)) if t._data.dtype.kind == "c"
+             else (unit(t._data.size).astype(t._data.dtype), None) for _, t in diff]
     all_v = [rng.random(o._data.size).astype(o._data.dtype) for o in outputs]
     func_outs = _as_tuple(func_out)
     diff_out_pos = [k for k, o in enumerate(func_outs) if o.requires_grad]
     numerical = []  # numerical[i][k] = J_k,i u_i (flattened), per differentiable output
-    for (_, t), u in zip(diff, all_u):
-        data = t._data
+
+    def directional(data, step):
         orig = data.copy()
-        step = (eps * u).reshape(data.shape)
         data[...] = orig - step
         lo = _eval_outputs(func, inputs)
         data[...] = orig + step
         hi = _eval_outputs(func, inputs)
         data[...] = orig
-        ju = []
+        out = []
         for a, b in zip(lo, hi):
             _check_same(a, b, eps, None)
-            ju.append(((b - a) / (2 * eps)).reshape(-1))
+            out.append(((b - a) / (2 * eps)).reshape(-1))
+        return out
+    for (_, t), (ur, ui) in zip(diff, all_u):
+        data = t._data
+        ju = directional(data, (eps * ur).reshape(data.shape))
+        if ui is not None:  # the conjugate Wirtinger combination ds/dx + i ds/dy
+            jy = directional(data, (eps * 1j * ui).reshape(data.shape))
+            ju = [x + 1j * y for x, y in zip(ju, jy)]
         numerical.append(ju)
     if not outputs:
         for ju in numerical:
@@ -271,10 +290,14 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
     for k, (o, v) in enumerate(zip(outputs, all_v)):
         vt = _new(v.reshape(o._data.shape))
         vj = _analytical_jacobian(inputs, o, nondet_tol, check_grad_dtypes, vectors=[vt])
-        for i, (jac, u) in enumerate(zip(vj, all_u)):
-            a = _new(xp.asarray((jac._data[:, 0] * u).sum()))
+        for i, (jac, (ur, ui)) in enumerate(zip(vj, all_u)):
+            g = jac._data[:, 0]
+            if ui is None:
+                a = _new(xp.asarray((g * ur).sum()))
+            else:  # Re(vJ) . u_r + i Im(vJ) . u_i, torch's pairing for a complex input
+                a = _new(xp.asarray((g.real * ur).sum() + 1j * (g.imag * ui).sum()))
             n = _new(xp.asarray((v * numerical[i][diff_out_pos[k]]).sum()))
-            adj_atol = atol * float(u.sum()) * float(v.sum())
+            adj_atol = atol * float(ur.sum() + (0 if ui is None else ui.sum())) * float(v.sum())
             if not _allclose(a, n, rtol, adj_atol):
                 # Repeat in slow mode for a readable message, as torch does.
                 num = _numerical_jacobian(func, inputs, func_outs, eps)[i][diff_out_pos[k]]
@@ -292,16 +315,35 @@ def _fast_gradcheck(func, func_out, inputs, outputs, eps, rtol, atol, check_grad
 def _check_forward_ad(func, func_out, inputs, eps, rtol, atol) -> None:
     """The Jacobian from forward mode (one JVP per input element, one-hot tangents) against
     the numerical one."""
-    from . import forward_ad as fwAD
     outs = _as_tuple(func_out)
-    numerical = _numerical_jacobian(func, inputs, outs, eps)
+    cplx = any(t._data.dtype.kind == "c" for _, t in _diff_inputs(inputs))
+    if not cplx:
+        _check_forward_part(func, inputs, outs, eps, rtol, atol, "real", 1)
+        return
+    for part, unit in (("imag", 1j), ("real", 1)):  # torch's order and words
+        try:
+            _check_forward_part(func, inputs, outs, eps, rtol, atol, part, unit)
+        except GradcheckError as e:
+            which = "imaginary" if part == "imag" else "real"
+            raise GradcheckError(f"While considering the {which} part of complex inputs "
+                                 f"only, {e}") from None
+
+
+def _check_forward_part(func, inputs, outs, eps, rtol, atol, part, unit) -> None:
+    """One-hot tangents of ``unit`` (1, or i for complex inputs' imaginary axis) against the
+    matching directional numerical Jacobian."""
+    from . import forward_ad as fwAD
+    numerical = _numerical_jacobian(func, inputs, outs, eps, part)
     for i, (pos, inp) in enumerate(_diff_inputs(inputs)):
         xp = inp.xp
         n = inp._data.size
-        cols = [xp.zeros((n, o._data.size), dtype=o._data.dtype) for o in outs]
+        if unit != 1 and inp._data.dtype.kind != "c":
+            continue  # a real input has no imaginary axis
+        cols = [xp.zeros((n, o._data.size), dtype=numerical[i][k]._data.dtype)
+                for k, o in enumerate(outs)]
         for d_idx in range(n):
             onehot = xp.zeros(n, dtype=inp._data.dtype)
-            onehot[d_idx] = 1
+            onehot[d_idx] = unit
             with fwAD.dual_level():
                 args = list(inputs)
                 args[pos] = fwAD.make_dual(inp, _new(onehot.reshape(inp._data.shape)))
@@ -382,13 +424,22 @@ def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined
     _check_inputs(tupled_inputs)
     func_out = func(*tupled_inputs)
     outputs = _differentiable_outputs(func_out)
-    for o in outputs:
-        if o.is_complex():
-            raise NotImplementedError("gradcheck: complex outputs are not supported yet")
     if check_backward_ad:
         check = _fast_gradcheck if fast_mode else _slow_gradcheck
-        check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
-              nondet_tol)
+        if any(o.is_complex() for o in outputs):  # torch's: the real and imaginary parts
+            for part in ("imag", "real"):  # (torch's order)
+                part_fn = _output_part(func, part)
+                part_out = part_fn(*tupled_inputs)
+                try:
+                    check(part_fn, part_out, tupled_inputs, _differentiable_outputs(part_out),
+                          eps, rtol, atol, check_grad_dtypes, nondet_tol)
+                except GradcheckError as e:
+                    which = "imaginary" if part == "imag" else "real"
+                    raise GradcheckError(f"While considering the {which} part of complex "
+                                         f"outputs only, {e}") from None
+        else:
+            check(func, func_out, tupled_inputs, outputs, eps, rtol, atol, check_grad_dtypes,
+                  nondet_tol)
     if check_forward_ad:
         _check_forward_ad(func, func_out, tupled_inputs, eps, rtol, atol)
     if check_batched_forward_grad:
@@ -403,6 +454,16 @@ def _gradcheck_helper(func, inputs, eps, atol, rtol, nondet_tol, check_undefined
     if check_undefined_grad and outputs:
         batched.check_undefined_backward_mode(func, outputs, tupled_inputs)
     return True
+
+
+def _output_part(func, part):
+    """``func`` with each complex output replaced by its real or imaginary part."""
+    def fn(*args):
+        out = func(*args)
+        parts = tuple(getattr(o, part) if _is_tensor(o) and o.is_complex() else o
+                      for o in _as_tuple(out))
+        return parts if isinstance(out, (tuple, list)) else parts[0]
+    return fn
 
 
 def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
