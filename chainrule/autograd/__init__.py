@@ -110,7 +110,8 @@ def backward(tensors: Tensor | Sequence[Tensor],
 def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                   materialize_grads):
     """``grad(is_grads_batched=True)``: the first dimension of each grad_output is a batch;
-    one backward per batch entry (a loop: chainrule has no vmap to vectorise it), stacked."""
+    one backward per batch entry, stacked (a loop: the engine runs its backward formulas
+    on arrays, which vmap's batched cotangents cannot enter)."""
     from .. import stack, zeros_like
     from .._size import Size
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
