@@ -160,3 +160,41 @@ def test_complex_first_and_second_derivatives_match_torch(name):
         results.append([v.detach().resolve_conj().numpy() for v in (y, g, gg, tangent)])
     for what, a, b in zip(("value", "gradient", "second derivative", "tangent"), *results):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12, err_msg=what)
+
+
+_REFUSALS = {
+    "silu_requires_grad": lambda m: m.nn.functional.silu(
+        m.ones(3, dtype=m.complex128, requires_grad=True)),
+    "scatter_reduce_sum_requires_grad": lambda m: m.zeros(3, dtype=m.complex128).scatter_reduce(
+        0, m.tensor([0, 1, 0]), m.ones(3, dtype=m.complex128, requires_grad=True), "sum"),
+    "scatter_reduce_amax": lambda m: m.zeros(3, dtype=m.complex128).scatter_reduce(
+        0, m.tensor([0, 1, 0]), m.ones(3, dtype=m.complex128), "amax"),
+    "scatter_reduce_min_alias": lambda m: m.zeros(3, dtype=m.complex128).scatter_reduce(
+        0, m.tensor([0, 1, 0]), m.ones(3, dtype=m.complex128), "min"),
+    "index_reduce_prod": lambda m: m.zeros(3, dtype=m.complex128).index_reduce(
+        0, m.tensor([0, 1, 0]), m.ones(3, dtype=m.complex128), "prod"),
+}
+
+
+@pytest.mark.parametrize("name", list(_REFUSALS))
+def test_complex_refusals_match_torch(name):
+    """Where torch refuses complex numbers (no order for amax; no complex derivative for
+    silu and scatter_reduce, refused when the graph would record them), the same error."""
+    import warnings
+    errors = []
+    for m in (torch, chainrule):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(Exception) as info:  # noqa: PT011 - compared below
+                _REFUSALS[name](m)
+        errors.append((type(info.value).__name__, str(info.value)))
+    assert errors[1] == errors[0]
+
+
+def test_complex_ops_without_grad_still_compute():
+    x = chainrule.ones(3, dtype=chainrule.complex128)
+    assert chainrule.nn.functional.silu(x).dtype == chainrule.complex128
+    with chainrule.no_grad():
+        y = chainrule.nn.functional.silu(x.requires_grad_())
+    np.testing.assert_allclose(y.numpy(), torch.nn.functional.silu(
+        torch.ones(3, dtype=torch.complex128)).numpy())

@@ -65,6 +65,15 @@ def in_float64(kernel):
 
 
 # ---------------------------------------------------------------------------- out=
+def refuse_complex_autograd(name: str, *inputs) -> None:
+    """torch's refusal to record an op it has no complex derivative for: a complex input
+    that requires grad, with grad mode on, raises at the forward (silu, scatter_reduce)."""
+    if _tls.grad_enabled and any(isinstance(t, Tensor) and t._rg and t._data.dtype.kind == "c"
+                                 for t in inputs):
+        raise RuntimeError(f"{name} does not support automatic differentiation for outputs "
+                           "with complex dtype.")
+
+
 def _requires_grad(inputs) -> bool:
     return any(isinstance(a, Tensor) and a._rg for a in inputs)
 

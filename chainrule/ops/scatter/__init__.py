@@ -9,7 +9,7 @@ from . import gather, index, masked
 
 _INPLACE = {
     "scatter_": gather.scatter, "scatter_add_": gather.scatter_add,
-    "scatter_reduce_": gather.scatter_reduce, "index_add_": index.index_add,
+    "scatter_reduce_": gather.scatter_reduce_into, "index_add_": index.index_add,
     "index_copy_": index.index_copy, "index_fill_": index.index_fill,
     "index_put_": index.index_put, "index_reduce_": index.index_reduce,
     "masked_fill_": masked.masked_fill, "put_": masked.put,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from .._dispatch import batched_function
+from .._pointwise_util import refuse_complex_autograd, type_word
 from .._registry import dispatch, expose, op
 from . import _kernels as K
 from ._common import (
@@ -384,6 +385,23 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     ...                              "amax", include_self=False)
     tensor([4., 3.])
     """
+    if src._data.dtype.kind == "c" or input._data.dtype.kind == "c":
+        _no_complex_order(input, reduce)
+        refuse_complex_autograd("scatter_reduce", input, src)  # (not scatter_reduce_: torch)
+    return scatter_reduce_into(input, dim, index, src, reduce, include_self=include_self,
+                               out=out)
+
+
+def _no_complex_order(input, reduce) -> None:
+    name = _ALIASES.get(reduce, reduce)
+    if name in ("amax", "amin"):  # complex numbers have no order (torch's kernel refuses)
+        raise NotImplementedError(f'"scatter_gather_tensor_cpu_reduce_{name}" not '
+                                  f"implemented for '{type_word(input)}'")
+
+
+def scatter_reduce_into(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: str, *,
+                        include_self: bool = True, out: Tensor | None = None) -> Tensor:
+    """scatter_reduce without the complex-autograd refusal (the in-place form's body)."""
     tensor_arg(src, "scatter_reduce", "src", 4)
     check_out("scatter_reduce", out, input, src)
     d, idx = _check("scatter_reduce", input, dim, index, src._data)
@@ -393,6 +411,8 @@ def scatter_reduce(input: Tensor, dim: int, index: Tensor, src: Tensor, reduce: 
     if reduce == "mean" and input._data.dtype.kind == "b":
         raise NotImplementedError('"scatter_gather_tensor_cpu_reduce_mean" not implemented '
                                   "for 'Bool'")
+    if src._data.dtype.kind == "c" or input._data.dtype.kind == "c":
+        _no_complex_order(input, reduce)
     result = _scatter_reduce_op(input, src, d, saved(idx, input, src), reduce, include_self)
     return _finish("scatter_reduce", result, out)
 

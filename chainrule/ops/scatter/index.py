@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..._tensor import Tensor
 from ...backend import namespace_of
 from .._dispatch import batched_function
+from .._pointwise_util import type_word
 from .._registry import dispatch, expose, op
 from . import _kernels as K
 from ._common import (
@@ -418,6 +419,8 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
     if reduce not in _INDEX_REDUCES:
         raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
                            f"amin but got {reduce}.")
+    if input._data.dtype.kind == "c":  # torch's kernel has no complex reductions
+        raise NotImplementedError(f'"index_func_" not implemented for \'{type_word(input)}\'')
     idx = _vector("index_reduce_", index, "il")
     _check_source("index_reduce_", input, d, idx, source)
     if first_bad(idx, as_1d(input._data).shape[d]) is not None:

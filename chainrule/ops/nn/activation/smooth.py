@@ -7,6 +7,7 @@ import math
 
 from ...._tensor import Tensor
 from ..._inplace import inplace
+from ..._pointwise_util import refuse_complex_autograd
 from ..._registry import dispatch, op
 from .._compose import check_float
 from .pointwise import _compute, _vocab
@@ -128,6 +129,8 @@ _silu_inplace, _mish_inplace = inplace(_silu_out), inplace(_mish_out)
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x) (SiluBackward0)."""
+    if input._data.dtype.kind == "c" and not inplace:  # (torch records silu_ on complex)
+        refuse_complex_autograd("silu", input)
     return _silu_inplace(input) if inplace else _silu_out(input)
 
 
