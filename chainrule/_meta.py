@@ -1,10 +1,13 @@
 """The ``meta`` device: tensors with a shape and a dtype and no data.
 
-A meta tensor's array is a :class:`MetaArray`, an ndarray subclass viewing one zero element
-with zero strides (it holds a single element whatever its shape). NumPy hands every
-operation involving one to the protocols below, so every op of the registry works on meta
-tensors without knowing about them: the op runs on those zeros, only its result's shape and
-dtype are kept (as a new MetaArray), so it costs the op's time but keeps no memory. Writes
+A meta tensor's array is a :class:`MetaArray`, an ndarray subclass viewing one element
+with zero strides (it holds a single element whatever its shape: zero for a new tensor, the
+first element of the result for an op's output, so a kernel's test of its inputs sees what
+it would on constant data). NumPy hands every operation involving one to the protocols
+below, so every op of the registry works on meta tensors without knowing about them: the op
+runs on those constants, only its result's shape and dtype are kept (as a new MetaArray),
+so it costs the op's time, briefly its memory, and keeps none; ``dispatch`` runs an op's
+kernel for a meta input through ``meta_kernel``. Writes
 into a MetaArray (in-place ops, ``copy_``, initialisers) do nothing, as on torch's meta
 device; reading data out of one (``item``, ``tolist``, ``numpy``, a copy to the CPU) raises
 torch's errors. Plain CPU arrays never pass through here: the CPU path pays nothing.

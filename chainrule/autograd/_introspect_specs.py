@@ -111,6 +111,10 @@ _SPECS = {
                          "self_sym_sizes": (_SIZES, 0)},
     "StdBackward0": _moment_spec(True),
     "VarBackward0": _moment_spec(False),
+    "StdMeanBackward0": {**_moment_spec(False), "result0": (_TENSOR, lambda n: __import__(
+        "chainrule").std(_input(n, 0), dim=_param(n, "dim"), correction=_param(
+            n, "correction"), keepdim=_param(n, "keepdim")))},
+    "VarMeanBackward0": _moment_spec(False),
     "GatherBackward0": {"dim": (_PARAM, "dim"), "index": (_PARAM, "index"),
                         "sparse_grad": (_CONST, False)},
 }
@@ -256,7 +260,11 @@ _ADJUST = {
                                    "min": (_TENSOR, lambda n: _aminmax(n, 0)),
                                    "max": (_TENSOR, lambda n: _aminmax(n, 1))}},
     "EmbeddingBackward0": {"hide": ("self_sym_sizes",),
-                           "extra": {"weight_sym_argsize_0": _argsize(0, 0)}},
+                           "extra": {"weight_sym_argsize_0": _argsize(0, 0),
+                                     "sparse": (_CONST, False)}},  # (dense gradients only)
+    "DivBackward2": {"hide": ("self_sym_sizes", "other_sym_sizes"),
+                     "extra": {"self": (_IN, 0), "other": (_IN, 1),
+                               "rounding_mode": (_PARAM, "rounding_mode")}},
     "Im2ColBackward0": {"hide": ("self_sym_sizes",),
                         "extra": {"self_sym_argsize_minus_1": _argsize(0, -1),
                                   "self_sym_argsize_minus_2": _argsize(0, -2)}},

@@ -139,9 +139,9 @@ def _div_mode(xp, a, b, rounding_mode):
     return xp.trunc(xp.true_divide(a, b))
 
 
-def _div_mode_grad(F, g, a, b):
-    # zero, as torch; the inputs are saved as torch's DivBackward2 saves them (so a second
-    # backward through the node is refused the same way)
+def _div_mode_grad(F, g, a, b, rounding_mode):
+    # zero, as torch; the inputs (and the mode) are saved as torch's DivBackward2 saves them
+    # (so a second backward through the node is refused the same way)
     return F.zeros_like(g)
 
 
