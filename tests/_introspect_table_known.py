@@ -140,7 +140,6 @@ DIFFERENT = {
     "squeeze_0d_neg": "value of _saved_dim",
     "squeeze_dims": "saved names: torch only ['_saved_dim'], chainrule only []",
     "squeeze_dims_neg": "saved names: torch only ['_saved_dim'], chainrule only []",
-    "sub_scalar_alpha": "value of _saved_alpha",
     "sum_keepdim_no_dim": "value of _saved_dim",
     "svd": "value of _saved_self",
     "svd_no_uv": "value of _saved_U",

@@ -106,7 +106,8 @@ ADD = binary("add", _add, ufunc="add",
              da=lambda F, g: g, db=lambda F, g, alpha: g if alpha == 1 else g * alpha,
              params=("alpha",), **BCAST)
 SUB = binary("sub", _sub, ufunc="subtract",
-             da=lambda F, g: g, db=lambda F, g, alpha: -g if alpha == 1 else g * -alpha,
+             # (da names alpha so the node keeps it with a number ``other``: torch's does)
+             da=lambda F, g, alpha: g, db=lambda F, g, alpha: -g if alpha == 1 else g * -alpha,
              params=("alpha",), check=_check_bool_sub, **BCAST)
 RSUB = op("rsub", _rsub, vjps=(lambda F, g, alpha: -g if alpha == 1 else g * -alpha,),
           params=("other", "alpha"), scalars=("other",), grad_fn="RsubBackward1",
