@@ -190,10 +190,26 @@ def _has_meta(values) -> bool:
 
 def meta_call(fn, args, kwargs):
     """``fn(*args, **kwargs)`` for a function that reads tensor data in Python: with a meta
-    argument, the tensors it returns (not its arguments themselves) become meta."""
-    result = fn(*args, **kwargs)
+    argument, the tensors it returns (not its arguments themselves) become meta. Its own
+    buffers may then take meta data (as in ``meta_kernel``), while the CPU tensors it was
+    given are read-only for the call (a write into one raises torch's device error)."""
     if not (_has_meta(args) or _has_meta(kwargs.values())):
-        return result
+        return fn(*args, **kwargs)
+    locked = [a for a in _tensor_arrays(args, kwargs)
+              if a.__class__ is np.ndarray and a.flags.writeable]
+    for a in locked:
+        a.flags.writeable = False
+    _KERNEL[0] += 1
+    try:
+        result = fn(*args, **kwargs)
+    except ValueError as exc:
+        if "read-only" in str(exc):
+            raise RuntimeError(CPU_ON_META) from None
+        raise
+    finally:
+        _KERNEL[0] -= 1
+        for a in locked:
+            a.flags.writeable = True
     keep = {id(v) for v in args} | {id(v) for v in kwargs.values()}
     for t in (result if isinstance(result, tuple) else (result,)):
         d = getattr(t, "_data", None)
@@ -201,6 +217,15 @@ def meta_call(fn, args, kwargs):
                 and isinstance(d, np.ndarray):
             t._data = meta_array(d.shape, d.dtype)
     return result
+
+
+def _tensor_arrays(args, kwargs):
+    for v in (*args, *kwargs.values()):
+        d = getattr(v, "_data", None)
+        if d is not None:
+            yield d
+        elif v.__class__ is list or v.__class__ is tuple:
+            yield from _tensor_arrays(v, {})
 
 
 def meta_aware(fn=None, *, refuse=False):

@@ -15,6 +15,7 @@ import cmath
 import math
 
 from .._dtypes import as_scalar, py_type_name, type_name, wrap_int
+from .._meta import is_meta
 from .._tensor import Tensor
 from ..autograd.grad_mode import _tls
 from ._pointwise_util import write_out
@@ -48,7 +49,10 @@ def _dtype_of(a, b):
 
 
 def _check_divisor(xp, b):
-    """Integer division by zero: torch raises where NumPy would return 0."""
+    """Integer division by zero: torch raises where NumPy would return 0 (a meta divisor
+    has no values to test)."""
+    if is_meta(b):
+        return
     if (b == 0) if not hasattr(b, "shape") else (b.size and not xp.all(b)):
         raise RuntimeError("ZeroDivisionError")
 
