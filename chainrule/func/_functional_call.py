@@ -69,8 +69,8 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
     known = dict(module.named_parameters(remove_duplicate=False))
     known.update(module.named_buffers(remove_duplicate=False))
     if strict:
-        missing = [k for k in known if k not in values]
-        unexpected = [k for k in values if k not in known]
+        missing = sorted(k for k in known if k not in values)  # (torch's order: sorted)
+        unexpected = sorted(k for k in values if k not in known)
         if missing or unexpected:
             lines = []
             if unexpected:
