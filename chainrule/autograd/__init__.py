@@ -182,12 +182,15 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
     if is_grads_batched:
         return _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph,
                              allow_unused, materialize_grads)
+    from ._graph_utils import GradientEdge
     outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
+    inputs = (inputs,) if isinstance(inputs, GradientEdge) else _as_tuple(inputs)
     grad_outputs = _as_tuple(grad_outputs)
     if retain_graph is None:
         retain_graph = create_graph
     for t in inputs:
+        if isinstance(t, GradientEdge):  # the gradient flowing through that edge (torch's)
+            continue
         if not isinstance(t, Tensor):
             raise TypeError(f"grad expects Tensors as inputs, got {type(t).__name__}")
         if not t._rg:
@@ -212,7 +215,7 @@ def grad(outputs: Tensor | Sequence[Tensor], inputs: Tensor | Sequence[Tensor],
         else:
             from .engine import _asarray
             arr = _asarray(g)
-            if arr.dtype != t._data.dtype:
+            if isinstance(t, Tensor) and arr.dtype != t._data.dtype:
                 arr = arr.astype(t._data.dtype)
             result.append(Tensor._make(arr))
     return tuple(result)

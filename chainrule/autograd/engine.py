@@ -22,6 +22,7 @@ from .._dtypes import _BY_NP
 from .._meta import MetaArray
 from .._tensor import Tensor
 from ..backend import namespace_of
+from ._graph_utils import GradientEdge
 from ._saved_hooks import NodeHooks
 from .grad_mode import _tls
 from .graph import AccumulateGrad
@@ -83,7 +84,9 @@ def run_backward(roots, root_grads, *, retain_graph: bool, create_graph: bool,
         captures = {}
         targets = []
         for i, t in enumerate(inputs):
-            if t.grad_fn is not None:
+            if t.__class__ is GradientEdge:  # autograd.grad w.r.t. an edge of the graph
+                node, nr = t.node, t.output_nr
+            elif t.grad_fn is not None:
                 node, nr = t.grad_fn, t._output_nr
             else:
                 node, nr = t._accumulator(), 0
