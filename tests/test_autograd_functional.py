@@ -256,3 +256,28 @@ def test_backward_create_graph_in_a_loop_does_not_grow_memory():
     # an iteration makes ~40 tensors and nodes (some KB of Python objects): 200 kept
     # iterations would be megabytes
     assert grown < 256 * 1024, f"memory grew by {grown} bytes over 200 iterations"
+
+
+def test_is_grads_batched_batches_and_falls_back_to_rows():
+    """One vmapped backward where vmap can batch it; a backward that reads its gradient's
+    data (``.item()``) runs per row instead: both equal the per-row loop."""
+    class ReadsItem(chainrule.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 3
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * (g.sum().item() * 0 + 3)
+    x = chainrule.randn(4, 3, dtype=chainrule.float64, requires_grad=True)
+    w = chainrule.randn(3, 3, dtype=chainrule.float64, requires_grad=True)
+    basis = chainrule.randn(5, 4, 3, dtype=chainrule.float64)
+    for out in ((x @ w).tanh(), ReadsItem.apply(x @ w)):
+        got = chainrule.autograd.grad(out, (x, w), basis, retain_graph=True,
+                                      is_grads_batched=True)
+        for k, t in enumerate((x, w)):
+            rows = chainrule.stack([chainrule.autograd.grad(out, t, basis[i],
+                                                            retain_graph=True)[0]
+                                    for i in range(5)])
+            np.testing.assert_allclose(got[k].numpy(), rows.numpy(), rtol=1e-12, atol=1e-12)
+            assert not got[k].requires_grad

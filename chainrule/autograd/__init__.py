@@ -109,9 +109,11 @@ def backward(tensors: Tensor | Sequence[Tensor],
 
 def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                   materialize_grads):
-    """``grad(is_grads_batched=True)``: the first dimension of each grad_output is a batch;
-    one backward per batch entry, stacked (a loop: the engine runs its backward formulas
-    on arrays, which vmap's batched cotangents cannot enter)."""
+    """``grad(is_grads_batched=True)``: the first dimension of each grad_output is a batch.
+    As torch, one backward vmapped over the batch (the formulas run as tensor ops through
+    the batching rules); a backward that vmap cannot batch (a formula reading its data)
+    runs once per batch entry instead, stacked. The batched pass keeps the graph, so a
+    later backward through it works where torch, with retain_graph=False, refuses."""
     from .. import stack, zeros_like
     from .._size import Size
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
@@ -138,6 +140,9 @@ def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     batch = sizes.pop()
     if retain_graph is None:
         retain_graph = create_graph
+    batched = _vmapped_grads(outputs, inputs, grad_outputs, create_graph)
+    if batched is not None:
+        return _batched_result(batched, inputs, batch, allow_unused, materialize_grads)
     rows = [grad(outputs, inputs, tuple(g[b] for g in grad_outputs),
                  retain_graph=retain_graph or b < batch - 1, create_graph=create_graph,
                  allow_unused=True) for b in range(batch)]
@@ -155,6 +160,41 @@ def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, all
             result.append(None)
             continue
         result.append(stack([g if g is not None else zeros_like(t) for g in column]))
+    return tuple(result)
+
+
+def _vmapped_grads(outputs, inputs, grad_outputs, create_graph):
+    """Each input's batch of gradients (None where none arrives) from one vmapped backward,
+    or None when vmap cannot batch this backward."""
+    from ..func import vmap
+    from ..func._vmap._batched import BatchedDataError
+    used = []
+
+    def one(*gs):
+        gi = grad(outputs, inputs, gs, retain_graph=True, create_graph=True, allow_unused=True)
+        used[:] = [g is not None for g in gi]
+        return tuple(g for g in gi if g is not None)
+    try:
+        got = vmap(one)(*grad_outputs)
+    except (BatchedDataError, NotImplementedError, TypeError, RuntimeError):
+        return None
+    it = iter(got if create_graph else [g.detach() for g in got])
+    return [next(it) if u else None for u in used]
+
+
+def _batched_result(batched, inputs, batch, allow_unused, materialize_grads):
+    from .. import zeros_like
+    result = []
+    for i, (t, g) in enumerate(zip(inputs, batched)):
+        if g is None:
+            if materialize_grads:
+                result.append(zeros_like(t).expand((batch,) + tuple(t.shape)).clone())
+                continue
+            if not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
+        result.append(g)
     return tuple(result)
 
 

@@ -5,9 +5,8 @@ signatures, tuple conventions, ``strict`` checks and messages.
 Built only on public autograd (``grad``, ``forward_ad``), following torch's own
 implementation (torch/autograd/functional.py, BSD-3): ``jvp`` and ``hvp`` use the double
 backward trick as torch does; ``vectorize=True`` runs the same batched computation as
-torch, but as a loop over the batch (chainrule's ``autograd.grad(is_grads_batched=True)``
-loops too: the engine's backward formulas run on arrays, outside vmap's batching rules):
-the numbers are the same, the speed is a loop's.
+torch: ``autograd.grad(is_grads_batched=True)``, one backward vmapped over the basis
+(a per-row loop where vmap cannot batch the backward).
 
 >>> import chainrule as torch
 >>> from chainrule.autograd.functional import jacobian
