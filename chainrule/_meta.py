@@ -284,12 +284,25 @@ def meta_kernel(forward, xp, arrays, params, eye=False):
     try:
         out = forward(xp, *arrays, **params) if params else forward(xp, *arrays)
     except ValueError as exc:
-        if "read-only" in str(exc):
+        if "read-only" not in str(exc):
+            raise
+        if _has_cpu(arrays) or (params and _has_cpu(params.values())):
             raise RuntimeError(CPU_ON_META) from None
-        raise
+        raise NotImplementedError(  # a write through a view chainrule's meta arrays lack
+            "this operation is not supported on meta tensors by chainrule: its kernel "
+            "writes through a view of the meta data") from None
     finally:
         _KERNEL[0] -= 1
     return as_meta(out)
+
+
+def _has_cpu(values) -> bool:
+    for v in values:
+        if v.__class__ is np.ndarray and v.ndim:
+            return True
+        if (v.__class__ is tuple or v.__class__ is list) and _has_cpu(v):
+            return True
+    return False
 
 
 def _identity(a):

@@ -206,9 +206,6 @@ _REFUSED = {
     "multinomial": "the probabilities are checked as data",
     "Tensor.multinomial": "the probabilities are checked as data",
     "nanmedian": "the NaN count is found with nonzero()",
-    "diagonal_scatter": "a CPU src is refused beside a meta input (torch allows it)",
-    "Tensor.diagonal_scatter": "a CPU src is refused beside a meta input (torch allows it)",
-    "unravel_index": "its shape tensor is made on the CPU",
 }
 # torch's meta kernel differs from its own CPU kernel there; chainrule follows the CPU
 _TORCH_META_DIFFERS = {"embedding_bag": "mode='sum' offset2bag: (7,) on meta, (0,) on the CPU"}

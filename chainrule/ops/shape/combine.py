@@ -192,5 +192,6 @@ def unravel_index(indices, shape):
     if 0 in shape:  # torch: integer remainder by zero (chainrule `%` gives 0 instead)
         raise RuntimeError("ZeroDivisionError")
     from ... import _dtypes
-    out = indices.unsqueeze(-1).floor_divide(tensor(coefs, dtype=_dtypes.int64))
-    return (out % tensor(list(shape), dtype=_dtypes.int64)).unbind(-1)
+    dev = indices.device  # (a meta index gives meta coordinates)
+    out = indices.unsqueeze(-1).floor_divide(tensor(coefs, dtype=_dtypes.int64, device=dev))
+    return (out % tensor(list(shape), dtype=_dtypes.int64, device=dev)).unbind(-1)

@@ -3,6 +3,7 @@ diagflat, diagonal_scatter, tril / triu (with in-place and out= forms), tril_ind
 triu_indices and block_diag."""
 from __future__ import annotations
 
+from ..._meta import is_meta
 from ..._tensor import Tensor, _wrap_dim
 from .._inplace import inplace
 from .._registry import dispatch, expose, op
@@ -18,6 +19,8 @@ def diagonal_view(xp, x, offset, dim1, dim2):
     elif offset < 0:
         x = x[(slice(None),) * dim1 + (slice(-offset, None),)]
     d = xp.diagonal(x, 0, dim1, dim2)
+    if is_meta(x):  # (a write into a meta tensor's diagonal: nothing to write)
+        return d
     return xp.lib.stride_tricks.as_strided(x, d.shape, d.strides,
                                            writeable=x.flags.writeable)
 
