@@ -203,9 +203,6 @@ _REFUSED = {
     "F.ctc_loss": "the lengths are read as CPU data",
     "nn.functional.fractional_max_pool2d": "its kernel writes into CPU buffers",
     "nn.functional.fractional_max_pool3d": "its kernel writes into CPU buffers",
-    "multinomial": "the probabilities are checked as data",
-    "Tensor.multinomial": "the probabilities are checked as data",
-    "nanmedian": "the NaN count is found with nonzero()",
 }
 # torch's meta kernel differs from its own CPU kernel there; chainrule follows the CPU
 _TORCH_META_DIFFERS = {"embedding_bag": "mode='sum' offset2bag: (7,) on meta, (0,) on the CPU"}

@@ -19,7 +19,7 @@ from ..._factory import (
     write_out,
 )
 from ..._generator import resolve as generator_of
-from ..._meta import meta_array
+from ..._meta import is_meta, meta_array
 from ..._tensor import Tensor
 from ...backend import numpy_namespace as xp
 from .._dispatch import batched_function
@@ -140,6 +140,9 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if out is not None and out._data.dtype != xp.int64:
         raise RuntimeError(f"multinomial expects Long tensor out, got: "
                            f"{scalar_type_name(out.dtype)}")
+    if is_meta(probs):  # no probabilities to check or draw from: the samples' shape
+        return _finish(fname, Tensor._make(meta_array(probs.shape[:-1] + (num_samples,),
+                                                      "int64")), out)
     rows = probs.reshape(probs.shape[0] if probs.ndim == 2 else 1, categories).astype(xp.float64)
     if rows.shape[0] and not categories and num_samples == 1:  # torch's one-sample path
         raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "

@@ -205,6 +205,8 @@ def argmin(input, dim=None, keepdim=False, *, out=None):
 # ---------------------------------------------------------------------------- medians
 def _median_all(xp, x, ignore_nan):
     flat = x.reshape(-1)
+    if is_meta(flat):  # a meta tensor's median: one element of its dtype, no data to sort
+        return flat[0]
     if x.dtype.kind in "fcV":
         nan = xp.isnan(flat)
         if ignore_nan:
