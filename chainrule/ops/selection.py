@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .._dtypes import type_name
 from .._factory import torch_type_name
-from .._meta import meta_aware
+from .._meta import is_meta, meta_array, meta_aware
 from .._tensor import Tensor
 from ._promotion import _promoted_dtype
 from ._registry import expose
@@ -73,6 +73,8 @@ def nonzero_static(input: Tensor, *, size: int, fill_value: int = -1) -> Tensor:
         raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
     x = input._data
     xp = input.xp
+    if is_meta(x):  # the size is static: no data needed for the shape
+        return Tensor._make(meta_array((size, x.ndim), "int64"))
     found = xp.argwhere(x) if x.ndim else xp.zeros((int(bool(x)), 0), dtype=xp.int64)
     rows = found[:size].astype(xp.int64)
     if rows.shape[0] < size:
