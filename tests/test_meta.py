@@ -199,8 +199,6 @@ _REFUSED = {
     "F.embedding_bag_max_norm": "renorm selects the looked-up rows with unique()",
     "F.multilabel_margin_loss": "the targets' lengths are found with nonzero()",
     "F.ctc_loss": "the lengths are read as CPU data",
-    "nn.functional.fractional_max_pool2d": "its kernel writes into CPU buffers",
-    "nn.functional.fractional_max_pool3d": "its kernel writes into CPU buffers",
 }
 # torch's meta kernel differs from its own CPU kernel there; chainrule follows the CPU
 _TORCH_META_DIFFERS = {"embedding_bag": "mode='sum' offset2bag: (7,) on meta, (0,) on the CPU"}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 
+from ..._meta import meta_aware
 from ..._tensor import Tensor
 from .._registry import dispatch, expose, op
 from . import _pool_kernels as K
@@ -103,6 +104,7 @@ def _ops(nd):
 _OPS = {2: _ops(2), 3: _ops(3)}
 
 
+@meta_aware  # (a meta input: the pooled values and indices come back meta)
 def _fractional_nd(nd, input, kernel_size, output_size, output_ratio, samples):
     name = f"fractional_max_pool{nd}d"
     if output_size is None and output_ratio is None:
