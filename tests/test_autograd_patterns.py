@@ -10,8 +10,9 @@ message."""
 import functools
 import warnings
 
-import numpy as np
 import pytest
+from _compare import close as _close
+from _compare import plain as _plain
 
 import chainrule
 
@@ -210,14 +211,16 @@ def _cases(torch):
         x = x_()
         F.apply(x).sum().backward()
     rec("wrong_grad_shape", wrong_shape)
-    def once_diff():
+    def once_square():
         from importlib import import_module
         od = import_module(torch.__name__ + ".autograd.function").once_differentiable
+
         class F(A.Function):
             @staticmethod
             def forward(ctx, x):
                 ctx.save_for_backward(x)
                 return x ** 2
+
             @staticmethod
             @od
             def backward(ctx, g):
@@ -225,25 +228,9 @@ def _cases(torch):
                 return g * 2 * x
         x = x_()
         g, = A.grad(F.apply(x).sum(), x, create_graph=True)
-        return g, g.requires_grad
-    rec("once_differentiable", once_diff)
-    def once_diff_2():
-        from importlib import import_module
-        od = import_module(torch.__name__ + ".autograd.function").once_differentiable
-        class F(A.Function):
-            @staticmethod
-            def forward(ctx, x):
-                ctx.save_for_backward(x)
-                return x ** 2
-            @staticmethod
-            @od
-            def backward(ctx, g):
-                x, = ctx.saved_tensors
-                return g * 2 * x
-        x = x_()
-        g, = A.grad(F.apply(x).sum(), x, create_graph=True)
-        g.sum().backward()
-    rec("once_differentiable_2nd", once_diff_2)
+        return g
+    rec("once_differentiable", lambda: (lambda g: (g, g.requires_grad))(once_square()))
+    rec("once_differentiable_2nd", lambda: once_square().sum().backward())
     rec("variable", lambda: (lambda v: (type(v).__name__, v.requires_grad))(A.Variable(torch.ones(2), requires_grad=True)))
     def increment():
         x = torch.ones(2)
@@ -266,30 +253,6 @@ def _cases(torch):
     rec("is_grads_batched", lambda: (lambda x: A.grad(x * 2, x, torch.eye(3), is_grads_batched=True))(x_()))
 
     return out
-
-
-def _plain(v):
-    if isinstance(v, dict):
-        return {str(k): _plain(x) for k, x in v.items()}
-    if isinstance(v, (tuple, list)):
-        return [_plain(x) for x in v]
-    if hasattr(v, "detach"):
-        return np.asarray(v.detach().numpy(), dtype=float)
-    if v is None or isinstance(v, (int, float, str, bool)):
-        return v
-    return type(v).__name__
-
-
-def _close(a, b):
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_close(a[k], b[k])
-                                                                    for k in a)
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(map(_close, a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and np.allclose(
-            a, b, atol=1e-5, rtol=1e-5, equal_nan=True)
-    return a == b
 
 
 @functools.lru_cache(maxsize=None)

@@ -5,6 +5,8 @@ both libraries from the same numbers; values must agree, or both must raise the 
 exception with the same message."""
 import numpy as np
 import pytest
+from _compare import close as _close
+from _compare import plain as _plain
 
 import chainrule
 
@@ -113,28 +115,6 @@ def _outcome(m, name):
         return "ok", _plain(CASES[name](m, *_setup(m)))
     except Exception as e:  # noqa: BLE001 - class and message are compared
         return type(e).__name__, str(e)
-
-
-def _plain(v):
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, (tuple, list)):
-        return [_plain(x) for x in v]
-    if hasattr(v, "detach"):
-        return np.asarray(v.detach().numpy(), dtype=float)
-    return v
-
-
-def _close(a, b):
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_close(a[k], b[k])
-                                                                    for k in a)
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(map(_close, a, b))
-    if isinstance(a, np.ndarray):
-        return isinstance(b, np.ndarray) and a.shape == b.shape and np.allclose(
-            a, b, atol=1e-5, rtol=1e-5)
-    return a == b
 
 
 @pytest.mark.parametrize("name", list(CASES))

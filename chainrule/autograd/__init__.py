@@ -146,21 +146,11 @@ def _grad_batched(outputs, inputs, grad_outputs, retain_graph, create_graph, all
     rows = [grad(outputs, inputs, tuple(g[b] for g in grad_outputs),
                  retain_graph=retain_graph or b < batch - 1, create_graph=create_graph,
                  allow_unused=True) for b in range(batch)]
-    result = []
-    for i, t in enumerate(inputs):
-        column = [row[i] for row in rows]
-        if all(g is None for g in column):
-            if materialize_grads:
-                result.append(zeros_like(t).expand((batch,) + tuple(t.shape)).clone())
-                continue
-            if not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
-                                   "been used in the graph. Set allow_unused=True if this is "
-                                   "the desired behavior.")
-            result.append(None)
-            continue
-        result.append(stack([g if g is not None else zeros_like(t) for g in column]))
-    return tuple(result)
+    columns = [[row[i] for row in rows] for i in range(len(inputs))]
+    batched = [None if all(g is None for g in column) else
+               stack([g if g is not None else zeros_like(t) for g in column])
+               for t, column in zip(inputs, columns)]
+    return _batched_result(batched, inputs, batch, allow_unused, materialize_grads)
 
 
 def _vmapped_grads(outputs, inputs, grad_outputs, create_graph):
