@@ -117,7 +117,7 @@ def show_config() -> None:
 
 if _TYPE_CHECKING:  # the names bound by globals().update above, for static tools
     from ._names import *  # noqa: F403 - a stub-only module (tools/gen_stubs.py)
-_LAZY_MODULES += ("func",)  # torch.func transforms (chainrule/func)
+_LAZY_MODULES += ("func", "overrides")  # torch.func transforms; torch.overrides helpers
 
 
 def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):

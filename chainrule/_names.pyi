@@ -841,6 +841,7 @@ from . import onnx as onnx
 from . import viz as viz
 from . import __config__ as __config__
 from . import func as func
+from . import overrides as overrides
 from . import cpu as cpu
 from . import jit as jit
 from . import compiler as compiler
@@ -1375,6 +1376,7 @@ __all__ = [
     'viz',
     '__config__',
     'func',
+    'overrides',
     'cpu',
     'jit',
     'compiler',

@@ -7,11 +7,16 @@ from . import forward_ad, functional, graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly  # autotools
 from .grad_mode import (
     enable_grad,
+    enforce_grad_layout_policy,
     inference_mode,
     is_grad_enabled,
     is_inference_mode_enabled,
+    is_multithreading_enabled,
+    is_view_replay_enabled,
+    kineto_available,
     no_grad,
     set_grad_enabled,
+    set_multithreading_enabled,
 )
 from .graph import Node
 
@@ -24,6 +29,9 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "in
            "is_grad_enabled", "is_inference_mode_enabled", "gradcheck", "gradgradcheck",
            "Function", "graph", "Node", "forward_ad", "functional"]
 __all__ += ["detect_anomaly", "set_detect_anomaly", "Variable"]  # autotools
+__all__ += ["set_multithreading_enabled", "is_multithreading_enabled", "is_view_replay_enabled",
+            "enforce_grad_layout_policy", "kineto_available", "has_torch_function",
+            "handle_torch_function", "is_tensor_like"]
 
 
 def _as_tuple(x):
@@ -262,6 +270,9 @@ def __getattr__(name):
     if name == "profiler":  # torch.autograd.profiler
         import importlib
         return importlib.import_module(".profiler", __name__)
+    if name in ("has_torch_function", "handle_torch_function", "is_tensor_like"):
+        from .. import overrides
+        return getattr(overrides, name)
     if name == "Variable":  # autotools
         from .variable import Variable
         return Variable

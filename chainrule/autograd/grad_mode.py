@@ -165,3 +165,61 @@ class inference_mode(_DecoratorContextManager):
 
     def clone(self):
         return self.__class__(self.mode)
+
+
+class _EngineFlags(threading.local):
+    multithreading = True
+    grad_layout = True
+
+
+_flags = _EngineFlags()
+
+
+class _FlagMode(_DecoratorContextManager):
+    """A thread-local engine setting that takes effect at once (as a call) and is undone on
+    exit when used as a context manager (torch's set_multithreading_enabled & co)."""
+
+    _attr = ""
+
+    def __init__(self, mode: bool = True):
+        self.prev = getattr(_flags, self._attr)
+        self.mode = bool(mode)
+        setattr(_flags, self._attr, self.mode)
+
+    def __enter__(self):
+        setattr(_flags, self._attr, self.mode)
+
+    def __exit__(self, *exc):
+        setattr(_flags, self._attr, self.prev)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class set_multithreading_enabled(_FlagMode):
+    """Enable or disable multithreaded backward. chainrule's engine always runs backward on
+    the calling thread, so this only records the setting (``is_multithreading_enabled``)."""
+
+    _attr = "multithreading"
+
+
+class enforce_grad_layout_policy(_FlagMode):
+    """Whether accumulated gradients must match their parameter's strides. chainrule's
+    gradients are laid out as their parameters are either way; the setting is recorded."""
+
+    _attr = "grad_layout"
+
+
+def is_multithreading_enabled() -> bool:
+    return _flags.multithreading
+
+
+def is_view_replay_enabled() -> bool:
+    """View replay (torch's option to rebuild views from their base) is off, as torch's
+    default."""
+    return False
+
+
+def kineto_available() -> bool:
+    """chainrule's profiler has no Kineto backend."""
+    return False
