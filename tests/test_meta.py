@@ -194,9 +194,6 @@ def _on_meta(m, op):
 # ops torch runs on meta tensors that chainrule refuses (a clear error, never a number):
 # their kernels test the data in Python or write through paths meta does not reach yet
 _REFUSED = {
-    "F.embedding_max_norm": "renorm selects the looked-up rows with unique()",
-    "embedding_renorm_": "renorm selects the looked-up rows with unique()",
-    "F.embedding_bag_max_norm": "renorm selects the looked-up rows with unique()",
     "F.multilabel_margin_loss": "the targets' lengths are found with nonzero()",
     "F.ctc_loss": "the lengths are read as CPU data",
 }

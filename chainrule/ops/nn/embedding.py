@@ -164,6 +164,9 @@ def embedding_renorm_(input: Tensor, indices, max_norm: float, norm_type: float)
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
     data = _indices_array(indices, "indices", "embedding_renorm_")
+    if is_meta(input._data) or is_meta(data):  # no rows to measure: nothing to rescale
+        input._bump_version()
+        return input
     _check_range(data, input._data.shape[0])
     _renorm_rows(input.xp, input._data, data.reshape(-1), float(max_norm), float(norm_type))
     input._bump_version()
