@@ -395,6 +395,10 @@ class Tensor:
         if self._data.size != 1:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
+        return self._one()
+
+    def _one(self):
+        """The one element's Python value (torch's refusal for a meta tensor)."""
         if self._data.__class__ is MetaArray:
             raise RuntimeError(_META_ITEM)
         return self._data.reshape(()).item()
@@ -417,16 +421,12 @@ class Tensor:
     def _scalar(self, kind: str):
         if self._data.size != 1:
             raise ValueError("only one element tensors can be converted to Python scalars")
-        if self._data.__class__ is MetaArray:
-            raise RuntimeError(_META_ITEM)
-        return self._data.reshape(()).item()
+        return self._one()
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        if self._data.__class__ is MetaArray:
-            raise RuntimeError(_META_ITEM)
-        return bool(self._data.reshape(()).item())
+        return bool(self._one())
 
     def __float__(self) -> float:
         return float(self._scalar("float"))
@@ -441,9 +441,7 @@ class Tensor:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an "
                             "index")
-        if self._data.__class__ is MetaArray:
-            raise RuntimeError(_META_ITEM)
-        return int(self._data.reshape(()).item())
+        return int(self._one())
 
     def __hash__(self) -> int:
         return id(self)

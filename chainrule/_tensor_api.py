@@ -113,10 +113,13 @@ def _to_args(args, kwargs):
 def to(self, *args, **kwargs) -> Tensor:
     """A tensor with the requested device/dtype/memory format: ``to(dtype)``,
     ``to(device, dtype)``, ``to(other)``; this tensor itself when nothing changes, unless
-    ``copy=True``. Devices other than the CPU raise torch's CPU-build error."""
+    ``copy=True``. ``meta`` moves to the meta device; other devices raise torch's CPU-build
+    error."""
     dev, dtype, copy, fmt = _to_args(args, kwargs)
-    if dev is not None and resolve(dev, meta=True) is not self.device:
-        return _to_device(self, resolve(dev, meta=True), dtype)
+    if dev is not None:
+        dev = resolve(dev, meta=True)
+        if dev is not self.device:
+            return _to_device(self, dev, dtype)
     data = self._data
     if fmt is channels_last or fmt is channels_last_3d:
         rank = 4 if fmt is channels_last else 5

@@ -4,10 +4,9 @@ from __future__ import annotations
 import functools
 
 from ..._tensor import Tensor
-from ...autograd.forward_ad import _STATE as _FW
 from ...ops import _dispatch
 from .._pytree import broadcast_prefix, tree_flatten, tree_unflatten
-from ._batched import BatchedTensor, _state, value_of, wrap
+from ._batched import BatchedTensor, _state, value_of, wrap_dual
 from ._functions import function_handler
 from ._handler import handle
 from ._inplace import inplace_handler
@@ -131,7 +130,7 @@ def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
     _dispatch.batching.function = function_handler
     _dispatch.batching.inplace = inplace_handler
     try:
-        batched = [leaf if d is None else _wrap_input(leaf, d, level)
+        batched = [leaf if d is None else wrap_dual(leaf, d, level)  # (tangents too)
                    for leaf, d in zip(leaves, flat_dims)]
         out = func(*tree_unflatten(batched, spec), **kwargs)
         return _unwrap_outputs(func, out, out_dims, level, size)
@@ -140,21 +139,6 @@ def _run(func, out_dims, randomness, leaves, spec, flat_dims, size, kwargs):
         state.next_level -= 1
         if not state.levels:
             _dispatch.batching.current = previous
-
-
-def _wrap_input(leaf, d, level):
-    """An input batched over its dim ``d`` at the new ``level``; under forward AD (a vmap
-    inside jvp / jacfwd) its tangent is batched the same way, so the ops' tangents flow
-    through the batching rules and ``value_of`` hands them back on the way out."""
-    t = wrap(leaf, d, level)
-    if _FW.level >= 0 and isinstance(leaf, Tensor):
-        from ...autograd import forward_ad as fw
-        tangent = fw.tangent_of(leaf)
-        if tangent is not None:
-            from ._custom import _levels_in_front
-            fw.set_tangent(t, fw._untraced(
-                lambda: _levels_in_front(tangent.movedim(d, 0), [level])))
-    return t
 
 
 def _unwrap_outputs(func, out, out_dims, level, size):

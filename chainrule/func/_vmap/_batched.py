@@ -323,3 +323,34 @@ def align(t: Tensor, lvls) -> Tensor:
     if None in index:
         phys = phys[tuple(index)]
     return phys.expand(tuple(sizes) + logical)
+
+
+def levels_in_front(tangent, lvls):
+    """A tangent of a physical output (whose first dims are ``lvls``' batch dims) seen at
+    those levels, beneath any levels it is batched at itself (jacfwd's basis): the wrappers
+    nest in level order."""
+    phys, own = to_front(tangent)
+    order = own + list(lvls)  # the levels of phys's leading dims
+    ranks = sorted(range(len(order)), key=order.__getitem__)
+    if ranks != list(range(len(order))):
+        phys = phys.permute(ranks + list(range(len(order), phys.dim())))
+    return wrap_front(phys, sorted(order))
+
+
+def batched_tangent(tangent, bdim: int, level: int):
+    """The tangent of a physical tensor whose dim ``bdim`` is ``level``'s batch, seen at
+    that level (beneath the levels it is batched at itself), recording nothing."""
+    from ...autograd import forward_ad as fw
+    return fw._untraced(lambda: levels_in_front(tangent.movedim(bdim, 0), [level]))
+
+
+def wrap_dual(value: Tensor, bdim: int, level: int) -> BatchedTensor:
+    """``wrap``, and under forward AD ``value``'s tangent is batched the same way (vmap's
+    inputs inside jvp, restacked samples, a Function's vmap rule's outputs)."""
+    t = wrap(value, bdim, level)
+    if _FW.level >= 0:
+        from ...autograd import forward_ad as fw
+        tangent = fw.tangent_of(value)
+        if tangent is not None:
+            fw.set_tangent(t, batched_tangent(tangent, bdim, level))
+    return t

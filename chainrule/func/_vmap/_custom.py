@@ -24,9 +24,10 @@ from ._batched import (
     level_randomness,
     level_size,
     levels,
+    levels_in_front,
     to_front,
     value_of,
-    wrap,
+    wrap_dual,
     wrap_front,
 )
 
@@ -127,21 +128,8 @@ def _custom_vmap(cls, args, kwargs, level):
         if not -nd <= d < nd:
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-nd}, {nd - 1}], but got {d})")
-        wrapped.append(_wrap_dual(leaf, d % nd, level))
+        wrapped.append(wrap_dual(leaf, d % nd, level))
     return tree_unflatten(wrapped, spec)
-
-
-def _wrap_dual(leaf, d, level):
-    """``leaf`` batched over its dim ``d`` at ``level``; a tangent it carries (the
-    Function's jvp ran on the physical tensors) is seen the same way."""
-    from ...autograd import forward_ad as fw
-    t = wrap(leaf, d, level)
-    if fw._STATE.level >= 0:
-        tangent = fw.tangent_of(leaf)
-        if tangent is not None:
-            fw.set_tangent(t, fw._untraced(
-                lambda: _levels_in_front(tangent.movedim(d, 0), [level])))
-    return t
 
 
 # ------------------------------------------------------------------ generate_vmap_rule=True
@@ -194,20 +182,8 @@ def _wrap_out(o, lvls):
     if fw._STATE.level >= 0:
         tangent = fw.tangent_of(o)
         if tangent is not None:
-            fw.set_tangent(t, fw._untraced(lambda: _levels_in_front(tangent, lvls)))
+            fw.set_tangent(t, fw._untraced(lambda: levels_in_front(tangent, lvls)))
     return t
-
-
-def _levels_in_front(tangent, lvls):
-    """A tangent of a physical output (whose first dims are ``lvls``' batch dims) seen at
-    those levels, beneath any levels it is batched at itself (jacfwd's basis): the wrappers
-    nest in level order."""
-    phys, own = to_front(tangent)
-    order = own + list(lvls)  # the levels of phys's leading dims
-    ranks = sorted(range(len(order)), key=order.__getitem__)
-    if ranks != list(range(len(order))):
-        phys = phys.permute(ranks + list(range(len(order), phys.dim())))
-    return wrap_front(phys, sorted(order))
 
 
 class _Meta:

@@ -18,6 +18,7 @@ from ._batched import (
     to_front,
     value_of,
     wrap,
+    wrap_dual,
     wrap_front,
 )
 from ._rules_util import front
@@ -27,6 +28,8 @@ __all__ = ["function_handler"]
 _RANDOM_ERROR = ("vmap: called random operation while in randomness error mode. Please "
                  "either use the 'same' or 'different' randomness flags on vmap or perform "
                  "the randomness operation out of vmap")
+SAME_RANDOMNESS_ERROR = ("Vmap does not currently support same randomness with a batched "
+                         "tensor input. Please file an issue with functorch")
 _WARNED: set = set()
 
 
@@ -69,14 +72,6 @@ def _select(a, level, i):
     return a
 
 
-def _wrap_stacked(out, level):
-    """A stacked result batched at ``level``; a dual's tangent batched with it."""
-    t = _fwd.tangent_of(out) if _fwd._STATE.level >= 0 else None
-    if t is None:
-        return wrap(out, 0, level)
-    return _fwd.make_dual(wrap(_fwd.unpack_dual(out).primal, 0, level), wrap(t, 0, level))
-
-
 def _has_tangent(args, kwargs) -> bool:
     if _fwd._STATE.level < 0:
         return False
@@ -88,9 +83,9 @@ def _stack_results(results, level):
     from ...ops.shape import stack
     first = results[0]
     if isinstance(first, Tensor):
-        return _wrap_stacked(stack(results), level)
+        return wrap_dual(stack(results), 0, level)
     if isinstance(first, tuple):
-        out = tuple(_wrap_stacked(stack([r[j] for r in results]), level)
+        out = tuple(wrap_dual(stack([r[j] for r in results]), 0, level)
                     for j in range(len(first)))
         return _retuple(first, out)
     raise RuntimeError(f"vmap: cannot batch a function returning {type(first).__name__}")
@@ -147,8 +142,7 @@ def _random(name, raw, args, kwargs):
             return fn(zeros(tuple(x.shape), dtype=x.dtype), *args[1:], **kwargs)
         if name in _SHARED_SAMPLE:
             return raw(*args, **kwargs)  # one mask (noise) of the sample's shape, shared
-        raise RuntimeError("Vmap does not currently support same randomness with a batched "
-                           "tensor input. Please file an issue with functorch")
+        raise RuntimeError(SAME_RANDOMNESS_ERROR)
     if modes != {"different"}:
         raise RuntimeError("vmap: nested vmaps mixing randomness='same' and 'different' "
                            "around a random operation are not supported by chainrule")

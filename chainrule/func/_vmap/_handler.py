@@ -64,14 +64,13 @@ def _random(op, values, bdims, params, size, level):
     every sample (ops whose tensor input gives only the shape), 'different' draws per
     sample."""
     from ._batched import level_randomness
-    from ._functions import _RANDOM_ERROR
+    from ._functions import _RANDOM_ERROR, SAME_RANDOMNESS_ERROR
     mode = level_randomness(level)
     if mode == "error":
         raise RuntimeError(_RANDOM_ERROR)
     if mode == "same":
-        if len(values) != 1:
-            raise RuntimeError(f"vmap: {op.name} of a batched tensor with randomness='same' "
-                               "is not supported by chainrule; use randomness='different'")
+        if len(values) != 1:  # (bernoulli_ with a batched tensor p)
+            raise RuntimeError(SAME_RANDOMNESS_ERROR)
         v, b = values[0], bdims[0]
         return _wrap_out(dispatch(op, (v if b is None else v.select(b, 0),), params), None,
                          level)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..._tensor import Tensor
 from ...autograd import forward_ad as _fw
-from ._batched import BatchedTensor, value_of
+from ._batched import BatchedTensor, batched_tangent, value_of
 
 __all__ = ["inplace_handler"]
 
@@ -48,9 +48,7 @@ def _pull_tangent(self):
         return
     t = _fw.tangent_of(self._value)
     if t is not None:
-        from ._custom import _levels_in_front
-        _fw.set_tangent(self, _fw._untraced(
-            lambda: _levels_in_front(t.movedim(self._bdim, 0), [self._level])))
+        _fw.set_tangent(self, batched_tangent(t, self._bdim, self._level))
 
 
 def inplace_handler(kind, self, fn, args, kwargs):
